@@ -1,0 +1,44 @@
+# The two commands: `make run` (set up, index, serve) and `make test` (set up, test).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup index check chromium bench lint clean
+
+run: setup
+	$(BIN)/synapse serve --host $(HOST) --port $(PORT)
+
+test: setup chromium
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+index: setup
+	$(BIN)/synapse index
+
+check: setup
+	$(BIN)/synapse check
+
+# Debian's Chromium for the browser tests; skipped when it is already installed.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+bench: setup
+	$(BIN)/python bench/match.py
+
+lint: setup
+	$(BIN)/ruff check app skill tests bench
+
+clean:
+	rm -rf $(VENV) var

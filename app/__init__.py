@@ -1,0 +1,1 @@
+"""SynapseAI server: store, indexer, web pages, JSON API and the `synapse` CLI."""

@@ -1,0 +1,91 @@
+"""JSON API routes. Each route parses, calls one domain function, and renders."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr
+
+from app import entries_db, health, search, stats
+from app.deps import get_reader, get_store
+from app.errors import ApiError
+
+router = APIRouter()
+
+
+class SearchRequest(BaseModel):
+    q: StrictStr = Field(description="error text: a message, a whole traceback, a log excerpt")
+    limit: StrictInt = Field(default=5, description="results to return, 1-50")
+
+
+class FeedbackRequest(BaseModel):
+    worked: StrictBool
+    request_id: StrictStr | None = Field(default=None, max_length=64, description="retry key; counted once")
+
+
+def wants_html(request: Request, format: str | None) -> bool:
+    if format:
+        return format == "html"
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept.split(",")[0]
+
+
+def _search(request: Request, conn, q, limit, format: str | None):
+    try:
+        q, limit = search.validate(q, limit)
+    except search.BadQuery as exc:
+        raise ApiError(400, "bad_query", str(exc)) from None
+    result = search.run_search(conn, q, limit)
+    search.record(request.app.state.store, result)
+    if wants_html(request, format) and request.app.state.render_search_page:
+        return request.app.state.render_search_page(request, result.body)
+    return JSONResponse(result.body)
+
+
+@router.get("/search", summary="Look an error up (query string)")
+def search_get(
+    request: Request,
+    q: str = Query(..., description="the error text", max_length=search.MAX_QUERY_CHARS),
+    limit: int = Query(5, ge=1, le=search.MAX_LIMIT),
+    format: str | None = Query(None, pattern="^(json|html)$"),
+    conn=Depends(get_reader),
+):
+    return _search(request, conn, q, limit, format)
+
+
+@router.post("/search", summary="Look an error up (JSON body, up to 64 KiB of traceback)")
+def search_post(
+    request: Request,
+    body: SearchRequest,
+    format: str | None = Query(None, pattern="^(json|html)$"),
+    conn=Depends(get_reader),
+):
+    return _search(request, conn, body.q, body.limit, format)
+
+
+@router.get("/api/solutions/{slug}", summary="One entry with all its fix options")
+def solution_json(slug: str, conn=Depends(get_reader)):
+    row = entries_db.entry_row(conn, slug)
+    if row is None:
+        raise ApiError(404, "not_found", f"no solution named {slug!r}")
+    row.pop("markdown", None)
+    row.pop("path", None)
+    return row
+
+
+@router.post("/api/solutions/{slug}/feedback", summary="Report whether the fix worked")
+async def feedback(slug: str, body: FeedbackRequest, request: Request, store=Depends(get_store)):
+    await request.app.state.limiter.check(request, "feedback")
+    request_id = body.request_id or uuid.uuid4().hex
+    found = await store.awrite(stats.record_feedback, slug, body.worked, request_id)
+    if not found:
+        raise ApiError(404, "not_found", f"no solution named {slug!r}")
+    row = entries_db.entry_row(store.read(), slug)
+    return {"slug": slug, "recorded": True, "request_id": request_id, "stats": row["stats"] if row else {}}
+
+
+@router.get("/healthz", summary="Liveness, SQLite version and index size")
+def healthz(conn=Depends(get_reader)):
+    return health.report(conn)

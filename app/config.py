@@ -1,0 +1,48 @@
+"""Settings, read once from the environment and passed in (never read at import time)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: Path = field(default=PROJECT_ROOT / "var" / "synapse.db", metadata={"env": "SYNAPSE_DB", "help": "SQLite file"})
+    solutions: Path = field(
+        default=PROJECT_ROOT / "solutions", metadata={"env": "SYNAPSE_SOLUTIONS", "help": "folder of entries"}
+    )
+    templates: Path = field(default=PROJECT_ROOT / "templates", metadata={"env": "SYNAPSE_TEMPLATES", "help": ""})
+    admin_token: str = field(
+        default="", metadata={"env": "SYNAPSE_ADMIN_TOKEN", "help": "token for /admin pages; empty turns them off"}
+    )
+    max_body_bytes: int = field(default=256 * 1024, metadata={"env": "SYNAPSE_MAX_BODY", "help": "request body limit"})
+    submissions_per_hour: int = field(
+        default=20, metadata={"env": "SYNAPSE_SUBMISSIONS_PER_HOUR", "help": "per client, all workers together"}
+    )
+    feedback_per_hour: int = field(
+        default=120, metadata={"env": "SYNAPSE_FEEDBACK_PER_HOUR", "help": "per client, all workers together"}
+    )
+    index_on_start: bool = field(default=True, metadata={"env": "SYNAPSE_INDEX_ON_START", "help": ""})
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
+        env = os.environ if env is None else env
+        values = {}
+        for f in fields(cls):
+            raw = env.get(f.metadata["env"])
+            if raw is None or raw == "":
+                continue
+            if f.type in ("Path",):
+                values[f.name] = Path(raw)
+            elif f.type == "int":
+                values[f.name] = int(raw)
+            elif f.type == "bool":
+                values[f.name] = raw.lower() not in ("0", "false", "no", "off")
+            else:
+                values[f.name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)

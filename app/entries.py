@@ -1,0 +1,347 @@
+"""Solution entries: Markdown with YAML front matter → validated `Entry` records.
+
+The entry format is a contract (DESIGN.md). Every problem is reported with the line it
+sits on, so `synapse check` can print `path:line: message` and editors can jump to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from markdown_it import MarkdownIt
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+SLUG_MIN, SLUG_MAX = 3, 80
+ALLOWED_KEYS = (
+    "title",
+    "errors",
+    "tags",
+    "languages",
+    "token_savings",
+    "environment",
+    "source",
+    "verified_by",
+    "updated",
+)
+REQUIRED_SECTIONS = ("Symptom", "Root cause", "Fix")
+SECTION_ORDER = ("Symptom", "Root cause", "Fix", "Limits", "Token savings")
+OPTION_PREFIX_RE = re.compile(r"^option\s+\d+\s*[:.\-–]\s*", re.IGNORECASE)
+
+_markdown = MarkdownIt("commonmark")
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class EntryInvalid(ValueError):
+    """Raised when an entry breaks the format; carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class FixOption:
+    title: str
+    description: str
+    language: str
+    code: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Entry:
+    slug: str
+    title: str
+    errors: tuple[str, ...]
+    tags: tuple[str, ...]
+    languages: tuple[str, ...]
+    token_savings: int
+    environment: str
+    source: str
+    verified_by: str
+    updated: str
+    symptom: str
+    root_cause: str
+    fixes: tuple[FixOption, ...]
+    limits: str
+    savings_note: str
+    markdown: str
+    content_hash: str
+    path: str = ""
+    error_lines: tuple[int, ...] = field(default=(), compare=False)
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def parse_entry(path: Path) -> Entry:
+    """Read and validate one file; raise `EntryInvalid` listing every problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise EntryInvalid([Problem(str(path), 1, "file is not valid UTF-8")]) from None
+    return parse_text(text, slug=path.stem, path=str(path))
+
+
+def parse_text(text: str, slug: str, path: str = "<text>") -> Entry:
+    """Parse entry Markdown given as a string (submissions use this before a file exists)."""
+    problems: list[Problem] = []
+
+    def problem(line: int, message: str) -> None:
+        problems.append(Problem(path, line, message))
+
+    if not (SLUG_MIN <= len(slug) <= SLUG_MAX) or not SLUG_RE.match(slug):
+        problem(1, f"bad slug {slug!r}: use 3-80 chars of a-z, 0-9 and single hyphens")
+
+    text = text.replace("\r\n", "\n")
+    meta, body, body_offset, key_lines = _split_front_matter(text, problem)
+    fields = _validate_meta(meta, key_lines, problem, path)
+    sections = _sections(body, body_offset, problem)
+    fixes = _fix_options(sections.get("Fix"), body, body_offset, problem)
+
+    if problems:
+        raise EntryInvalid(problems)
+    return Entry(
+        slug=slug,
+        title=fields["title"],
+        errors=tuple(fields["errors"]),
+        tags=tuple(fields["tags"]),
+        languages=tuple(fields["languages"]),
+        token_savings=fields["token_savings"],
+        environment=fields["environment"],
+        source=fields["source"],
+        verified_by=fields["verified_by"],
+        updated=fields["updated"],
+        symptom=_section_text(sections, "Symptom", body),
+        root_cause=_section_text(sections, "Root cause", body),
+        fixes=tuple(fixes),
+        limits=_section_text(sections, "Limits", body),
+        savings_note=_section_text(sections, "Token savings", body),
+        markdown=text,
+        content_hash=content_hash(text),
+        path=path,
+        error_lines=tuple(fields["error_lines"]),
+    )
+
+
+def _split_front_matter(text, problem):
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        problem(1, "missing YAML front matter (the file must start with a '---' line)")
+        return {}, text, 0, {}
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        problem(1, "front matter is not closed by a '---' line")
+        return {}, "", 0, {}
+    raw = "\n".join(lines[1:end])
+    key_lines = {}
+    for i, line in enumerate(lines[1:end], start=2):
+        m = re.match(r"^([A-Za-z_][\w-]*)\s*:", line)
+        if m:
+            key_lines.setdefault(m.group(1), i)
+    try:
+        meta = yaml.safe_load(raw) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark else 1
+        problem(line, f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}")
+        meta = {}
+    if not isinstance(meta, dict):
+        problem(2, "front matter must be a mapping of keys to values")
+        meta = {}
+    body = "\n".join(lines[end + 1 :])
+    return meta, body, end + 1, key_lines
+
+
+def _string_list(value) -> list[str] | None:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return None
+    return [v.strip() for v in value]
+
+
+def _validate_meta(meta: dict, key_lines: dict, problem, path: str) -> dict:
+    def line_of(key: str) -> int:
+        return key_lines.get(key, 1)
+
+    for key in meta:
+        if key not in ALLOWED_KEYS:
+            problem(line_of(str(key)), f"unknown front-matter key {key!r} (allowed: {', '.join(ALLOWED_KEYS)})")
+
+    title = meta.get("title")
+    if not isinstance(title, str) or not title.strip():
+        problem(line_of("title"), "title is required")
+        title = ""
+
+    errors = _string_list(meta.get("errors"))
+    error_lines: list[int] = []
+    if errors is None or not any(errors):
+        problem(line_of("errors"), "errors must list at least one error signature")
+        errors = []
+    else:
+        base = line_of("errors")
+        for i, sig in enumerate(errors):
+            error_lines.append(base + 1 + i)
+            if not sig:
+                problem(base + 1 + i, "empty error signature")
+        errors = [e for e in errors if e]
+
+    tags = _string_list(meta.get("tags"))
+    if not tags or not any(tags):
+        problem(line_of("tags"), "tags must list at least one tag")
+        tags = []
+
+    languages = _string_list(meta.get("languages", [])) or []
+
+    savings = meta.get("token_savings", 0)
+    if isinstance(savings, bool) or not isinstance(savings, int) or savings < 0:
+        problem(line_of("token_savings"), "token_savings must be a whole number >= 0")
+        savings = 0
+
+    text_fields = {}
+    for key in ("environment", "source", "verified_by"):
+        value = meta.get(key, "")
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            problem(line_of(key), f"{key} must be a string")
+            value = ""
+        text_fields[key] = value.strip()
+
+    updated = meta.get("updated", "")
+    if isinstance(updated, dt.date):
+        updated = updated.isoformat()
+    elif updated and not (isinstance(updated, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", updated)):
+        problem(line_of("updated"), "updated must be a date written YYYY-MM-DD")
+        updated = ""
+
+    return {
+        "title": title.strip(),
+        "errors": errors,
+        "error_lines": error_lines,
+        "tags": [t for t in tags if t],
+        "languages": [lang for lang in languages if lang],
+        "token_savings": savings,
+        "updated": updated or "",
+        **text_fields,
+    }
+
+
+@dataclass
+class _Section:
+    name: str
+    line: int  # 1-based line of the heading in the file
+    start: int  # 0-based body line after the heading
+    end: int  # 0-based body line where the next H2 starts
+
+
+def _sections(body: str, offset: int, problem) -> dict[str, _Section]:
+    tokens = _markdown.parse(body)
+    heads = [
+        (tok.map[0], tokens[i + 1].content.strip())
+        for i, tok in enumerate(tokens)
+        if tok.type == "heading_open" and tok.tag == "h2"
+    ]
+    n_lines = body.count("\n") + 1
+    found: dict[str, _Section] = {}
+    order: list[str] = []
+    for idx, (start, name) in enumerate(heads):
+        end = heads[idx + 1][0] if idx + 1 < len(heads) else n_lines
+        canonical = next((s for s in SECTION_ORDER if s.lower() == name.lower()), None)
+        line = offset + start + 1
+        if canonical is None:
+            problem(line, f"unknown section '## {name}' (allowed: {', '.join(SECTION_ORDER)})")
+            continue
+        if canonical in found:
+            problem(line, f"section '## {canonical}' appears twice")
+            continue
+        found[canonical] = _Section(canonical, line, start + 1, end)
+        order.append(canonical)
+    for name in REQUIRED_SECTIONS:
+        if name not in found:
+            problem(offset + 1 if offset else 1, f"missing section '## {name}'")
+        elif not "\n".join(body.split("\n")[found[name].start : found[name].end]).strip():
+            problem(found[name].line, f"section '## {name}' is empty")
+    expected = [s for s in SECTION_ORDER if s in found]
+    if order != expected:
+        problem(found[order[0]].line if order else 1, f"sections out of order: use {' → '.join(expected)}")
+    return found
+
+
+def _section_text(sections: dict[str, _Section], name: str, body: str) -> str:
+    sec = sections.get(name)
+    if sec is None:
+        return ""
+    return "\n".join(body.split("\n")[sec.start : sec.end]).strip()
+
+
+def _fix_options(fix: _Section | None, body: str, offset: int, problem) -> list[FixOption]:
+    if fix is None:
+        return []
+    lines = body.split("\n")
+    text = "\n".join(lines[fix.start : fix.end])
+    base = offset + fix.start  # file line (0-based) of the first line of `text`
+    tokens = _markdown.parse(text)
+    heads = [
+        (tok.map[0], tokens[i + 1].content.strip())
+        for i, tok in enumerate(tokens)
+        if tok.type == "heading_open" and tok.tag == "h3"
+    ]
+    if not heads:
+        problem(fix.line, "the Fix section needs at least one '### Option' with a code block")
+        return []
+    fences = [tok for tok in tokens if tok.type == "fence"]
+    n_lines = text.count("\n") + 1
+    options = []
+    for idx, (start, heading) in enumerate(heads):
+        end = heads[idx + 1][0] if idx + 1 < len(heads) else n_lines
+        line = base + start + 1
+        own = [f for f in fences if start <= f.map[0] < end]
+        if not own:
+            problem(line, f"fix option '{heading}' has no fenced code block")
+            continue
+        fence = own[0]
+        language = (fence.info or "").split()[0].lower() if fence.info.strip() else ""
+        if not language:
+            problem(base + fence.map[0] + 1, f"code block of fix option '{heading}' needs a language")
+        code = fence.content
+        if language in ("python", "py", "python3"):
+            for block in own:
+                if (block.info or "").split()[:1] and block.info.split()[0].lower() in ("python", "py", "python3"):
+                    _check_python(block.content, base + block.map[0] + 1, problem)
+        title = OPTION_PREFIX_RE.sub("", heading).strip() or heading
+        description = "\n".join(text.split("\n")[start + 1 : fence.map[0]]).strip()
+        options.append(FixOption(title, description, language, code, line))
+    return options
+
+
+def _check_python(code: str, fence_line: int, problem) -> None:
+    try:
+        compile(code, "<fix>", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        problem(fence_line + (exc.lineno or 1), f"python code does not compile: {exc.msg}")
+    except ValueError as exc:  # e.g. NUL bytes in the source
+        problem(fence_line + 1, f"python code does not compile: {exc}")
+
+
+def signature_key(signature: str) -> str:
+    """Two signatures that differ only in case or spacing are the same signature."""
+    return " ".join(signature.split()).casefold()

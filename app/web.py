@@ -1,0 +1,63 @@
+"""The application factory: one app per settings object, each with its own store."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import api
+from app.config import Settings
+from app.errors import install_error_handlers
+from app.indexer import index_solutions
+from app.security import BodyLimitMiddleware, RateLimiter, SecurityHeadersMiddleware
+from app.store import Store
+
+log = logging.getLogger("synapse")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        store = Store(settings.db)
+        if settings.index_on_start:
+            report = index_solutions(store, settings.solutions)
+            if report.touched or report.problems:
+                log.warning(report.summary())
+            for problem in report.problems:
+                log.warning("skipped invalid entry: %s", problem)
+        app.state.store = store
+        app.state.limiter = RateLimiter(
+            store, {"submission": settings.submissions_per_hour, "feedback": settings.feedback_per_hour}
+        )
+        try:
+            yield
+        finally:
+            store.close()
+
+    app = FastAPI(
+        title="SynapseAI",
+        summary="Solved errors for AI agents: send an error, get the fix.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.render_search_page = None
+    install_error_handlers(app)
+    app.include_router(api.router)
+    _mount_pages(app, settings)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def _mount_pages(app: FastAPI, settings: Settings) -> None:
+    """The website (HTML pages) lives in app.pages; the JSON API works without it."""
+    try:
+        from app import pages
+    except ImportError:
+        return
+    pages.mount(app, settings)

@@ -1,0 +1,277 @@
+"""The matcher: from raw error text to ranked entries, or an honest "no confident match".
+
+One implementation for the server (over its store) and the skill offline (over an
+in-memory copy of the snapshot). It needs only the standard library's `sqlite3` with
+FTS5 and rapidfuzz.
+
+Pipeline: extract the error → normalise → FTS5 candidates from the rarest query terms
+(bounded work however common a word is) → rapidfuzz + IDF-weighted term overlap against
+each candidate signature, plus exception-type agreement → calibrated `confident` flag.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from synapse_skill.extract import Extracted, RaisedError, extract
+from synapse_skill.normalize import normalize, tokens
+
+# Calibrated on tests/eval/dev.jsonl (see docs/matching.md): the lowest score at which a
+# top answer is trusted, and how far ahead of the next entry it must be.
+CONFIDENT_SCORE = 66.0
+CONFIDENT_MARGIN = 4.0
+CANDIDATE_LIMIT = 40
+COMMON_TERM_SHARE = 0.05  # a term in more than 5 % of signatures does not pick candidates
+MAX_QUERY_TERMS = 8
+EVIDENCE_DISCOUNT = 0.93  # chained/wrapped errors count, a little less than the raised one
+FUZZY_CHARS = 400
+
+TYPE_ALIASES = [
+    {"ratelimiterror", "ratelimitexceeded", "toomanyrequests"},
+    {"apitimeouterror", "readtimeout", "readtimeouterror", "timeouterror", "timeout", "timeoutexception"},
+    {"connecterror", "connectionrefusederror", "newconnectionerror", "apiconnectionerror"},
+    {"sslcertverificationerror", "sslerror", "certificateerror"},
+    {"outofmemoryerror", "cudaoutofmemoryerror"},
+    {"internalservererror", "overloadederror", "apistatuserror", "serviceunavailableerror"},
+    {"modulenotfounderror", "importerror"},
+    {"oserror", "ioerror", "environmenterror"},
+    {"authenticationerror", "unauthorizederror", "permissiondeniederror"},
+    {"badrequesterror", "invalidrequesterror", "contextwindowexceedederror"},
+]
+_ALIAS = {name: i for i, group in enumerate(TYPE_ALIASES) for name in group}
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS match_signatures (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    slug TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    exc_type TEXT,
+    norm TEXT NOT NULL,
+    tokens TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS match_signatures_slug ON match_signatures(slug);
+CREATE TABLE IF NOT EXISTS match_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS match_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE VIRTUAL TABLE IF NOT EXISTS match_fts USING fts5(tokens, content='', tokenize="unicode61 tokenchars '_'");
+"""
+
+
+# -- index maintenance (called by the server's single writer, or on a private in-memory db) --
+
+
+def create_schema(conn) -> None:
+    """Create the matcher's tables; statement by statement so it can run inside a transaction."""
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def index_entry(conn, slug: str, signatures: list[str]) -> None:
+    """(Re)index the signatures of one entry."""
+    remove_entry(conn, slug)
+    for signature in signatures:
+        sig = prepare(signature)
+        cur = conn.execute(
+            "INSERT INTO match_signatures (slug, signature, exc_type, norm, tokens) VALUES (?, ?, ?, ?, ?)",
+            (slug, signature, sig.type, sig.norm, " ".join(sig.tokens)),
+        )
+        conn.execute("INSERT INTO match_fts (rowid, tokens) VALUES (?, ?)", (cur.lastrowid, " ".join(sig.tokens)))
+        _adjust_terms(conn, set(sig.tokens), +1)
+
+
+def remove_entry(conn, slug: str) -> None:
+    rows = conn.execute("SELECT id, tokens FROM match_signatures WHERE slug = ?", (slug,)).fetchall()
+    for row_id, toks in rows:
+        conn.execute("INSERT INTO match_fts (match_fts, rowid, tokens) VALUES ('delete', ?, ?)", (row_id, toks))
+        _adjust_terms(conn, set(toks.split()), -1)
+    conn.execute("DELETE FROM match_signatures WHERE slug = ?", (slug,))
+    conn.execute("DELETE FROM match_terms WHERE df <= 0")
+
+
+def _adjust_terms(conn, terms: set[str], delta: int) -> None:
+    conn.executemany(
+        "INSERT INTO match_terms (term, df) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
+        [(t, delta) for t in terms],
+    )
+    conn.execute(
+        "INSERT INTO match_meta (key, value) VALUES ('signatures', ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = value + excluded.value",
+        (delta,),
+    )
+
+
+# -- prepared text -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One error (a signature, or one error found in a query) ready for scoring."""
+
+    type: str | None
+    bare: str | None
+    norm: str
+    tokens: tuple[str, ...]
+    token_set: frozenset = field(default=frozenset())
+
+
+def _prepare_error(err: RaisedError) -> Prepared:
+    norm = normalize(err.message)
+    toks = tokens(norm)
+    bare = err.bare_type.lower() if err.bare_type else None
+    if bare and bare not in ("error", "exception"):
+        toks = [*toks, bare]
+    return Prepared(err.type, bare, norm, tuple(toks), frozenset(toks))
+
+
+@lru_cache(maxsize=65536)
+def prepare(signature: str) -> Prepared:
+    return _prepare_error(extract(signature).primary)
+
+
+# -- search ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    slug: str
+    score: float
+    confident: bool
+    signature: str
+    type_match: bool | None
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    normalized: str
+    hits: list[Hit]
+    took_ms: float
+
+
+def search(conn, text: str, limit: int = 5, worked: dict[str, int] | None = None, brute: bool = False) -> Outcome:
+    """Rank entries for `text`. `brute=True` scores every signature (the benchmark's baseline)."""
+    started = time.perf_counter()
+    found = extract(text)
+    queries = [(_prepare_error(err), 1.0 if i == 0 else EVIDENCE_DISCOUNT) for i, err in enumerate(found.all_errors())]
+    all_tokens = sorted({t for q, _ in queries for t in q.tokens})
+    n_signatures = _signature_count(conn)
+    df = _document_frequencies(conn, all_tokens)
+    rows = _all_rows(conn) if brute else _candidate_rows(conn, all_tokens, df, n_signatures)
+    idf = _idf_function(df, n_signatures)
+
+    best: dict[str, tuple[float, str, bool | None, tuple[str, ...]]] = {}
+    for slug, signature in rows:
+        sig = prepare(signature)
+        for query, weight in queries:
+            score, type_match, shared = _score(query, sig, idf)
+            score *= weight
+            if slug not in best or score > best[slug][0]:
+                best[slug] = (score, signature, type_match, shared)
+
+    worked = worked or {}
+    ranked = sorted(best.items(), key=lambda kv: (-round(kv[1][0], 1), -worked.get(kv[0], 0), kv[0]))
+    hits = []
+    for i, (slug, (score, signature, type_match, shared)) in enumerate(ranked[:limit]):
+        runner_up = _next_other_score(ranked, i)
+        confident = i == 0 and score >= CONFIDENT_SCORE and score - runner_up >= CONFIDENT_MARGIN
+        hits.append(Hit(slug, round(score, 1), confident, signature, type_match, shared))
+    primary = queries[0][0]
+    normalized = f"{primary.type.lower()}: {primary.norm}" if primary.type else primary.norm
+    return Outcome(normalized, hits, round((time.perf_counter() - started) * 1000, 3))
+
+
+def extract_error(text: str) -> Extracted:
+    return extract(text)
+
+
+def _next_other_score(ranked, i: int) -> float:
+    return ranked[i + 1][1][0] if i + 1 < len(ranked) else 0.0
+
+
+def _signature_count(conn) -> int:
+    row = conn.execute("SELECT value FROM match_meta WHERE key = 'signatures'").fetchone()
+    return max(int(row[0]) if row else 0, 1)
+
+
+def _document_frequencies(conn, terms: list[str]) -> dict[str, int]:
+    if not terms:
+        return {}
+    marks = ",".join("?" * len(terms))
+    return dict(conn.execute(f"SELECT term, df FROM match_terms WHERE term IN ({marks})", terms).fetchall())
+
+
+def _candidate_rows(conn, terms: list[str], df: dict[str, int], n: int) -> list[tuple[str, str]]:
+    known = sorted((t for t in terms if df.get(t)), key=lambda t: (df[t], t))
+    common_cap = max(50, int(n * COMMON_TERM_SHARE))
+    picked = [t for t in known if df[t] <= common_cap][:MAX_QUERY_TERMS] or known[:2]
+    if not picked:
+        return []
+    fts_query = " OR ".join('"' + t.replace('"', '""') + '"' for t in picked)
+    ids = [
+        r[0]
+        for r in conn.execute(
+            "SELECT rowid FROM match_fts WHERE match_fts MATCH ? ORDER BY rank LIMIT ?", (fts_query, CANDIDATE_LIMIT)
+        )
+    ]
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    return conn.execute(
+        "SELECT slug, signature FROM match_signatures WHERE slug IN "
+        f"(SELECT slug FROM match_signatures WHERE id IN ({marks}))",
+        ids,
+    ).fetchall()
+
+
+def _all_rows(conn) -> list[tuple[str, str]]:
+    return conn.execute("SELECT slug, signature FROM match_signatures").fetchall()
+
+
+def _idf_function(df: dict[str, int], n: int):
+    unknown = 1.0  # words no signature uses are mostly run-specific noise
+
+    def idf(term: str) -> float:
+        d = df.get(term)
+        return math.log(1 + n / d) if d else unknown
+
+    return idf
+
+
+def _score(query: Prepared, sig: Prepared, idf) -> tuple[float, bool | None, tuple[str, ...]]:
+    shared = query.token_set & sig.token_set
+    sig_weight = sum(idf(t) for t in sig.token_set) or 1.0
+    query_weight = sum(idf(t) for t in query.token_set) or 1.0
+    shared_weight = sum(idf(t) for t in shared)
+    coverage = shared_weight / sig_weight
+    precision = shared_weight / query_weight
+    q_text, s_text = query.norm[:FUZZY_CHARS], sig.norm[:FUZZY_CHARS]
+    fuzzy = (fuzz.token_set_ratio(q_text, s_text) + fuzz.partial_ratio(s_text, q_text)) / 200
+    score = 100 * (0.55 * coverage + 0.15 * precision + 0.30 * fuzzy)
+    type_match = _type_agreement(query, sig)
+    if type_match is True:
+        score += 8
+    elif type_match is False:
+        score -= 20
+    terms = tuple(sorted((t for t in shared if not t.startswith("_")), key=lambda t: -idf(t))[:5])
+    return max(0.0, min(100.0, score)), type_match, terms
+
+
+def _type_agreement(query: Prepared, sig: Prepared) -> bool | None:
+    """True if both name the same exception (bare, qualified or a known alias); None if either has none."""
+    if not query.bare or not sig.bare:
+        return None
+    if query.bare == sig.bare:
+        q_mod = query.type.rsplit(".", 1)[0].lower() if "." in query.type else None
+        s_mod = sig.type.rsplit(".", 1)[0].lower() if "." in sig.type else None
+        if q_mod and s_mod and q_mod.split(".")[0] != s_mod.split(".")[0]:
+            return False  # e.g. redis.exceptions.ConnectionError vs requests.exceptions.ConnectionError
+        return True
+    a, b = _ALIAS.get(query.bare), _ALIAS.get(sig.bare)
+    if a is not None and a == b:
+        return True
+    return False

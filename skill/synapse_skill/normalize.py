@@ -1,0 +1,60 @@
+"""Normalise error text so that two occurrences of the same error look alike.
+
+Values that change from run to run (numbers, addresses, ids, paths, URLs, dates) become
+placeholders. Words that decide which fix applies stay: the name of a missing key or
+module, errno codes, HTTP status codes. A quoted value is kept *and* tagged with its
+shape (`_qenv_` for an UPPER_SNAKE name), so `KeyError: 'ANTHROPIC_API_KEY'` stays close
+to `KeyError: 'OPENAI_API_KEY'` and far from `KeyError: 'choices'`.
+
+Standard library only; every pattern is linear-time.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SUBSTITUTIONS: list[tuple[re.Pattern, str]] = [
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), " _uuid_ "),
+    # Keep the host of a URL (it often names the service), drop scheme, path and query.
+    (re.compile(r"\b(?:https?|wss?|ftp)://(?:[^\s/@]{1,200}@)?([A-Za-z0-9.-]{1,253})[^\s'\")\]>]{0,2000}"), r" \1 "),
+    (re.compile(r"\bunix://[^\s'\")]{1,500}"), " _socket_ "),
+    (re.compile(r"\b0x[0-9a-f]{1,16}\b", re.I), " _hex_ "),
+    (re.compile(r"\b[0-9a-f]{12,64}\b", re.I), " _hex_ "),
+    (re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?"), " _date_ "),
+    (re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:\.\d{1,9})?\b"), " _time_ "),
+    # Windows and POSIX paths; the file name survives (`docker.sock`, `libGL.so.1`).
+    (re.compile(r"\b[A-Za-z]:\\(?:[^\\\s'\"]{1,255}\\){0,40}([^\\\s'\"]{0,255})"), r" _path_ \1 "),
+    (re.compile(r"(?<![\w.])~?(?:/[^/\s'\":,()\[\]]{1,255}){2,40}"), " _path_ "),
+    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b"), " _ip_ "),
+    (re.compile(r"\b\d+(?:\.\d+)?\s?(?:ms|s|sec|seconds|minutes|min|h)\b", re.I), " _duration_ "),
+    (re.compile(r"\b\d+\.\d+\b"), " _num_ "),
+    (re.compile(r"\b\d{4,}\b"), " _num_ "),
+]
+_QUOTED = re.compile(r"'([^'\n]{1,200})'|\"([^\"\n]{1,200})\"")
+_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z]{2,}$")
+_SNAKE = re.compile(r"(?<=[a-z0-9])_(?=[a-z0-9])")
+_TOKEN = re.compile(r"_[a-z]+_|[a-z0-9]+")
+_CONTRACTIONS = {"can't": "cannot", "couldn't": "could not", "won't": "will not", "isn't": "is not", "doesn't": "does not", "don't": "do not",
+                 "wasn't": "was not", "didn't": "did not", "can\u2019t": "cannot"}
+
+
+def _tag_quoted(match: re.Match) -> str:
+    value = match.group(1) if match.group(1) is not None else match.group(2)
+    tag = " _qenv_ " if _ENV_NAME.match(value) else " "
+    return f" {value}{tag}"
+
+
+def normalize(text: str) -> str:
+    """Lower-case text with placeholders; quoted values kept, env-var-shaped ones tagged."""
+    for short, full in _CONTRACTIONS.items():
+        text = text.replace(short, full).replace(short.capitalize(), full.capitalize())
+    text = _QUOTED.sub(_tag_quoted, text)
+    for pattern, replacement in _SUBSTITUTIONS:
+        text = pattern.sub(replacement, text)
+    text = _SNAKE.sub(" ", text.lower())
+    return " ".join(text.split())
+
+
+def tokens(normalized: str) -> list[str]:
+    """Word tokens of normalised text; `snake_case` names split into their words."""
+    return _TOKEN.findall(normalized)

@@ -1,0 +1,92 @@
+"""Shared fixtures: real SQLite files, a real uvicorn server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def fresh_store(tmp_path):
+    """A store on its own new database file."""
+    store = Store(tmp_path / "synapse.db")
+    yield store
+    store.close()
+
+
+class LiveServer:
+    """`synapse serve` in a subprocess; stop() and start() again to simulate restarts."""
+
+    def __init__(self, db: Path, solutions: Path = SOLUTIONS, workers: int = 1, env: dict | None = None):
+        self.db, self.solutions, self.workers = db, solutions, workers
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.extra_env = env or {}
+        self.proc: subprocess.Popen | None = None
+        self.log = db.with_suffix(".log")
+
+    def start(self, timeout: float = 30) -> "LiveServer":
+        env = {**os.environ, "SYNAPSE_DB": str(self.db), "SYNAPSE_SOLUTIONS": str(self.solutions), **self.extra_env}
+        cmd = [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port), "--workers", str(self.workers)]
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT, start_new_session=True
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log.read_text()}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError(f"server did not come up:\n{self.log.read_text()}")
+
+    def stop(self, sig: int = 15) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+            self.proc.wait(timeout=30)
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """One real server for read-mostly tests, on a temporary database indexed from solutions/."""
+    server = LiveServer(tmp_path_factory.mktemp("live") / "synapse.db").start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def own_server(tmp_path):
+    """A server of the test's own, for tests that write or restart it."""
+    servers: list[LiveServer] = []
+
+    def make(**kwargs) -> LiveServer:
+        server = LiveServer(tmp_path / "synapse.db", **kwargs)
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop(9)

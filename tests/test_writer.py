@@ -1,0 +1,130 @@
+"""The single writer: every write lands, failures reach their caller, shutdown drains."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+
+import pytest
+
+from app.database import open_reader
+from app.writer import Writer, WriterClosed
+
+
+@pytest.fixture
+def writer(tmp_path):
+    w = Writer(tmp_path / "w.db")
+    w.call(lambda c: c.execute("CREATE TABLE t (id TEXT PRIMARY KEY, n INTEGER)"))
+    yield w
+    w.close()
+
+
+def _insert(conn, key: str) -> str:
+    conn.execute("INSERT INTO t (id, n) VALUES (?, 1)", (key,))
+    return key
+
+
+def test_sixteen_threads_times_two_hundred_writes_all_land(writer, tmp_path):
+    expected = {f"{t}-{i}" for t in range(16) for i in range(200)}
+    acknowledged: set[str] = set()
+    lock = threading.Lock()
+    barrier = threading.Barrier(16)
+
+    def worker(t: int) -> None:
+        barrier.wait()
+        for i in range(200):
+            key = writer.call(_insert, f"{t}-{i}")
+            with lock:
+                acknowledged.add(key)
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(16)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    stored = {row[0] for row in open_reader(tmp_path / "w.db").execute("SELECT id FROM t")}
+    assert acknowledged == expected
+    assert stored == expected
+
+
+def test_exception_reaches_its_caller_and_the_next_write_works(writer, tmp_path):
+    writer.call(_insert, "a")
+    with pytest.raises(sqlite3.IntegrityError):
+        writer.call(_insert, "a")
+    with pytest.raises(ZeroDivisionError):
+        writer.call(lambda c: 1 / 0)
+    assert writer.call(_insert, "b") == "b"
+    stored = {row[0] for row in open_reader(tmp_path / "w.db").execute("SELECT id FROM t")}
+    assert stored == {"a", "b"}
+
+
+def test_failing_unit_in_a_batch_rolls_back_alone(writer, tmp_path):
+    """Queued units share a transaction; a failure undoes only its own statements."""
+
+    def half_then_fail(conn):
+        conn.execute("INSERT INTO t (id, n) VALUES ('half', 1)")
+        raise ValueError("boom")
+
+    futures = [writer.submit(_insert, "x1"), writer.submit(half_then_fail), writer.submit(_insert, "x2")]
+    assert futures[0].result() == "x1"
+    with pytest.raises(ValueError):
+        futures[1].result()
+    assert futures[2].result() == "x2"
+    stored = {row[0] for row in open_reader(tmp_path / "w.db").execute("SELECT id FROM t")}
+    assert stored == {"x1", "x2"}
+
+
+def test_await_form_returns_results_and_exceptions(writer):
+    async def go():
+        assert await writer.acall(_insert, "async-1") == "async-1"
+        with pytest.raises(sqlite3.IntegrityError):
+            await writer.acall(_insert, "async-1")
+
+    asyncio.run(go())
+
+
+def test_shutdown_drains_the_queue(tmp_path):
+    w = Writer(tmp_path / "d.db")
+    w.call(lambda c: c.execute("CREATE TABLE t (id TEXT PRIMARY KEY, n INTEGER)"))
+    gate = threading.Event()
+    w.submit(lambda c: gate.wait(5))  # holds the writer while more work queues up
+    futures = [w.submit(_insert, f"k{i}") for i in range(300)]
+    closer = threading.Thread(target=w.close)
+    closer.start()
+    gate.set()
+    closer.join(10)
+    assert [f.result(timeout=1) for f in futures] == [f"k{i}" for i in range(300)]
+    with pytest.raises(WriterClosed):
+        w.submit(_insert, "late")
+    assert open_reader(tmp_path / "d.db").execute("SELECT count(*) FROM t").fetchone()[0] == 300
+
+
+def test_every_connection_has_wal_and_busy_timeout(writer, tmp_path):
+    assert writer.call(lambda c: c.execute("PRAGMA journal_mode").fetchone()[0]) == "wal"
+    assert writer.call(lambda c: c.execute("PRAGMA busy_timeout").fetchone()[0]) == 5000
+    assert writer.call(lambda c: c.execute("PRAGMA synchronous").fetchone()[0]) == 1  # NORMAL
+    reader = open_reader(tmp_path / "w.db")
+    assert reader.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+    assert reader.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_reader_connections_cannot_write(writer, tmp_path):
+    reader = open_reader(tmp_path / "w.db")
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        reader.execute("INSERT INTO t (id, n) VALUES ('r', 1)")
+
+
+def test_store_gives_each_thread_its_own_reader(fresh_store):
+    seen = []
+
+    def grab():
+        seen.append(id(fresh_store.read()))
+
+    threads = [threading.Thread(target=grab) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(set(seen)) == 4
+    assert fresh_store.read() is fresh_store.read()
