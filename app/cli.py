@@ -115,6 +115,19 @@ def cmd_doctor(args) -> int:
     return 0
 
 
+def cmd_eval(args) -> int:
+    from app.evaluation import evaluate, load_cases, memory_index
+
+    settings = _settings(args)
+    report = evaluate(memory_index(settings.solutions), load_cases(args.set))
+    print(report.summary())
+    if args.failures:
+        for kind, q, expect, got, score in report.failures:
+            snippet = " ".join(q.split())[-160:]
+            print(f"\n[{kind}] expected {expect} got {got} ({score:.1f})\n    {snippet}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="synapse", description="SynapseAI server: index, check, serve, search.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -149,6 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
     common(sub.add_parser("doctor", help="report SQLite version, schema and journal mode")).set_defaults(
         func=cmd_doctor
     )
+    p = sub.add_parser("eval", help="score the matcher on a labelled set of error texts")
+    p.add_argument("--set", type=Path, default=PROJECT_ROOT / "tests" / "eval" / "dev.jsonl")
+    p.add_argument("--solutions", type=Path, help="entries folder (default ./solutions)")
+    p.add_argument("--failures", action="store_true", help="list every case answered wrongly")
+    p.set_defaults(func=cmd_eval)
     return parser
 
 

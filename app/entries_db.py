@@ -48,7 +48,7 @@ def put_entry(conn, entry: Entry, origin: str) -> None:
         [(entry.slug, i, f.title, f.description, f.language, f.code) for i, f in enumerate(entry.fixes, start=1)],
     )
     conn.execute("INSERT OR IGNORE INTO entry_stats (slug) VALUES (?)", (entry.slug,))
-    match.index_entry(conn, entry.slug, list(entry.errors))
+    match.index_entry(conn, entry.slug, list(entry.errors), entry.title)
 
 
 def delete_entry(conn, slug: str) -> None:

@@ -46,6 +46,9 @@ _TOOL_LINE = re.compile(
     r"E\d{1,6}|[\w.-]{1,40}: error):\s?(?P<msg>.+)$"
 )
 _CAUSED_BY = re.compile(rf"\(Caused by (?P<type>{_TYPE})\((?P<msg>.{{0,600}})\)\)")
+# Lines shaped like errors that only annotate the real one.
+_NOT_AN_ERROR = re.compile(r"Enable tracemalloc to get|^RuntimeWarning: Enable tracemalloc")
+_SQLALCHEMY_NOTE = re.compile(r"\s?\(Background on this error at: [^)\s]{0,200}\)")
 _NOISE_LINE = re.compile(r"^\s{0,4}(?:\[SQL:|\[parameters:|\(Background on this error at:|For more information)")
 
 
@@ -82,6 +85,7 @@ def clean_lines(text: str) -> list[str]:
         line = _LOG_PREFIX.sub("", line, count=1)
         line = _LEVEL_PREFIX.sub("", line, count=1)
         line = _PYTEST_PREFIX.sub("", line, count=1)
+        line = _SQLALCHEMY_NOTE.sub("", line)
         lines.append(line.rstrip())
     return lines
 
@@ -164,6 +168,8 @@ def _loose_errors(lines: list[str]) -> list[RaisedError]:
     for i, line in enumerate(lines):
         stripped = line.strip()
         if not stripped:
+            continue
+        if _NOT_AN_ERROR.search(stripped):
             continue
         err = _parse_exception_line(stripped)
         if err is None:

@@ -12,6 +12,7 @@ each candidate signature, plus exception-type agreement → calibrated `confiden
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,12 +20,12 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from synapse_skill.extract import Extracted, RaisedError, extract
-from synapse_skill.normalize import normalize, tokens
+from synapse_skill.normalize import normalize, slot_values, tokens
 
 # Calibrated on tests/eval/dev.jsonl (see docs/matching.md): the lowest score at which a
 # top answer is trusted, and how far ahead of the next entry it must be.
-CONFIDENT_SCORE = 66.0
-CONFIDENT_MARGIN = 4.0
+CONFIDENT_SCORE = 82.0
+CONFIDENT_MARGIN = 0.1
 CANDIDATE_LIMIT = 40
 COMMON_TERM_SHARE = 0.05  # a term in more than 5 % of signatures does not pick candidates
 MAX_QUERY_TERMS = 8
@@ -52,7 +53,8 @@ CREATE TABLE IF NOT EXISTS match_signatures (
     signature TEXT NOT NULL,
     exc_type TEXT,
     norm TEXT NOT NULL,
-    tokens TEXT NOT NULL
+    tokens TEXT NOT NULL,
+    examples TEXT NOT NULL DEFAULT ''  -- tokens of quoted values that vary across the entry's signatures
 );
 CREATE INDEX IF NOT EXISTS match_signatures_slug ON match_signatures(slug);
 CREATE TABLE IF NOT EXISTS match_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
@@ -71,17 +73,30 @@ def create_schema(conn) -> None:
             conn.execute(statement)
 
 
-def index_entry(conn, slug: str, signatures: list[str]) -> None:
-    """(Re)index the signatures of one entry."""
+def index_entry(conn, slug: str, signatures: list[str], title: str = "") -> None:
+    """(Re)index the signatures of one entry; its title tells which quoted values matter."""
     remove_entry(conn, slug)
-    for signature in signatures:
-        sig = prepare(signature)
+    prepared = [prepare(signature) for signature in signatures]
+    title_tokens = frozenset(tokens(normalize(title)))
+    for signature, sig in zip(signatures, prepared):
+        examples = " ".join(sorted(_example_tokens(sig, title_tokens)))
+        fts_tokens = " ".join(sig.tokens + ((sig.bare,) if sig.bare else ()))
         cur = conn.execute(
-            "INSERT INTO match_signatures (slug, signature, exc_type, norm, tokens) VALUES (?, ?, ?, ?, ?)",
-            (slug, signature, sig.type, sig.norm, " ".join(sig.tokens)),
+            "INSERT INTO match_signatures (slug, signature, exc_type, norm, tokens, examples)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (slug, signature, sig.type, sig.norm, fts_tokens, examples),
         )
-        conn.execute("INSERT INTO match_fts (rowid, tokens) VALUES (?, ?)", (cur.lastrowid, " ".join(sig.tokens)))
-        _adjust_terms(conn, set(sig.tokens), +1)
+        conn.execute("INSERT INTO match_fts (rowid, tokens) VALUES (?, ?)", (cur.lastrowid, fts_tokens))
+        _adjust_terms(conn, set(fts_tokens.split()), +1)
+
+
+def _example_tokens(sig: "Prepared", title_tokens: frozenset) -> set[str]:
+    """Quoted-value tokens the entry's title does not name: illustrations of a varying name.
+
+    The coroutine entry's title names `'coroutine'`, so that value decides a match; the
+    pickle entry's `'main.<locals>.worker'` or module-not-found's `'requests'` are examples.
+    """
+    return {t for t in sig.slots if t not in title_tokens}
 
 
 def remove_entry(conn, slug: str) -> None:
@@ -105,6 +120,23 @@ def _adjust_terms(conn, terms: set[str], delta: int) -> None:
     )
 
 
+# Numbers that name the error: errno and Windows error codes, HTTP status codes.
+_CODE_NUMBER = re.compile(r"(?:errno|winerror|error code:?|error|status(?: code)?:?)\s?-?(\d{1,5})\b")
+_WRAPPER_PREFIX = re.compile(r"^\((?:[A-Za-z_][\w]{0,60}\.){0,6}[A-Za-z_]\w{0,80}\)\s?")
+
+# Words that occur in errors of every kind (and JSON error bodies): weak evidence whatever
+# their frequency in a small corpus.
+GENERIC_WORDS = frozenset(
+    """a an the of to in on at for from with by and or not no is are was be been it this that these
+    error errors message type code param params status detail details invalid request response none null
+    true false object line file most recent call last traceback exception raised occurred during handling
+    above following cause direct please try again see more information use using value""".split()
+)
+GENERIC_WEIGHT = 0.2
+MISSING_DECISIVE_PENALTY = 12.0
+W_COVERAGE, W_PRECISION, W_FUZZY = 0.70, 0.15, 0.15
+TYPE_BONUS, TYPE_PENALTY = 5.0, 25.0
+
 # -- prepared text -----------------------------------------------------------
 
 
@@ -115,17 +147,29 @@ class Prepared:
     type: str | None
     bare: str | None
     norm: str
-    tokens: tuple[str, ...]
+    tokens: tuple[str, ...]  # of the message only; the type is compared on its own
     token_set: frozenset = field(default=frozenset())
+    slots: frozenset = field(default=frozenset())  # tokens of short quoted values
+    slot_list: tuple = ()  # the same, per quoted value, in order
+    template: str = ""  # the message with its quoted values blanked
 
 
 def _prepare_error(err: RaisedError) -> Prepared:
-    norm = normalize(err.message)
+    message = _WRAPPER_PREFIX.sub("", err.message)  # `(sqlite3.OperationalError) …`: the type is evidence
+    norm = normalize(message)
     toks = tokens(norm)
+    values = slot_values(message)
+    slot_list = tuple(frozenset(t for t in tokens(normalize(v)) if not t.startswith("_")) for v in values)
+    template = message
+    for value in values:
+        template = template.replace(value, "")
     bare = err.bare_type.lower() if err.bare_type else None
-    if bare and bare not in ("error", "exception"):
-        toks = [*toks, bare]
-    return Prepared(err.type, bare, norm, tuple(toks), frozenset(toks))
+    if bare in ("error", "exception"):
+        bare = None
+    codes = frozenset(m.group(1) for m in _CODE_NUMBER.finditer(norm))
+    slot_list = slot_list + ((codes,) if codes else ())
+    slots = frozenset().union(*slot_list) if slot_list else frozenset()
+    return Prepared(err.type, bare, norm, tuple(toks), frozenset(toks), slots, slot_list, normalize(template))
 
 
 @lru_cache(maxsize=65536)
@@ -158,17 +202,21 @@ def search(conn, text: str, limit: int = 5, worked: dict[str, int] | None = None
     started = time.perf_counter()
     found = extract(text)
     queries = [(_prepare_error(err), 1.0 if i == 0 else EVIDENCE_DISCOUNT) for i, err in enumerate(found.all_errors())]
-    all_tokens = sorted({t for q, _ in queries for t in q.tokens})
+    all_tokens = sorted({t for q, _ in queries for t in (*q.tokens, q.bare) if t})
     n_signatures = _signature_count(conn)
     df = _document_frequencies(conn, all_tokens)
     rows = _all_rows(conn) if brute else _candidate_rows(conn, all_tokens, df, n_signatures)
     idf = _idf_function(df, n_signatures)
 
     best: dict[str, tuple[float, str, bool | None, tuple[str, ...]]] = {}
-    for slug, signature in rows:
+    for slug, signature, examples in rows:
         sig = prepare(signature)
-        for query, weight in queries:
-            score, type_match, shared = _score(query, sig, idf)
+        example_set = frozenset(examples.split())
+        primary_conflict = _module_conflict(queries[0][0], sig)
+        for i, (query, weight) in enumerate(queries):
+            if i and primary_conflict:
+                continue  # the raised error names a different library's exception of that name
+            score, type_match, shared = _score(query, sig, example_set, idf)
             score *= weight
             if slug not in best or score > best[slug][0]:
                 best[slug] = (score, signature, type_match, shared)
@@ -179,7 +227,7 @@ def search(conn, text: str, limit: int = 5, worked: dict[str, int] | None = None
     for i, (slug, (score, signature, type_match, shared)) in enumerate(ranked[:limit]):
         runner_up = _next_other_score(ranked, i)
         confident = i == 0 and score >= CONFIDENT_SCORE and score - runner_up >= CONFIDENT_MARGIN
-        hits.append(Hit(slug, round(score, 1), confident, signature, type_match, shared))
+        hits.append(Hit(slug, round(min(score, 100.0), 1), confident, signature, type_match, shared))
     primary = queries[0][0]
     normalized = f"{primary.type.lower()}: {primary.norm}" if primary.type else primary.norm
     return Outcome(normalized, hits, round((time.perf_counter() - started) * 1000, 3))
@@ -222,14 +270,14 @@ def _candidate_rows(conn, terms: list[str], df: dict[str, int], n: int) -> list[
         return []
     marks = ",".join("?" * len(ids))
     return conn.execute(
-        "SELECT slug, signature FROM match_signatures WHERE slug IN "
+        "SELECT slug, signature, examples FROM match_signatures WHERE slug IN "
         f"(SELECT slug FROM match_signatures WHERE id IN ({marks}))",
         ids,
     ).fetchall()
 
 
 def _all_rows(conn) -> list[tuple[str, str]]:
-    return conn.execute("SELECT slug, signature FROM match_signatures").fetchall()
+    return conn.execute("SELECT slug, signature, examples FROM match_signatures").fetchall()
 
 
 def _idf_function(df: dict[str, int], n: int):
@@ -242,23 +290,58 @@ def _idf_function(df: dict[str, int], n: int):
     return idf
 
 
-def _score(query: Prepared, sig: Prepared, idf) -> tuple[float, bool | None, tuple[str, ...]]:
+PLACEHOLDER_WEIGHT = 0.25  # `_num_`, `_path_`: say little about which fix applies
+DECISIVE_WEIGHT = 2.0  # a quoted value that does not vary across the entry (`'coroutine'`)
+EXAMPLE_WEIGHT = 0.3  # a quoted value the entry shows with several values (`'requests'`, `'numpy'`)
+
+
+def _score(query: Prepared, sig: Prepared, examples: frozenset, idf) -> tuple[float, bool | None, tuple[str, ...]]:
+    """0-100+: IDF-weighted term overlap both ways, rapidfuzz similarity, exception-type agreement."""
+
+    def sig_weight(t: str) -> float:
+        if t == "_qenv_":
+            return idf(t) * DECISIVE_WEIGHT
+        if t.startswith("_"):
+            return idf(t) * PLACEHOLDER_WEIGHT
+        if t in examples:
+            return idf(t) * EXAMPLE_WEIGHT
+        if t in sig.slots:
+            return idf(t) * DECISIVE_WEIGHT
+        if t in GENERIC_WORDS:
+            return idf(t) * GENERIC_WEIGHT
+        return idf(t)
+
+    def query_weight(t: str) -> float:
+        if t.startswith("_") and t != "_qenv_":
+            return idf(t) * PLACEHOLDER_WEIGHT
+        return idf(t) * (GENERIC_WEIGHT if t in GENERIC_WORDS else 1.0)
+
     shared = query.token_set & sig.token_set
-    sig_weight = sum(idf(t) for t in sig.token_set) or 1.0
-    query_weight = sum(idf(t) for t in query.token_set) or 1.0
-    shared_weight = sum(idf(t) for t in shared)
-    coverage = shared_weight / sig_weight
-    precision = shared_weight / query_weight
+    sig_total = sum(sig_weight(t) for t in sig.token_set) or 1.0
+    query_total = sum(query_weight(t) for t in query.token_set) or 1.0
+    coverage = sum(sig_weight(t) for t in shared) / sig_total
+    precision = sum(query_weight(t) for t in shared) / query_total
     q_text, s_text = query.norm[:FUZZY_CHARS], sig.norm[:FUZZY_CHARS]
     fuzzy = (fuzz.token_set_ratio(q_text, s_text) + fuzz.partial_ratio(s_text, q_text)) / 200
-    score = 100 * (0.55 * coverage + 0.15 * precision + 0.30 * fuzzy)
+    score = 100 * (W_COVERAGE * coverage + W_PRECISION * precision + W_FUZZY * fuzzy)
+    missing_decisive = [t for t in sig.slots - examples - query.token_set if not t.startswith("_")]
+    if "_qenv_" in sig.token_set and "_qenv_" not in query.token_set:
+        missing_decisive.append("_qenv_")
+    score -= MISSING_DECISIVE_PENALTY * min(2, len(missing_decisive))
     type_match = _type_agreement(query, sig)
     if type_match is True:
-        score += 8
+        score += TYPE_BONUS
     elif type_match is False:
-        score -= 20
+        score -= TYPE_PENALTY
     terms = tuple(sorted((t for t in shared if not t.startswith("_")), key=lambda t: -idf(t))[:5])
-    return max(0.0, min(100.0, score)), type_match, terms
+    return max(0.0, score), type_match, terms
+
+
+def _module_conflict(query: Prepared, sig: Prepared) -> bool:
+    """Same class name from different libraries: `requests…JSONDecodeError` is not `json…JSONDecodeError`."""
+    if not query.bare or query.bare != sig.bare or "." not in query.type or "." not in sig.type:
+        return False
+    return query.type.split(".")[0].lower() != sig.type.split(".")[0].lower()
 
 
 def _type_agreement(query: Prepared, sig: Prepared) -> bool | None:
@@ -266,11 +349,7 @@ def _type_agreement(query: Prepared, sig: Prepared) -> bool | None:
     if not query.bare or not sig.bare:
         return None
     if query.bare == sig.bare:
-        q_mod = query.type.rsplit(".", 1)[0].lower() if "." in query.type else None
-        s_mod = sig.type.rsplit(".", 1)[0].lower() if "." in sig.type else None
-        if q_mod and s_mod and q_mod.split(".")[0] != s_mod.split(".")[0]:
-            return False  # e.g. redis.exceptions.ConnectionError vs requests.exceptions.ConnectionError
-        return True
+        return not _module_conflict(query, sig)
     a, b = _ALIAS.get(query.bare), _ALIAS.get(sig.bare)
     if a is not None and a == b:
         return True

@@ -24,7 +24,8 @@ _SUBSTITUTIONS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:\.\d{1,9})?\b"), " _time_ "),
     # Windows and POSIX paths; the file name survives (`docker.sock`, `libGL.so.1`).
     (re.compile(r"\b[A-Za-z]:\\(?:[^\\\s'\"]{1,255}\\){0,40}([^\\\s'\"]{0,255})"), r" _path_ \1 "),
-    (re.compile(r"(?<![\w.])~?(?:/[^/\s'\":,()\[\]]{1,255}){2,40}"), " _path_ "),
+    (re.compile(r"(?<![\w.])~?(?:/[^/\s'\":,()\[\]]{1,255}){1,40}/([^/\s'\":,()\[\]]{1,255})"), r" _path_ \1 "),
+    (re.compile(r"(?<=[\s'\"(=])/[A-Za-z0-9_.-]{1,255}(?=[\s'\"),:]|$)"), " _path_ "),
     (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b"), " _ip_ "),
     (re.compile(r"\b\d+(?:\.\d+)?\s?(?:ms|s|sec|seconds|minutes|min|h)\b", re.I), " _duration_ "),
     (re.compile(r"\b\d+\.\d+\b"), " _num_ "),
@@ -53,6 +54,26 @@ def normalize(text: str) -> str:
         text = pattern.sub(replacement, text)
     text = _SNAKE.sub(" ", text.lower())
     return " ".join(text.split())
+
+
+SLOT_MAX_CHARS = 40
+SLOT_MAX_TOKENS = 3
+
+
+def slot_values(text: str) -> list[str]:
+    """Short quoted values (a key, a module, a codec): the parts of a message that vary by case.
+
+    Whether such a value decides the fix depends on the entry: `'OPENAI_API_KEY'` in a
+    KeyError does, `'requests'` in "No module named" does not. The matcher decides per entry.
+    """
+    for short, full in _CONTRACTIONS.items():
+        text = text.replace(short, full).replace(short.capitalize(), full.capitalize())
+    values = []
+    for m in _QUOTED.finditer(text):
+        value = m.group(1) if m.group(1) is not None else m.group(2)
+        if len(value) <= SLOT_MAX_CHARS and len(tokens(normalize(value))) <= SLOT_MAX_TOKENS:
+            values.append(value)
+    return values
 
 
 def tokens(normalized: str) -> list[str]:

@@ -1,0 +1,105 @@
+"""`synapse eval`: how well the matcher answers a labelled set of real-looking errors.
+
+Positives must come back as the confident top match; negatives (errors no entry fixes)
+must not get a confident answer. A confident wrong answer is counted on its own: it is
+the failure that costs an agent the most.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.checker import check_files
+from synapse_skill import match
+
+
+@dataclass
+class Case:
+    q: str
+    expect: str | None
+    kind: str
+
+
+@dataclass
+class EvalReport:
+    positives: int = 0
+    correct: int = 0  # confident and right
+    confident_wrong: int = 0  # confident and wrong (positives)
+    abstained: int = 0  # positives without a confident answer
+    negatives: int = 0
+    false_confident: int = 0  # negatives given a confident answer
+    latencies_ms: list[float] = field(default_factory=list)
+    failures: list[tuple[str, str, str | None, str | None, float]] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.positives if self.positives else 0.0
+
+    @property
+    def false_confident_rate(self) -> float:
+        return self.false_confident / self.negatives if self.negatives else 0.0
+
+    def percentile(self, p: float) -> float:
+        data = sorted(self.latencies_ms)
+        if not data:
+            return 0.0
+        return data[min(len(data) - 1, int(round(p / 100 * (len(data) - 1))))]
+
+    def summary(self) -> str:
+        return "\n".join(
+            [
+                f"positives            {self.positives}",
+                f"top-1 confident      {self.correct} ({self.accuracy:.1%})",
+                f"confident wrong      {self.confident_wrong}",
+                f"abstained            {self.abstained}",
+                f"negatives            {self.negatives}",
+                f"false confident      {self.false_confident} ({self.false_confident_rate:.1%})",
+                f"latency p50 / p99    {statistics.median(self.latencies_ms or [0]):.2f} ms / {self.percentile(99):.2f} ms",
+            ]
+        )
+
+
+def load_cases(path: Path) -> list[Case]:
+    cases = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            cases.append(Case(row["q"], row.get("expect"), row.get("kind", "positive")))
+    return cases
+
+
+def memory_index(solutions: Path) -> sqlite3.Connection:
+    """The published entries in a private in-memory index (no store needed)."""
+    conn = sqlite3.connect(":memory:")
+    match.create_schema(conn)
+    for entry in check_files([solutions]).entries:
+        match.index_entry(conn, entry.slug, list(entry.errors), entry.title)
+    return conn
+
+
+def evaluate(conn, cases: list[Case]) -> EvalReport:
+    report = EvalReport()
+    for case in cases:
+        outcome = match.search(conn, case.q, limit=3)
+        report.latencies_ms.append(outcome.took_ms)
+        top = outcome.hits[0] if outcome.hits else None
+        answered = top.slug if top and top.confident else None
+        if case.expect:
+            report.positives += 1
+            if answered == case.expect:
+                report.correct += 1
+            elif answered:
+                report.confident_wrong += 1
+            else:
+                report.abstained += 1
+        else:
+            report.negatives += 1
+            if answered:
+                report.false_confident += 1
+        if answered != case.expect:
+            report.failures.append((case.kind, case.q, case.expect, top.slug if top else None, top.score if top else 0))
+    return report

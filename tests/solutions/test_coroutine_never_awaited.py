@@ -1,0 +1,85 @@
+"""coroutine-never-awaited: calling an async function without await, then the entry's published fix."""
+
+import subprocess
+import sys
+
+SLUG = "coroutine-never-awaited"
+
+# The mistake: the async function is called like a sync one and its "result" is used.
+WRONG_SUBSCRIPT = """
+import asyncio
+
+async def fetch(user_id):
+    await asyncio.sleep(0.01)
+    return {"id": user_id, "name": f"user-{user_id}"}
+
+data = fetch(1)
+print(data["name"])
+"""
+
+WRONG_FIRE_AND_FORGET = """
+import asyncio
+
+async def fetch(user_id):
+    print("fetch body ran")
+
+def save_all():
+    fetch(1)
+
+save_all()
+print("finished")
+"""
+
+WRONG_ATTRIBUTE = """
+import asyncio
+
+class Completions:
+    async def create(self, **kwargs):
+        return object()
+
+resp = Completions().create(model="m")
+print(resp.choices[0])
+"""
+
+
+def run(code: str, *flags: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *flags, "-c", code], check=False, capture_output=True, text=True, timeout=30
+    )
+
+
+def test_missing_await_gives_typeerror_and_warning():
+    result = run(WRONG_SUBSCRIPT)
+    assert result.returncode != 0
+    assert "TypeError: 'coroutine' object is not subscriptable" in result.stderr
+    assert "RuntimeWarning: coroutine 'fetch' was never awaited" in result.stderr
+
+
+def test_dropped_coroutine_never_runs_and_warns():
+    result = run(WRONG_FIRE_AND_FORGET)
+    assert result.returncode == 0
+    assert "fetch body ran" not in result.stdout
+    assert "finished" in result.stdout
+    assert "RuntimeWarning: coroutine 'fetch' was never awaited" in result.stderr
+
+
+def test_async_client_used_as_sync_gives_attributeerror():
+    result = run(WRONG_ATTRIBUTE)
+    assert result.returncode != 0
+    assert "AttributeError: 'coroutine' object has no attribute 'choices'" in result.stderr
+
+
+def test_option1_awaiting_fixes_it(fix_code):
+    code = fix_code(SLUG)
+    # -X dev enables asyncio debug mode; -W error turns any never-awaited warning into a failure.
+    result = run(code, "-X", "dev", "-W", "error::RuntimeWarning")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["user-1", "['user-2', 'user-3']"]
+    assert "never awaited" not in result.stderr
+
+
+def test_option4_wrappers_run_the_coroutines(fix_code):
+    result = run(fix_code(SLUG, option=4), "-W", "error::RuntimeWarning")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["worker ran", "{'ok': True}"]
+    assert "never awaited" not in result.stderr

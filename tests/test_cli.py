@@ -1,0 +1,174 @@
+"""`synapse` on the command line: real subprocesses, a temporary database, a small corpus.
+
+(`synapse check` has its own file: tests/test_check.py.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SUBCOMMANDS = ("check", "index", "serve", "search", "doctor")
+CORPUS = ("sqlite-database-locked", "json-not-serializable", "broken-pipe")
+
+
+@pytest.fixture
+def env(tmp_path) -> dict[str, str]:
+    """Settings pointing at a temporary database and a copy of three real entries."""
+    solutions = tmp_path / "solutions"
+    solutions.mkdir()
+    for slug in CORPUS:
+        shutil.copy(ROOT / "solutions" / f"{slug}.md", solutions / f"{slug}.md")
+    return {**os.environ, "SYNAPSE_DB": str(tmp_path / "cli.db"), "SYNAPSE_SOLUTIONS": str(solutions)}
+
+
+def synapse(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        check=False,
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_installed_synapse_script_prints_help():
+    script = Path(sys.executable).with_name("synapse")
+    if not script.exists():
+        pytest.skip("the project is not installed in this interpreter's environment")
+
+    result = subprocess.run([str(script), "--help"], check=False, capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: synapse")
+
+
+def test_help_lists_every_subcommand():
+    result = synapse("--help")
+
+    assert result.returncode == 0
+    for name in SUBCOMMANDS:
+        assert name in result.stdout
+
+
+@pytest.mark.parametrize("command", SUBCOMMANDS)
+def test_each_subcommand_has_help(command):
+    result = synapse(command, "--help")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"usage: synapse {command}")
+
+
+def test_serve_help_names_its_options():
+    result = synapse("serve", "--help")
+
+    for option in ("--host", "--port", "--workers", "--db"):
+        assert option in result.stdout
+
+
+def test_no_subcommand_is_a_usage_error():
+    result = synapse()
+
+    assert result.returncode == 2
+    assert "usage: synapse" in result.stderr
+
+
+def test_index_twice_adds_then_reports_everything_unchanged(env):
+    first = synapse("index", env=env)
+    second = synapse("index", env=env)
+
+    assert first.returncode == 0, first.stderr
+    for slug in CORPUS:
+        assert f"added: {slug}" in first.stdout
+    assert f"indexed: {len(CORPUS)} added, 0 changed, 0 removed, 0 unchanged" in first.stdout
+    assert second.returncode == 0, second.stderr
+    assert "added:" not in second.stdout
+    assert f"indexed: 0 added, 0 changed, 0 removed, {len(CORPUS)} unchanged" in second.stdout
+
+
+def test_index_honours_the_db_option_over_the_environment(env, tmp_path):
+    other = tmp_path / "other.db"
+
+    result = synapse("index", "--db", str(other), env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert other.exists()
+    assert not Path(env["SYNAPSE_DB"]).exists()
+
+
+def test_search_json_prints_the_api_contract(env):
+    synapse("index", env=env)
+    q = "sqlite3.OperationalError: database is locked"
+
+    result = synapse("search", "--json", q, env=env)
+
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert {"query", "normalized", "took_ms", "match", "results"} <= body.keys()
+    assert body["query"] == q
+    assert body["match"] == "sqlite-database-locked"
+    top = body["results"][0]
+    assert {"slug", "title", "score", "confident", "url", "why", "fix", "token_savings"} <= top.keys()
+    assert top["fix"]["code"].strip()
+
+
+def test_search_with_a_confident_match_exits_0_and_names_it(env):
+    synapse("index", env=env)
+
+    result = synapse("search", "sqlite3.OperationalError: database is locked", env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert "sqlite-database-locked" in result.stdout.splitlines()[0]
+
+
+def test_search_reads_a_traceback_from_stdin(env):
+    synapse("index", env=env)
+    traceback = (
+        "Traceback (most recent call last):\n"
+        '  File "/srv/agent/memory.py", line 12, in remember\n'
+        '    conn.execute("INSERT INTO notes VALUES (?)", (note,))\n'
+        "sqlite3.OperationalError: database is locked\n"
+    )
+
+    result = synapse("search", "--json", "-", env=env, stdin=traceback)
+
+    assert json.loads(result.stdout)["match"] == "sqlite-database-locked"
+
+
+def test_search_without_a_match_exits_1(env):
+    synapse("index", env=env)
+
+    result = synapse("search", "FrobnicatorError: the quux widget exploded while polishing the zorb", env=env)
+
+    assert result.returncode == 1
+
+
+def test_search_with_an_empty_query_is_a_usage_error(env):
+    result = synapse("search", "   ", env=env)
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("error:")
+
+
+def test_doctor_reports_wal_and_the_sqlite_version(env):
+    synapse("index", env=env)
+
+    result = synapse("doctor", env=env)
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["journal_mode"] == "wal"
+    assert report["sqlite"]["version"].count(".") == 2
+    assert report["entries"] == len(CORPUS)

@@ -1,0 +1,205 @@
+"""`synapse index`: the store follows `solutions/` — incremental, idempotent, all or nothing."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app import indexer
+from app.entries import content_hash, parse_entry
+from app.indexer import index_solutions
+from app.search import run_search
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL_ENTRIES = ("sqlite-database-locked", "json-not-serializable", "broken-pipe")
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    """A solutions folder holding copies of three real entries."""
+    folder = tmp_path / "solutions"
+    folder.mkdir()
+    for slug in REAL_ENTRIES:
+        shutil.copy(ROOT / "solutions" / f"{slug}.md", folder / f"{slug}.md")
+        parse_entry(folder / f"{slug}.md")  # the copies must be valid for these tests to mean anything
+    return folder
+
+
+def entries(store) -> dict[str, str]:
+    """slug → content hash of every published entry."""
+    return dict(store.read().execute("SELECT slug, content_hash FROM entries").fetchall())
+
+
+def signatures(store, slug: str) -> set[str]:
+    rows = store.read().execute("SELECT signature FROM match_signatures WHERE slug = ?", (slug,))
+    return {r[0] for r in rows}
+
+
+def fix_titles(store, slug: str) -> list[str]:
+    rows = store.read().execute("SELECT title FROM fixes WHERE slug = ? ORDER BY position", (slug,))
+    return [r[0] for r in rows]
+
+
+def snapshot(store) -> dict[str, list[tuple]]:
+    """Every row the indexer may touch, for before/after comparisons."""
+    conn = store.read()
+    queries = {
+        "entries": "SELECT slug, content_hash, title, errors, published_at FROM entries ORDER BY slug",
+        "fixes": "SELECT slug, position, title, language, code FROM fixes ORDER BY slug, position",
+        "match_signatures": "SELECT slug, signature, norm, tokens FROM match_signatures ORDER BY slug, signature",
+        "match_terms": "SELECT term, df FROM match_terms ORDER BY term",
+        "match_meta": "SELECT key, value FROM match_meta ORDER BY key",
+    }
+    return {table: [tuple(r) for r in conn.execute(sql)] for table, sql in queries.items()}
+
+
+def test_a_first_run_adds_every_entry_with_its_fixes_and_signatures(fresh_store, corpus):
+    report = index_solutions(fresh_store, corpus)
+
+    assert sorted(report.added) == sorted(REAL_ENTRIES)
+    assert (report.changed, report.removed, report.unchanged, report.problems) == ([], [], 0, [])
+    stored = entries(fresh_store)
+    for slug in REAL_ENTRIES:
+        entry = parse_entry(corpus / f"{slug}.md")
+        assert stored[slug] == content_hash((corpus / f"{slug}.md").read_text(encoding="utf-8"))
+        assert signatures(fresh_store, slug) == set(entry.errors)
+        assert fix_titles(fresh_store, slug) == [fix.title for fix in entry.fixes]
+
+
+def test_a_changed_file_replaces_its_entry_and_its_signatures(fresh_store, corpus):
+    index_solutions(fresh_store, corpus)
+    path = corpus / "sqlite-database-locked.md"
+    old = parse_entry(path)
+    dropped, added = old.errors[-1], "sqlite3.OperationalError: database is locked by a frobnicating widget"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(f'  - "{dropped}"\n', f'  - "{added}"\n'), encoding="utf-8")
+    new = parse_entry(path)
+    assert new.content_hash != old.content_hash
+
+    report = index_solutions(fresh_store, corpus)
+
+    assert report.changed == ["sqlite-database-locked"]
+    assert (report.added, report.removed, report.unchanged) == ([], [], 2)
+    assert entries(fresh_store)["sqlite-database-locked"] == new.content_hash
+    assert signatures(fresh_store, "sqlite-database-locked") == set(new.errors)
+    assert added in signatures(fresh_store, "sqlite-database-locked")
+    assert dropped not in signatures(fresh_store, "sqlite-database-locked")
+
+
+def test_a_deleted_file_removes_the_entry_its_fixes_and_its_signatures(fresh_store, corpus):
+    index_solutions(fresh_store, corpus)
+    (corpus / "broken-pipe.md").unlink()
+
+    report = index_solutions(fresh_store, corpus)
+
+    assert report.removed == ["broken-pipe"]
+    assert (report.added, report.changed, report.unchanged) == ([], [], 2)
+    assert "broken-pipe" not in entries(fresh_store)
+    assert fix_titles(fresh_store, "broken-pipe") == []
+    assert signatures(fresh_store, "broken-pipe") == set()
+    assert run_search(fresh_store.read(), "BrokenPipeError: [Errno 32] Broken pipe").body["match"] is None
+
+
+def test_a_renamed_file_replaces_the_old_slug_with_the_new_one(fresh_store, corpus):
+    index_solutions(fresh_store, corpus)
+    (corpus / "broken-pipe.md").rename(corpus / "epipe-reader-gone.md")
+
+    report = index_solutions(fresh_store, corpus)
+
+    assert report.added == ["epipe-reader-gone"]
+    assert report.removed == ["broken-pipe"]
+    assert set(entries(fresh_store)) == {
+        "sqlite-database-locked",
+        "json-not-serializable",
+        "epipe-reader-gone",
+    }
+    assert signatures(fresh_store, "broken-pipe") == set()
+    assert "BrokenPipeError: [Errno 32] Broken pipe" in signatures(fresh_store, "epipe-reader-gone")
+
+
+def test_a_second_run_over_unchanged_files_changes_nothing(fresh_store, corpus):
+    index_solutions(fresh_store, corpus)
+    before = snapshot(fresh_store)
+
+    report = index_solutions(fresh_store, corpus)
+
+    assert (report.added, report.changed, report.removed) == ([], [], [])
+    assert report.unchanged == len(REAL_ENTRIES)
+    assert not report.touched
+    assert snapshot(fresh_store) == before
+
+
+def test_an_invalid_entry_is_reported_and_skipped_while_the_others_are_indexed(fresh_store, corpus):
+    broken = corpus / "widget-tuesday.md"
+    broken.write_text(
+        "---\ntitle: no sections and no errors\ntags: [widgets]\n---\n\nJust prose.\n", encoding="utf-8"
+    )
+
+    report = index_solutions(fresh_store, corpus)
+
+    assert sorted(report.added) == sorted(REAL_ENTRIES)
+    assert set(entries(fresh_store)) == set(REAL_ENTRIES)
+    assert report.problems
+    assert {p.path for p in report.problems} == {str(broken)}
+    assert any("errors must list" in p.message for p in report.problems)
+
+
+def test_a_broken_edit_keeps_the_last_good_version_published(fresh_store, corpus):
+    index_solutions(fresh_store, corpus)
+    good = entries(fresh_store)["json-not-serializable"]
+    path = corpus / "json-not-serializable.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("## Root cause", "## Cause"), encoding="utf-8")
+
+    report = index_solutions(fresh_store, corpus)
+
+    assert report.problems and {p.path for p in report.problems} == {str(path)}
+    assert report.removed == []
+    assert entries(fresh_store)["json-not-serializable"] == good
+
+
+def test_an_indexed_entry_is_found_by_search(fresh_store, corpus):
+    index_solutions(fresh_store, corpus)
+
+    result = run_search(fresh_store.read(), "sqlite3.OperationalError: database is locked")
+
+    assert result.body["match"] == "sqlite-database-locked"
+    assert result.body["results"][0]["fix"]["code"].strip()
+
+
+def test_a_crash_mid_index_leaves_the_old_index_exactly_as_it_was(fresh_store, corpus, monkeypatch):
+    index_solutions(fresh_store, corpus)
+    before = snapshot(fresh_store)
+    for slug in REAL_ENTRIES:  # every file changes, so the run writes several entries
+        path = corpus / f"{slug}.md"
+        path.write_text(path.read_text(encoding="utf-8") + "\n<!-- edited -->\n", encoding="utf-8")
+    shutil.copy(ROOT / "solutions" / "sqlite-database-locked.md", corpus / "sqlite-locked-again.md")
+    (corpus / "broken-pipe.md").unlink()
+
+    real_put_entry = indexer.put_entry
+    calls = []
+
+    def put_entry_then_crash(conn, entry, origin):
+        calls.append(entry.slug)
+        if len(calls) == 2:
+            raise RuntimeError("simulated crash in the middle of an index run")
+        return real_put_entry(conn, entry, origin)
+
+    monkeypatch.setattr(indexer, "put_entry", put_entry_then_crash)
+
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        index_solutions(fresh_store, corpus)
+
+    assert len(calls) == 2, "the first entry was written before the crash"
+    assert snapshot(fresh_store) == before
+    assert (
+        run_search(fresh_store.read(), "BrokenPipeError: [Errno 32] Broken pipe").body["match"]
+        == "broken-pipe"
+    )
+
+    monkeypatch.setattr(indexer, "put_entry", real_put_entry)
+    report = index_solutions(fresh_store, corpus)  # the next run applies everything
+    assert sorted(report.changed) == ["json-not-serializable", "sqlite-database-locked"]
+    assert report.added == ["sqlite-locked-again"]
+    assert report.removed == ["broken-pipe"]
