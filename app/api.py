@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr
 
 from app import entries_db, health, search, stats
 from app.deps import get_reader, get_store
 from app.errors import ApiError
+from app.responses import SafeJSONResponse
 
 router = APIRouter()
 
@@ -41,7 +41,7 @@ def _search(request: Request, conn, q, limit, format: str | None):
     search.record(request.app.state.store, result)
     if wants_html(request, format) and request.app.state.render_search_page:
         return request.app.state.render_search_page(request, result.body)
-    return JSONResponse(result.body)
+    return SafeJSONResponse(result.body)
 
 
 @router.get("/search", summary="Look an error up (query string)")

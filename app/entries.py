@@ -111,8 +111,9 @@ def parse_text(text: str, slug: str, path: str = "<text>") -> Entry:
 
     text = text.replace("\r\n", "\n")
     meta, body, body_offset, key_lines = _split_front_matter(text, problem)
-    fields = _validate_meta(meta, key_lines, problem, path)
+    fields = _validate_meta(meta if meta is not None else {}, key_lines, problem if meta is not None else _ignore)
     sections = _sections(body, body_offset, problem)
+    _check_python_blocks(body, body_offset, problem)
     fixes = _fix_options(sections.get("Fix"), body, body_offset, problem)
 
     if problems:
@@ -158,27 +159,46 @@ def _split_front_matter(text, problem):
             key_lines.setdefault(m.group(1), i)
     try:
         meta = yaml.safe_load(raw) or {}
+        key_lines["__errors_items__"] = _sequence_item_lines(raw, "errors")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1
         problem(line, f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}")
-        meta = {}
-    if not isinstance(meta, dict):
+        meta = None  # the fields could not be read, so they are not reported missing
+    if meta is not None and not isinstance(meta, dict):
         problem(2, "front matter must be a mapping of keys to values")
         meta = {}
     body = "\n".join(lines[end + 1 :])
     return meta, body, end + 1, key_lines
 
 
+def _sequence_item_lines(raw: str, key: str) -> list[int]:
+    """File line of each item of a top-level YAML list (block or flow style, comments allowed)."""
+    root = yaml.compose(raw)
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for key_node, value_node in root.value:
+        if key_node.value == key and isinstance(value_node, yaml.SequenceNode):
+            return [item.start_mark.line + 2 for item in value_node.value]
+    return []
+
+
 def _string_list(value) -> list[str] | None:
-    if isinstance(value, str):
+    """A list of strings; numbers are taken as text (YAML reads `429` as an int)."""
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if not isinstance(value, list) or not all(
+        isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value
+    ):
         return None
-    return [v.strip() for v in value]
+    return [str(v).strip() for v in value]
 
 
-def _validate_meta(meta: dict, key_lines: dict, problem, path: str) -> dict:
+def _ignore(line: int, message: str) -> None:
+    """A problem sink for checks whose input could not be read (already reported once)."""
+
+
+def _validate_meta(meta: dict, key_lines: dict, problem) -> dict:
     def line_of(key: str) -> int:
         return key_lines.get(key, 1)
 
@@ -197,12 +217,17 @@ def _validate_meta(meta: dict, key_lines: dict, problem, path: str) -> dict:
         problem(line_of("errors"), "errors must list at least one error signature")
         errors = []
     else:
+        item_lines = key_lines.get("__errors_items__") or []
         base = line_of("errors")
+        kept = []
         for i, sig in enumerate(errors):
-            error_lines.append(base + 1 + i)
+            line = item_lines[i] if i < len(item_lines) else base + 1 + i
             if not sig:
-                problem(base + 1 + i, "empty error signature")
-        errors = [e for e in errors if e]
+                problem(line, "empty error signature")
+                continue
+            kept.append(sig)
+            error_lines.append(line)
+        errors = kept
 
     tags = _string_list(meta.get("tags"))
     if not tags or not any(tags):
@@ -323,14 +348,20 @@ def _fix_options(fix: _Section | None, body: str, offset: int, problem) -> list[
         if not language:
             problem(base + fence.map[0] + 1, f"code block of fix option '{heading}' needs a language")
         code = fence.content
-        if language in ("python", "py", "python3"):
-            for block in own:
-                if (block.info or "").split()[:1] and block.info.split()[0].lower() in ("python", "py", "python3"):
-                    _check_python(block.content, base + block.map[0] + 1, problem)
         title = OPTION_PREFIX_RE.sub("", heading).strip() or heading
         description = "\n".join(text.split("\n")[start + 1 : fence.map[0]]).strip()
         options.append(FixOption(title, description, language, code, line))
     return options
+
+
+PYTHON_LANGUAGES = ("python", "py", "python3")
+
+
+def _check_python_blocks(body: str, offset: int, problem) -> None:
+    """Every python block in the entry must compile, wherever it sits."""
+    for token in _markdown.parse(body):
+        if token.type == "fence" and (token.info or "").split()[:1] and token.info.split()[0].lower() in PYTHON_LANGUAGES:
+            _check_python(token.content, offset + token.map[0] + 1, problem)
 
 
 def _check_python(code: str, fence_line: int, problem) -> None:

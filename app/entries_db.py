@@ -55,6 +55,7 @@ def delete_entry(conn, slug: str) -> None:
     match.remove_entry(conn, slug)
     conn.execute("DELETE FROM fixes WHERE slug = ?", (slug,))
     conn.execute("DELETE FROM entries WHERE slug = ?", (slug,))
+    conn.execute("DELETE FROM entry_stats WHERE slug = ?", (slug,))
 
 
 def entry_row(conn, slug: str) -> dict | None:

@@ -10,8 +10,9 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.responses import SafeJSONResponse
 
 log = logging.getLogger("synapse.errors")
 
@@ -22,8 +23,8 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-def error_response(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+def error_response(status: int, code: str, message: str, headers: dict | None = None) -> SafeJSONResponse:
+    return SafeJSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
 
 
 def _describe_validation(exc: RequestValidationError) -> str:

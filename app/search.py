@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app import entries_db, stats
+from app.responses import clean_text
 from synapse_skill import match
 
 MAX_QUERY_CHARS = 64 * 1024
@@ -26,8 +27,7 @@ def validate(q, limit) -> tuple[str, int]:
         raise BadQuery("q is empty: send the error text to look up")
     if len(q) > MAX_QUERY_CHARS:
         raise BadQuery(f"q is too long: at most {MAX_QUERY_CHARS} characters")
-    if "\x00" in q:
-        q = q.replace("\x00", "")
+    q = clean_text(q).replace("\x00", "")
     if not any(ch.isalnum() for ch in q):
         raise BadQuery("q has no words to search for (only punctuation or search syntax)")
     if isinstance(limit, bool) or not isinstance(limit, int):

@@ -5,10 +5,18 @@ from __future__ import annotations
 import time
 
 from fastapi import Request
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import ApiError, error_response
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Swagger UI (/docs) loads its script and styles from a CDN and runs an inline bootstrap script.
+DOCS_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -60,8 +68,11 @@ class BodyLimitMiddleware:
         await response(scope, receive, send)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(StarletteHTTPException):
+    """Raised while the body streams in; an HTTPException so FastAPI's body parser lets it through."""
+
+    def __init__(self):
+        super().__init__(413, "request body is too large")
 
 
 class SecurityHeadersMiddleware:
@@ -72,11 +83,13 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
 
+        csp = (DOCS_CSP if scope.get("path") in DOCS_PATHS else CSP).encode()
+
         async def add_headers(message):
             if message["type"] == "http.response.start":
                 headers = message.setdefault("headers", [])
                 for name, value in (
-                    (b"content-security-policy", CSP.encode()),
+                    (b"content-security-policy", csp),
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"same-origin"),
                     (b"x-frame-options", b"DENY"),

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from app import api
 from app.config import Settings
 from app.errors import install_error_handlers
+from app.responses import SafeJSONResponse
 from app.indexer import index_solutions
 from app.security import BodyLimitMiddleware, RateLimiter, SecurityHeadersMiddleware
 from app.store import Store
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Solved errors for AI agents: send an error, get the fix.",
         version="0.1.0",
         lifespan=lifespan,
+        default_response_class=SafeJSONResponse,
     )
     app.state.settings = settings
     app.state.render_search_page = None

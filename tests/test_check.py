@@ -328,13 +328,9 @@ def test_a_folder_is_checked_file_by_file_and_good_files_stay_quiet(tmp_path, ru
     assert lines and all(line.startswith(f"{bad}:") for line in lines), lines
 
 
-# -- known gaps (app bugs): strict xfails turn into failures once they are fixed ---------
+# -- regressions: bugs found while writing these tests ---------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/entries.py _fix_options compiles python blocks only when the option's FIRST block is python",
-)
 def test_a_python_block_after_a_shell_block_in_the_same_option_must_compile(tmp_path, run_check):
     text = edit(CODE, "```bash\npip install widgets\n```\n```python\nprint((\n```\n")
     path = write(tmp_path, "widget-tuesday", text)
@@ -345,10 +341,6 @@ def test_a_python_block_after_a_shell_block_in_the_same_option_must_compile(tmp_
     assert_reported(lines, path, line_of(text, "print(("), "python code does not compile")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/entries.py _validate_meta assumes one signature per line right under 'errors:' (error_lines)",
-)
 def test_a_duplicate_signature_in_a_flow_list_is_reported_on_its_own_line(tmp_path, run_check):
     first = write(tmp_path, "widget-tuesday", VALID)
     text = edit(f'errors:\n  - "{SIGNATURE}"\n', f'errors: ["WidgetError: other", "{SIGNATURE}"]\n')
