@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr
 
-from app import entries_db, health, search, stats
+from app import entries_db, health, search, snapshot, stats
 from app.deps import get_reader, get_store
 from app.errors import ApiError
 from app.responses import SafeJSONResponse
@@ -89,3 +89,12 @@ async def feedback(slug: str, body: FeedbackRequest, request: Request, store=Dep
 @router.get("/healthz", summary="Liveness, SQLite version and index size")
 def healthz(conn=Depends(get_reader)):
     return health.report(conn)
+
+
+@router.get("/api/snapshot", summary="The published index, compact, for the skill's offline mode")
+def snapshot_json(request: Request, conn=Depends(get_reader)):
+    data = snapshot.build_snapshot(conn)
+    etag = snapshot.snapshot_etag(data)
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers={"ETag": etag})
+    return SafeJSONResponse(data, headers={"ETag": etag, "Cache-Control": "no-cache"})

@@ -27,7 +27,8 @@ _LOG_PREFIX = re.compile(
 )
 _LEVEL_PREFIX = re.compile(r"^(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|CRITICAL|FATAL):[\w.]{0,80}:")
 _PYTEST_PREFIX = re.compile(r"^E {1,4}")
-_TRACEBACK_START = re.compile(r"^\s{0,8}Traceback \(most recent call last\):")
+# Plain Python, and IPython/Jupyter's `ValueError      Traceback (most recent call last)` header.
+_TRACEBACK_START = re.compile(r"^\s{0,8}(?:[\w.]{1,120}\s{1,80})?Traceback \(most recent call last\)")
 _CHAIN_MARKERS = (
     "During handling of the above exception, another exception occurred",
     "The above exception was the direct cause of the following exception",
@@ -182,7 +183,8 @@ def _loose_errors(lines: list[str]) -> list[RaisedError]:
         for nxt in lines[i + 1 : i + MAX_MESSAGE_LINES]:
             if not nxt.strip() or _parse_exception_line(nxt.strip()) or _TOOL_LINE.match(nxt.strip()):
                 break
-            if nxt[:1].isspace() or (err.type is None and not _NOISE_LINE.match(nxt)):
+            # an empty message (`ImportError: ` then the text) runs on in the lines below
+            if nxt[:1].isspace() or not err.message or (err.type is None and not _NOISE_LINE.match(nxt)):
                 rest.append(nxt.strip())
         found.append(RaisedError(err.type, _squash([err.message, *rest]) if rest else err.message))
     return found

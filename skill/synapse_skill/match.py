@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from rapidfuzz import fuzz
@@ -24,7 +24,7 @@ from synapse_skill.normalize import normalize, slot_values, tokens
 
 # Calibrated on tests/eval/dev.jsonl (see docs/matching.md): the lowest score at which a
 # top answer is trusted, and how far ahead of the next entry it must be.
-CONFIDENT_SCORE = 82.0
+CONFIDENT_SCORE = 64.0
 CONFIDENT_MARGIN = 0.1
 CANDIDATE_LIMIT = 40
 COMMON_TERM_SHARE = 0.05  # a term in more than 5 % of signatures does not pick candidates
@@ -133,8 +133,8 @@ GENERIC_WORDS = frozenset(
     above following cause direct please try again see more information use using value""".split()
 )
 GENERIC_WEIGHT = 0.2
-MISSING_DECISIVE_PENALTY = 12.0
-W_COVERAGE, W_PRECISION, W_FUZZY = 0.70, 0.15, 0.15
+MISSING_DECISIVE_PENALTY = 20.0
+W_COVERAGE, W_PRECISION, W_FUZZY = 0.45, 0.30, 0.25
 TYPE_BONUS, TYPE_PENALTY = 5.0, 25.0
 
 # -- prepared text -----------------------------------------------------------
@@ -148,6 +148,7 @@ class Prepared:
     bare: str | None
     norm: str
     tokens: tuple[str, ...]  # of the message only; the type is compared on its own
+    text: str
     token_set: frozenset = field(default=frozenset())
     slots: frozenset = field(default=frozenset())  # tokens of short quoted values
     slot_list: tuple = ()  # the same, per quoted value, in order
@@ -169,12 +170,12 @@ def _prepare_error(err: RaisedError) -> Prepared:
     codes = frozenset(m.group(1) for m in _CODE_NUMBER.finditer(norm))
     slot_list = slot_list + ((codes,) if codes else ())
     slots = frozenset().union(*slot_list) if slot_list else frozenset()
-    return Prepared(err.type, bare, norm, tuple(toks), frozenset(toks), slots, slot_list, normalize(template))
+    return Prepared(err.type, bare, norm, tuple(toks), err.line(), frozenset(toks), slots, slot_list, normalize(template))
 
 
 @lru_cache(maxsize=65536)
 def prepare(signature: str) -> Prepared:
-    return _prepare_error(extract(signature).primary)
+    return replace(_prepare_error(extract(signature).primary), text=signature)
 
 
 # -- search ------------------------------------------------------------------
@@ -208,18 +209,23 @@ def search(conn, text: str, limit: int = 5, worked: dict[str, int] | None = None
     rows = _all_rows(conn) if brute else _candidate_rows(conn, all_tokens, df, n_signatures)
     idf = _idf_function(df, n_signatures)
 
+    signatures = [(slug, prepare(text), frozenset(examples.split())) for slug, text, examples in rows]
+    missing = sorted({t for _, sig, _ in signatures for t in sig.token_set} - df.keys())
+    df.update(_document_frequencies(conn, missing))
+    idf = _idf_function(df, n_signatures)
+    weighted = [(query, _query_weights(query, idf), weight) for query, weight in queries]
+
     best: dict[str, tuple[float, str, bool | None, tuple[str, ...]]] = {}
-    for slug, signature, examples in rows:
-        sig = prepare(signature)
-        example_set = frozenset(examples.split())
+    for slug, sig, examples in signatures:
+        sig_weights = _signature_weights(sig, examples, idf)
         primary_conflict = _module_conflict(queries[0][0], sig)
-        for i, (query, weight) in enumerate(queries):
+        for i, (query, query_weights, weight) in enumerate(weighted):
             if i and primary_conflict:
                 continue  # the raised error names a different library's exception of that name
-            score, type_match, shared = _score(query, sig, example_set, idf)
+            score, type_match, shared = _score(query, query_weights, sig, sig_weights, examples)
             score *= weight
             if slug not in best or score > best[slug][0]:
-                best[slug] = (score, signature, type_match, shared)
+                best[slug] = (score, sig.text, type_match, shared)
 
     worked = worked or {}
     ranked = sorted(best.items(), key=lambda kv: (-round(kv[1][0], 1), -worked.get(kv[0], 0), kv[0]))
@@ -295,32 +301,44 @@ DECISIVE_WEIGHT = 2.0  # a quoted value that does not vary across the entry (`'c
 EXAMPLE_WEIGHT = 0.3  # a quoted value the entry shows with several values (`'requests'`, `'numpy'`)
 
 
-def _score(query: Prepared, sig: Prepared, examples: frozenset, idf) -> tuple[float, bool | None, tuple[str, ...]]:
-    """0-100+: IDF-weighted term overlap both ways, rapidfuzz similarity, exception-type agreement."""
-
-    def sig_weight(t: str) -> float:
+def _signature_weights(sig: Prepared, examples: frozenset, idf) -> dict[str, float]:
+    """How much each signature token counts: rare words most, decisive values double, noise little."""
+    weights = {}
+    for t in sig.token_set:
         if t == "_qenv_":
-            return idf(t) * DECISIVE_WEIGHT
-        if t.startswith("_"):
-            return idf(t) * PLACEHOLDER_WEIGHT
-        if t in examples:
-            return idf(t) * EXAMPLE_WEIGHT
-        if t in sig.slots:
-            return idf(t) * DECISIVE_WEIGHT
-        if t in GENERIC_WORDS:
-            return idf(t) * GENERIC_WEIGHT
-        return idf(t)
+            factor = DECISIVE_WEIGHT
+        elif t.startswith("_"):
+            factor = PLACEHOLDER_WEIGHT
+        elif t in examples:
+            factor = EXAMPLE_WEIGHT
+        elif t in sig.slots:
+            factor = DECISIVE_WEIGHT
+        elif t in GENERIC_WORDS:
+            factor = GENERIC_WEIGHT
+        else:
+            factor = 1.0
+        weights[t] = idf(t) * factor
+    return weights
 
-    def query_weight(t: str) -> float:
+
+def _query_weights(query: Prepared, idf) -> dict[str, float]:
+    weights = {}
+    for t in query.token_set:
         if t.startswith("_") and t != "_qenv_":
-            return idf(t) * PLACEHOLDER_WEIGHT
-        return idf(t) * (GENERIC_WEIGHT if t in GENERIC_WORDS else 1.0)
+            factor = PLACEHOLDER_WEIGHT
+        else:
+            factor = GENERIC_WEIGHT if t in GENERIC_WORDS else 1.0
+        weights[t] = idf(t) * factor
+    return weights
 
+
+def _score(
+    query: Prepared, query_weights: dict, sig: Prepared, sig_weights: dict, examples: frozenset
+) -> tuple[float, bool | None, tuple[str, ...]]:
+    """0-100+: IDF-weighted term overlap both ways, rapidfuzz similarity, exception-type agreement."""
     shared = query.token_set & sig.token_set
-    sig_total = sum(sig_weight(t) for t in sig.token_set) or 1.0
-    query_total = sum(query_weight(t) for t in query.token_set) or 1.0
-    coverage = sum(sig_weight(t) for t in shared) / sig_total
-    precision = sum(query_weight(t) for t in shared) / query_total
+    coverage = sum(sig_weights[t] for t in shared) / (sum(sig_weights.values()) or 1.0)
+    precision = sum(query_weights[t] for t in shared) / (sum(query_weights.values()) or 1.0)
     q_text, s_text = query.norm[:FUZZY_CHARS], sig.norm[:FUZZY_CHARS]
     fuzzy = (fuzz.token_set_ratio(q_text, s_text) + fuzz.partial_ratio(s_text, q_text)) / 200
     score = 100 * (W_COVERAGE * coverage + W_PRECISION * precision + W_FUZZY * fuzzy)
@@ -333,7 +351,7 @@ def _score(query: Prepared, sig: Prepared, examples: frozenset, idf) -> tuple[fl
         score += TYPE_BONUS
     elif type_match is False:
         score -= TYPE_PENALTY
-    terms = tuple(sorted((t for t in shared if not t.startswith("_")), key=lambda t: -idf(t))[:5])
+    terms = tuple(sorted((t for t in shared if not t.startswith("_")), key=lambda t: -sig_weights[t])[:5])
     return max(0.0, score), type_match, terms
 
 

@@ -1,0 +1,93 @@
+"""`synapse-skill mcp` driven by a real `mcp` client over stdio (a real subprocess)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import anyio
+import pytest
+from skill_helpers import skill_env
+
+mcp = pytest.importorskip("mcp")
+from mcp import Client, StdioServerParameters
+
+TRACEBACK = """Traceback (most recent call last):
+  File "/home/alice/agent.py", line 9, in <module>
+    conn.execute("INSERT INTO t VALUES (1)")
+sqlite3.OperationalError: database is locked
+"""
+
+
+def stdio_params(env: dict[str, str]) -> StdioServerParameters:
+    return StdioServerParameters(command=sys.executable, args=["-m", "synapse_skill", "mcp"], env=env)
+
+
+def structured(result) -> dict:
+    assert not result.is_error, result.content
+    if result.structured_content is not None:
+        return result.structured_content
+    return json.loads(result.content[0].text)
+
+
+def call_tools(env: dict[str, str], calls: list[tuple[str, dict]]) -> tuple[list[str], list]:
+    async def session():
+        async with Client(stdio_params(env)) as client:
+            tools = await client.list_tools()
+            results = [await client.call_tool(name, args) for name, args in calls]
+            return sorted(t.name for t in tools.tools), results
+
+    return anyio.run(session)
+
+
+def test_lists_the_three_tools_and_answers_the_sqlite_error_offline(tmp_path):
+    names, [search, solution, missing] = call_tools(
+        skill_env(tmp_path, SYNAPSE_OFFLINE="1"),
+        [
+            ("search_error", {"error_text": TRACEBACK}),
+            ("get_solution", {"slug": "sqlite-database-locked"}),
+            ("get_solution", {"slug": "no-such-entry"}),
+        ],
+    )
+    assert names == ["get_solution", "report_outcome", "search_error"]
+
+    body = structured(search)
+    assert body["match"] == "sqlite-database-locked" and body["source"] == "offline"
+    assert "alice" not in body["query"]
+    top = body["results"][0]
+    assert top["confident"] is True and "sqlite3.connect" in top["fix"]["code"]
+
+    assert structured(solution)["slug"] == "sqlite-database-locked"
+    assert missing.is_error and "no-such-entry" in missing.content[0].text
+
+
+def test_report_outcome_reaches_the_server(tmp_path, recording_server):
+    _, [outcome] = call_tools(
+        skill_env(tmp_path, SYNAPSE_URL=recording_server.url),
+        [("report_outcome", {"slug": "sqlite-database-locked", "worked": True})],
+    )
+    assert structured(outcome)["recorded"] is True
+    assert recording_server.bodies("/api/solutions/sqlite-database-locked/feedback") == [b'{"worked": true}']
+
+
+def test_report_outcome_offline_is_a_tool_error(tmp_path):
+    _, [outcome] = call_tools(
+        skill_env(tmp_path, SYNAPSE_OFFLINE="1"),
+        [("report_outcome", {"slug": "sqlite-database-locked", "worked": False})],
+    )
+    assert outcome.is_error and "offline" in outcome.content[0].text
+
+
+def test_nothing_but_protocol_on_stdout(tmp_path):
+    """A host that sends nothing and closes stdin gets nothing back: no banner, no logs."""
+    import subprocess
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "synapse_skill", "mcp"],
+        env=skill_env(tmp_path, SYNAPSE_OFFLINE="1"),
+        stdin=subprocess.DEVNULL,
+        check=False,
+        capture_output=True,
+        timeout=60,
+    )
+    assert proc.stdout == b""
