@@ -29,7 +29,7 @@ class Settings:
     index_on_start: bool = field(default=True, metadata={"env": "SYNAPSE_INDEX_ON_START", "help": ""})
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Settings:
         env = os.environ if env is None else env
         values = {}
         for f in fields(cls):

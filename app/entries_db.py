@@ -10,7 +10,7 @@ from synapse_skill import match
 
 
 def now_iso() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def put_entry(conn, entry: Entry, origin: str) -> None:

@@ -11,7 +11,6 @@ import re
 
 from fastapi.responses import JSONResponse
 
-
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 

@@ -17,10 +17,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from synapse_skill import snapshot as skill_snapshot
-
 from app.checker import entry_files
 from app.entries import Entry, EntryInvalid, parse_entry
+from synapse_skill import snapshot as skill_snapshot
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_PATH = PROJECT_ROOT / "skill" / "synapse_skill" / "data" / "snapshot.json"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from synapse_skill.redact import redact
-
 from app.entries_db import now_iso
+from synapse_skill.redact import redact
 
 MAX_STORED_QUERY = 300
 

@@ -10,8 +10,8 @@ from fastapi import FastAPI
 from app import api
 from app.config import Settings
 from app.errors import install_error_handlers
-from app.responses import SafeJSONResponse
 from app.indexer import index_solutions
+from app.responses import SafeJSONResponse
 from app.security import BodyLimitMiddleware, RateLimiter, SecurityHeadersMiddleware
 from app.store import Store
 

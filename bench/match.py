@@ -27,18 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "skill"))
 
-from app.checker import check_files  # noqa: E402
-from app.evaluation import load_cases  # noqa: E402
-from synapse_skill import match  # noqa: E402
-from synapse_skill.normalize import normalize, tokens  # noqa: E402
+from app.checker import check_files
+from app.evaluation import load_cases
+from synapse_skill import match
+from synapse_skill.normalize import normalize, tokens
 
 MODULES = ["db", "net", "io", "cache", "auth", "llm", "queue", "store", "sync", "api", "core", "worker", "tools"]
 SUFFIXES = ["Error", "Exception", "Failure", "Timeout", "Warning"]
-FILLER = (
-    "failed could not connect open read write file database table index session client server request response "
-    "timeout limit exceeded invalid missing unknown cannot found value type key token model process thread lock "
-    "permission denied refused closed reset memory disk space queue worker retry after status code host port path"
-).split()
+FILLER = ["failed", "could", "not", "connect", "open", "read", "write", "file", "database", "table", "index", "session", "client", "server", "request", "response", "timeout", "limit", "exceeded", "invalid", "missing", "unknown", "cannot", "found", "value", "type", "key", "token", "model", "process", "thread", "lock", "permission", "denied", "refused", "closed", "reset", "memory", "disk", "space", "queue", "worker", "retry", "after", "status", "code", "host", "port", "path"]
 
 
 def synthetic_signatures(n_entries: int, vocabulary: list[str], seed: int = 7) -> list[tuple[str, list[str]]]:

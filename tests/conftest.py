@@ -43,7 +43,7 @@ class LiveServer:
         self.proc: subprocess.Popen | None = None
         self.log = db.with_suffix(".log")
 
-    def start(self, timeout: float = 30) -> "LiveServer":
+    def start(self, timeout: float = 30) -> LiveServer:
         env = {**os.environ, "SYNAPSE_DB": str(self.db), "SYNAPSE_SOLUTIONS": str(self.solutions), **self.extra_env}
         cmd = [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port), "--workers", str(self.workers)]
         self.proc = subprocess.Popen(

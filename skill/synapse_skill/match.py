@@ -11,6 +11,7 @@ each candidate signature, plus exception-type agreement → calibrated `confiden
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import time
@@ -90,7 +91,7 @@ def index_entry(conn, slug: str, signatures: list[str], title: str = "") -> None
         _adjust_terms(conn, set(fts_tokens.split()), +1)
 
 
-def _example_tokens(sig: "Prepared", title_tokens: frozenset) -> set[str]:
+def _example_tokens(sig: Prepared, title_tokens: frozenset) -> set[str]:
     """Quoted-value tokens the entry's title does not name: illustrations of a varying name.
 
     The coroutine entry's title names `'coroutine'`, so that value decides a match; the
@@ -127,10 +128,7 @@ _WRAPPER_PREFIX = re.compile(r"^\((?:[A-Za-z_][\w]{0,60}\.){0,6}[A-Za-z_]\w{0,80
 # Words that occur in errors of every kind (and JSON error bodies): weak evidence whatever
 # their frequency in a small corpus.
 GENERIC_WORDS = frozenset(
-    """a an the of to in on at for from with by and or not no is are was be been it this that these
-    error errors message type code param params status detail details invalid request response none null
-    true false object line file most recent call last traceback exception raised occurred during handling
-    above following cause direct please try again see more information use using value""".split()
+    ["a", "an", "the", "of", "to", "in", "on", "at", "for", "from", "with", "by", "and", "or", "not", "no", "is", "are", "was", "be", "been", "it", "this", "that", "these", "error", "errors", "message", "type", "code", "param", "params", "status", "detail", "details", "invalid", "request", "response", "none", "null", "true", "false", "object", "line", "file", "most", "recent", "call", "last", "traceback", "exception", "raised", "occurred", "during", "handling", "above", "following", "cause", "direct", "please", "try", "again", "see", "more", "information", "use", "using", "value"]
 )
 GENERIC_WEIGHT = 0.2
 MISSING_DECISIVE_PENALTY = 20.0
@@ -207,25 +205,32 @@ def search(conn, text: str, limit: int = 5, worked: dict[str, int] | None = None
     n_signatures = _signature_count(conn)
     df = _document_frequencies(conn, all_tokens)
     rows = _all_rows(conn) if brute else _candidate_rows(conn, all_tokens, df, n_signatures)
-    idf = _idf_function(df, n_signatures)
-
     signatures = [(slug, prepare(text), frozenset(examples.split())) for slug, text, examples in rows]
     missing = sorted({t for _, sig, _ in signatures for t in sig.token_set} - df.keys())
     df.update(_document_frequencies(conn, missing))
-    idf = _idf_function(df, n_signatures)
+    idf = _idf_table(df, n_signatures)
     weighted = [(query, _query_weights(query, idf), weight) for query, weight in queries]
 
-    best: dict[str, tuple[float, str, bool | None, tuple[str, ...]]] = {}
+    # Stage 1: cheap lexical scores for every (signature, raised error) pair, with the most the
+    # fuzzy part could add. Stage 2: rapidfuzz only while a pair can still reach the top results.
+    pairs = []
     for slug, sig, examples in signatures:
         sig_weights = _signature_weights(sig, examples, idf)
         primary_conflict = _module_conflict(queries[0][0], sig)
         for i, (query, query_weights, weight) in enumerate(weighted):
             if i and primary_conflict:
                 continue  # the raised error names a different library's exception of that name
-            score, type_match, shared = _score(query, query_weights, sig, sig_weights, examples)
-            score *= weight
-            if slug not in best or score > best[slug][0]:
-                best[slug] = (score, sig.text, type_match, shared)
+            lexical = _lexical(query, query_weights, sig, sig_weights, examples)
+            pairs.append((weight * (lexical.score + 100 * W_FUZZY), weight, slug, sig, query, lexical))
+    pairs.sort(key=lambda p: -p[0])
+
+    best: dict[str, tuple[float, str, bool | None, tuple[str, ...]]] = {}
+    for upper_bound, weight, slug, sig, query, lexical in pairs:
+        if len(best) > limit and upper_bound < heapq.nlargest(limit + 1, (b[0] for b in best.values()))[-1]:
+            break
+        score = weight * (lexical.score + 100 * W_FUZZY * _fuzzy(query, sig))
+        if slug not in best or score > best[slug][0]:
+            best[slug] = (score, sig.text, lexical.type_match, lexical.terms())
 
     worked = worked or {}
     ranked = sorted(best.items(), key=lambda kv: (-round(kv[1][0], 1), -worked.get(kv[0], 0), kv[0]))
@@ -286,14 +291,9 @@ def _all_rows(conn) -> list[tuple[str, str]]:
     return conn.execute("SELECT slug, signature, examples FROM match_signatures").fetchall()
 
 
-def _idf_function(df: dict[str, int], n: int):
-    unknown = 1.0  # words no signature uses are mostly run-specific noise
-
-    def idf(term: str) -> float:
-        d = df.get(term)
-        return math.log(1 + n / d) if d else unknown
-
-    return idf
+def _idf_table(df: dict[str, int], n: int) -> dict[str, float]:
+    """Inverse document frequency of every term we know; unknown terms weigh 1 (mostly run noise)."""
+    return {term: math.log(1 + n / d) for term, d in df.items() if d}
 
 
 PLACEHOLDER_WEIGHT = 0.25  # `_num_`, `_path_`: say little about which fix applies
@@ -301,9 +301,10 @@ DECISIVE_WEIGHT = 2.0  # a quoted value that does not vary across the entry (`'c
 EXAMPLE_WEIGHT = 0.3  # a quoted value the entry shows with several values (`'requests'`, `'numpy'`)
 
 
-def _signature_weights(sig: Prepared, examples: frozenset, idf) -> dict[str, float]:
-    """How much each signature token counts: rare words most, decisive values double, noise little."""
-    weights = {}
+@lru_cache(maxsize=65536)
+def _signature_factors(sig: Prepared, examples: frozenset) -> tuple[tuple[str, float], ...]:
+    """How much each signature token counts before rarity: decisive values double, noise little."""
+    factors = []
     for t in sig.token_set:
         if t == "_qenv_":
             factor = DECISIVE_WEIGHT
@@ -317,31 +318,46 @@ def _signature_weights(sig: Prepared, examples: frozenset, idf) -> dict[str, flo
             factor = GENERIC_WEIGHT
         else:
             factor = 1.0
-        weights[t] = idf(t) * factor
-    return weights
+        factors.append((t, factor))
+    return tuple(factors)
 
 
-def _query_weights(query: Prepared, idf) -> dict[str, float]:
+def _signature_weights(sig: Prepared, examples: frozenset, idf: dict) -> tuple[dict[str, float], float]:
+    weights = {t: idf.get(t, 1.0) * f for t, f in _signature_factors(sig, examples)}
+    return weights, sum(weights.values()) or 1.0
+
+
+def _query_weights(query: Prepared, idf: dict) -> tuple[dict[str, float], float]:
     weights = {}
     for t in query.token_set:
         if t.startswith("_") and t != "_qenv_":
             factor = PLACEHOLDER_WEIGHT
         else:
             factor = GENERIC_WEIGHT if t in GENERIC_WORDS else 1.0
-        weights[t] = idf(t) * factor
-    return weights
+        weights[t] = idf.get(t, 1.0) * factor
+    return weights, sum(weights.values()) or 1.0
 
 
-def _score(
-    query: Prepared, query_weights: dict, sig: Prepared, sig_weights: dict, examples: frozenset
-) -> tuple[float, bool | None, tuple[str, ...]]:
-    """0-100+: IDF-weighted term overlap both ways, rapidfuzz similarity, exception-type agreement."""
+@dataclass(frozen=True)
+class _Lexical:
+    score: float  # everything but the fuzzy part, on the 0-100 scale
+    type_match: bool | None
+    shared: frozenset
+    weights: dict
+
+    def terms(self) -> tuple[str, ...]:
+        """The shared words that weigh most: the explanation shown as `why.terms`."""
+        words = (t for t in self.shared if not t.startswith("_"))
+        return tuple(sorted(words, key=lambda t: (-self.weights[t], t))[:5])
+
+
+def _lexical(query: Prepared, query_weights: tuple, sig: Prepared, sig_weights: tuple, examples: frozenset) -> _Lexical:
+    """IDF-weighted term overlap both ways, decisive values, exception-type agreement."""
+    (q_weights, q_total), (s_weights, s_total) = query_weights, sig_weights
     shared = query.token_set & sig.token_set
-    coverage = sum(sig_weights[t] for t in shared) / (sum(sig_weights.values()) or 1.0)
-    precision = sum(query_weights[t] for t in shared) / (sum(query_weights.values()) or 1.0)
-    q_text, s_text = query.norm[:FUZZY_CHARS], sig.norm[:FUZZY_CHARS]
-    fuzzy = (fuzz.token_set_ratio(q_text, s_text) + fuzz.partial_ratio(s_text, q_text)) / 200
-    score = 100 * (W_COVERAGE * coverage + W_PRECISION * precision + W_FUZZY * fuzzy)
+    coverage = sum(s_weights[t] for t in shared) / s_total
+    precision = sum(q_weights[t] for t in shared) / q_total
+    score = 100 * (W_COVERAGE * coverage + W_PRECISION * precision)
     missing_decisive = [t for t in sig.slots - examples - query.token_set if not t.startswith("_")]
     if "_qenv_" in sig.token_set and "_qenv_" not in query.token_set:
         missing_decisive.append("_qenv_")
@@ -351,8 +367,13 @@ def _score(
         score += TYPE_BONUS
     elif type_match is False:
         score -= TYPE_PENALTY
-    terms = tuple(sorted((t for t in shared if not t.startswith("_")), key=lambda t: -sig_weights[t])[:5])
-    return max(0.0, score), type_match, terms
+    return _Lexical(score, type_match, shared, s_weights)
+
+
+def _fuzzy(query: Prepared, sig: Prepared) -> float:
+    """rapidfuzz similarity of the normalised messages, 0-1 (word-set and best-window)."""
+    q_text, s_text = query.norm[:FUZZY_CHARS], sig.norm[:FUZZY_CHARS]
+    return (fuzz.token_set_ratio(q_text, s_text) + fuzz.partial_ratio(s_text, q_text)) / 200
 
 
 def _module_conflict(query: Prepared, sig: Prepared) -> bool:

@@ -14,12 +14,12 @@ from __future__ import annotations
 import re
 
 _SUBSTITUTIONS: list[tuple[re.Pattern, str]] = [
-    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), " _uuid_ "),
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.IGNORECASE), " _uuid_ "),
     # Keep the host of a URL (it often names the service), drop scheme, path and query.
     (re.compile(r"\b(?:https?|wss?|ftp)://(?:[^\s/@]{1,200}@)?([A-Za-z0-9.-]{1,253})[^\s'\")\]>]{0,2000}"), r" \1 "),
     (re.compile(r"\bunix://[^\s'\")]{1,500}"), " _socket_ "),
-    (re.compile(r"\b0x[0-9a-f]{1,16}\b", re.I), " _hex_ "),
-    (re.compile(r"\b[0-9a-f]{12,64}\b", re.I), " _hex_ "),
+    (re.compile(r"\b0x[0-9a-f]{1,16}\b", re.IGNORECASE), " _hex_ "),
+    (re.compile(r"\b[0-9a-f]{12,64}\b", re.IGNORECASE), " _hex_ "),
     (re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?"), " _date_ "),
     (re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:\.\d{1,9})?\b"), " _time_ "),
     # Windows and POSIX paths; the file name survives (`docker.sock`, `libGL.so.1`).
@@ -27,7 +27,7 @@ _SUBSTITUTIONS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"(?<![\w.])~?(?:/[^/\s'\":,()\[\]]{1,255}){1,40}/([^/\s'\":,()\[\]]{1,255})"), r" _path_ \1 "),
     (re.compile(r"(?<=[\s'\"(=])/[A-Za-z0-9_.-]{1,255}(?=[\s'\"),:]|$)"), " _path_ "),
     (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b"), " _ip_ "),
-    (re.compile(r"\b\d+(?:\.\d+)?\s?(?:ms|s|sec|seconds|minutes|min|h)\b", re.I), " _duration_ "),
+    (re.compile(r"\b\d+(?:\.\d+)?\s?(?:ms|s|sec|seconds|minutes|min|h)\b", re.IGNORECASE), " _duration_ "),
     (re.compile(r"\b\d+\.\d+\b"), " _num_ "),
     (re.compile(r"\b\d{4,}\b"), " _num_ "),
 ]

@@ -1,0 +1,45 @@
+"""Regression guard on matching quality: the dev set must stay at or above the floor reached.
+
+Floors are figures measured on tests/eval/dev.jsonl (see docs/matching.md), minus a small
+allowance; a change that makes the matcher worse fails here. No timing is asserted.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from app.evaluation import evaluate, load_cases, memory_index
+
+ROOT = Path(__file__).resolve().parents[2]
+DEV = ROOT / "tests" / "eval" / "dev.jsonl"
+
+MIN_ACCURACY = 0.88
+MAX_FALSE_CONFIDENT_RATE = 0.035
+MAX_CONFIDENT_WRONG = 4
+
+
+def test_dev_set_is_large_and_covers_every_entry():
+    cases = load_cases(DEV)
+    slugs = {p.stem for p in (ROOT / "solutions").glob("*.md")}
+    positives = [c for c in cases if c.expect]
+    negatives = [c for c in cases if not c.expect]
+    assert len(positives) >= 300 and len(negatives) >= 80
+    assert sum(c.kind == "hard-negative" for c in negatives) >= len(negatives) // 2 - 5
+    assert {c.expect for c in positives} == slugs
+
+
+def test_matching_quality_stays_above_the_floor():
+    report = evaluate(memory_index(ROOT / "solutions"), load_cases(DEV))
+    assert report.accuracy >= MIN_ACCURACY, report.summary()
+    assert report.false_confident_rate <= MAX_FALSE_CONFIDENT_RATE, report.summary()
+    assert report.confident_wrong <= MAX_CONFIDENT_WRONG, report.summary()
+
+
+def test_synapse_eval_prints_the_figures():
+    out = subprocess.run(
+        [sys.executable, "-m", "app.cli", "eval"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    for label in ("top-1 confident", "confident wrong", "abstained", "false confident", "latency p50 / p99"):
+        assert label in out

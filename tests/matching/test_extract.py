@@ -1,0 +1,126 @@
+"""Extraction: the raised error is found in every shape agents paste."""
+
+from __future__ import annotations
+
+import pytest
+
+from synapse_skill.extract import extract
+
+CHAINED = """Traceback (most recent call last):
+  File "/app/db.py", line 10, in save
+    cur.execute(sql)
+sqlite3.OperationalError: database is locked
+
+The above exception was the direct cause of the following exception:
+
+Traceback (most recent call last):
+  File "/app/main.py", line 3, in <module>
+    save()
+sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) database is locked
+[SQL: INSERT INTO users (name) VALUES (?)]
+[parameters: ('bob',)]
+(Background on this error at: https://sqlalche.me/e/20/e3q8)"""
+
+DURING_HANDLING = """Traceback (most recent call last):
+  File "/app/a.py", line 2, in <module>
+    d["k"]
+KeyError: 'k'
+
+During handling of the above exception, another exception occurred:
+
+Traceback (most recent call last):
+  File "/app/a.py", line 4, in <module>
+    raise RuntimeError("boom")
+RuntimeError: boom"""
+
+JUPYTER = """---------------------------------------------------------------------------
+ImportError                               Traceback (most recent call last)
+Cell In[1], line 2
+      1 import numpy as np
+----> 2 import torch
+
+ImportError:
+A module that was compiled using NumPy 1.x cannot be run in
+NumPy 2.1.1 as it may crash."""
+
+PYTEST = """    def test_x():
+>       json.loads(out)
+E       json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)
+
+/usr/lib/python3.12/json/decoder.py:355: JSONDecodeError"""
+
+COMPOSE = """web-1  | Traceback (most recent call last):
+web-1  |   File "/app/x.py", line 3, in <module>
+web-1  |     r.ping()
+web-1  | redis.exceptions.ConnectionError: Error 111 connecting to localhost:6379. Connection refused."""
+
+REQUESTS = (
+    "requests.exceptions.ConnectionError: HTTPConnectionPool(host='localhost', port=8000): Max retries exceeded "
+    "with url: /v1 (Caused by NewConnectionError('<urllib3.connection.HTTPConnection object at 0x7f>: "
+    "Failed to establish a new connection: [Errno 111] Connection refused'))"
+)
+
+
+def test_chained_traceback_keeps_last_error_primary_and_earlier_as_evidence():
+    found = extract(CHAINED)
+    assert found.primary.type == "sqlalchemy.exc.OperationalError"
+    assert found.primary.message == "(sqlite3.OperationalError) database is locked"
+    assert any(e.type == "sqlite3.OperationalError" and e.message == "database is locked" for e in found.evidence)
+
+
+def test_during_handling_chain():
+    found = extract(DURING_HANDLING)
+    assert (found.primary.type, found.primary.message) == ("RuntimeError", "boom")
+    assert found.evidence[0].type == "KeyError"
+
+
+def test_jupyter_traceback_with_multi_line_message_is_kept_whole():
+    found = extract(JUPYTER)
+    assert found.primary.type == "ImportError"
+    assert found.primary.message.startswith("A module that was compiled using NumPy 1.x cannot be run in NumPy 2.1.1")
+
+
+def test_pytest_e_lines():
+    found = extract(PYTEST)
+    assert found.primary.type == "json.decoder.JSONDecodeError"
+    assert found.primary.message == "Expecting value: line 1 column 1 (char 0)"
+
+
+def test_docker_compose_prefixes_are_stripped():
+    found = extract(COMPOSE)
+    assert found.primary.type == "redis.exceptions.ConnectionError"
+    assert found.primary.message.startswith("Error 111 connecting to localhost:6379")
+
+
+def test_requests_caused_by_is_evidence():
+    found = extract(REQUESTS)
+    assert found.primary.type == "requests.exceptions.ConnectionError"
+    assert any("[Errno 111] Connection refused" in e.message for e in found.evidence)
+
+
+@pytest.mark.parametrize(
+    "text, expected_type, expected_start",
+    [
+        ("/app/main.py:12: RuntimeWarning: coroutine 'get_user' was never awaited\n  get_user(1)\n"
+         "RuntimeWarning: Enable tracemalloc to get the object allocation traceback",
+         "RuntimeWarning", "coroutine 'get_user' was never awaited"),
+        ("2024-05-01 12:00:01,123 ERROR [worker] Task failed: openai.RateLimitError: Error code: 429 - x",
+         "openai.RateLimitError", "Error code: 429"),
+        ("fatal: detected dubious ownership in repository at '/workspace'", None, "fatal: detected dubious"),
+        ("error: externally-managed-environment\n\n× This environment is externally managed", None,
+         "error: externally-managed-environment"),
+        ("npm ERR! code EADDRINUSE\nError: listen EADDRINUSE: address already in use :::3000", "Error",
+         "listen EADDRINUSE"),
+        ("\x1b[31mValueError: bad\x1b[0m", "ValueError", "bad"),
+    ],
+)
+def test_log_warning_and_tool_shapes(text, expected_type, expected_start):
+    found = extract(text)
+    assert found.primary.type == expected_type
+    assert found.primary.message.startswith(expected_start)
+
+
+def test_plain_text_without_an_error_shape_is_used_as_is():
+    found = extract("database is locked")
+    assert found.found is False
+    assert found.primary.message == "database is locked"

@@ -1,0 +1,109 @@
+"""The matcher's decisions: right entry, honest abstention, explanation, feedback tie-break."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from app.evaluation import memory_index
+from synapse_skill import match
+
+SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return memory_index(SOLUTIONS)
+
+
+@pytest.fixture
+def tiny():
+    """Two entries built to tie on a query, to exercise the feedback tie-break."""
+    conn = sqlite3.connect(":memory:")
+    match.create_schema(conn)
+    match.index_entry(conn, "alpha-fix", ["WidgetError: the widget spun out of control"], "Widget spin")
+    match.index_entry(conn, "beta-fix", ["GadgetError: the widget spun out of control"], "Gadget spin")
+    return conn
+
+
+def top(conn, text):
+    hits = match.search(conn, text).hits
+    return hits[0] if hits else None
+
+
+def test_canonical_signature_is_the_confident_top_match(corpus):
+    hit = top(corpus, "sqlite3.OperationalError: database is locked")
+    assert hit.slug == "sqlite-database-locked" and hit.confident
+
+
+def test_a_hard_neighbour_gets_no_confident_answer(corpus):
+    for text in (
+        "sqlite3.OperationalError: no such table: users",
+        "KeyError: 'choices'",
+        "ImportError: libGL.so.1: cannot open shared object file: No such file or directory",
+    ):
+        hit = top(corpus, text)
+        assert hit is None or not hit.confident, (text, hit)
+
+
+def test_different_env_var_names_still_find_the_env_entry(corpus):
+    hit = top(corpus, "KeyError: 'ANTHROPIC_API_KEY'")
+    assert hit.slug == "missing-env-var" and hit.confident
+
+
+def test_same_class_name_from_another_library_is_not_a_type_match(corpus):
+    hit = top(corpus, "requests.exceptions.JSONDecodeError: Expecting value: line 1 column 1 (char 0)")
+    assert hit.signature.startswith("json.decoder.JSONDecodeError")
+    assert hit.type_match is False
+    exact = top(corpus, "json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)")
+    assert exact.type_match is True and exact.score > hit.score
+
+
+def test_why_names_the_signature_type_and_shared_terms(corpus):
+    hit = top(corpus, "sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) database is locked")
+    assert hit.signature in match.search(corpus, hit.signature).hits[0].signature
+    assert hit.type_match is True
+    assert "locked" in hit.terms
+
+
+def test_results_are_sorted_and_only_the_first_can_be_confident(corpus):
+    hits = match.search(corpus, "Connection refused", limit=10).hits
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert not any(h.confident for h in hits[1:])
+
+
+def test_feedback_breaks_a_tie(tiny):
+    query = "the widget spun out of control"
+    plain = match.search(tiny, query).hits
+    assert plain[0].score == plain[1].score
+    assert match.search(tiny, query, worked={"beta-fix": 3}).hits[0].slug == "beta-fix"
+    assert match.search(tiny, query, worked={"alpha-fix": 3}).hits[0].slug == "alpha-fix"
+
+
+def test_feedback_never_lifts_a_non_matching_entry(corpus):
+    text = "ZeroDivisionError: division by zero"
+    before = match.search(corpus, text).hits
+    after = match.search(corpus, text, worked={h.slug: 10_000 for h in before}).hits
+    assert [h.score for h in after] == [h.score for h in before]
+    assert not any(h.confident for h in after)
+
+
+def test_fast_path_agrees_with_brute_force_on_real_queries(corpus):
+    for text in (
+        "sqlite3.OperationalError: database is locked",
+        "RuntimeError: Event loop is closed",
+        "OSError: [Errno 24] Too many open files",
+        "fatal: detected dubious ownership in repository at '/src'",
+    ):
+        fast, brute = match.search(corpus, text).hits[0], match.search(corpus, text, brute=True).hits[0]
+        assert (fast.slug, fast.score, fast.confident) == (brute.slug, brute.score, brute.confident)
+
+
+def test_reindexing_an_entry_replaces_its_signatures(tiny):
+    match.index_entry(tiny, "alpha-fix", ["WidgetError: completely different words now"], "Widget")
+    assert top(tiny, "the widget spun out of control").slug == "beta-fix"
+    match.remove_entry(tiny, "beta-fix")
+    assert tiny.execute("SELECT count(*) FROM match_signatures WHERE slug = 'beta-fix'").fetchone()[0] == 0
+    assert tiny.execute("SELECT count(*) FROM match_terms WHERE df <= 0").fetchone()[0] == 0
