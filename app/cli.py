@@ -128,6 +128,69 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_review(args) -> int:
+    from app import submissions
+    from app.entries import EntryInvalid
+    from app.store import Store
+
+    store = Store(_settings(args).db)
+    try:
+        if args.action == "list":
+            rows = submissions.list_submissions(store.read(), None if args.status == "all" else args.status)
+            for r in rows:
+                print(f"{r['id']}  {r['status']:8}  {r['created_at']}  {r['slug']}  {r['title']}")
+            which = "" if args.status == "all" else f"{args.status} "
+            print(f"{len(rows)} {which}submission(s)", file=sys.stderr)
+        elif args.action == "show":
+            row = submissions.get_submission(store.read(), args.id)
+            if row is None:
+                raise submissions.SubmissionNotFound(f"no submission {args.id!r}")
+            print(_format_submission(row))
+        elif args.action == "approve":
+            slug = store.write(submissions.approve, args.id)
+            print(f"approved {args.id}: /solutions/{slug} is searchable now (`synapse export` writes it)")
+        else:
+            store.write(submissions.reject, args.id, args.reason)
+            print(f"rejected {args.id}")
+    except (submissions.SubmissionError, EntryInvalid) as exc:  # EntryInvalid: rules changed since it was sent
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    return 0
+
+
+def _format_submission(row: dict) -> str:
+    keys = ("id", "status", "slug", "created_at", "reviewed_at", "reason")
+    head = [f"{key}: {row[key]}" for key in keys if row[key]]
+    if row["payload"].get("contact"):
+        head.append(f"contact: {row['payload']['contact']}  (never published)")
+    return "\n".join(head) + "\n\n" + row["markdown"]
+
+
+def cmd_export(args) -> int:
+    from app.export import ExportConflict, export_entries
+    from app.store import Store
+
+    settings = _settings(args)
+    folder = args.to or settings.solutions
+    in_corpus = folder.resolve() == settings.solutions.resolve()
+    store = Store(settings.db)
+    try:
+        paths = store.write(export_entries, folder, in_corpus)
+    except ExportConflict as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    for path in paths:
+        print(f"wrote {path}")
+    print(f"exported {len(paths)} approved submission(s) to {folder}")
+    if paths and not in_corpus:
+        print("note: not in the solutions folder, so they stay published from the database", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="synapse", description="SynapseAI server: index, check, serve, search.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -167,6 +230,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--solutions", type=Path, help="entries folder (default ./solutions)")
     p.add_argument("--failures", action="store_true", help="list every case answered wrongly")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("review", help="review submissions: list, show ID, approve ID, reject ID --reason TEXT")
+    actions = p.add_subparsers(dest="action", required=True)
+    a = common(actions.add_parser("list", help="list submissions (pending unless --status says otherwise)"))
+    a.add_argument("--status", choices=("pending", "approved", "rejected", "all"), default="pending")
+    common(actions.add_parser("show", help="print one submission as the entry it would become")).add_argument("id")
+    common(actions.add_parser("approve", help="publish it: searchable at once")).add_argument("id")
+    a = common(actions.add_parser("reject", help="refuse it, with the reason the contributor will see"))
+    a.add_argument("id")
+    a.add_argument("--reason", required=True, help="shown on the submission's status page")
+    p.set_defaults(func=cmd_review)
+
+    p = common(sub.add_parser("export", help="write approved submissions to solutions/<slug>.md"))
+    p.add_argument("--to", type=Path, help="folder to write to (default: the solutions folder)")
+    p.set_defaults(func=cmd_export)
     return parser
 
 

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app import api
+from app import api, api_submissions
 from app.config import Settings
 from app.errors import install_error_handlers
 from app.indexer import index_solutions
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.render_search_page = None
     install_error_handlers(app)
     app.include_router(api.router)
+    app.include_router(api_submissions.router)
     _mount_pages(app, settings)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

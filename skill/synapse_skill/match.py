@@ -238,7 +238,7 @@ def search(conn, text: str, limit: int = 5, worked: dict[str, int] | None = None
     for i, (slug, (score, signature, type_match, shared)) in enumerate(ranked[:limit]):
         runner_up = _next_other_score(ranked, i)
         confident = i == 0 and score >= CONFIDENT_SCORE and score - runner_up >= CONFIDENT_MARGIN
-        hits.append(Hit(slug, round(min(score, 100.0), 1), confident, signature, type_match, shared))
+        hits.append(Hit(slug, round(max(0.0, min(score, 100.0)), 1), confident, signature, type_match, shared))
     primary = queries[0][0]
     normalized = f"{primary.type.lower()}: {primary.norm}" if primary.type else primary.norm
     return Outcome(normalized, hits, round((time.perf_counter() - started) * 1000, 3))
