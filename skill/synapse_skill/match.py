@@ -355,8 +355,11 @@ def _lexical(query: Prepared, query_weights: tuple, sig: Prepared, sig_weights: 
     """IDF-weighted term overlap both ways, decisive values, exception-type agreement."""
     (q_weights, q_total), (s_weights, s_total) = query_weights, sig_weights
     shared = query.token_set & sig.token_set
-    coverage = sum(s_weights[t] for t in shared) / s_total
-    precision = sum(q_weights[t] for t in shared) / q_total
+    if sig.token_set:
+        coverage = sum(s_weights[t] for t in shared) / s_total
+        precision = sum(q_weights[t] for t in shared) / q_total
+    else:  # a bare exception name (`java.util.ConcurrentModificationException`): the name is everything
+        coverage = precision = float(_same_qualified_type(query, sig))
     score = 100 * (W_COVERAGE * coverage + W_PRECISION * precision)
     missing_decisive = [t for t in sig.slots - examples - query.token_set if not t.startswith("_")]
     if "_qenv_" in sig.token_set and "_qenv_" not in query.token_set:
@@ -372,8 +375,14 @@ def _lexical(query: Prepared, query_weights: tuple, sig: Prepared, sig_weights: 
 
 def _fuzzy(query: Prepared, sig: Prepared) -> float:
     """rapidfuzz similarity of the normalised messages, 0-1 (word-set and best-window)."""
+    if not sig.norm:
+        return float(_same_qualified_type(query, sig))
     q_text, s_text = query.norm[:FUZZY_CHARS], sig.norm[:FUZZY_CHARS]
     return (fuzz.token_set_ratio(q_text, s_text) + fuzz.partial_ratio(s_text, q_text)) / 200
+
+
+def _same_qualified_type(query: Prepared, sig: Prepared) -> bool:
+    return bool(query.type and sig.type and query.type.lower() == sig.type.lower())
 
 
 def _module_conflict(query: Prepared, sig: Prepared) -> bool:
