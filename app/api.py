@@ -37,7 +37,7 @@ def _search(request: Request, conn, q, limit, format: str | None):
         q, limit = search.validate(q, limit)
     except search.BadQuery as exc:
         raise ApiError(400, "bad_query", str(exc)) from None
-    result = search.run_search(conn, q, limit)
+    result = search.run_search(conn, q, limit, cache=request.app.state.store.term_cache())
     search.record(request.app.state.store, result)
     if wants_html(request, format) and request.app.state.render_search_page:
         return request.app.state.render_search_page(request, result.body)

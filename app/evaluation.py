@@ -83,8 +83,9 @@ def memory_index(solutions: Path) -> sqlite3.Connection:
 
 def evaluate(conn, cases: list[Case]) -> EvalReport:
     report = EvalReport()
+    cache = match.TermCache()
     for case in cases:
-        outcome = match.search(conn, case.q, limit=3)
+        outcome = match.search(conn, case.q, limit=3, cache=cache)
         report.latencies_ms.append(outcome.took_ms)
         top = outcome.hits[0] if outcome.hits else None
         answered = top.slug if top and top.confident else None

@@ -44,9 +44,9 @@ class SearchResult:
     normalized: str
 
 
-def run_search(conn, q: str, limit: int = 5) -> SearchResult:
+def run_search(conn, q: str, limit: int = 5, cache: match.TermCache | None = None) -> SearchResult:
     worked = entries_db.worked_counts(conn)
-    outcome = match.search(conn, q, limit=limit, worked=worked)
+    outcome = match.search(conn, q, limit=limit, worked=worked, cache=cache)
     info = entries_db.first_fixes(conn, [h.slug for h in outcome.hits])
     results = []
     for hit in outcome.hits:

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from app.database import open_reader
 from app.schema import migrate
 from app.writer import Writer
+from synapse_skill import match
 
 T = TypeVar("T")
 
@@ -32,6 +33,13 @@ class Store:
             with self._readers_lock:
                 self._readers.append(conn)
         return conn
+
+    def term_cache(self) -> match.TermCache:
+        """The matcher's cache for this thread's reader connection."""
+        cache = getattr(self._local, "term_cache", None)
+        if cache is None:
+            cache = self._local.term_cache = match.TermCache()
+        return cache
 
     def write(self, fn: Callable[..., T], *args: Any) -> T:
         return self.writer.call(fn, *args)

@@ -12,6 +12,7 @@ each candidate signature, plus exception-type agreement → calibrated `confiden
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import re
 import time
@@ -29,7 +30,9 @@ CONFIDENT_SCORE = 64.0
 CONFIDENT_MARGIN = 0.1
 CANDIDATE_LIMIT = 40
 COMMON_TERM_SHARE = 0.05  # a term in more than 5 % of signatures does not pick candidates
-MAX_QUERY_TERMS = 8
+MAX_QUERY_TERMS = 6
+ALL_OF_TERMS = 3
+RARE_TERM_DOCS = 500  # above this many signatures a word is too common to rank a union by
 EVIDENCE_DISCOUNT = 0.93  # chained/wrapped errors count, a little less than the raised one
 FUZZY_CHARS = 400
 
@@ -196,18 +199,49 @@ class Outcome:
     took_ms: float
 
 
-def search(conn, text: str, limit: int = 5, worked: dict[str, int] | None = None, brute: bool = False) -> Outcome:
+class TermCache:
+    """Document frequencies already read from one connection, dropped whenever the index changes.
+
+    Keep one per connection (the server keeps one per reader thread). Validity is checked on
+    every search with `PRAGMA data_version` (other connections' commits) and the connection's
+    own change counter, so a cached value is never older than the index it describes.
+    """
+
+    def __init__(self) -> None:
+        self._version: tuple[int, int] | None = None
+        self._df: dict[str, int] = {}
+
+    def frequencies(self, conn, terms: list[str]) -> dict[str, int]:
+        version = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
+        if version != self._version:
+            self._version, self._df = version, {}
+        unknown = [t for t in terms if t not in self._df]
+        if unknown:
+            found = _document_frequencies(conn, unknown)
+            self._df.update({t: found.get(t, 0) for t in unknown})
+        return {t: self._df[t] for t in terms if self._df[t]}
+
+
+def search(
+    conn,
+    text: str,
+    limit: int = 5,
+    worked: dict[str, int] | None = None,
+    brute: bool = False,
+    cache: TermCache | None = None,
+) -> Outcome:
     """Rank entries for `text`. `brute=True` scores every signature (the benchmark's baseline)."""
+    cache = cache or TermCache()
     started = time.perf_counter()
     found = extract(text)
     queries = [(_prepare_error(err), 1.0 if i == 0 else EVIDENCE_DISCOUNT) for i, err in enumerate(found.all_errors())]
     all_tokens = sorted({t for q, _ in queries for t in (*q.tokens, q.bare) if t})
     n_signatures = _signature_count(conn)
-    df = _document_frequencies(conn, all_tokens)
+    df = cache.frequencies(conn, all_tokens)
     rows = _all_rows(conn) if brute else _candidate_rows(conn, all_tokens, df, n_signatures)
     signatures = [(slug, prepare(text), frozenset(examples.split())) for slug, text, examples in rows]
     missing = sorted({t for _, sig, _ in signatures for t in sig.token_set} - df.keys())
-    df.update(_document_frequencies(conn, missing))
+    df.update(cache.frequencies(conn, missing))
     idf = _idf_table(df, n_signatures)
     weighted = [(query, _query_weights(query, idf), weight) for query, weight in queries]
 
@@ -264,19 +298,36 @@ def _document_frequencies(conn, terms: list[str]) -> dict[str, int]:
     return dict(conn.execute(f"SELECT term, df FROM match_terms WHERE term IN ({marks})", terms).fetchall())
 
 
-def _candidate_rows(conn, terms: list[str], df: dict[str, int], n: int) -> list[tuple[str, str]]:
+def _fts_ids(conn, terms: list[str], operator: str) -> list[int]:
+    fts_query = f" {operator} ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    rows = conn.execute(
+        "SELECT rowid FROM match_fts WHERE match_fts MATCH ? ORDER BY rank LIMIT ?", (fts_query, CANDIDATE_LIMIT)
+    )
+    return [r[0] for r in rows]
+
+
+def _candidate_rows(conn, terms: list[str], df: dict[str, int], n: int) -> list[tuple[str, str, str]]:
+    """Signatures of the entries that share the query's rarest words, found through FTS5.
+
+    The work is bounded however common the words are: first the signatures holding *all*
+    of the few rarest words (an intersection, usually small); only when that finds too few,
+    any of the rare words, leaving out words so common they say nothing.
+    """
     known = sorted((t for t in terms if df.get(t)), key=lambda t: (df[t], t))
-    common_cap = max(50, int(n * COMMON_TERM_SHARE))
-    picked = [t for t in known if df[t] <= common_cap][:MAX_QUERY_TERMS] or known[:2]
-    if not picked:
+    if not known:
         return []
-    fts_query = " OR ".join('"' + t.replace('"', '""') + '"' for t in picked)
-    ids = [
-        r[0]
-        for r in conn.execute(
-            "SELECT rowid FROM match_fts WHERE match_fts MATCH ? ORDER BY rank LIMIT ?", (fts_query, CANDIDATE_LIMIT)
-        )
-    ]
+    ids: list[int] = []
+    # Ranking is what costs in FTS5 (bm25 for every matching row), so rank small sets:
+    # intersections of the rarest words first, then the union of words that are still rare.
+    groups = [known[:ALL_OF_TERMS], *itertools.combinations(known[: ALL_OF_TERMS + 1], 2)] if len(known) > 1 else []
+    for group in dict.fromkeys(tuple(g) for g in groups):
+        ids.extend(i for i in _fts_ids(conn, list(group), "AND") if i not in ids)
+        if len(ids) >= CANDIDATE_LIMIT:
+            break
+    if len(ids) < CANDIDATE_LIMIT // 4:
+        rare_cap = max(RARE_TERM_DOCS, int(n * COMMON_TERM_SHARE)) if n < RARE_TERM_DOCS * 20 else RARE_TERM_DOCS
+        rare = [t for t in known if df[t] <= rare_cap][:MAX_QUERY_TERMS] or known[:1]
+        ids.extend(i for i in _fts_ids(conn, rare, "OR") if i not in ids)
     if not ids:
         return []
     marks = ",".join("?" * len(ids))
