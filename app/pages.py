@@ -215,6 +215,7 @@ def admin_login_form(request: Request):
 @router.post("/admin/login")
 async def admin_login(request: Request):
     token = admin_auth.configured_token(request)
+    await request.app.state.limiter.check(request, "login")  # guessing tokens costs an hour per 30 tries
     form = await read_form(request)
     if not admin_auth.token_matches(token, str(form.get("token", ""))):
         return views(request).page(request, "admin_login.html", {"error": "wrong token"}, status=401)

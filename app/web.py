@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app import api, api_submissions
+from app import api, api_submissions, pages
 from app.config import Settings
 from app.errors import install_error_handlers
 from app.indexer import index_solutions
@@ -16,6 +16,7 @@ from app.security import BodyLimitMiddleware, RateLimiter, SecurityHeadersMiddle
 from app.store import Store
 
 log = logging.getLogger("synapse")
+LOGIN_ATTEMPTS_PER_HOUR = 30
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -32,7 +33,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 log.warning("skipped invalid entry: %s", problem)
         app.state.store = store
         app.state.limiter = RateLimiter(
-            store, {"submission": settings.submissions_per_hour, "feedback": settings.feedback_per_hour}
+            store,
+            {
+                "submission": settings.submissions_per_hour,
+                "feedback": settings.feedback_per_hour,
+                "login": LOGIN_ATTEMPTS_PER_HOUR,
+            },
         )
         try:
             yield
@@ -58,9 +64,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _mount_pages(app: FastAPI, settings: Settings) -> None:
-    """The website (HTML pages) lives in app.pages; the JSON API works without it."""
-    try:
-        from app import pages
-    except ImportError:
-        return
+    """The website (HTML pages, static files, HTML error pages) lives in app.pages."""
     pages.mount(app, settings)
