@@ -8,9 +8,10 @@
 
 import errno
 import socket
-import subprocess
 import sys
 import textwrap
+
+from pyrun import run_python as run
 
 SLUG = "address-already-in-use"
 
@@ -24,10 +25,6 @@ WRONG = textwrap.dedent(
 )
 
 
-def run(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=20
-    )
 
 
 def test_second_bind_reproduces_address_in_use():

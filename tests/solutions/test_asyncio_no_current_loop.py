@@ -1,7 +1,7 @@
 """asyncio-no-current-loop: get_event_loop() in a worker thread fails; the entry's asyncio.run() fix works."""
 
-import subprocess
-import sys
+
+from pyrun import run_python as run
 
 SLUG = "asyncio-no-current-loop"
 
@@ -46,10 +46,6 @@ asyncio.get_running_loop()
 """
 
 
-def run(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=30
-    )
 
 
 def test_get_event_loop_in_worker_thread_raises():

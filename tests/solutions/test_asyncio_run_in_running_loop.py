@@ -1,7 +1,7 @@
 """asyncio-run-in-running-loop: reproduce the nested-loop RuntimeError, then run the entry's published fixes."""
 
-import subprocess
-import sys
+
+from pyrun import run_python as run
 
 SLUG = "asyncio-run-in-running-loop"
 
@@ -33,10 +33,6 @@ asyncio.run(handle_request())
 """
 
 
-def run(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=30
-    )
 
 
 def test_nested_asyncio_run_raises_the_real_error():

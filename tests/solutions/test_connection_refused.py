@@ -1,18 +1,14 @@
 """connection-refused: a port with no listener refuses connections; the entry's probe-and-wait fix connects."""
 
 import socket
-import subprocess
 import sys
 
 import pytest
+from pyrun import run_python as run
 
 SLUG = "connection-refused"
 
 
-def run(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=30
-    )
 
 
 @pytest.fixture

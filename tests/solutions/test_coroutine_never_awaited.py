@@ -1,7 +1,7 @@
 """coroutine-never-awaited: calling an async function without await, then the entry's published fix."""
 
-import subprocess
-import sys
+
+from pyrun import run_python as run
 
 SLUG = "coroutine-never-awaited"
 
@@ -42,10 +42,6 @@ print(resp.choices[0])
 """
 
 
-def run(code: str, *flags: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, *flags, "-c", code], check=False, capture_output=True, text=True, timeout=30
-    )
 
 
 def test_missing_await_gives_typeerror_and_warning():

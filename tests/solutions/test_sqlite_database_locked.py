@@ -5,19 +5,14 @@ module, then runs the entry's own published fix code and checks the errors are g
 """
 
 import sqlite3
-import subprocess
-import sys
 import threading
 
 import pytest
+from pyrun import run_python as _run
 
 SLUG = "sqlite-database-locked"
 
 
-def _run(code: str, timeout: float = 30) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=timeout
-    )
 
 
 def test_reproduces_database_is_locked(tmp_path):
