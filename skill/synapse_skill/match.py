@@ -28,11 +28,11 @@ from synapse_skill.normalize import normalize, slot_values, tokens
 # top answer is trusted, and how far ahead of the next entry it must be.
 CONFIDENT_SCORE = 64.0
 CONFIDENT_MARGIN = 0.1
-CANDIDATE_LIMIT = 40
+CANDIDATE_LIMIT = 24
 COMMON_TERM_SHARE = 0.05  # a term in more than 5 % of signatures does not pick candidates
 MAX_QUERY_TERMS = 6
 ALL_OF_TERMS = 3
-RARE_TERM_DOCS = 500  # above this many signatures a word is too common to rank a union by
+RARE_TERM_DOCS = 100  # above this many signatures a word is too common to rank a union by
 EVIDENCE_DISCOUNT = 0.93  # chained/wrapped errors count, a little less than the raised one
 FUZZY_CHARS = 400
 
