@@ -7,8 +7,13 @@
     if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
     var target = event.target;
     var tag = target && target.tagName;
-    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable)) return;
     var box = document.querySelector("[data-search-box]");
+    // The home page's box has autofocus: "/" there must not type a slash into an empty query.
+    if (box && target === box && !box.value) {
+      event.preventDefault();
+      return;
+    }
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable)) return;
     if (!box) return;
     event.preventDefault();
     box.focus();

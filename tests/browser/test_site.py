@@ -58,6 +58,7 @@ def search_from_home(page: Page, text: str) -> None:
     page.keyboard.press("/")
     box = page.locator("#q")
     expect(box).to_be_focused()
+    expect(box).to_have_value("")  # the shortcut focuses; it must not type a slash into the query
     box.type(text)
     box.press("Enter")
     page.wait_for_url(re.compile(r"/search\?"))
