@@ -17,5 +17,5 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_reader(request: Request):
-    """This worker thread's read-only connection."""
-    return request.app.state.store.read()
+    """Read access that always uses the calling thread's own read-only connection."""
+    return request.app.state.store.reader

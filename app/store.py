@@ -15,6 +15,21 @@ from synapse_skill import match
 T = TypeVar("T")
 
 
+class ThreadReader:
+    """Stands in for "this thread's read connection", resolved at every use.
+
+    FastAPI may run a dependency and the endpoint on different pool threads; a connection
+    handed over by a dependency would then cross threads. This proxy never holds one: each
+    call goes to the read connection of the thread making it.
+    """
+
+    def __init__(self, store: Store):
+        self._store = store
+
+    def __getattr__(self, name: str):
+        return getattr(self._store.read(), name)
+
+
 class Store:
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -23,6 +38,7 @@ class Store:
         self._local = threading.local()
         self._readers: list = []
         self._readers_lock = threading.Lock()
+        self.reader = ThreadReader(self)
 
     def read(self) -> Any:
         """This thread's read-only connection (opened on first use, never shared)."""

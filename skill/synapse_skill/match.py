@@ -324,7 +324,7 @@ def _candidate_rows(conn, terms: list[str], df: dict[str, int], n: int) -> list[
         ids.extend(i for i in _fts_ids(conn, list(group), "AND") if i not in ids)
         if len(ids) >= CANDIDATE_LIMIT:
             break
-    if len(ids) < CANDIDATE_LIMIT // 4:
+    if len(ids) < CANDIDATE_LIMIT:  # also gives near misses from other entries
         rare_cap = max(RARE_TERM_DOCS, int(n * COMMON_TERM_SHARE)) if n < RARE_TERM_DOCS * 20 else RARE_TERM_DOCS
         rare = [t for t in known if df[t] <= rare_cap][:MAX_QUERY_TERMS] or known[:1]
         ids.extend(i for i in _fts_ids(conn, rare, "OR") if i not in ids)
