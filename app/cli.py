@@ -65,6 +65,8 @@ def cmd_serve(args) -> int:
         port=args.port,
         workers=args.workers,
         log_level=args.log_level,
+        # GET /search accepts a 64 KiB query; percent-encoded that is a request head of up to ~600 KB.
+        h11_max_incomplete_event_size=1024 * 1024,
     )
     return 0
 

@@ -160,6 +160,9 @@ def _split_front_matter(text, problem):
     try:
         meta = yaml.safe_load(raw) or {}
         key_lines["__errors_items__"] = _sequence_item_lines(raw, "errors")
+    except RecursionError:
+        problem(2, "front matter is nested too deeply to read")
+        meta = None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1

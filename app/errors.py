@@ -1,18 +1,22 @@
 """Every error a client can see, in one place: a JSON body `{"error": {"code", "message"}}`.
 
-Routes raise `ApiError`; the handlers below turn it (and validation errors, and anything
-unexpected) into a clean 4xx/5xx response. No traceback ever reaches a client.
+Routes raise `ApiError`; the handlers below turn it (and validation errors, storage faults
+such as a full disk, and anything unexpected) into a clean 4xx/5xx response. No traceback
+ever reaches a client, and no error closes the client's keep-alive connection.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.database import sqlite
 from app.responses import SafeJSONResponse
+from app.writer import storage_fault
 
 log = logging.getLogger("synapse.errors")
 
@@ -41,15 +45,62 @@ html_error_renderer = None
 
 def _wants_html(request: Request) -> bool:
     accept = request.headers.get("accept", "")
-    return "text/html" in accept and not request.url.path.startswith(("/api/", "/search")) or (
+    return ("text/html" in accept and not request.url.path.startswith(("/api/", "/search"))) or (
         request.url.path.startswith("/search") and request.query_params.get("format") == "html"
     )
 
 
 def _respond(request: Request, status: int, code: str, message: str, headers=None):
     if html_error_renderer is not None and _wants_html(request):
-        return html_error_renderer(request, status, message)
+        response = html_error_renderer(request, status, message)
+        response.headers.update(headers or {})
+        return response
     return error_response(status, code, message, headers)
+
+
+# A storage fault is the server's problem, not the client's, and it passes: 503/507 with Retry-After.
+STORAGE_FAULTS = {
+    "full": (507, "storage_full", "the server's disk is full, so nothing was saved; try again later"),
+    "read_only": (503, "read_only", "the database is read-only right now, so nothing was saved; try again later"),
+    "io": (503, "storage_error", "the server cannot read or write its database right now; try again later"),
+    "busy": (503, "busy", "the database is busy; try again in a moment"),
+}
+RETRY_AFTER_S = 30
+
+
+def _unexpected(request: Request, exc: BaseException):
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _respond(request, 500, "internal", "something went wrong on our side; it has been logged")
+
+
+class _LastResort:
+    """Answers an unexpected exception with the 500 error and does not re-raise it.
+
+    Starlette's own 500 handler re-raises after answering, and uvicorn then closes the
+    connection, so a keep-alive client's next request fails with "connection reset".
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def tracking_send(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except StarletteHTTPException:
+            raise  # the body limit's 413 is answered further out
+        except Exception as exc:
+            if started:
+                raise
+            await _unexpected(Request(scope), exc)(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -68,7 +119,19 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
         return _respond(request, exc.status_code, code, message, getattr(exc, "headers", None))
 
+    async def database_error(request: Request, exc: Exception):
+        fault = storage_fault(exc)
+        if fault is None:  # a bug (bad SQL, a constraint the code should have checked), not a fault
+            return _unexpected(request, exc)
+        status, code, message = STORAGE_FAULTS[fault]
+        log.error("storage fault (%s) on %s %s: %s", fault, request.method, request.url.path, exc)
+        return _respond(request, status, code, message, {"Retry-After": str(RETRY_AFTER_S)})
+
+    for error_class in {sqlite3.Error, sqlite.Error}:
+        app.add_exception_handler(error_class, database_error)
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _respond(request, 500, "internal", "something went wrong on our side; it has been logged")
+        return _unexpected(request, exc)
+
+    app.add_middleware(_LastResort)

@@ -19,6 +19,8 @@ from functools import lru_cache
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
+
+from app.responses import clean_text
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
@@ -54,7 +56,7 @@ def _keep_safe_classes(tag: str, attr: str, value: str) -> str | None:
 
 def sanitize(fragment: str) -> str:
     return nh3.clean(
-        fragment,
+        clean_text(fragment),  # nh3 takes only text UTF-8 can carry
         tags=_TAGS,
         clean_content_tags={"script", "style"},
         attributes=_ATTRIBUTES,
@@ -88,7 +90,7 @@ _markdown = MarkdownIt("js-default", {"highlight": _fence_highlighter})
 @lru_cache(maxsize=2048)
 def markdown_html(text: str) -> Markup:
     """Markdown from an entry or a submission → sanitised HTML, safe to insert unescaped."""
-    text = text or ""
+    text = clean_text(text or "")
     if len(text) > MAX_MARKDOWN_CHARS:
         return Markup(f"<pre>{html.escape(text)}</pre>")
     return Markup(sanitize(_markdown.render(text)))

@@ -5,6 +5,11 @@ and hands back its result or its exception. Work that is already queued when a t
 starts is committed in the same transaction (group commit), each unit inside its own
 SAVEPOINT so one failing unit rolls back alone. A caller is answered only after COMMIT
 returned, so an acknowledged write is on disk (WAL) and survives `kill -9`.
+
+The thread survives every failure (a dead writer would leave every later write waiting
+forever): a unit whose caller gave up is not run, a failed transaction fails only its own
+batch, and after a storage fault (read-only file, I/O error) the connection is reopened for
+the next batch, so writes resume once the fault is repaired, without a restart.
 """
 
 from __future__ import annotations
@@ -28,6 +33,39 @@ T = TypeVar("T")
 MAX_BATCH = 64
 CHECKPOINT_INTERVAL_S = 1.0
 _STOP = object()
+
+# SQLite primary result codes of the faults that come from the disk, not from the caller.
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 5, 6, 8, 10, 13, 14
+_FAULTS = {
+    _SQLITE_FULL: "full",
+    _SQLITE_READONLY: "read_only",
+    _SQLITE_IOERR: "io",
+    _SQLITE_CANTOPEN: "io",
+    _SQLITE_BUSY: "busy",
+    _SQLITE_LOCKED: "busy",
+}
+_FAULT_MESSAGES = (
+    ("database or disk is full", "full"),
+    ("readonly database", "read_only"),
+    ("disk i/o error", "io"),
+    ("unable to open database file", "io"),
+    ("database is locked", "busy"),
+)
+_REOPEN_AFTER = {"read_only", "io"}  # the connection itself may be stuck in that state
+
+
+def storage_fault(exc: BaseException) -> str | None:
+    """"full", "read_only", "io" or "busy" when `exc` is SQLite reporting a storage fault, else None.
+
+    Constraint violations and SQL errors are the caller's bugs, not faults: they give None.
+    """
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return _FAULTS.get(code & 0xFF)
+    if type(exc).__name__ != "OperationalError":
+        return None
+    text = str(exc).lower()
+    return next((fault for needle, fault in _FAULT_MESSAGES if needle in text), None)
 
 
 class WriterClosed(RuntimeError):
@@ -97,14 +135,17 @@ class Writer:
                     batch = [item for item in batch if item is not _STOP]
                     batch.extend(self._drain())
                 if batch:
-                    self._commit_batch(conn, batch)
+                    conn = self._commit_batch(conn, batch)
                     dirty = True
-                if dirty and (stopping or time.monotonic() - last_checkpoint > CHECKPOINT_INTERVAL_S):
+                if conn is not None and dirty and (
+                    stopping or time.monotonic() - last_checkpoint > CHECKPOINT_INTERVAL_S
+                ):
                     self._checkpoint(conn, "TRUNCATE" if stopping else "PASSIVE")
                     last_checkpoint = time.monotonic()
                     dirty = False
         finally:
-            conn.close()
+            if conn is not None:
+                conn.close()
 
     def _drain(self) -> list:
         items = []
@@ -116,39 +157,63 @@ class Writer:
             if item is not _STOP:
                 items.append(item)
 
-    def _commit_batch(self, conn, batch: list) -> None:
-        outcomes: list[tuple[bool, Any]] = []
+    def _commit_batch(self, conn, batch: list):
+        """Run `batch` in one transaction and answer each caller; return the connection for the next
+        batch (None: reopen it first)."""
+        started: list[Future] = []
+        outcomes: list[tuple[Future, bool, Any]] = []
         try:
+            if conn is None:
+                conn = open_writer(self.path)
             conn.execute("BEGIN IMMEDIATE")
-        except Exception as exc:
-            for _, _, future in batch:
-                future.set_exception(exc)
-            return
-        try:
-            for fn, args, _ in batch:
+            for fn, args, future in batch:
+                if not future.set_running_or_notify_cancel():
+                    continue  # its caller gave up (a cancelled `acall`) before it started: not run
+                started.append(future)
                 conn.execute("SAVEPOINT unit")
                 try:
                     result = fn(conn, *args)
                 except BaseException as exc:
+                    # A storage fault fails the whole batch; SQLite may even have rolled it all back.
+                    if storage_fault(exc) or not conn.in_transaction:
+                        raise
                     conn.execute("ROLLBACK TO unit")
                     conn.execute("RELEASE unit")
-                    outcomes.append((False, exc))
+                    outcomes.append((future, False, exc))
                 else:
                     conn.execute("RELEASE unit")
-                    outcomes.append((True, result))
+                    outcomes.append((future, True, result))
             conn.execute("COMMIT")
-        except Exception as exc:  # COMMIT itself failed (disk full, I/O error): nobody is acknowledged
+        except BaseException as exc:  # the transaction failed as a whole: nobody in the batch is acknowledged
             log.error("write transaction failed: %s", exc)
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            running = {id(future) for future in started}
             for _, _, future in batch:
-                future.set_exception(exc)
-            return
-        for (_, _, future), (ok, value) in zip(batch, outcomes):
+                if id(future) in running or future.set_running_or_notify_cancel():
+                    future.set_exception(exc)
+            return self._recover(conn, exc)
+        for future, ok, value in outcomes:
             if ok:
                 future.set_result(value)
             else:
                 future.set_exception(value)
+        return conn
+
+    def _recover(self, conn, exc: BaseException):
+        """After a failed transaction: roll back what is left; drop a connection a storage fault may have stuck."""
+        if conn is None:
+            return None
+        try:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if storage_fault(exc) not in _REOPEN_AFTER:
+                return conn
+        except Exception as rollback_exc:
+            log.error("rollback failed: %s", rollback_exc)
+        try:
+            conn.close()
+        except Exception as close_exc:
+            log.warning("closing the write connection failed: %s", close_exc)
+        return None
 
     def _checkpoint(self, conn, mode: str) -> None:
         """Checkpoint while holding a lock file shared by every process on this database."""

@@ -22,6 +22,8 @@ from synapse_skill.errors import NotFound, ServerError
 
 T = TypeVar("T")
 USER_AGENT = "synapse-skill/0.1"
+# The snapshot of the whole index is the largest legitimate answer (~0.2 MB today).
+MAX_RESPONSE_BYTES = 8_000_000
 
 
 def call_within(seconds: float, fn: Callable[..., T], *args: Any) -> T:
@@ -61,8 +63,17 @@ class Client:
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **kwargs.pop("headers", {})}
 
         def send() -> httpx.Response:
+            # Read at most MAX_RESPONSE_BYTES: a runaway answer must not hold the host past its budget.
             with httpx.Client(transport=self.transport, timeout=budget) as http:
-                return http.request(method, self.base_url + path, headers=headers, **kwargs)
+                with http.stream(method, self.base_url + path, headers=headers, **kwargs) as streamed:
+                    body = bytearray()
+                    for chunk in streamed.iter_bytes():
+                        body += chunk
+                        if len(body) > MAX_RESPONSE_BYTES:
+                            raise ServerError(f"the answer is larger than {MAX_RESPONSE_BYTES // 1_000_000} MB")
+                    return httpx.Response(
+                        streamed.status_code, headers=streamed.headers, content=bytes(body), request=streamed.request
+                    )
 
         try:
             return call_within(budget, send)

@@ -77,8 +77,11 @@ class Extracted:
 
 
 def clean_lines(text: str) -> list[str]:
-    """Strip the prefixes that tools put in front of the lines of an error."""
-    text = text[:MAX_INPUT_CHARS].replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+    """Strip the prefixes that tools put in front of the lines of an error.
+
+    Only the last MAX_INPUT_CHARS are read: the raised exception is at the end.
+    """
+    text = text[-MAX_INPUT_CHARS:].replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
     lines = []
     for raw in text.split("\n"):
         line = _ANSI.sub("", raw)
