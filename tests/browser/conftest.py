@@ -19,10 +19,12 @@ CHROMIUM_ARGS = [
 ADMIN_TOKEN = "browser-test-admin-token-42"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per test module: Playwright's sync API keeps an asyncio loop running in
+    this thread while it is open, which later asyncio users in the same worker must not see."""
     if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (make chromium)")
+        pytest.fail("Debian's chromium is not installed: `make test` installs it (make chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

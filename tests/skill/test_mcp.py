@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import anyio
 import pytest
@@ -37,7 +38,9 @@ def call_tools(env: dict[str, str], calls: list[tuple[str, dict]]) -> tuple[list
             results = [await client.call_tool(name, args) for name, args in calls]
             return sorted(t.name for t in tools.tools), results
 
-    return anyio.run(session)
+    # A fresh thread has no event loop of its own, whatever earlier tests left in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(anyio.run, session).result()
 
 
 def test_lists_the_three_tools_and_answers_the_sqlite_error_offline(tmp_path):
