@@ -12,13 +12,19 @@ a small tmpfs mounted for the test and filled with zeros (needs root or CAP_SYS_
 from __future__ import annotations
 
 import asyncio
+import socket
 import sqlite3
 import threading
+import time
 
+import httpx
 import pytest
+import uvicorn
 from faults import SmallDisk, can_mount, disk_full_fault, long_reader, read_only_fault
 from workload import GENEROUS_LIMITS
 
+from app.config import Settings
+from app.web import create_app
 from app.writer import Writer
 
 # -- a unit that raises, a caller that gives up ------------------------------------------------
@@ -126,3 +132,39 @@ def test_the_wal_grows_under_a_long_reader_and_is_reused_then_truncated_once_it_
     assert run.reused <= run.grown, run  # afterwards frames are written over from the start
     assert run.final == 0  # and the last checkpoint truncates it
     assert run.check.ok and run.check.feedback_stored == len(run.feedback) == 620
+
+
+# -- an unexpected error ---------------------------------------------------------------------------
+
+
+def test_an_unexpected_error_is_a_clean_500_that_keeps_the_connection_open(tmp_path, caplog):
+    """Starlette's own 500 handler re-raises; uvicorn then logs a second traceback and closes
+    the connection under a keep-alive client. The last-resort handler answers and stops there."""
+    app = create_app(Settings(db=tmp_path / "s.db", index_on_start=False))
+
+    def boom():
+        raise RuntimeError("secret internals")
+
+    app.add_api_route("/boom", boom)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="info"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.01)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            first = client.get("/boom")
+            second = client.get("/healthz")
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+    assert first.status_code == 500 and first.json()["error"]["code"] == "internal"
+    assert "secret internals" not in first.text and "Traceback" not in first.text
+    assert first.headers.get("connection") != "close"
+    assert second.status_code == 200
+    assert "Exception in ASGI application" not in caplog.text  # uvicorn saw no exception
+    assert "secret internals" in caplog.text  # ours logged it, once

@@ -128,12 +128,17 @@ def test_hook_prints_the_sqlite_fix_under_the_unchanged_traceback(tmp_path, sour
 
 
 def test_server_down_gives_the_offline_answer_within_the_budget(tmp_path):
-    plain, hooked = _both(tmp_path, MAIN_THREAD, SYNAPSE_URL=CLOSED_URL, SYNAPSE_TIMEOUT="1.5")
+    """A refused connection fails fast: with a 30 s budget the hook must not sit it out.
+
+    (Comparing against half the budget keeps the test about waiting, not about CPU speed:
+    the offline lookup's own work varies with machine load, a wait for the budget would not.)"""
+    budget = 30.0
+    plain, hooked = _both(tmp_path, MAIN_THREAD, SYNAPSE_URL=CLOSED_URL, SYNAPSE_TIMEOUT=str(budget))
 
     assert hooked.stderr.startswith(plain.stderr)
     assert "known fix (score" in hooked.stderr and ", offline)" in hooked.stderr
     assert hooked.code == plain.code == 1
-    assert hooked.seconds - plain.seconds < 1.5
+    assert hooked.seconds - plain.seconds < budget / 2
 
 
 def test_hanging_server_delays_the_host_at_most_the_budget(tmp_path, hanging_server):
