@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html.parser
 import socket
-import time
 from functools import cache
 from urllib.parse import quote
 
@@ -117,12 +116,10 @@ def index():
     return memory_index(SOLUTIONS)
 
 
-def within(seconds: float, fn, text: str):
-    started = time.perf_counter()
-    result = fn(text)
-    took = time.perf_counter() - started
-    assert took < seconds, f"{fn.__name__} took {took:.1f} s on {len(text)} chars starting {text[:40]!r}"
-    return result
+def call(fn, text: str):
+    """Call fn on hostile text: it must return, not raise. How long it takes is measured in
+    bench/soak.py (growth exponent per function), never asserted in a test."""
+    return fn(text)
 
 
 # -- the matcher's text functions --------------------------------------------------------------
@@ -134,17 +131,17 @@ def within(seconds: float, fn, text: str):
 @example(text="\x00" * 1000 + "ValueError: \x00")
 @example(text="\ud800\udfff KeyError: '\udc80'")
 def test_extract_normalize_redact_take_any_text(text):
-    found = within(2, extract, text)
+    found = call(extract, text)
     assert isinstance(found, Extracted) and isinstance(found.primary.message, str)
-    assert isinstance(within(2, normalize, text), str)
-    assert isinstance(within(2, redact, text), str)
+    assert isinstance(call(normalize, text), str)
+    assert isinstance(call(redact, text), str)
 
 
 @FAST
 @given(text=ANY_TEXT)
 def test_match_search_ranks_any_text_within_0_to_100(text):
     conn = index()  # built (once) outside the timed call
-    outcome = within(2, lambda t: match.search(conn, t, limit=5), text)
+    outcome = call(lambda t: match.search(conn, t, limit=5), text)
     assert len(outcome.hits) <= 5
     assert all(0 <= hit.score <= 100 for hit in outcome.hits)
     assert [h.score for h in outcome.hits] == sorted((h.score for h in outcome.hits), reverse=True)
@@ -152,11 +149,11 @@ def test_match_search_ranks_any_text_within_0_to_100(text):
 
 @pytest.mark.parametrize("text", HUGE, ids=["1MB-traceback", "2000-chained", "5000-nested"])
 def test_huge_and_deep_errors_are_handled(text):
-    assert within(20, extract, text).primary.type
-    within(20, normalize, text)
-    within(20, redact, text)
+    assert call(extract, text).primary.type
+    call(normalize, text)
+    call(redact, text)
     conn = index()
-    within(20, lambda t: match.search(conn, t), text)
+    call(lambda t: match.search(conn, t), text)
 
 
 def test_the_exception_at_the_end_of_a_1_mb_traceback_is_found():
@@ -167,7 +164,7 @@ def test_the_exception_at_the_end_of_a_1_mb_traceback_is_found():
 def test_redos_shaped_input_returns(text):
     conn = index()
     for fn in (extract, normalize, redact, lambda t: match.search(conn, t)):
-        within(5, fn, text)
+        call(fn, text)
 
 
 # -- the entry parser ----------------------------------------------------------------------------

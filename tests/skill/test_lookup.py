@@ -7,8 +7,9 @@ import time
 
 import httpx
 import pytest
-import synapse_skill
 from skill_helpers import SQLITE_RESULT, search_body
+
+import synapse_skill
 from synapse_skill.answer import Answer
 from synapse_skill.config import Settings
 from synapse_skill.errors import NotFound, ServerError

@@ -7,11 +7,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import anyio
-import pytest
-from skill_helpers import skill_env
-
-mcp = pytest.importorskip("mcp")
 from mcp import Client, StdioServerParameters
+from skill_helpers import skill_env
 
 TRACEBACK = """Traceback (most recent call last):
   File "/home/alice/agent.py", line 9, in <module>

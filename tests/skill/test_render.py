@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from skill_helpers import SQLITE_RESULT
+
 from synapse_skill.answer import Answer, Lookup
 from synapse_skill.render import HOOK_CODE_LINES, render_hook, render_json, render_markdown
 

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from synapse_skill import match, offline, snapshot
-from synapse_skill.config import Settings
-from synapse_skill.errors import SnapshotError
 
 from app.indexer import index_solutions
 from app.snapshot import build_snapshot, load_solutions, snapshot_etag, snapshot_from_entries
+from synapse_skill import match, offline, snapshot
+from synapse_skill.config import Settings
+from synapse_skill.errors import SnapshotError
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"

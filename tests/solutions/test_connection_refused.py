@@ -34,7 +34,7 @@ socket.create_connection(("127.0.0.1", {silent_port}), timeout=2)
 
 
 def test_httpx_wording(silent_port):
-    httpx = pytest.importorskip("httpx")
+    import httpx
     with pytest.raises(httpx.ConnectError) as info:
         httpx.get(f"http://127.0.0.1:{silent_port}/", timeout=2)
     assert "Connection refused" in str(info.value)
