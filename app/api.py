@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr
 
 from app import entries_db, health, search, snapshot, stats
 from app.deps import get_reader, get_store
-from app.errors import ApiError
+from app.errors import ApiError, wants_html
 from app.responses import SafeJSONResponse
 
 router = APIRouter()
@@ -25,21 +25,14 @@ class FeedbackRequest(BaseModel):
     request_id: StrictStr | None = Field(default=None, max_length=64, description="retry key; counted once")
 
 
-def wants_html(request: Request, format: str | None) -> bool:
-    if format:
-        return format == "html"
-    accept = request.headers.get("accept", "")
-    return "text/html" in accept.split(",")[0]
-
-
-def _search(request: Request, conn, q, limit, format: str | None):
+def _search(request: Request, conn, q, limit):
     try:
         q, limit = search.validate(q, limit)
     except search.BadQuery as exc:
         raise ApiError(400, "bad_query", str(exc)) from None
     result = search.run_search(conn, q, limit, cache=request.app.state.store.term_cache())
     search.record(request.app.state.store, result)
-    if wants_html(request, format) and request.app.state.render_search_page:
+    if wants_html(request) and request.app.state.render_search_page:
         return request.app.state.render_search_page(request, result.body)
     return SafeJSONResponse(result.body)
 
@@ -52,7 +45,7 @@ def search_get(
     format: str | None = Query(None, pattern="^(json|html)$"),
     conn=Depends(get_reader),
 ):
-    return _search(request, conn, q, limit, format)
+    return _search(request, conn, q, limit)
 
 
 @router.post("/search", summary="Look an error up (JSON body, up to 64 KiB of traceback)")
@@ -62,7 +55,7 @@ def search_post(
     format: str | None = Query(None, pattern="^(json|html)$"),
     conn=Depends(get_reader),
 ):
-    return _search(request, conn, body.q, body.limit, format)
+    return _search(request, conn, body.q, body.limit)
 
 
 @router.get("/api/solutions/{slug}", summary="One entry with all its fix options")

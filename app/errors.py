@@ -43,15 +43,19 @@ def _describe_validation(exc: RequestValidationError) -> str:
 html_error_renderer = None
 
 
-def _wants_html(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return ("text/html" in accept and not request.url.path.startswith(("/api/", "/search"))) or (
-        request.url.path.startswith("/search") and request.query_params.get("format") == "html"
-    )
+def wants_html(request: Request) -> bool:
+    """One rule for every answer, success or error: `format=json|html` wins; `/api/` is always
+    JSON; otherwise a client whose first Accept type is HTML (a browser) gets HTML."""
+    chosen = request.query_params.get("format")
+    if chosen in ("json", "html"):
+        return chosen == "html"
+    if request.url.path.startswith("/api/"):
+        return False
+    return "text/html" in request.headers.get("accept", "").split(",")[0]
 
 
 def _respond(request: Request, status: int, code: str, message: str, headers=None):
-    if html_error_renderer is not None and _wants_html(request):
+    if html_error_renderer is not None and wants_html(request):
         response = html_error_renderer(request, status, message)
         response.headers.update(headers or {})
         return response

@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from synapse_skill.extract import Extracted, RaisedError, extract
+from synapse_skill.extract import RaisedError, extract
 from synapse_skill.normalize import normalize, slot_values, tokens
 
 # Calibrated on tests/eval/dev.jsonl (see docs/matching.md): the lowest score at which a
@@ -276,10 +276,6 @@ def search(
     primary = queries[0][0]
     normalized = f"{primary.type.lower()}: {primary.norm}" if primary.type else primary.norm
     return Outcome(normalized, hits, round((time.perf_counter() - started) * 1000, 3))
-
-
-def extract_error(text: str) -> Extracted:
-    return extract(text)
 
 
 def _next_other_score(ranked, i: int) -> float:
