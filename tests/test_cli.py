@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from synapse_cli import synapse
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBCOMMANDS = ("check", "index", "serve", "search", "doctor")
@@ -29,19 +30,6 @@ def env(tmp_path) -> dict[str, str]:
     return {**os.environ, "SYNAPSE_DB": str(tmp_path / "cli.db"), "SYNAPSE_SOLUTIONS": str(solutions)}
 
 
-def synapse(
-    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
-) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        check=False,
-        cwd=ROOT,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def test_the_installed_synapse_script_prints_help():

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from synapse_cli import synapse
 
 from app import submissions
 from app.indexer import index_solutions
@@ -18,16 +18,6 @@ ROOT = Path(__file__).resolve().parent.parent
 ERROR = "ollama._types.ResponseError: model 'llama9' not found, try pulling it first"
 
 
-def synapse(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        check=False,
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 @pytest.fixture
