@@ -50,7 +50,7 @@ def cmd_index(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    import uvicorn
+    from app.serving import serve
 
     settings = _settings(args)
     os.environ["SYNAPSE_DB"] = str(settings.db)
@@ -58,16 +58,7 @@ def cmd_serve(args) -> int:
     cmd_index(args)  # once here, so worker processes do not race to do it
     os.environ["SYNAPSE_INDEX_ON_START"] = "0"
     print(f"SynapseAI on http://{args.host}:{args.port}  (database {settings.db})", flush=True)
-    uvicorn.run(
-        "app.web:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-        # GET /search accepts a 64 KiB query; percent-encoded that is a request head of up to ~600 KB.
-        h11_max_incomplete_event_size=1024 * 1024,
-    )
+    serve("app.web:create_app", args.host, args.port, args.workers, args.log_level)
     return 0
 
 

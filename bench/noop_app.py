@@ -1,8 +1,8 @@
 """The HTTP benchmark's baseline: FastAPI routes that accept a search request and do nothing.
 
 Same paths, same request shapes (query string, JSON body parsed into a model) and the same
-uvicorn settings as `synapse serve`, so the gap to the real server is the search work and
-the app's middleware, not the HTTP stack.
+uvicorn settings as `synapse serve` (both start through `app.serving.serve`), so the gap to
+the real server is the search work and the app's middleware, not the HTTP stack.
 
     .venv/bin/python -m bench.noop_app --port 8100 --workers 2
 """
@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import argparse
 
-import uvicorn
 from fastapi import FastAPI
 from pydantic import BaseModel
+
+from app.serving import serve
 
 
 class SearchRequest(BaseModel):
@@ -46,16 +47,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args()
-    # The keyword arguments of app.cli.cmd_serve, so both servers run the same uvicorn.
-    uvicorn.run(
-        "bench.noop_app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-        h11_max_incomplete_event_size=1024 * 1024,
-    )
+    serve("bench.noop_app:create_app", args.host, args.port, args.workers, args.log_level)
 
 
 if __name__ == "__main__":
