@@ -30,7 +30,7 @@ def _search(request: Request, conn, q, limit):
         q, limit = search.validate(q, limit)
     except search.BadQuery as exc:
         raise ApiError(400, "bad_query", str(exc)) from None
-    result = search.run_search(conn, q, limit, cache=request.app.state.store.term_cache())
+    result = search.run_search(conn, q, limit, cache=request.app.state.store.index_cache())
     search.record(request.app.state.store, result)
     if wants_html(request) and request.app.state.render_search_page:
         return request.app.state.render_search_page(request, result.body)

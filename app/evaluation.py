@@ -76,14 +76,13 @@ def memory_index(solutions: Path) -> sqlite3.Connection:
     """The published entries in a private in-memory index (no store needed)."""
     conn = sqlite3.connect(":memory:")
     match.create_schema(conn)
-    for entry in check_files([solutions]).entries:
-        match.index_entry(conn, entry.slug, list(entry.errors), entry.title)
+    match.index_entries(conn, [(e.slug, list(e.errors), e.title) for e in check_files([solutions]).entries])
     return conn
 
 
 def evaluate(conn, cases: list[Case]) -> EvalReport:
     report = EvalReport()
-    cache = match.TermCache()
+    cache = match.IndexCache()
     for case in cases:
         outcome = match.search(conn, case.q, limit=3, cache=cache)
         report.latencies_ms.append(outcome.took_ms)

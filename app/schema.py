@@ -6,6 +6,8 @@ Each migration is a function of the write connection, run by the single writer i
 
 from __future__ import annotations
 
+import json
+
 import sqlite_utils
 
 from synapse_skill import match
@@ -85,7 +87,15 @@ def _v1(conn) -> None:
     match.create_schema(conn)
 
 
-MIGRATIONS = [_v1]
+def _v2(conn) -> None:
+    """The matcher stores signatures already prepared (index format 2): rebuild its tables."""
+    match.drop_schema(conn)
+    match.create_schema(conn)
+    rows = conn.execute("SELECT slug, errors, title FROM entries").fetchall()
+    match.index_entries(conn, [(slug, json.loads(errors or "[]"), title or "") for slug, errors, title in rows])
+
+
+MIGRATIONS = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -44,7 +44,7 @@ class SearchResult:
     normalized: str
 
 
-def run_search(conn, q: str, limit: int = 5, cache: match.TermCache | None = None) -> SearchResult:
+def run_search(conn, q: str, limit: int = 5, cache: match.IndexCache | None = None) -> SearchResult:
     worked = entries_db.worked_counts(conn)
     outcome = match.search(conn, q, limit=limit, worked=worked, cache=cache)
     info = entries_db.first_fixes(conn, [h.slug for h in outcome.hits])

@@ -50,11 +50,11 @@ class Store:
                 self._readers.append(conn)
         return conn
 
-    def term_cache(self) -> match.TermCache:
+    def index_cache(self) -> match.IndexCache:
         """The matcher's cache for this thread's reader connection."""
-        cache = getattr(self._local, "term_cache", None)
+        cache = getattr(self._local, "index_cache", None)
         if cache is None:
-            cache = self._local.term_cache = match.TermCache()
+            cache = self._local.index_cache = match.IndexCache()
         return cache
 
     def write(self, fn: Callable[..., T], *args: Any) -> T:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,7 @@ def snapshot(store) -> dict[str, list[tuple]]:
     queries = {
         "entries": "SELECT slug, content_hash, title, errors, published_at FROM entries ORDER BY slug",
         "fixes": "SELECT slug, position, title, language, code FROM fixes ORDER BY slug, position",
-        "match_signatures": "SELECT slug, signature, norm, tokens FROM match_signatures ORDER BY slug, signature",
+        "match_signatures": "SELECT slug, signature, norm, terms, slots, examples FROM match_signatures ORDER BY slug, signature",
         "match_terms": "SELECT term, df FROM match_terms ORDER BY term",
         "match_meta": "SELECT key, value FROM match_meta ORDER BY key",
     }
@@ -203,3 +204,32 @@ def test_a_crash_mid_index_leaves_the_old_index_exactly_as_it_was(fresh_store, c
     assert sorted(report.changed) == ["json-not-serializable", "sqlite-database-locked"]
     assert report.added == ["sqlite-locked-again"]
     assert report.removed == ["broken-pipe"]
+
+
+def test_a_database_from_the_previous_index_format_is_rebuilt_on_open(tmp_path, corpus):
+    """Schema 1 stored raw signatures only; opening it must rebuild the matcher's tables, not fail."""
+    from app.store import Store
+
+    path = tmp_path / "old.db"
+    store = Store(path)
+    index_solutions(store, corpus)
+    store.close()
+    conn = sqlite3.connect(path)
+    with conn:
+        for table in ("match_fts", "match_signatures", "match_terms", "match_meta"):
+            conn.execute(f"DROP TABLE {table}")
+        conn.execute("CREATE TABLE match_signatures (id INTEGER PRIMARY KEY, slug TEXT, signature TEXT, tokens TEXT)")
+        conn.execute("PRAGMA user_version = 1")
+    conn.close()
+
+    reopened = Store(path)
+    try:
+        conn = reopened.read()
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("SELECT value FROM match_meta WHERE key = 'format'").fetchone()[0] == 2
+        stored = {r[0] for r in conn.execute("SELECT DISTINCT slug FROM match_signatures")}
+        assert stored == set(REAL_ENTRIES)
+        result = run_search(conn, "sqlite3.OperationalError: database is locked")
+        assert result.body["match"] == "sqlite-database-locked"
+    finally:
+        reopened.close()

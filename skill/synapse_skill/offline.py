@@ -27,15 +27,18 @@ class OfflineIndex:
         self._lock = threading.Lock()
         with self._lock:
             match.create_schema(self._conn)
-            for slug, entry in self.entries.items():
-                match.index_entry(self._conn, slug, [str(s) for s in entry["errors"]], str(entry.get("title", "")))
+            match.index_entries(
+                self._conn,
+                [(slug, [str(s) for s in e["errors"]], str(e.get("title", ""))) for slug, e in self.entries.items()],
+            )
+        self._cache = match.IndexCache()
 
     def search(
         self, text: str, limit: int = 5, base_url: str | None = None
     ) -> tuple[str, list[Answer], float]:
         """(normalized query, answers, milliseconds); entry URLs joined to `base_url`."""
         with self._lock:
-            outcome = match.search(self._conn, text, limit=limit)
+            outcome = match.search(self._conn, text, limit=limit, cache=self._cache)
         answers = []
         for hit in outcome.hits:
             entry = self.entries[hit.slug]

@@ -1,0 +1,244 @@
+"""The matcher's index: signatures prepared once when written, found again through FTS5.
+
+Writers (the server's single writer, or the skill on its private in-memory copy) call
+`index_entries` / `remove_entry`; every signature is stored already normalised, with its
+words, quoted values and type, so a search never re-parses a signature. Document
+frequencies live in `match_terms`, kept exact on every change, for IDF weights.
+
+Readers keep one `IndexCache` per connection: frequencies and loaded signatures, valid
+until the index changes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable
+
+from synapse_skill.normalize import normalize, tokens
+from synapse_skill.scoring import Prepared, Signature, prepare
+
+FORMAT = 2  # bump when the stored columns change; the server rebuilds the index then
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS match_signatures (
+    id INTEGER PRIMARY KEY,
+    slug TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    exc_type TEXT,
+    bare TEXT,
+    norm TEXT NOT NULL,
+    terms TEXT NOT NULL,       -- words of the message, space-separated
+    slots TEXT NOT NULL,       -- words of short quoted values and error codes
+    examples TEXT NOT NULL     -- the slot words the entry's title does not name: illustrations
+);
+CREATE INDEX IF NOT EXISTS match_signatures_slug ON match_signatures(slug);
+CREATE TABLE IF NOT EXISTS match_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS match_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE VIRTUAL TABLE IF NOT EXISTS match_fts USING fts5(tokens, content='', tokenize="unicode61 tokenchars '_'");
+"""
+TABLES = ("match_fts", "match_signatures", "match_terms", "match_meta")
+
+CANDIDATE_LIMIT = 24
+ALL_OF_TERMS = 3
+MAX_QUERY_TERMS = 6
+RARE_TERM_DOCS = 100  # above this many signatures a word is too common to rank a union by
+SIBLING_ENTRIES = 8  # how many of the best-ranked hits bring every signature of their entry
+COMMON_TERM_SHARE = 0.05  # on small indexes: a word in more than 5 % of signatures picks nothing
+
+
+# -- writing -------------------------------------------------------------------
+
+
+def create_schema(conn) -> None:
+    """Create the matcher's tables; statement by statement so it can run inside a transaction."""
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute("INSERT OR IGNORE INTO match_meta (key, value) VALUES ('format', ?)", (FORMAT,))
+
+
+def drop_schema(conn) -> None:
+    for table in TABLES:
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def index_entry(conn, slug: str, signatures: list[str], title: str = "") -> None:
+    """(Re)index the signatures of one entry; its title tells which quoted values matter."""
+    index_entries(conn, [(slug, signatures, title)])
+
+
+def index_entries(conn, items: Iterable[tuple[str, list[str], str]]) -> None:
+    """(Re)index many entries at once: one pass of inserts, one update of the frequencies."""
+    items = list(items)
+    for slug, _, _ in items:
+        remove_entry(conn, slug)
+    next_id = (conn.execute("SELECT max(id) FROM match_signatures").fetchone()[0] or 0) + 1
+    rows, fts_rows, df = [], [], Counter()
+    for slug, signatures, title in items:
+        title_words = frozenset(tokens(normalize(title)))
+        for text in signatures:
+            sig = prepare(text)
+            rows.append((next_id, slug, text, sig.type, sig.bare, sig.norm, " ".join(sig.tokens),
+                         " ".join(sorted(sig.slots)), " ".join(sorted(sig.slots - title_words))))
+            content = _fts_content(sig.tokens, sig.bare)
+            fts_rows.append((next_id, content))
+            df.update(set(content.split()))
+            next_id += 1
+    conn.executemany("INSERT INTO match_signatures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.executemany("INSERT INTO match_fts (rowid, tokens) VALUES (?, ?)", fts_rows)
+    _adjust_counts(conn, df, len(rows))
+
+
+def remove_entry(conn, slug: str) -> None:
+    rows = conn.execute("SELECT id, terms, bare FROM match_signatures WHERE slug = ?", (slug,)).fetchall()
+    if not rows:
+        return
+    df = Counter()
+    for row_id, terms, bare in rows:
+        content = _fts_content(terms.split(), bare)
+        conn.execute("INSERT INTO match_fts (match_fts, rowid, tokens) VALUES ('delete', ?, ?)", (row_id, content))
+        df.update({t: -1 for t in set(content.split())})
+    conn.execute("DELETE FROM match_signatures WHERE slug = ?", (slug,))
+    _adjust_counts(conn, df, -len(rows))
+    conn.execute("DELETE FROM match_terms WHERE df <= 0")
+
+
+def _fts_content(words: Iterable[str], bare: str | None) -> str:
+    return " ".join([*words, bare] if bare else words)
+
+
+def _adjust_counts(conn, df: Counter, signatures: int) -> None:
+    conn.executemany(
+        "INSERT INTO match_terms (term, df) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
+        df.items(),
+    )
+    conn.execute(
+        "INSERT INTO match_meta (key, value) VALUES ('signatures', ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = value + excluded.value",
+        (signatures,),
+    )
+
+
+def stored_format(conn) -> int | None:
+    """The index format of an existing database (None before the matcher kept one)."""
+    try:
+        row = conn.execute("SELECT value FROM match_meta WHERE key = 'format'").fetchone()
+    except sqlite3.OperationalError:  # no table yet
+        return None
+    return int(row[0]) if row else None
+
+
+# -- reading -------------------------------------------------------------------
+
+_COLUMNS = "id, slug, signature, exc_type, bare, norm, terms, slots, examples"
+
+
+class IndexCache:
+    """Frequencies and loaded signatures of one connection, dropped whenever the index changes.
+
+    Keep one per connection (the server keeps one per reader thread). Validity is checked on
+    every search with `PRAGMA data_version` (other connections' commits) and the connection's
+    own change counter, so nothing cached is older than the index it describes. At most
+    `max_signatures` signatures are kept (oldest first out), which bounds memory on big indexes.
+    """
+
+    def __init__(self, max_signatures: int = 20_000) -> None:
+        self.max_signatures = max_signatures
+        self._version: tuple[int, int] | None = None
+        self._df: dict[str, int] = {}
+        self._signatures: dict[int, Signature] = {}
+        self.size = 1
+
+    def sync(self, conn) -> None:
+        version = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
+        if version != self._version:
+            self._version, self._df, self._signatures = version, {}, {}
+            row = conn.execute("SELECT value FROM match_meta WHERE key = 'signatures'").fetchone()
+            self.size = max(int(row[0]) if row else 0, 1)
+
+    def frequencies(self, conn, terms: Iterable[str]) -> dict[str, int]:
+        """Document frequency of each term (0 for a word no signature has)."""
+        terms = list(dict.fromkeys(terms))
+        unknown = [t for t in terms if t not in self._df]
+        for start in range(0, len(unknown), 500):
+            chunk = unknown[start : start + 500]
+            found = dict(conn.execute(f"SELECT term, df FROM match_terms WHERE term IN ({_marks(chunk)})", chunk))
+            self._df.update({t: found.get(t, 0) for t in chunk})
+        return {t: self._df[t] for t in terms}
+
+    def signatures(self, conn, ids: list[int], keep: bool = True) -> list[Signature]:
+        """The stored signatures with these ids, loading the ones not cached yet."""
+        missing = [i for i in ids if i not in self._signatures]
+        loaded: dict[int, Signature] = {}
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            rows = conn.execute(f"SELECT {_COLUMNS} FROM match_signatures WHERE id IN ({_marks(chunk)})", chunk).fetchall()
+            prepared = {row[0]: (row[1], _prepared(row), frozenset(row[8].split())) for row in rows}
+            df = self.frequencies(conn, itertools.chain.from_iterable(p.tokens for _, p, _ in prepared.values()))
+            for row_id, (slug, sig, examples) in prepared.items():
+                loaded[row_id] = Signature(slug, sig, examples, df, self.size)
+        found = [self._signatures.get(i) or loaded.get(i) for i in ids]
+        if keep:
+            self._signatures.update(loaded)
+            while len(self._signatures) > self.max_signatures:
+                del self._signatures[next(iter(self._signatures))]
+        return [sig for sig in found if sig is not None]
+
+
+def _prepared(row) -> Prepared:
+    _, _, signature, exc_type, bare, norm, terms, slots, _ = row
+    return Prepared(exc_type, bare, norm, tuple(terms.split()), signature, frozenset(slots.split()))
+
+
+def _marks(values: list) -> str:
+    return ",".join("?" * len(values))
+
+
+def all_ids(conn) -> list[int]:
+    return [r[0] for r in conn.execute("SELECT id FROM match_signatures")]
+
+
+def candidate_ids(conn, terms: list[str], df: dict[str, int], n: int) -> list[int]:
+    """Signatures of the entries that share the query's rarest words, found through FTS5.
+
+    The work is bounded however common the words are: first the signatures holding *all*
+    of the few rarest words (an intersection, usually small); only when that finds too few,
+    any of the rare words, leaving out words so common they say nothing.
+    """
+    known = sorted((t for t in terms if df.get(t)), key=lambda t: (df[t], t))
+    if not known:
+        return []
+    ids: dict[int, None] = {}
+    # Ranking is what costs in FTS5 (bm25 for every matching row), so rank small sets:
+    # intersections of the rarest words first, then the union of words that are still rare.
+    groups = [known[:ALL_OF_TERMS], *itertools.combinations(known[: ALL_OF_TERMS + 1], 2)] if len(known) > 1 else []
+    for group in dict.fromkeys(tuple(g) for g in groups):
+        ids.update(dict.fromkeys(_fts_ids(conn, list(group), "AND")))
+        if len(ids) >= CANDIDATE_LIMIT:
+            break
+    if len(ids) < CANDIDATE_LIMIT:  # also gives near misses from other entries
+        rare_cap = max(RARE_TERM_DOCS, int(n * COMMON_TERM_SHARE)) if n < RARE_TERM_DOCS * 20 else RARE_TERM_DOCS
+        rare = [t for t in known if df[t] <= rare_cap][:MAX_QUERY_TERMS] or known[:1]
+        ids.update(dict.fromkeys(_fts_ids(conn, rare, "OR")))
+    if not ids:
+        return []
+    # The entries of the first-ranked hits are judged by all their signatures; the rest by
+    # the signature FTS5 found, which bounds the work on big indexes.
+    leaders = list(ids)[:SIBLING_ENTRIES]
+    siblings = conn.execute(
+        "SELECT id FROM match_signatures WHERE slug IN "
+        f"(SELECT slug FROM match_signatures WHERE id IN ({_marks(leaders)}))",
+        leaders,
+    )
+    ids.update(dict.fromkeys(r[0] for r in siblings))
+    return list(ids)
+
+
+def _fts_ids(conn, terms: list[str], operator: str) -> list[int]:
+    fts_query = f" {operator} ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    rows = conn.execute(
+        "SELECT rowid FROM match_fts WHERE match_fts MATCH ? ORDER BY rank LIMIT ?", (fts_query, CANDIDATE_LIMIT)
+    )
+    return [r[0] for r in rows]
