@@ -27,6 +27,10 @@ _LOG_PREFIX = re.compile(
 )
 _LEVEL_PREFIX = re.compile(r"^(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|CRITICAL|FATAL):[\w.]{0,80}:")
 _PYTEST_PREFIX = re.compile(r"^E {1,4}")
+# Bug reports paste errors inside Markdown: quoted (`> `), fenced, bold or in backticks.
+_QUOTE_PREFIX = re.compile(r"^\s{0,3}(?:>\s?){1,4}")
+_FENCE = re.compile(r"^\s{0,3}(?:`{3,}|~{3,})[\w+-]{0,20}\s*$")
+_EMPHASIS = re.compile(r"^(\*\*|__|`)(?P<body>.+)\1$")
 # Plain Python, and IPython/Jupyter's `ValueError      Traceback (most recent call last)` header.
 _TRACEBACK_START = re.compile(r"^\s{0,8}(?:[\w.]{1,120}\s{1,80})?Traceback \(most recent call last\)")
 _CHAIN_MARKERS = (
@@ -89,9 +93,20 @@ def clean_lines(text: str) -> list[str]:
         line = _LOG_PREFIX.sub("", line, count=1)
         line = _LEVEL_PREFIX.sub("", line, count=1)
         line = _PYTEST_PREFIX.sub("", line, count=1)
+        line = _unwrap_markdown(line)
         line = _SQLALCHEMY_NOTE.sub("", line)
         lines.append(line.rstrip())
     return lines
+
+
+def _unwrap_markdown(line: str) -> str:
+    if line[:1] in (">", " ") and ">" in line[:8]:
+        line = _QUOTE_PREFIX.sub("", line, count=1)
+    if _FENCE.match(line):
+        return ""
+    stripped = line.strip()
+    m = _EMPHASIS.match(stripped)
+    return m.group("body") if m and "`" not in m.group("body") else line
 
 
 def extract(text: str) -> Extracted:

@@ -69,7 +69,7 @@ def search(
 ) -> Outcome:
     """Rank entries for `text`. `brute=True` scores every signature (the benchmark's baseline)."""
     started = time.perf_counter()
-    cache = cache or IndexCache()
+    cache = IndexCache() if cache is None else cache
     cache.sync(conn)
     errors = [prepare_error(err) for err in extract(text).all_errors()]
     words = sorted({t for p in errors for t in (*p.tokens, p.bare) if t})

@@ -110,14 +110,14 @@ def _fts_content(words: Iterable[str], bare: str | None) -> str:
 
 
 def _adjust_counts(conn, df: Counter, signatures: int) -> None:
+    """Keep frequencies and the signature count exact, and bump the generation readers watch."""
     conn.executemany(
         "INSERT INTO match_terms (term, df) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
         df.items(),
     )
-    conn.execute(
-        "INSERT INTO match_meta (key, value) VALUES ('signatures', ?) "
-        "ON CONFLICT(key) DO UPDATE SET value = value + excluded.value",
-        (signatures,),
+    conn.executemany(
+        "INSERT INTO match_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = value + excluded.value",
+        [("signatures", signatures), ("generation", 1)],
     )
 
 
@@ -139,24 +139,30 @@ class IndexCache:
     """Frequencies and loaded signatures of one connection, dropped whenever the index changes.
 
     Keep one per connection (the server keeps one per reader thread). Validity is checked on
-    every search with `PRAGMA data_version` (other connections' commits) and the connection's
-    own change counter, so nothing cached is older than the index it describes. At most
-    `max_signatures` signatures are kept (oldest first out), which bounds memory on big indexes.
+    every search against the index generation, which every change of the matcher's tables
+    bumps in the same transaction (other connections' writes, such as search counters, leave
+    it alone), so nothing cached is older than the index it describes. At most `max_signatures` signatures
+    are kept (oldest first out), which bounds memory on big indexes.
     """
 
     def __init__(self, max_signatures: int = 20_000) -> None:
         self.max_signatures = max_signatures
-        self._version: tuple[int, int] | None = None
+        self._generation: tuple[int, int] | None = None
         self._df: dict[str, int] = {}
         self._signatures: dict[int, Signature] = {}
         self.size = 1
 
+    def __len__(self) -> int:
+        """How many signatures are loaded."""
+        return len(self._signatures)
+
     def sync(self, conn) -> None:
-        version = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
-        if version != self._version:
-            self._version, self._df, self._signatures = version, {}, {}
-            row = conn.execute("SELECT value FROM match_meta WHERE key = 'signatures'").fetchone()
-            self.size = max(int(row[0]) if row else 0, 1)
+        meta = dict(conn.execute("SELECT key, value FROM match_meta WHERE key IN ('generation', 'signatures')"))
+        # The connection's own change counter covers a writer that searches inside its transaction.
+        generation = (meta.get("generation", 0), conn.total_changes)
+        if generation != self._generation:
+            self._generation, self._df, self._signatures = generation, {}, {}
+            self.size = max(int(meta.get("signatures", 0)), 1)
 
     def frequencies(self, conn, terms: Iterable[str]) -> dict[str, int]:
         """Document frequency of each term (0 for a word no signature has)."""

@@ -36,7 +36,9 @@ _ALIAS = {name: i for i, group in enumerate(TYPE_ALIASES) for name in group}
 # Words that occur in errors of every kind (and JSON error bodies): weak evidence whatever
 # their frequency in a small corpus.
 GENERIC_WORDS = frozenset(
-    ["a", "an", "the", "of", "to", "in", "on", "at", "for", "from", "with", "by", "and", "or", "not", "no", "is", "are", "was", "be", "been", "it", "this", "that", "these", "error", "errors", "message", "type", "code", "param", "params", "status", "detail", "details", "invalid", "request", "response", "none", "null", "true", "false", "object", "line", "file", "most", "recent", "call", "last", "traceback", "exception", "raised", "occurred", "during", "handling", "above", "following", "cause", "direct", "please", "try", "again", "see", "more", "information", "use", "using", "value"]
+    ["a", "an", "the", "of", "to", "in", "on", "at", "for", "from", "with", "by", "and", "or", "not", "no", "is", "are", "was", "be", "been", "it", "this", "that", "these", "error", "errors", "message", "type", "code", "param", "params", "status", "detail", "details", "invalid", "request", "response", "none", "null", "true", "false", "object", "line", "file", "most", "recent", "call", "last", "traceback", "exception", "raised", "occurred", "during", "handling", "above", "following", "cause", "direct", "please", "try", "again", "see", "more", "information", "use", "using", "value",
+     # where in the input an error happened, not which error it is
+     "column", "char", "position", "offset"]
 )
 GENERIC_WEIGHT = 0.2
 PLACEHOLDER_WEIGHT = 0.25  # `_num_`, `_path_`: say little about which fix applies
