@@ -76,7 +76,8 @@ def search(
     df = cache.frequencies(conn, words)
     ids = all_ids(conn) if brute else candidate_ids(conn, words, df, cache.size)
     signatures = cache.signatures(conn, ids, keep=not brute)
-    queries = [Query(p, 1.0 if i == 0 else EVIDENCE_DISCOUNT, df, cache.size) for i, p in enumerate(errors)]
+    idf_of = cache.idf(conn, words)
+    queries = [Query(p, 1.0 if i == 0 else EVIDENCE_DISCOUNT, idf_of) for i, p in enumerate(errors)]
     best = _best_per_entry(queries, signatures, limit)
 
     worked = worked or {}

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from synapse_skill.normalize import normalize, tokens
-from synapse_skill.scoring import Prepared, Signature, prepare
+from synapse_skill.scoring import Prepared, Signature, idf, prepare
 
 FORMAT = 2  # bump when the stored columns change; the server rebuilds the index then
 
@@ -149,6 +149,7 @@ class IndexCache:
         self.max_signatures = max_signatures
         self._generation: tuple[int, int] | None = None
         self._df: dict[str, int] = {}
+        self._idf: dict[str, float] = {}
         self._signatures: dict[int, Signature] = {}
         self.size = 1
 
@@ -161,7 +162,7 @@ class IndexCache:
         # The connection's own change counter covers a writer that searches inside its transaction.
         generation = (meta.get("generation", 0), conn.total_changes)
         if generation != self._generation:
-            self._generation, self._df, self._signatures = generation, {}, {}
+            self._generation, self._df, self._idf, self._signatures = generation, {}, {}, {}
             self.size = max(int(meta.get("signatures", 0)), 1)
 
     def frequencies(self, conn, terms: Iterable[str]) -> dict[str, int]:
@@ -174,6 +175,15 @@ class IndexCache:
             self._df.update({t: found.get(t, 0) for t in chunk})
         return {t: self._df[t] for t in terms}
 
+    def idf(self, conn, terms: Iterable[str]) -> dict[str, float]:
+        """IDF weight of each term under the current index."""
+        terms = list(terms)
+        unknown = [t for t in terms if t not in self._idf]
+        if unknown:
+            df = self.frequencies(conn, unknown)
+            self._idf.update({t: idf(df[t], self.size) for t in unknown})
+        return self._idf
+
     def signatures(self, conn, ids: list[int], keep: bool = True) -> list[Signature]:
         """The stored signatures with these ids, loading the ones not cached yet."""
         missing = [i for i in ids if i not in self._signatures]
@@ -182,9 +192,9 @@ class IndexCache:
             chunk = missing[start : start + 500]
             rows = conn.execute(f"SELECT {_COLUMNS} FROM match_signatures WHERE id IN ({_marks(chunk)})", chunk).fetchall()
             prepared = {row[0]: (row[1], _prepared(row), frozenset(row[8].split())) for row in rows}
-            df = self.frequencies(conn, itertools.chain.from_iterable(p.tokens for _, p, _ in prepared.values()))
+            idf_of = self.idf(conn, itertools.chain.from_iterable(p.tokens for _, p, _ in prepared.values()))
             for row_id, (slug, sig, examples) in prepared.items():
-                loaded[row_id] = Signature(slug, sig, examples, df, self.size)
+                loaded[row_id] = Signature(slug, sig, examples, idf_of)
         found = [self._signatures.get(i) or loaded.get(i) for i in ids]
         if keep:
             self._signatures.update(loaded)
@@ -219,7 +229,7 @@ def candidate_ids(conn, terms: list[str], df: dict[str, int], n: int) -> list[in
     ids: dict[int, None] = {}
     # Ranking is what costs in FTS5 (bm25 for every matching row), so rank small sets:
     # intersections of the rarest words first, then the union of words that are still rare.
-    groups = [known[:ALL_OF_TERMS], *itertools.combinations(known[: ALL_OF_TERMS + 1], 2)] if len(known) > 1 else []
+    groups = [known[:ALL_OF_TERMS], *itertools.combinations(known[:ALL_OF_TERMS], 2)] if len(known) > 1 else []
     for group in dict.fromkeys(tuple(g) for g in groups):
         ids.update(dict.fromkeys(_fts_ids(conn, list(group), "AND")))
         if len(ids) >= CANDIDATE_LIMIT:

@@ -92,6 +92,7 @@ def prepare(signature: str) -> Prepared:
 
 
 def idf(df: int, n: int) -> float:
+    """Rarity of a word among `n` signatures; a word no signature has weighs 1 (mostly run noise)."""
     return math.log(1 + n / df) if df else 1.0
 
 
@@ -100,12 +101,13 @@ class Signature:
 
     __slots__ = ("decisive", "examples", "norm", "slug", "text", "token_set", "total", "type", "bare", "weights")
 
-    def __init__(self, slug: str, prepared: Prepared, examples: frozenset, df: dict[str, int], n: int):
+    def __init__(self, slug: str, prepared: Prepared, examples: frozenset, idf_of: dict[str, float]):
         self.slug, self.text, self.norm = slug, prepared.text, prepared.norm
         self.type, self.bare = prepared.type, prepared.bare
         self.token_set = prepared.token_set
         self.examples = examples
-        self.weights = {t: idf(df.get(t, 0), n) * _signature_factor(t, prepared.slots, examples) for t in self.token_set}
+        slots = prepared.slots
+        self.weights = {t: idf_of[t] * _signature_factor(t, slots, examples) for t in self.token_set}
         self.total = sum(self.weights.values()) or 1.0
         decisive = {t for t in prepared.slots - examples if not t.startswith("_")}
         if ENV_TAG in self.token_set:
@@ -131,10 +133,10 @@ class Query:
 
     __slots__ = ("prepared", "token_set", "total", "weight", "weights")
 
-    def __init__(self, prepared: Prepared, weight: float, df: dict[str, int], n: int):
+    def __init__(self, prepared: Prepared, weight: float, idf_of: dict[str, float]):
         self.prepared, self.weight = prepared, weight
         self.token_set = prepared.token_set
-        self.weights = {t: idf(df.get(t, 0), n) * _query_factor(t) for t in self.token_set}
+        self.weights = {t: idf_of[t] * _query_factor(t) for t in self.token_set}
         self.total = sum(self.weights.values()) or 1.0
 
 
