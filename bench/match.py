@@ -1,14 +1,18 @@
-"""Matcher benchmark: per-query latency at 1k / 10k / 100k entries, against brute force.
+"""Matcher latency in process at 1k / 10k / 100k entries, beside two baselines of the same run.
 
-    .venv/bin/python bench/match.py [--sizes 1000 10000 100000] [--brute-sample 30]
+    .venv/bin/python -m bench.match [--sizes 1000 10000 100000] [--brute-sample 10]
 
 Each corpus holds the real entries of solutions/ plus synthetic ones built from the same
-vocabulary (so real words are shared by thousands of entries, as in a large corpus).
-Queries are the labelled dev set (tests/eval/dev.jsonl). For each size it prints the
-FTS5-candidate path's p50/p99 beside two baselines measured in the same run:
+vocabulary (bench/corpus.py), so real words are shared by thousands of signatures. Queries
+are the labelled dev set (tests/eval/dev.jsonl): whole tracebacks, log lines, one-liners and
+errors no entry covers. Per size it prints the production path's p50/p99 beside
+  * bm25: plain FTS5 — the OR of the query's words ranked by bm25, top 5 (no scoring; on
+    a sample of 100 queries),
   * brute-rf: rapidfuzz `process.extractOne` over every normalised signature (C speed),
-  * brute-full: our full scorer over every signature (same answers by construction),
-and the share of dev queries where the fast path's answer equals the full brute force.
+  * brute-full: our full scorer over every signature (all loaded and weighed beforehand),
+    the reference for the answers,
+and how often the production path gives the same confident answer (or abstention) as
+brute-full: on every dev query at 1k, on a sample above.
 """
 
 from __future__ import annotations
@@ -16,120 +20,125 @@ from __future__ import annotations
 import argparse
 import random
 import sqlite3
-import statistics
-import sys
 import time
-from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "skill"))
-
-from app.checker import check_files
 from app.evaluation import load_cases
+from bench.common import ROOT, Row, Section, median, pct
+from bench.corpus import corpus
 from synapse_skill import match
-from synapse_skill.normalize import normalize, tokens
+from synapse_skill.extract import extract
+from synapse_skill.normalize import normalize
+from synapse_skill.scoring import prepare_error
 
-MODULES = ["db", "net", "io", "cache", "auth", "llm", "queue", "store", "sync", "api", "core", "worker", "tools"]
-SUFFIXES = ["Error", "Exception", "Failure", "Timeout", "Warning"]
-FILLER = ["failed", "could", "not", "connect", "open", "read", "write", "file", "database", "table", "index", "session", "client", "server", "request", "response", "timeout", "limit", "exceeded", "invalid", "missing", "unknown", "cannot", "found", "value", "type", "key", "token", "model", "process", "thread", "lock", "permission", "denied", "refused", "closed", "reset", "memory", "disk", "space", "queue", "worker", "retry", "after", "status", "code", "host", "port", "path"]
-
-
-def synthetic_signatures(n_entries: int, vocabulary: list[str], seed: int = 7) -> list[tuple[str, list[str]]]:
-    rng = random.Random(seed)
-    words = FILLER * 6 + vocabulary  # real words, the common ones over-represented
-    entries = []
-    for i in range(n_entries):
-        sigs = []
-        for _ in range(rng.randint(3, 7)):
-            exc = f"{rng.choice(MODULES)}{rng.randint(1, 400)}.{rng.choice(FILLER).title()}{rng.choice(SUFFIXES)}"
-            msg = " ".join(rng.choice(words) for _ in range(rng.randint(4, 12)))
-            sigs.append(f"{exc}: {msg} {rng.choice(FILLER)}_{i}")
-        entries.append((f"synthetic-{i}", sigs, ""))
-    return entries
+TARGET_P50_MS, TARGET_P99_MS = 2.0, 10.0
+BM25_QUERIES = 100  # plain bm25 over every word is slow on big corpora: timed on a sample
 
 
-def build(n_total: int, real: list[tuple[str, list[str]]], vocabulary: list[str]) -> sqlite3.Connection:
+def build(n_entries: int) -> sqlite3.Connection:
     conn = sqlite3.connect(":memory:")
     match.create_schema(conn)
-    conn.execute("BEGIN")
-    for slug, sigs, title in real + synthetic_signatures(max(0, n_total - len(real)), vocabulary):
-        match.index_entry(conn, slug, sigs, title)
-    conn.execute("COMMIT")
+    match.index_entries(conn, [(e.slug, list(e.signatures), e.title) for e in corpus(n_entries)])
+    conn.commit()
     return conn
 
 
-def answer(outcome) -> str | None:
+def answer(outcome: match.Outcome) -> str | None:
     top = outcome.hits[0] if outcome.hits else None
     return top.slug if top and top.confident else None
 
 
-def pct(values: list[float], p: float) -> float:
-    data = sorted(values)
-    return data[min(len(data) - 1, int(round(p / 100 * (len(data) - 1))))]
+def bm25_top(conn: sqlite3.Connection, text: str) -> list[int]:
+    """What plain full-text search would do: every query word, OR-ed, ranked by bm25."""
+    words = sorted({t for err in extract(text).all_errors() for t in prepare_error(err).tokens})
+    if not words:
+        return []
+    fts_query = " OR ".join('"' + w.replace('"', '""') + '"' for w in words[:64])
+    rows = conn.execute("SELECT rowid FROM match_fts WHERE match_fts MATCH ? ORDER BY rank LIMIT 5", (fts_query,))
+    return [r[0] for r in rows]
+
+
+def timed(fn, items) -> tuple[list[float], list]:
+    times, results = [], []
+    for item in items:
+        t0 = time.perf_counter()
+        results.append(fn(item))
+        times.append((time.perf_counter() - t0) * 1000)
+    return times, results
+
+
+def measure(size: int, queries: list[str], sample: list[str]) -> dict:
+    started = time.perf_counter()
+    conn = build(size)
+    build_s = time.perf_counter() - started
+    n_sigs = conn.execute("SELECT count(*) FROM match_signatures").fetchone()[0]
+    cache = match.IndexCache()  # as the server keeps one per reader thread
+    for q in queries[:20]:
+        match.search(conn, q, cache=cache)
+    fast_ms, fast = timed(lambda q: answer(match.search(conn, q, cache=cache)), queries)
+    bm25_ms, _ = timed(lambda q: bm25_top(conn, q), random.Random(5).sample(queries, min(BM25_QUERIES, len(queries))))
+    norms = [n for (n,) in conn.execute("SELECT norm FROM match_signatures")]
+    rf_ms, _ = timed(lambda q: process.extractOne(normalize(q)[:400], norms, scorer=fuzz.token_set_ratio), sample)
+    check = queries if size <= 1000 else sample
+    everything = match.IndexCache(max_signatures=n_sigs)  # brute force with every signature loaded once
+    match.search(conn, queries[0], brute=True, cache=everything)
+    full_ms, full = timed(lambda q: answer(match.search(conn, q, brute=True, cache=everything)), check)
+    fast_by_query = dict(zip(queries, fast))
+    same = sum(fast_by_query[q] == a for q, a in zip(check, full))
+    conn.close()
+    return {
+        "size": size, "signatures": n_sigs, "build_s": build_s, "fast_p50": median(fast_ms), "fast_p99": pct(fast_ms, 99),
+        "bm25_p50": median(bm25_ms), "bm25_p99": pct(bm25_ms, 99), "rf_p50": median(rf_ms), "full_p50": median(full_ms),
+        "same": same, "checked": len(check),
+    }
+
+
+def detail_table(results: list[dict]) -> str:
+    lines = [
+        "| entries | signatures | build s | matcher p50 ms | matcher p99 ms | FTS5 bm25 p50 / p99 ms | brute-rf p50 ms "
+        "| brute-full p50 ms | speed-up vs brute-full | same answer as brute-full |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['size']:,} | {r['signatures']:,} | {r['build_s']:.1f} | {r['fast_p50']:.2f} | {r['fast_p99']:.2f} "
+            f"| {r['bm25_p50']:.2f} / {r['bm25_p99']:.2f} | {r['rf_p50']:.1f} | {r['full_p50']:.1f} "
+            f"| {r['full_p50'] / r['fast_p50']:.0f}x | {r['same']}/{r['checked']} |"
+        )
+    return "\n".join(lines)
+
+
+def run(quick: bool = False, sizes: list[int] | None = None, brute_sample: int = 10) -> Section:
+    sizes = sizes or ([1000, 10000] if quick else [1000, 10000, 100000])
+    queries = [c.q for c in load_cases(ROOT / "tests" / "eval" / "dev.jsonl")]
+    sample = random.Random(11).sample(queries, min(brute_sample, len(queries)))
+    results = []
+    for size in sizes:
+        results.append(measure(size, queries, sample))
+        print(detail_table(results[-1:]).splitlines()[-1], flush=True)
+    rows = [
+        Row(
+            f"match, {r['size']:,} entries ({r['signatures']:,} signatures)",
+            f"p50 {r['fast_p50']:.2f} ms, p99 {r['fast_p99']:.2f} ms",
+            f"brute force p50 {r['full_p50']:.0f} ms; FTS5 bm25 p50 {r['bm25_p50']:.2f} ms",
+            f"{r['full_p50'] / r['fast_p50']:.0f}x faster than brute force; same answer {r['same']}/{r['checked']}",
+            f"p50 ≤ {TARGET_P50_MS:g} ms, p99 ≤ {TARGET_P99_MS:g} ms" if r["size"] >= 100000 else "-",
+            (r["fast_p50"] <= TARGET_P50_MS and r["fast_p99"] <= TARGET_P99_MS) if r["size"] >= 100000 else None,
+        )
+        for r in results
+    ]
+    note = f"Queries: the {len(queries)} dev-set cases; brute force timed on {len(sample)} of them."
+    return Section("Matcher latency in process", rows, note + "\n\n" + detail_table(results))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
-    parser.add_argument("--brute-sample", type=int, default=30, help="queries timed on the brute-force paths")
+    parser.add_argument("--brute-sample", type=int, default=10, help="queries timed on the brute-force paths")
     args = parser.parse_args()
-
-    entries = check_files([ROOT / "solutions"]).entries
-    real = [(e.slug, list(e.errors), e.title) for e in entries]
-    vocabulary = sorted({t for _, sigs, _ in real for s in sigs for t in tokens(normalize(s)) if not t.startswith("_")})
-    queries = [c.q for c in load_cases(ROOT / "tests" / "eval" / "dev.jsonl")]
-    rng = random.Random(11)
-    sample = rng.sample(queries, min(args.brute_sample, len(queries)))
-
-    print(f"{len(real)} real entries, {len(queries)} dev queries, brute-force timed on {len(sample)} of them\n")
-    header = (
-        "| entries | signatures | build s | fast p50 ms | fast p99 ms | brute-rf p50 ms | brute-full p50 ms "
-        "| speed-up vs brute-full | same answer as brute-full |"
-    )
-    print(header)
-    print("|---|---|---|---|---|---|---|---|---|")
-    for size in args.sizes:
-        started = time.perf_counter()
-        conn = build(size, real, vocabulary)
-        build_s = time.perf_counter() - started
-        n_sigs = conn.execute("SELECT count(*) FROM match_signatures").fetchone()[0]
-        cache = match.TermCache()  # as the server keeps one per reader thread
-        for q in queries[:20]:  # warm caches
-            match.search(conn, q, cache=cache)
-
-        fast_ms, fast_answers = [], {}
-        for q in queries:
-            t0 = time.perf_counter()
-            out = match.search(conn, q, cache=cache)
-            fast_ms.append((time.perf_counter() - t0) * 1000)
-            fast_answers[q] = answer(out)
-
-        norms = [match.prepare(s).norm for (s,) in conn.execute("SELECT signature FROM match_signatures")]
-        rf_ms = []
-        for q in sample:
-            t0 = time.perf_counter()
-            process.extractOne(normalize(q)[:400], norms, scorer=fuzz.token_set_ratio)
-            rf_ms.append((time.perf_counter() - t0) * 1000)
-
-        # The full brute force is the reference for answers; on big corpora only the sample is affordable.
-        check = queries if size <= 1000 else sample
-        full_ms, same = [], 0
-        for q in check:
-            t0 = time.perf_counter()
-            out = match.search(conn, q, brute=True)
-            full_ms.append((time.perf_counter() - t0) * 1000)
-            same += answer(out) == fast_answers[q]
-        p50 = statistics.median(fast_ms)
-        print(
-            f"| {size:,} | {n_sigs:,} | {build_s:.1f} | {p50:.2f} | {pct(fast_ms, 99):.2f} | "
-            f"{statistics.median(rf_ms):.1f} | {statistics.median(full_ms):.1f} | "
-            f"{statistics.median(full_ms) / p50:.0f}x | {same}/{len(check)} |",
-            flush=True,
-        )
-        conn.close()
+    section = run(sizes=args.sizes, brute_sample=args.brute_sample)
+    print(section.detail)
 
 
 if __name__ == "__main__":

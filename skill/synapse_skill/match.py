@@ -67,7 +67,11 @@ def search(
     brute: bool = False,
     cache: IndexCache | None = None,
 ) -> Outcome:
-    """Rank entries for `text`. `brute=True` scores every signature (the benchmark's baseline)."""
+    """Rank entries for `text`.
+
+    `brute=True` scores every signature (the benchmark's baseline); give it a cache big enough
+    for the whole index, or it reloads signatures on every call.
+    """
     started = time.perf_counter()
     cache = IndexCache() if cache is None else cache
     cache.sync(conn)
@@ -75,7 +79,7 @@ def search(
     words = sorted({t for p in errors for t in (*p.tokens, p.bare) if t})
     df = cache.frequencies(conn, words)
     ids = all_ids(conn) if brute else candidate_ids(conn, words, df, cache.size)
-    signatures = cache.signatures(conn, ids, keep=not brute)
+    signatures = cache.signatures(conn, ids)
     idf_of = cache.idf(conn, words)
     queries = [Query(p, 1.0 if i == 0 else EVIDENCE_DISCOUNT, idf_of) for i, p in enumerate(errors)]
     best = _best_per_entry(queries, signatures, limit)

@@ -184,7 +184,7 @@ class IndexCache:
             self._idf.update({t: idf(df[t], self.size) for t in unknown})
         return self._idf
 
-    def signatures(self, conn, ids: list[int], keep: bool = True) -> list[Signature]:
+    def signatures(self, conn, ids: list[int]) -> list[Signature]:
         """The stored signatures with these ids, loading the ones not cached yet."""
         missing = [i for i in ids if i not in self._signatures]
         loaded: dict[int, Signature] = {}
@@ -196,10 +196,9 @@ class IndexCache:
             for row_id, (slug, sig, examples) in prepared.items():
                 loaded[row_id] = Signature(slug, sig, examples, idf_of)
         found = [self._signatures.get(i) or loaded.get(i) for i in ids]
-        if keep:
-            self._signatures.update(loaded)
-            while len(self._signatures) > self.max_signatures:
-                del self._signatures[next(iter(self._signatures))]
+        self._signatures.update(loaded)
+        while len(self._signatures) > self.max_signatures:
+            del self._signatures[next(iter(self._signatures))]
         return [sig for sig in found if sig is not None]
 
 
