@@ -131,10 +131,12 @@ def extract(text: str) -> Extracted:
 
 
 def _traceback_blocks(lines: list[str]) -> list[list[str]]:
-    """Split at each 'Traceback (most recent call last):' so chained exceptions stay apart."""
+    """Split at each 'Traceback (most recent call last):' and chain marker so chained exceptions stay apart."""
     starts = [i for i, ln in enumerate(lines) if _TRACEBACK_START.match(ln)]
     if not starts:
         return []
+    # A chained exception may follow its marker without a traceback of its own.
+    starts = sorted(set(starts) | {i for i, ln in enumerate(lines) if i > starts[0] and any(m in ln for m in _CHAIN_MARKERS)})
     bounds = starts + [len(lines)]
     return [lines[bounds[i] + 1 : bounds[i + 1]] for i in range(len(starts))]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from synapse_skill.extract import extract
+from synapse_skill.extract import RaisedError, extract
 
 CHAINED = """Traceback (most recent call last):
   File "/app/db.py", line 10, in save
@@ -124,3 +124,32 @@ def test_plain_text_without_an_error_shape_is_used_as_is():
     found = extract("database is locked")
     assert found.found is False
     assert found.primary.message == "database is locked"
+
+
+def test_a_chained_error_without_its_own_traceback_is_the_primary():
+    text = (
+        "Traceback (most recent call last):\n"
+        '  File "save.py", line 18, in checkpoint\n'
+        "    torch.save(model.state_dict(), path)\n"
+        "RuntimeError: [enforce fail at inline_container.cc:595] . unexpected pos 1837056 vs 1836944\n"
+        "\n"
+        "During handling of the above exception, another exception occurred:\n"
+        "\n"
+        "OSError: [Errno 28] No space left on device\n"
+    )
+    found = extract(text)
+    assert found.primary == RaisedError("OSError", "[Errno 28] No space left on device")
+    assert found.evidence[0].type == "RuntimeError" and "OSError" not in found.evidence[0].message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "**BrokenPipeError: [Errno 32] Broken pipe**",
+        "`BrokenPipeError: [Errno 32] Broken pipe`",
+        "> BrokenPipeError: [Errno 32] Broken pipe",
+        "```\nBrokenPipeError: [Errno 32] Broken pipe\n```",
+    ],
+)
+def test_markdown_around_an_error_from_a_bug_report_is_ignored(text):
+    assert extract(text).primary == RaisedError("BrokenPipeError", "[Errno 32] Broken pipe")
