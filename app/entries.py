@@ -32,7 +32,15 @@ REQUIRED_SECTIONS = ("Symptom", "Root cause", "Fix")
 SECTION_ORDER = ("Symptom", "Root cause", "Fix", "Limits", "Token savings")
 OPTION_PREFIX_RE = re.compile(r"^option\s+\d+\s*[:.\-–]\s*", re.IGNORECASE)
 
-_markdown = MarkdownIt("commonmark")
+# Block structure only (headings, fences): inline parsing would be half the cost and is never read.
+_markdown = MarkdownIt("commonmark").disable(["inline", "text_join"])
+# libyaml's parser when PyYAML was built with it: the pure-Python one is most of the cost of
+# indexing a large corpus. Both build the same nodes; constructing them stays in Python. The
+# C composer recurses on the C stack (a crash, not a RecursionError, at ~20k levels), so text
+# that could nest deeper than C_YAML_MAX_NESTING (one level needs a bracket or a line) goes
+# to the Python parser, which fails cleanly.
+_CYamlLoader = getattr(yaml, "CSafeLoader", None)
+C_YAML_MAX_NESTING = 2000
 
 
 @dataclass(frozen=True)
@@ -89,14 +97,18 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def read_entry_text(path: Path) -> str:
+    """The file's text with plain line ends: what `Entry.markdown` and `Entry.content_hash` are of."""
+    try:
+        return Path(path).read_text(encoding="utf-8").replace("\r\n", "\n")
+    except UnicodeDecodeError:
+        raise EntryInvalid([Problem(str(path), 1, "file is not valid UTF-8")]) from None
+
+
 def parse_entry(path: Path) -> Entry:
     """Read and validate one file; raise `EntryInvalid` listing every problem."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise EntryInvalid([Problem(str(path), 1, "file is not valid UTF-8")]) from None
-    return parse_text(text, slug=path.stem, path=str(path))
+    return parse_text(read_entry_text(path), slug=path.stem, path=str(path))
 
 
 def parse_text(text: str, slug: str, path: str = "<text>") -> Entry:
@@ -112,9 +124,10 @@ def parse_text(text: str, slug: str, path: str = "<text>") -> Entry:
     text = text.replace("\r\n", "\n")
     meta, body, body_offset, key_lines = _split_front_matter(text, problem)
     fields = _validate_meta(meta if meta is not None else {}, key_lines, problem if meta is not None else _ignore)
-    sections = _sections(body, body_offset, problem)
-    _check_python_blocks(body, body_offset, problem)
-    fixes = _fix_options(sections.get("Fix"), body, body_offset, problem)
+    blocks = _markdown.parse(body)  # parsed once; sections, fixes and code checks all read it
+    sections = _sections(blocks, body, body_offset, problem)
+    _check_python_blocks(blocks, body_offset, problem)
+    fixes = _fix_options(sections.get("Fix"), blocks, body, body_offset, problem)
 
     if problems:
         raise EntryInvalid(problems)
@@ -158,8 +171,8 @@ def _split_front_matter(text, problem):
         if m:
             key_lines.setdefault(m.group(1), i)
     try:
-        meta = yaml.safe_load(raw) or {}
-        key_lines["__errors_items__"] = _sequence_item_lines(raw, "errors")
+        meta, key_lines["__errors_items__"] = _load_yaml(raw)
+        meta = meta or {}
     except RecursionError:
         problem(2, "front matter is nested too deeply to read")
         meta = None
@@ -175,9 +188,21 @@ def _split_front_matter(text, problem):
     return meta, body, end + 1, key_lines
 
 
-def _sequence_item_lines(raw: str, key: str) -> list[int]:
+def _load_yaml(raw: str) -> tuple[object, list[int]]:
+    """The front matter's data and the file line of each `errors` item, from one parse."""
+    nesting_bound = raw.count("[") + raw.count("{") + raw.count("\n")
+    fast = _CYamlLoader is not None and nesting_bound <= C_YAML_MAX_NESTING
+    loader = (_CYamlLoader if fast else yaml.SafeLoader)(raw)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
+    return data, _sequence_item_lines(root, "errors")
+
+
+def _sequence_item_lines(root: yaml.Node | None, key: str) -> list[int]:
     """File line of each item of a top-level YAML list (block or flow style, comments allowed)."""
-    root = yaml.compose(raw)
     if not isinstance(root, yaml.MappingNode):
         return []
     for key_node, value_node in root.value:
@@ -281,8 +306,7 @@ class _Section:
     end: int  # 0-based body line where the next H2 starts
 
 
-def _sections(body: str, offset: int, problem) -> dict[str, _Section]:
-    tokens = _markdown.parse(body)
+def _sections(tokens: list, body: str, offset: int, problem) -> dict[str, _Section]:
     heads = [
         (tok.map[0], tokens[i + 1].content.strip())
         for i, tok in enumerate(tokens)
@@ -321,27 +345,27 @@ def _section_text(sections: dict[str, _Section], name: str, body: str) -> str:
     return "\n".join(body.split("\n")[sec.start : sec.end]).strip()
 
 
-def _fix_options(fix: _Section | None, body: str, offset: int, problem) -> list[FixOption]:
+def _fix_options(fix: _Section | None, tokens: list, body: str, offset: int, problem) -> list[FixOption]:
+    """The `### Option` blocks of the Fix section; token lines are body lines (0-based)."""
     if fix is None:
         return []
-    lines = body.split("\n")
-    text = "\n".join(lines[fix.start : fix.end])
-    base = offset + fix.start  # file line (0-based) of the first line of `text`
-    tokens = _markdown.parse(text)
+    inside = [
+        (i, tok) for i, tok in enumerate(tokens) if tok.map is not None and fix.start <= tok.map[0] < fix.end
+    ]
     heads = [
         (tok.map[0], tokens[i + 1].content.strip())
-        for i, tok in enumerate(tokens)
+        for i, tok in inside
         if tok.type == "heading_open" and tok.tag == "h3"
     ]
     if not heads:
         problem(fix.line, "the Fix section needs at least one '### Option' with a code block")
         return []
-    fences = [tok for tok in tokens if tok.type == "fence"]
-    n_lines = text.count("\n") + 1
+    fences = [tok for _, tok in inside if tok.type == "fence"]
+    lines = body.split("\n")
     options = []
     for idx, (start, heading) in enumerate(heads):
-        end = heads[idx + 1][0] if idx + 1 < len(heads) else n_lines
-        line = base + start + 1
+        end = heads[idx + 1][0] if idx + 1 < len(heads) else fix.end
+        line = offset + start + 1
         own = [f for f in fences if start <= f.map[0] < end]
         if not own:
             problem(line, f"fix option '{heading}' has no fenced code block")
@@ -349,10 +373,10 @@ def _fix_options(fix: _Section | None, body: str, offset: int, problem) -> list[
         fence = own[0]
         language = (fence.info or "").split()[0].lower() if fence.info.strip() else ""
         if not language:
-            problem(base + fence.map[0] + 1, f"code block of fix option '{heading}' needs a language")
+            problem(offset + fence.map[0] + 1, f"code block of fix option '{heading}' needs a language")
         code = fence.content
         title = OPTION_PREFIX_RE.sub("", heading).strip() or heading
-        description = "\n".join(text.split("\n")[start + 1 : fence.map[0]]).strip()
+        description = "\n".join(lines[start + 1 : fence.map[0]]).strip()
         options.append(FixOption(title, description, language, code, line))
     return options
 
@@ -360,10 +384,14 @@ def _fix_options(fix: _Section | None, body: str, offset: int, problem) -> list[
 PYTHON_LANGUAGES = ("python", "py", "python3")
 
 
-def _check_python_blocks(body: str, offset: int, problem) -> None:
+def _check_python_blocks(tokens: list, offset: int, problem) -> None:
     """Every python block in the entry must compile, wherever it sits."""
-    for token in _markdown.parse(body):
-        if token.type == "fence" and (token.info or "").split()[:1] and token.info.split()[0].lower() in PYTHON_LANGUAGES:
+    for token in tokens:
+        if (
+            token.type == "fence"
+            and (token.info or "").split()[:1]
+            and token.info.split()[0].lower() in PYTHON_LANGUAGES
+        ):
             _check_python(token.content, offset + token.map[0] + 1, problem)
 
 

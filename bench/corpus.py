@@ -10,8 +10,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
+from app import export
 from app.checker import check_files
+from app.entries import Entry, FixOption
 from bench.common import ROOT
 from synapse_skill.normalize import normalize, tokens
 
@@ -61,3 +64,63 @@ def corpus(n_total: int) -> list[CorpusEntry]:
     """The real entries topped up with synthetic ones to `n_total`."""
     real = list(real_entries())
     return real + synthetic_entries(max(0, n_total - len(real)))
+
+
+
+def as_markdown(entry: CorpusEntry, revision: int = 1) -> str:
+    """`entry` as a valid entry file, about the size of a real one, written by the app's own
+    writer of the format (app.export). A new `revision` changes the body, as an edit would."""
+    rng = random.Random(entry.slug)
+    words = FILLER + list(vocabulary())
+
+    def prose(n: int) -> str:
+        return " ".join(rng.choice(words) for _ in range(n))
+
+    fixes = tuple(FixOption(prose(6), prose(25) + ".", "python", _fix_code(rng, k + revision), 0) for k in (1, 2))
+    return export.entry_markdown(
+        Entry(
+            slug=entry.slug,
+            title=entry.title,
+            errors=entry.signatures,
+            tags=tuple(sorted({rng.choice(FILLER) for _ in range(3)})),
+            languages=("python",),
+            token_savings=rng.randint(500, 5000),
+            environment="generated for the benchmarks",
+            source="",
+            verified_by="",
+            updated=f"2026-01-{rng.randint(1, 28):02d}",
+            symptom="\n".join(f"- `{sig}`" for sig in entry.signatures),
+            root_cause=prose(80) + ".",
+            fixes=fixes,
+            limits=f"Revision {revision}: {prose(20)}.",
+            savings_note="",
+            markdown="",
+            content_hash="",
+        )
+    )
+
+
+def _fix_code(rng: random.Random, retries: int) -> str:
+    """A small python function that compiles, as every python block of an entry must."""
+    name = "_".join(rng.choice(FILLER) for _ in range(2))
+    message = " ".join(rng.choice(FILLER) for _ in range(6))
+    return (
+        f"def {name}(retries: int = {retries}) -> str:\n"
+        "    for attempt in range(retries):\n"
+        "        try:\n"
+        f"            return {message!r}\n"
+        "        except OSError as exc:\n"
+        "            print(attempt, exc)\n"
+        "    raise RuntimeError('gave up')\n"
+    )
+
+
+def write_markdown(folder: Path, entries: list[CorpusEntry]) -> list[Path]:
+    """One `<slug>.md` per entry in `folder`; returns the paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for entry in entries:
+        path = folder / f"{entry.slug}.md"
+        path.write_text(as_markdown(entry), encoding="utf-8")
+        paths.append(path)
+    return paths
