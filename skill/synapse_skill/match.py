@@ -37,7 +37,7 @@ __all__ = [
 
 # Calibrated on tests/eval/dev.jsonl (see docs/matching.md): the lowest score at which a
 # top answer is trusted, and how far ahead of the next entry it must be.
-CONFIDENT_SCORE = 64.0
+CONFIDENT_SCORE = 60.0
 CONFIDENT_MARGIN = 0.1
 EVIDENCE_DISCOUNT = 0.93  # chained/wrapped errors count, a little less than the raised one
 
