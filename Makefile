@@ -35,7 +35,7 @@ chromium:
 	fi
 
 bench: setup
-	$(BIN)/python bench/match.py
+	$(BIN)/python -m bench
 
 lint: setup
 	$(BIN)/ruff check app skill tests bench
