@@ -68,8 +68,13 @@ def corpus(n_total: int) -> list[CorpusEntry]:
 
 
 def as_markdown(entry: CorpusEntry, revision: int = 1) -> str:
-    """`entry` as a valid entry file, about the size of a real one, written by the app's own
-    writer of the format (app.export). A new `revision` changes the body, as an edit would."""
+    """`entry` as a valid entry file, written by the app's own writer of the format (app.export).
+    A new `revision` changes the body, as an edit would."""
+    return export.entry_markdown(as_entry(entry, revision))
+
+
+def as_entry(entry: CorpusEntry, revision: int = 1) -> Entry:
+    """`entry` with every field a real one has, about the size of a real one (no Markdown yet)."""
     rng = random.Random(entry.slug)
     words = FILLER + list(vocabulary())
 
@@ -77,26 +82,24 @@ def as_markdown(entry: CorpusEntry, revision: int = 1) -> str:
         return " ".join(rng.choice(words) for _ in range(n))
 
     fixes = tuple(FixOption(prose(6), prose(25) + ".", "python", _fix_code(rng, k + revision), 0) for k in (1, 2))
-    return export.entry_markdown(
-        Entry(
-            slug=entry.slug,
-            title=entry.title,
-            errors=entry.signatures,
-            tags=tuple(sorted({rng.choice(FILLER) for _ in range(3)})),
-            languages=("python",),
-            token_savings=rng.randint(500, 5000),
-            environment="generated for the benchmarks",
-            source="",
-            verified_by="",
-            updated=f"2026-01-{rng.randint(1, 28):02d}",
-            symptom="\n".join(f"- `{sig}`" for sig in entry.signatures),
-            root_cause=prose(80) + ".",
-            fixes=fixes,
-            limits=f"Revision {revision}: {prose(20)}.",
-            savings_note="",
-            markdown="",
-            content_hash="",
-        )
+    return Entry(
+        slug=entry.slug,
+        title=entry.title,
+        errors=entry.signatures,
+        tags=tuple(sorted({rng.choice(FILLER) for _ in range(3)})),
+        languages=("python",),
+        token_savings=rng.randint(500, 5000),
+        environment="generated for the benchmarks",
+        source="",
+        verified_by="",
+        updated=f"2026-01-{rng.randint(1, 28):02d}",
+        symptom="\n".join(f"- `{sig}`" for sig in entry.signatures),
+        root_cause=prose(80) + ".",
+        fixes=fixes,
+        limits=f"Revision {revision}: {prose(20)}.",
+        savings_note="",
+        markdown="",
+        content_hash="",
     )
 
 

@@ -5,7 +5,7 @@
     answer = synapse_skill.search(error_text)  # an Answer, or None when nothing resembles it
     with synapse_skill.watch(): ...          # a block (also @synapse_skill.watch)
 
-Importing is cheap: the HTTP client and the matcher load on first use (or at `install()`).
+Importing and `install()` are cheap: the HTTP client and the matcher load on first use.
 """
 
 from __future__ import annotations

@@ -12,12 +12,16 @@ Rules that keep the host safe:
 - KeyboardInterrupt, SystemExit and other non-`Exception` errors are never looked up;
 - an exception is looked up once, whichever hooks see it (it is marked when reported);
 - the network gets `SYNAPSE_TIMEOUT` seconds (default 2), then the offline snapshot answers.
+
+The HTTP client and the matcher are imported by the first lookup, not by `install()`, and
+asyncio is hooked when the host imports it, not imported here (it loads ssl): a program that
+never fails pays a few milliseconds at start-up (bench/skill.py measures it).
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
+import importlib.util
 import logging
 import os
 import sys
@@ -27,12 +31,14 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from synapse_skill import lookup as _lookup
-from synapse_skill.answer import Lookup
 from synapse_skill.config import Settings
-from synapse_skill.render import render_hook
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from synapse_skill.answer import Lookup
 
 MAX_TRACEBACK_CHARS = 64 * 1024
 _MARK = "_synapse_reported"
@@ -73,6 +79,8 @@ class _Outcomes:
             elif result.match is not None:
                 self.shown[signature] = result.match.slug
         if failed_again and not settings.offline:
+            from synapse_skill import lookup as _lookup
+
             _lookup.feedback(slug, False, settings)  # best effort: a failure is swallowed by report_text
 
 
@@ -113,7 +121,7 @@ def install(
         sys.excepthook = _sys_hook
         _state.prev_threading = threading.excepthook
         threading.excepthook = _threading_hook
-        _hook_asyncio()
+        _hook_asyncio_when_imported()
         _state.installed = True
     want_logging = _enabled(log_errors, "SYNAPSE_LOG_ERRORS")
     if want_logging and _state.log_handler is None:
@@ -164,6 +172,9 @@ def _report(make_text: Callable[[], str], settings: Settings | None = None, outc
         return
     _local.busy = True
     try:
+        from synapse_skill import lookup as _lookup
+        from synapse_skill.render import render_hook
+
         text = make_text()  # formatting can fail too: a hostile __str__ or __repr__
         settings = settings or _state.settings or Settings.from_env()
         result = _lookup.lookup(text, settings, limit=3)
@@ -207,8 +218,55 @@ def _threading_hook(args) -> None:
             report_exception(args.exc_type, args.exc_value, args.exc_traceback)
 
 
+def _hook_asyncio_when_imported() -> None:
+    if "asyncio" in sys.modules:
+        _hook_asyncio()
+    elif not any(isinstance(finder, _AsyncioWatch) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _AsyncioWatch())
+
+
+class _AsyncioWatch:
+    """A meta path finder that finds nothing itself: it hands asyncio's own spec back with a
+    loader that hooks the loops once asyncio has loaded, then leaves `sys.meta_path`."""
+
+    def __init__(self) -> None:
+        self._finding = False
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name != "asyncio" or self._finding:
+            return None
+        self._finding = True  # find_spec below walks sys.meta_path again, through us
+        try:
+            spec = importlib.util.find_spec(name)
+        finally:
+            self._finding = False
+        if spec is None or spec.loader is None:
+            return None
+        spec.loader = _HookAfterLoad(spec.loader)
+        sys.meta_path.remove(self)  # safe: returning a spec ends the import system's walk
+        return spec
+
+
+class _HookAfterLoad:
+    def __init__(self, loader: Any) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        self._loader.exec_module(module)
+        if _state.installed:
+            _hook_asyncio()
+
+    def __getattr__(self, name: str) -> Any:  # resource readers and the rest: asyncio's own loader
+        return getattr(self._loader, name)
+
+
 def _hook_asyncio() -> None:
     """The running loop gets our handler now; loops made later get it from the policy."""
+    import asyncio
+
     try:
         _hook_loop(asyncio.get_running_loop())
     except RuntimeError:

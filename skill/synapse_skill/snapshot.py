@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,11 @@ BUNDLED = Path(__file__).resolve().parent / "data" / "snapshot.json"
 CACHE_NAME = "snapshot.json"
 META_NAME = "snapshot.meta.json"
 _ENTRY_KEYS = ("slug", "title", "url", "errors", "tags", "token_savings", "fix")
+# Every offline lookup loads the snapshot; parsing and verifying 10k entries takes ~0.3 s, so
+# a file is verified once and kept while its inode, size and mtime stay the same. A file
+# modified in the last RACY_NS may change again within one mtime tick: it is not kept.
+RACY_NS = 2_000_000_000
+_verified: dict[str, tuple[tuple[int, int, int], dict[str, Any]]] = {}
 
 
 def canonical_json(entries: list[dict[str, Any]]) -> bytes:
@@ -65,8 +71,26 @@ def verify(data: Any) -> dict[str, Any]:
 
 
 def read(path: Path) -> dict[str, Any]:
+    """The verified snapshot in `path`; the same object again while the file is unchanged."""
     try:
-        raw = Path(path).read_bytes()
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise SnapshotError(f"no snapshot at {path}") from None
+    except OSError as exc:
+        raise SnapshotError(f"cannot read {path}: {exc}") from None
+    key = (st.st_ino, st.st_size, st.st_mtime_ns)
+    kept = _verified.get(str(path))
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    data = _read_and_verify(Path(path))
+    if time.time_ns() - st.st_mtime_ns > RACY_NS:
+        _verified[str(path)] = (key, data)
+    return data
+
+
+def _read_and_verify(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise SnapshotError(f"no snapshot at {path}") from None
     except OSError as exc:
