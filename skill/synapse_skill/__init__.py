@@ -10,9 +10,10 @@ Importing and `install()` are cheap: the HTTP client and the matcher load on fir
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from synapse_skill.answer import Answer
+if TYPE_CHECKING:
+    from synapse_skill.answer import Answer
 
 __all__ = ["Answer", "install", "search", "uninstall", "watch"]
 
@@ -47,3 +48,12 @@ def watch(func: Any = None) -> Any:
     from synapse_skill.watcher import watch as _watch
 
     return _watch(func)
+
+
+def __getattr__(name: str) -> Any:
+    """`Answer` is imported when first asked for, like the rest: `import synapse_skill` stays cheap."""
+    if name == "Answer":
+        from synapse_skill.answer import Answer
+
+        return Answer
+    raise AttributeError(f"module 'synapse_skill' has no attribute {name!r}")
