@@ -40,11 +40,11 @@ CREATE VIRTUAL TABLE IF NOT EXISTS match_fts USING fts5(tokens, content='', toke
 """
 TABLES = ("match_fts", "match_signatures", "match_terms", "match_meta")
 
-CANDIDATE_LIMIT = 24
+CANDIDATE_LIMIT = 16
 ALL_OF_TERMS = 3
 MAX_QUERY_TERMS = 6
 RARE_TERM_DOCS = 100  # above this many signatures a word is too common to rank a union by
-SIBLING_ENTRIES = 8  # how many of the best-ranked hits bring every signature of their entry
+SIBLING_ENTRIES = 4  # how many of the best-ranked hits bring every signature of their entry
 COMMON_TERM_SHARE = 0.05  # on small indexes: a word in more than 5 % of signatures picks nothing
 
 
