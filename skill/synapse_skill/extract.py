@@ -37,6 +37,10 @@ _CHAIN_MARKERS = (
     "During handling of the above exception, another exception occurred",
     "The above exception was the direct cause of the following exception",
 )
+# A stack frame after the message (Sentry prints the error first, then the frames; Node and
+# Java print `at …` lines): the message stops there.
+_FRAME_START = re.compile(r"^\s{0,8}(?:File \"|File '|\(\d{1,4} additional frame|\.\.\.$|at [\w$.<>\[\]/-]{1,200}[ (])")
+_CARETS = re.compile(r"^\s*[\^~]{3,}\s*$")
 _FRAME_LINE = re.compile(r"^\s{0,8}(?:File \"|File '|Cell In\[|-{3,}>|\d{1,6}\s|\.\.\.|\^|~|\s{2,})")
 _TYPE = r"(?:[A-Za-z_][A-Za-z0-9_]{0,60}\.){0,6}[A-Za-z_][A-Za-z0-9_]{0,80}"
 _EXC_LINE = re.compile(rf"^(?P<type>{_TYPE})(?::\s?(?P<msg>.*))?$")
@@ -121,13 +125,27 @@ def extract(text: str) -> Extracted:
     if not errors:
         errors = _loose_errors(lines)
     if not errors:
-        message = _squash([ln for ln in lines if ln.strip()][-MAX_MESSAGE_LINES:])
-        return Extracted(RaisedError(None, message), found=False)
-    primary = errors[-1]
-    evidence = [*reversed(errors[:-1])]
+        return Extracted(RaisedError(None, _squash(_unframed(lines)[-MAX_MESSAGE_LINES:])), found=False)
+    # A log line after an exception (`ERROR: Exception in ASGI application`) says less than it.
+    typed = [i for i, err in enumerate(errors) if err.type]
+    last = typed[-1] if typed and errors[-1].type is None else len(errors) - 1
+    primary = errors[last]
+    evidence = [*reversed(errors[:last]), *errors[last + 1 :]]
     for err in (primary, *errors[:-1]):
         evidence.extend(_nested(err))
     return Extracted(primary, tuple(_unique(evidence, primary)))
+
+
+def _unframed(lines: list[str]) -> list[str]:
+    """The lines that are not stack frames, their source lines or carets: where a message may hide."""
+    text = [ln for ln in lines if ln.strip()]
+    kept, after_frame = [], False
+    for ln in text:
+        source = after_frame and ln[:1].isspace()
+        after_frame = bool(_FRAME_START.match(ln)) and "File " in ln[:20]
+        if not (source or after_frame or _FRAME_START.match(ln) or _TRACEBACK_START.match(ln) or _CARETS.match(ln)):
+            kept.append(ln)
+    return kept or text
 
 
 def _traceback_blocks(lines: list[str]) -> list[list[str]]:
@@ -179,6 +197,9 @@ def _looks_like_type(name: str) -> bool:
     bare = name.rsplit(".", 1)[-1]
     if bare.endswith(("Error", "Exception", "Warning", "Exit", "Interrupt", "Timeout", "Iteration")):
         return True
+    # Python 2 and C modules name theirs in lower case: `socket.error`, `socket.gaierror`, `re.error`.
+    if "." in name and bare.endswith(("error", "timeout")) and bare.isalpha() and bare.islower():
+        return True
     # Other exception classes are CamelCase names such as `KeyboardInterrupt` or `DetachedInstanceError`.
     return bare[:1].isupper() and any(c.islower() for c in bare) and "." in name
 
@@ -201,7 +222,7 @@ def _loose_errors(lines: list[str]) -> list[RaisedError]:
             continue
         rest = []
         for nxt in lines[i + 1 : i + MAX_MESSAGE_LINES]:
-            if not nxt.strip() or _parse_exception_line(nxt.strip()) or _TOOL_LINE.match(nxt.strip()):
+            if not nxt.strip() or _FRAME_START.match(nxt) or _parse_exception_line(nxt.strip()) or _TOOL_LINE.match(nxt.strip()):
                 break
             # an empty message (`ImportError: ` then the text) runs on in the lines below
             if nxt[:1].isspace() or not err.message or (err.type is None and not _NOISE_LINE.match(nxt)):

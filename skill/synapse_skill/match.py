@@ -78,7 +78,8 @@ def search(
     errors = [prepare_error(err) for err in extract(text).all_errors()]
     words = sorted({t for p in errors for t in (*p.tokens, p.bare) if t})
     df = cache.frequencies(conn, words)
-    ids = all_ids(conn) if brute else candidate_ids(conn, words, df, cache.size)
+    primary_words = [t for t in (*errors[0].tokens, errors[0].bare) if t]
+    ids = all_ids(conn) if brute else candidate_ids(conn, primary_words, words, df, cache.size)
     signatures = cache.signatures(conn, ids)
     idf_of = cache.idf(conn, words)
     queries = [Query(p, 1.0 if i == 0 else EVIDENCE_DISCOUNT, idf_of) for i, p in enumerate(errors)]

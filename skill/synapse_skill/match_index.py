@@ -215,26 +215,32 @@ def all_ids(conn) -> list[int]:
     return [r[0] for r in conn.execute("SELECT id FROM match_signatures")]
 
 
-def candidate_ids(conn, terms: list[str], df: dict[str, int], n: int) -> list[int]:
+def candidate_ids(conn, primary: list[str], terms: list[str], df: dict[str, int], n: int) -> list[int]:
     """Signatures of the entries that share the query's rarest words, found through FTS5.
 
     The work is bounded however common the words are: first the signatures holding *all*
     of the few rarest words (an intersection, usually small); only when that finds too few,
-    any of the rare words, leaving out words so common they say nothing.
+    any of the rare words, leaving out words so common they say nothing. The raised error's
+    own words (`primary`) go first: a chained or wrapped error's words are evidence, and
+    sometimes noise (frames glued to a message), so they must not crowd it out.
     """
-    known = sorted((t for t in terms if df.get(t)), key=lambda t: (df[t], t))
-    if not known:
+    ranked = [sorted({t for t in words if df.get(t)}, key=lambda t: (df[t], t)) for words in (primary, terms)]
+    if not ranked[1]:
         return []
     ids: dict[int, None] = {}
     # Ranking is what costs in FTS5 (bm25 for every matching row), so rank small sets:
     # intersections of the rarest words first, then the union of words that are still rare.
-    groups = [known[:ALL_OF_TERMS], *itertools.combinations(known[:ALL_OF_TERMS], 2)] if len(known) > 1 else []
+    groups = []
+    for known in ranked:
+        if len(known) > 1:
+            groups += [known[:ALL_OF_TERMS], *itertools.combinations(known[:ALL_OF_TERMS], 2)]
     for group in dict.fromkeys(tuple(g) for g in groups):
         ids.update(dict.fromkeys(_fts_ids(conn, list(group), "AND")))
         if len(ids) >= CANDIDATE_LIMIT:
             break
     if len(ids) < CANDIDATE_LIMIT:  # also gives near misses from other entries
         rare_cap = max(RARE_TERM_DOCS, int(n * COMMON_TERM_SHARE)) if n < RARE_TERM_DOCS * 20 else RARE_TERM_DOCS
+        known = list(dict.fromkeys(ranked[0] + ranked[1]))
         rare = [t for t in known if df[t] <= rare_cap][:MAX_QUERY_TERMS] or known[:1]
         ids.update(dict.fromkeys(_fts_ids(conn, rare, "OR")))
     if not ids:

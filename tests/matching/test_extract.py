@@ -153,3 +153,53 @@ def test_a_chained_error_without_its_own_traceback_is_the_primary():
 )
 def test_markdown_around_an_error_from_a_bug_report_is_ignored(text):
     assert extract(text).primary == RaisedError("BrokenPipeError", "[Errno 32] Broken pipe")
+
+
+def test_sentry_style_error_first_then_frames_keeps_the_message_clean():
+    text = (
+        "BrokenPipeError: [Errno 32] Broken pipe\n"
+        "(4 additional frame(s) were not displayed)\n"
+        "...\n"
+        '  File "worker/stream.py", line 88, in emit\n'
+        "    sys.stdout.flush()\n"
+    )
+    found = extract(text)
+    assert found.primary == RaisedError("BrokenPipeError", "[Errno 32] Broken pipe")
+    assert found.evidence == ()
+
+
+def test_lower_case_module_errors_from_python_2_and_c_modules_are_types():
+    text = (
+        "Traceback (most recent call last):\n"
+        '  File "probe.py", line 4, in <module>\n'
+        "    s.connect((host, 5672))\n"
+        "socket.error: [Errno 111] Connection refused\n"
+    )
+    assert extract(text).primary == RaisedError("socket.error", "[Errno 111] Connection refused")
+
+
+def test_a_log_line_after_the_exception_does_not_replace_it():
+    text = (
+        '  File "/srv/api/client.py", line 19, in fetch\n'
+        "    raise mapped_exc(message) from exc\n"
+        "httpx.ConnectError: All connection attempts failed\n"
+        "ERROR:    Exception in ASGI application\n"
+    )
+    found = extract(text)
+    assert found.primary == RaisedError("httpx.ConnectError", "All connection attempts failed")
+    assert any("ASGI" in e.message for e in found.evidence)
+
+
+def test_a_truncated_traceback_falls_back_to_the_lines_that_are_not_frames():
+    text = (
+        "upload failed: HTTPConnectionPool(host='files.local', port=80): Max retries exceeded with url: /put\n"
+        "Traceback (most recent call last):\n"
+        '  File "uploader.py", line 12, in push\n'
+        "    requests.post(url, files=files)\n"
+        '  File "requests/adapters.py", line 519, in send\n'
+        "    raise ConnectionError(e, request=request)\n"
+    )
+    found = extract(text)
+    assert not found.found
+    assert found.primary.message.startswith("upload failed: HTTPConnectionPool")
+    assert "adapters.py" not in found.primary.message
