@@ -45,9 +45,10 @@ class SearchResult:
 
 
 def run_search(conn, q: str, limit: int = 5, cache: match.IndexCache | None = None) -> SearchResult:
-    worked = entries_db.worked_counts(conn)
-    outcome = match.search(conn, q, limit=limit, worked=worked, cache=cache)
-    info = entries_db.first_fixes(conn, [h.slug for h in outcome.hits])
+    with match.read_snapshot(conn):  # one consistent view of the index and the entries
+        worked = entries_db.worked_counts(conn)
+        outcome = match.search(conn, q, limit=limit, worked=worked, cache=cache)
+        info = entries_db.first_fixes(conn, [h.slug for h in outcome.hits])
     results = []
     for hit in outcome.hits:
         data = info.get(hit.slug)

@@ -20,11 +20,11 @@ from synapse_skill.extract import extract
 from synapse_skill.match_index import (
     IndexCache,
     all_ids,
-    candidate_ids,
     create_schema,
     drop_schema,
     index_entries,
     index_entry,
+    read_snapshot,
     remove_entry,
     stored_format,
 )
@@ -32,7 +32,7 @@ from synapse_skill.scoring import Query, Signature, prepare, prepare_error
 
 __all__ = [
     "Hit", "IndexCache", "Outcome", "create_schema", "drop_schema", "index_entries", "index_entry",
-    "prepare", "remove_entry", "search", "stored_format",
+    "prepare", "read_snapshot", "remove_entry", "search", "stored_format",
 ]
 
 # Calibrated on tests/eval/dev.jsonl (see docs/matching.md): the lowest score at which a
@@ -74,16 +74,17 @@ def search(
     """
     started = time.perf_counter()
     cache = IndexCache() if cache is None else cache
-    cache.sync(conn)
     errors = [prepare_error(err) for err in extract(text).all_errors()]
     words = sorted({t for p in errors for t in (*p.tokens, p.bare) if t})
-    df = cache.frequencies(conn, words)
-    primary_words = [t for t in (*errors[0].tokens, errors[0].bare) if t]
-    ids = all_ids(conn) if brute else candidate_ids(conn, primary_words, words, df, cache.size)
-    signatures = cache.signatures(conn, ids)
-    idf_of = cache.idf(conn, words)
-    queries = [Query(p, 1.0 if i == 0 else EVIDENCE_DISCOUNT, idf_of) for i, p in enumerate(errors)]
-    best = _best_per_entry(queries, signatures, limit)
+    with read_snapshot(conn):
+        cache.sync(conn)
+        df = cache.frequencies(conn, words)
+        primary_words = [t for t in (*errors[0].tokens, errors[0].bare) if t]
+        ids = all_ids(conn) if brute else cache.candidates(conn, primary_words, words, df)
+        signatures = cache.signatures(conn, ids)
+        idf_of = cache.idf(conn, words)
+        queries = [Query(p, 1.0 if i == 0 else EVIDENCE_DISCOUNT, idf_of) for i, p in enumerate(errors)]
+        best = _best_per_entry(queries, signatures, limit)
 
     worked = worked or {}
     ranked = sorted(best.items(), key=lambda kv: (-round(kv[1][0], 1), -worked.get(kv[0], 0), kv[0]))

@@ -14,7 +14,8 @@ from __future__ import annotations
 import itertools
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from synapse_skill.normalize import normalize, tokens
 from synapse_skill.scoring import Prepared, Signature, idf, prepare
@@ -45,7 +46,8 @@ ALL_OF_TERMS = 3
 MAX_QUERY_TERMS = 6
 RARE_TERM_DOCS = 100  # above this many signatures a word is too common to rank a union by
 SIBLING_ENTRIES = 4  # how many of the best-ranked hits bring every signature of their entry
-COMMON_TERM_SHARE = 0.05  # on small indexes: a word in more than 5 % of signatures picks nothing
+COMMON_TERM_SHARE = 0.05
+MAX_REMEMBERED_QUERIES = 4096  # on small indexes: a word in more than 5 % of signatures picks nothing
 
 
 # -- writing -------------------------------------------------------------------
@@ -132,6 +134,24 @@ def stored_format(conn) -> int | None:
 
 # -- reading -------------------------------------------------------------------
 
+
+@contextmanager
+def read_snapshot(conn) -> Iterator[None]:
+    """One read transaction around several reads: one consistent view, one lock acquisition.
+
+    On a WAL file every statement outside a transaction takes and drops its own read lock,
+    which costs more than the statement itself for the matcher's small lookups. Inside a
+    transaction the caller already opened, this does nothing.
+    """
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")
+
 _COLUMNS = "id, slug, signature, exc_type, bare, norm, terms, slots, examples"
 
 
@@ -151,6 +171,7 @@ class IndexCache:
         self._df: dict[str, int] = {}
         self._idf: dict[str, float] = {}
         self._signatures: dict[int, Signature] = {}
+        self._candidates: dict[tuple, list[int]] = {}  # the same error again: no FTS5 queries
         self.size = 1
 
     def __len__(self) -> int:
@@ -163,6 +184,7 @@ class IndexCache:
         generation = (meta.get("generation", 0), conn.total_changes)
         if generation != self._generation:
             self._generation, self._df, self._idf, self._signatures = generation, {}, {}, {}
+            self._candidates = {}
             self.size = max(int(meta.get("signatures", 0)), 1)
 
     def frequencies(self, conn, terms: Iterable[str]) -> dict[str, int]:
@@ -183,6 +205,16 @@ class IndexCache:
             df = self.frequencies(conn, unknown)
             self._idf.update({t: idf(df[t], self.size) for t in unknown})
         return self._idf
+
+    def candidates(self, conn, primary: list[str], terms: list[str], df: dict[str, int]) -> list[int]:
+        """`candidate_ids`, remembered for this index generation (errors recur; agents retry)."""
+        key = (tuple(primary), tuple(terms))
+        ids = self._candidates.get(key)
+        if ids is None:
+            ids = self._candidates[key] = candidate_ids(conn, primary, terms, df, self.size)
+            if len(self._candidates) > MAX_REMEMBERED_QUERIES:
+                del self._candidates[next(iter(self._candidates))]
+        return ids
 
     def signatures(self, conn, ids: list[int]) -> list[Signature]:
         """The stored signatures with these ids, loading the ones not cached yet."""

@@ -99,7 +99,7 @@ def idf(df: int, n: int) -> float:
 class Signature:
     """A stored signature with everything query-independent precomputed (weights, decisive words)."""
 
-    __slots__ = ("decisive", "examples", "norm", "slug", "text", "token_set", "total", "type", "bare", "weights")
+    __slots__ = ("bare", "decisive", "examples", "norm", "slug", "text", "token_set", "total", "type", "weights")
 
     def __init__(self, slug: str, prepared: Prepared, examples: frozenset, idf_of: dict[str, float]):
         self.slug, self.text, self.norm = slug, prepared.text, prepared.norm
