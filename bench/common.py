@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import os
 import platform
+import signal
+import socket
 import sqlite3
 import statistics
+import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +49,7 @@ class Section:
 def pct(values: list[float], p: float) -> float:
     """Nearest-rank percentile; `pct(v, 50)` is the median of an odd-sized list."""
     data = sorted(values)
-    return data[min(len(data) - 1, int(round(p / 100 * (len(data) - 1))))]
+    return data[min(len(data) - 1, round(p / 100 * (len(data) - 1)))]
 
 
 def median(values: list[float]) -> float:
@@ -112,3 +116,46 @@ def write_doc(sections: list[Section], started: str) -> None:
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     DOC.write_text(text)
+
+
+def table(header: tuple[str, ...], rows: list[tuple]) -> list[str]:
+    """Markdown table lines."""
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + [
+        "| " + " | ".join(str(c) for c in row) + " |" for row in rows
+    ]
+
+
+# -- real server processes -------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(proc: subprocess.Popen, url: str, log: Path, timeout: float = 60) -> None:
+    """Wait until `url` answers 200; fail with the server's log if it exits or never does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server did not come up in {timeout:.0f} s:\n{log.read_text(errors='replace')}")
+
+
+def stop(proc: subprocess.Popen, timeout: float = 30) -> None:
+    """Stop a server started in its own session, with all its workers."""
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()

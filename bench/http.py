@@ -23,19 +23,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from bench.common import ROOT, Row, Section, pct
+from bench.common import ROOT, Row, Section, free_port, pct, stop, wait_ready
 
 CONNECTIONS = 16
 RATE_SHARES = (0.5, 0.8)
@@ -299,12 +295,6 @@ def ensure_wrk() -> str:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def server(cmd: list[str], port: int, log: Path, env: dict[str, str] | None = None):
     """Run a server subprocess in its own process group until /healthz answers; kill the group after."""
@@ -322,31 +312,6 @@ def server(cmd: list[str], port: int, log: Path, env: dict[str, str] | None = No
         yield f"http://127.0.0.1:{port}"
     finally:
         stop(proc)
-
-
-def wait_ready(proc: subprocess.Popen, url: str, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited early:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"server did not come up in {timeout:.0f} s:\n{log.read_text(errors='replace')}")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
 
 
 def servers(stack: ExitStack, workers: int, workdir: Path) -> dict[str, str]:

@@ -30,7 +30,7 @@ from pathlib import Path
 from app.entries import Entry, parse_entry
 from app.indexer import index_solutions, scan
 from app.store import Store
-from bench.common import Row, Section, median, time_calls
+from bench.common import Row, Section, median, table, time_calls
 from bench.corpus import CorpusEntry, as_markdown, corpus, write_markdown
 
 SIZES = {"full": 10_000, "quick": 2_000}
@@ -172,10 +172,8 @@ def detail_table(m: dict[str, float]) -> str:
     lines = [
         f"{n:,} entries, {m['bytes'] / 1024:.1f} KiB each on average.",
         "",
-        "| step | time | per entry |",
-        "|---|---|---|",
+        *table(("step", "time", "per entry"), rows),
     ]
-    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     return "\n".join(lines)
 
 

@@ -84,8 +84,8 @@ def measure(size: int, queries: list[str], sample: list[str]) -> dict:
     everything = match.IndexCache(max_signatures=n_sigs)  # brute force with every signature loaded once
     match.search(conn, queries[0], brute=True, cache=everything)
     full_ms, full = timed(lambda q: answer(match.search(conn, q, brute=True, cache=everything)), check)
-    fast_by_query = dict(zip(queries, fast))
-    same = sum(fast_by_query[q] == a for q, a in zip(check, full))
+    fast_by_query = dict(zip(queries, fast, strict=True))
+    same = sum(fast_by_query[q] == a for q, a in zip(check, full, strict=True))
     conn.close()
     return {
         "size": size, "signatures": n_sigs, "build_s": build_s, "fast_p50": median(fast_ms), "fast_p99": pct(fast_ms, 99),

@@ -21,8 +21,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,7 +32,7 @@ import httpx
 from app.entries import Entry, content_hash
 from app.entries_db import put_entry
 from app.store import Store
-from bench.common import ROOT, Row, Section
+from bench.common import ROOT, Row, Section, free_port, stop, wait_ready
 from bench.corpus import as_entry, real_entries, synthetic_entries
 
 SIZES = {"full": 100_000, "quick": 10_000}
@@ -70,12 +68,6 @@ def plain_markdown(entry: Entry) -> str:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(db: Path, port: int, log: Path) -> subprocess.Popen:
     env = {**os.environ, "SYNAPSE_DB": str(db), "SYNAPSE_SOLUTIONS": str(ROOT / "solutions")}
     cmd = [
@@ -93,19 +85,6 @@ def start_server(db: Path, port: int, log: Path) -> subprocess.Popen:
     return subprocess.Popen(
         cmd, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
     )
-
-
-def wait_ready(proc: subprocess.Popen, url: str, log: Path, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited early:\n{log.read_text()}")
-        try:
-            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError(f"server did not come up:\n{log.read_text()}")
 
 
 def warm_up(url: str, queries: list[str]) -> None:
@@ -130,17 +109,12 @@ def serve_and_measure(db: Path, queries: list[str]) -> dict[str, int]:
     proc = start_server(db, port, log)
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_ready(proc, url, log)
+        wait_ready(proc, url + "/healthz", log, timeout=300)
         warm_up(url, queries)
         entries = httpx.get(url + "/healthz", timeout=30).json()["entries"]
         return {**resident_kib(proc.pid), "entries": entries}
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop(proc)
 
 
 def dev_queries(n: int) -> list[str]:

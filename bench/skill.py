@@ -30,7 +30,7 @@ from rapidfuzz import process
 
 import synapse_skill
 from app.snapshot import assemble, compact_entry
-from bench.common import ROOT, Row, Section, median, pct, time_calls
+from bench.common import ROOT, Row, Section, median, pct, table, time_calls
 from bench.corpus import corpus
 from synapse_skill import lookup, snapshot
 from synapse_skill.config import Settings
@@ -238,10 +238,8 @@ def detail_table(m: dict) -> str:
     lines = [
         f"Snapshot of {m['entries']:,} entries ({m['signatures']:,} signatures).",
         "",
-        "| measure | time | over |",
-        "|---|---|---|",
+        *table(("measure", "time", "over"), rows),
     ]
-    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     return "\n".join(lines)
 
 
