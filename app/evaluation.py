@@ -47,7 +47,7 @@ class EvalReport:
         data = sorted(self.latencies_ms)
         if not data:
             return 0.0
-        return data[min(len(data) - 1, int(round(p / 100 * (len(data) - 1))))]
+        return data[min(len(data) - 1, round(p / 100 * (len(data) - 1)))]
 
     def summary(self) -> str:
         return "\n".join(

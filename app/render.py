@@ -19,13 +19,13 @@ from functools import lru_cache
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
-
-from app.responses import clean_text
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
+
+from app.responses import clean_text
 
 MAX_MARKDOWN_CHARS = 128 * 1024  # markdown-it's advisories are all DoS: cap the input
 LIGHT_STYLE, DARK_STYLE = "friendly", "monokai"

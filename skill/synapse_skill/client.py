@@ -34,7 +34,7 @@ def call_within(seconds: float, fn: Callable[..., T], *args: Any) -> T:
     def run() -> None:
         try:
             box["value"] = fn(*args)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller below, never lost
+        except BaseException as exc:
             box["error"] = exc
         finally:
             done.set()

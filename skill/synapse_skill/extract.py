@@ -155,7 +155,7 @@ def _traceback_blocks(lines: list[str]) -> list[list[str]]:
         return []
     # A chained exception may follow its marker without a traceback of its own.
     starts = sorted(set(starts) | {i for i, ln in enumerate(lines) if i > starts[0] and any(m in ln for m in _CHAIN_MARKERS)})
-    bounds = starts + [len(lines)]
+    bounds = [*starts, len(lines)]
     return [lines[bounds[i] + 1 : bounds[i + 1]] for i in range(len(starts))]
 
 

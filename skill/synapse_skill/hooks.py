@@ -185,7 +185,7 @@ def _report(make_text: Callable[[], str], settings: Settings | None = None, outc
             stream.flush()
         if outcomes and _state.outcomes is not None:
             _state.outcomes.observe(result, settings)
-    except Exception:  # noqa: BLE001, S110
+    except Exception:
         # The one place in the project that swallows every error, on purpose: this runs
         # inside the host's error path, and a failure of ours must never replace, hide or
         # delay the host's own traceback (already printed by the previous hook) or change
