@@ -6,6 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr
+from starlette.concurrency import run_in_threadpool
 
 from app import entries_db, health, search, snapshot, stats
 from app.deps import get_reader, get_store
@@ -25,37 +26,48 @@ class FeedbackRequest(BaseModel):
     request_id: StrictStr | None = Field(default=None, max_length=64, description="retry key; counted once")
 
 
-def _search(request: Request, conn, q, limit):
+# A search of a short error takes about a millisecond of CPU: less than handing it to a pool
+# thread and back. Longer texts (whole tracebacks, up to 64 KiB) go to the pool, so one big
+# query never holds the event loop.
+INLINE_QUERY_CHARS = 2048
+
+
+def _search(request: Request, q, limit):
     try:
         q, limit = search.validate(q, limit)
     except search.BadQuery as exc:
         raise ApiError(400, "bad_query", str(exc)) from None
-    result = search.run_search(conn, q, limit, cache=request.app.state.store.index_cache())
-    search.record(request.app.state.store, result)
+    store = request.app.state.store
+    result = search.run_search(store.reader, q, limit, cache=store.index_cache())
+    search.record(store, result)
     if wants_html(request) and request.app.state.render_search_page:
         return request.app.state.render_search_page(request, result.body)
     return SafeJSONResponse(result.body)
 
 
+async def _search_where_cheapest(request: Request, q, limit):
+    if isinstance(q, str) and len(q) <= INLINE_QUERY_CHARS:
+        return _search(request, q, limit)
+    return await run_in_threadpool(_search, request, q, limit)
+
+
 @router.get("/search", summary="Look an error up (query string)")
-def search_get(
+async def search_get(
     request: Request,
     q: str = Query(..., description="the error text", max_length=search.MAX_QUERY_CHARS),
     limit: int = Query(5, ge=1, le=search.MAX_LIMIT),
     format: str | None = Query(None, pattern="^(json|html)$"),
-    conn=Depends(get_reader),
 ):
-    return _search(request, conn, q, limit)
+    return await _search_where_cheapest(request, q, limit)
 
 
 @router.post("/search", summary="Look an error up (JSON body, up to 64 KiB of traceback)")
-def search_post(
+async def search_post(
     request: Request,
     body: SearchRequest,
     format: str | None = Query(None, pattern="^(json|html)$"),
-    conn=Depends(get_reader),
 ):
-    return _search(request, conn, body.q, body.limit)
+    return await _search_where_cheapest(request, body.q, body.limit)
 
 
 @router.get("/api/solutions/{slug}", summary="One entry with all its fix options")
