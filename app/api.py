@@ -26,10 +26,11 @@ class FeedbackRequest(BaseModel):
     request_id: StrictStr | None = Field(default=None, max_length=64, description="retry key; counted once")
 
 
-# A search of a short error takes about a millisecond of CPU: less than handing it to a pool
-# thread and back. Longer texts (whole tracebacks, up to 64 KiB) go to the pool, so one big
-# query never holds the event loop.
-INLINE_QUERY_CHARS = 2048
+# A search of an error up to a few KiB (a one-liner, a usual traceback) takes about a
+# millisecond of CPU: less than handing it to a pool thread and back. Longer texts (up to
+# 64 KiB, and the hostile shapes measured in docs/reliability.md) go to the pool, so one
+# big query never holds the event loop.
+INLINE_QUERY_CHARS = 8 * 1024
 
 
 def _search(request: Request, q, limit):
