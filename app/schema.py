@@ -95,7 +95,13 @@ def _v2(conn) -> None:
     match.index_entries(conn, [(slug, json.loads(errors or "[]"), title or "") for slug, errors, title in rows])
 
 
-MIGRATIONS = [_v1, _v2]
+def _v3(conn) -> None:
+    """The indexer compares every corpus entry's hash on each run: read them from an index,
+    not from rows whose Markdown spills over several pages."""
+    conn.execute("CREATE INDEX IF NOT EXISTS entries_origin_hash ON entries(origin, slug, content_hash)")
+
+
+MIGRATIONS = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

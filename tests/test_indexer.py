@@ -11,6 +11,7 @@ import pytest
 from app import indexer
 from app.entries import content_hash, parse_entry
 from app.indexer import index_solutions
+from app.schema import SCHEMA_VERSION
 from app.search import run_search
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -225,7 +226,7 @@ def test_a_database_from_the_previous_index_format_is_rebuilt_on_open(tmp_path, 
     reopened = Store(path)
     try:
         conn = reopened.read()
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert conn.execute("SELECT value FROM match_meta WHERE key = 'format'").fetchone()[0] == 2
         stored = {r[0] for r in conn.execute("SELECT DISTINCT slug FROM match_signatures")}
         assert stored == set(REAL_ENTRIES)
