@@ -15,6 +15,12 @@ def now_iso() -> str:
 
 def put_entry(conn, entry: Entry, origin: str) -> None:
     """Insert or replace one entry with its fixes and signatures (call inside a write unit)."""
+    put_entry_rows(conn, entry, origin)
+    match.index_entry(conn, entry.slug, list(entry.errors), entry.title)
+
+
+def put_entry_rows(conn, entry: Entry, origin: str) -> None:
+    """`put_entry` without the matcher's signatures: for callers that index many at once."""
     existing = conn.execute("SELECT published_at FROM entries WHERE slug = ?", (entry.slug,)).fetchone()
     conn.execute("DELETE FROM fixes WHERE slug = ?", (entry.slug,))
     conn.execute(
@@ -48,7 +54,6 @@ def put_entry(conn, entry: Entry, origin: str) -> None:
         [(entry.slug, i, f.title, f.description, f.language, f.code) for i, f in enumerate(entry.fixes, start=1)],
     )
     conn.execute("INSERT OR IGNORE INTO entry_stats (slug) VALUES (?)", (entry.slug,))
-    match.index_entry(conn, entry.slug, list(entry.errors), entry.title)
 
 
 def delete_entry(conn, slug: str) -> None:

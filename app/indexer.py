@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.entries import Entry, EntryInvalid, Problem, content_hash, parse_text, read_entry_text
-from app.entries_db import delete_entry, put_entry
+from app.entries_db import delete_entry, put_entry_rows
 from app.store import Store
+from synapse_skill import match
 
 # What the last runs saw of each file. A cache, not data: dropping it costs one re-read of
 # every file, so it is created here on first use rather than by a schema migration.
@@ -85,13 +86,16 @@ def index_solutions(store: Store, folder: Path) -> IndexReport:
                 report.unchanged += 1
             elif (entry := _parse_file(Path(path), None, report)) is not None:  # the store moved meanwhile
                 plan.parsed[slug] = entry
+        signatures = []
         for slug, entry in plan.parsed.items():
             if now.get(slug) == entry.content_hash:
                 report.unchanged += 1
                 continue
             existed = slug in now or conn.execute("SELECT 1 FROM entries WHERE slug = ?", (slug,)).fetchone()
-            put_entry(conn, entry, origin="corpus")
+            put_entry_rows(conn, entry, origin="corpus")
+            signatures.append((slug, list(entry.errors), entry.title))
             (report.changed if existed else report.added).append(slug)
+        match.index_entries(conn, signatures)  # one pass over the matcher's tables for all of them
         for slug in now.keys() - set(plan.listed.values()):  # a broken file keeps its last good version
             delete_entry(conn, slug)
             report.removed.append(slug)

@@ -179,7 +179,7 @@ def test_a_crash_mid_index_leaves_the_old_index_exactly_as_it_was(fresh_store, c
     shutil.copy(ROOT / "solutions" / "sqlite-database-locked.md", corpus / "sqlite-locked-again.md")
     (corpus / "broken-pipe.md").unlink()
 
-    real_put_entry = indexer.put_entry
+    real_put_entry = indexer.put_entry_rows
     calls = []
 
     def put_entry_then_crash(conn, entry, origin):
@@ -188,7 +188,7 @@ def test_a_crash_mid_index_leaves_the_old_index_exactly_as_it_was(fresh_store, c
             raise RuntimeError("simulated crash in the middle of an index run")
         return real_put_entry(conn, entry, origin)
 
-    monkeypatch.setattr(indexer, "put_entry", put_entry_then_crash)
+    monkeypatch.setattr(indexer, "put_entry_rows", put_entry_then_crash)
 
     with pytest.raises(RuntimeError, match="simulated crash"):
         index_solutions(fresh_store, corpus)
@@ -200,7 +200,7 @@ def test_a_crash_mid_index_leaves_the_old_index_exactly_as_it_was(fresh_store, c
         == "broken-pipe"
     )
 
-    monkeypatch.setattr(indexer, "put_entry", real_put_entry)
+    monkeypatch.setattr(indexer, "put_entry_rows", real_put_entry)
     report = index_solutions(fresh_store, corpus)  # the next run applies everything
     assert sorted(report.changed) == ["json-not-serializable", "sqlite-database-locked"]
     assert report.added == ["sqlite-locked-again"]

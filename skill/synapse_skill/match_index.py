@@ -74,6 +74,8 @@ def index_entry(conn, slug: str, signatures: list[str], title: str = "") -> None
 def index_entries(conn, items: Iterable[tuple[str, list[str], str]]) -> None:
     """(Re)index many entries at once: one pass of inserts, one update of the frequencies."""
     items = list(items)
+    if not items:
+        return  # nothing changed: the generation readers watch must not move
     for slug, _, _ in items:
         remove_entry(conn, slug)
     next_id = (conn.execute("SELECT max(id) FROM match_signatures").fetchone()[0] or 0) + 1
