@@ -188,10 +188,20 @@ def _split_front_matter(text, problem):
     return meta, body, end + 1, key_lines
 
 
+def _utf8_encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _load_yaml(raw: str) -> tuple[object, list[int]]:
     """The front matter's data and the file line of each `errors` item, from one parse."""
     nesting_bound = raw.count("[") + raw.count("{") + raw.count("\n")
-    fast = _CYamlLoader is not None and nesting_bound <= C_YAML_MAX_NESTING
+    # libyaml takes UTF-8 only: text with a lone surrogate goes to the Python parser, which
+    # reports it as invalid YAML instead of raising UnicodeEncodeError.
+    fast = _CYamlLoader is not None and nesting_bound <= C_YAML_MAX_NESTING and _utf8_encodable(raw)
     loader = (_CYamlLoader if fast else yaml.SafeLoader)(raw)
     try:
         root = loader.get_single_node()
