@@ -94,6 +94,8 @@ def first_fixes(conn, slugs: list[str]) -> dict[str, dict]:
     return {r[0]: {"title": r[1], "token_savings": r[2], "fix": {"title": r[3], "language": r[4], "code": r[5]}} for r in rows}
 
 
-def worked_counts(conn) -> dict[str, int]:
-    """"worked" votes per entry, for the matcher's tie-break (entries with none are left out)."""
-    return {r[0]: r[1] for r in conn.execute("SELECT slug, worked FROM entry_stats WHERE worked > 0")}
+def worked_counts(conn, slugs: list[str]) -> dict[str, int]:
+    """"worked" votes of these entries, for the matcher's tie-break (entries with none are left out)."""
+    marks = ",".join("?" * len(slugs))
+    rows = conn.execute(f"SELECT slug, worked FROM entry_stats WHERE worked > 0 AND slug IN ({marks})", slugs)
+    return {r[0]: r[1] for r in rows}

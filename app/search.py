@@ -7,6 +7,7 @@ they render its result.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from app import entries_db, stats
 from app.responses import clean_text
@@ -46,7 +47,7 @@ class SearchResult:
 
 def run_search(conn, q: str, limit: int = 5, cache: match.IndexCache | None = None) -> SearchResult:
     with match.read_snapshot(conn):  # one consistent view of the index and the entries
-        worked = entries_db.worked_counts(conn)
+        worked = partial(entries_db.worked_counts, conn)
         outcome = match.search(conn, q, limit=limit, worked=worked, cache=cache)
         info = entries_db.first_fixes(conn, [h.slug for h in outcome.hits])
     results = []

@@ -234,3 +234,18 @@ def test_a_database_from_the_previous_index_format_is_rebuilt_on_open(tmp_path, 
         assert result.body["match"] == "sqlite-database-locked"
     finally:
         reopened.close()
+
+
+def test_worked_counts_answer_only_for_the_entries_asked(fresh_store, corpus):
+    """The tie-break reads votes of the ranked entries only, never the whole table."""
+    from app import stats
+    from app.entries_db import worked_counts
+
+    index_solutions(fresh_store, corpus)
+    fresh_store.write(stats.record_feedback, "broken-pipe", True, None)
+    fresh_store.write(stats.record_feedback, "sqlite-database-locked", True, None)
+    fresh_store.write(stats.record_feedback, "sqlite-database-locked", True, None)
+
+    conn = fresh_store.read()
+    assert worked_counts(conn, ["sqlite-database-locked", "json-not-serializable"]) == {"sqlite-database-locked": 2}
+    assert worked_counts(conn, ["broken-pipe"]) == {"broken-pipe": 1}

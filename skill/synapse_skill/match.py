@@ -13,6 +13,7 @@ rapidfuzz against each candidate signature, plus exception-type agreement (`scor
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from synapse_skill import scoring
@@ -26,13 +27,12 @@ from synapse_skill.match_index import (
     index_entry,
     read_snapshot,
     remove_entry,
-    stored_format,
 )
-from synapse_skill.scoring import Query, Signature, prepare, prepare_error
+from synapse_skill.scoring import Query, Signature, prepare_error
 
 __all__ = [
     "Hit", "IndexCache", "Outcome", "create_schema", "drop_schema", "index_entries", "index_entry",
-    "prepare", "read_snapshot", "remove_entry", "search", "stored_format",
+    "read_snapshot", "remove_entry", "search",
 ]
 
 # Calibrated on tests/eval/dev.jsonl (see docs/matching.md): the lowest score at which a
@@ -63,11 +63,14 @@ def search(
     conn,
     text: str,
     limit: int = 5,
-    worked: dict[str, int] | None = None,
+    worked: Callable[[Iterable[str]], Mapping[str, int]] | None = None,
     brute: bool = False,
     cache: IndexCache | None = None,
 ) -> Outcome:
     """Rank entries for `text`.
+
+    `worked(slugs)` gives the "worked" votes of the entries found, for the tie-break; it is
+    asked only about those, so its cost does not grow with the corpus.
 
     `brute=True` scores every signature (the benchmark's baseline); give it a cache big enough
     for the whole index, or it reloads signatures on every call.
@@ -86,8 +89,8 @@ def search(
         queries = [Query(p, 1.0 if i == 0 else EVIDENCE_DISCOUNT, idf_of) for i, p in enumerate(errors)]
         best = _best_per_entry(queries, signatures, limit)
 
-    worked = worked or {}
-    ranked = sorted(best.items(), key=lambda kv: (-round(kv[1][0], 1), -worked.get(kv[0], 0), kv[0]))
+    votes = worked(list(best)) if worked else {}
+    ranked = sorted(best.items(), key=lambda kv: (-round(kv[1][0], 1), -votes.get(kv[0], 0), kv[0]))
     hits = []
     for i, (slug, (score, sig, lexical)) in enumerate(ranked[:limit]):
         runner_up = ranked[i + 1][1][0] if i + 1 < len(ranked) else 0.0

@@ -12,7 +12,6 @@ until the index changes.
 from __future__ import annotations
 
 import itertools
-import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -124,14 +123,6 @@ def _adjust_counts(conn, df: Counter, signatures: int) -> None:
         [("signatures", signatures), ("generation", 1)],
     )
 
-
-def stored_format(conn) -> int | None:
-    """The index format of an existing database (None before the matcher kept one)."""
-    try:
-        row = conn.execute("SELECT value FROM match_meta WHERE key = 'format'").fetchone()
-    except sqlite3.OperationalError:  # no table yet
-        return None
-    return int(row[0]) if row else None
 
 
 # -- reading -------------------------------------------------------------------

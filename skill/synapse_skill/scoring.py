@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -84,7 +83,6 @@ def prepare_error(err: RaisedError) -> Prepared:
     return Prepared(err.type, bare, norm, toks, err.line(), frozenset(slots))
 
 
-@lru_cache(maxsize=4096)
 def prepare(signature: str) -> Prepared:
     """A signature as written in an entry, prepared like a raised error."""
     prepared = prepare_error(extract(signature).primary)

@@ -78,14 +78,14 @@ def test_feedback_breaks_a_tie(tiny):
     query = "the widget spun out of control"
     plain = match.search(tiny, query).hits
     assert plain[0].score == plain[1].score
-    assert match.search(tiny, query, worked={"beta-fix": 3}).hits[0].slug == "beta-fix"
-    assert match.search(tiny, query, worked={"alpha-fix": 3}).hits[0].slug == "alpha-fix"
+    assert match.search(tiny, query, worked=lambda slugs: {"beta-fix": 3}).hits[0].slug == "beta-fix"
+    assert match.search(tiny, query, worked=lambda slugs: {"alpha-fix": 3}).hits[0].slug == "alpha-fix"
 
 
 def test_feedback_never_lifts_a_non_matching_entry(corpus):
     text = "ZeroDivisionError: division by zero"
     before = match.search(corpus, text).hits
-    after = match.search(corpus, text, worked={h.slug: 10_000 for h in before}).hits
+    after = match.search(corpus, text, worked=lambda slugs: {h.slug: 10_000 for h in before}).hits
     assert [h.score for h in after] == [h.score for h in before]
     assert not any(h.confident for h in after)
 
