@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from app import indexer
+from app import indexer, stats
 from app.entries import content_hash, parse_entry
+from app.entries_db import worked_counts
 from app.indexer import index_solutions
 from app.schema import SCHEMA_VERSION
 from app.search import run_search
+from app.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_ENTRIES = ("sqlite-database-locked", "json-not-serializable", "broken-pipe")
@@ -209,8 +211,6 @@ def test_a_crash_mid_index_leaves_the_old_index_exactly_as_it_was(fresh_store, c
 
 def test_a_database_from_the_previous_index_format_is_rebuilt_on_open(tmp_path, corpus):
     """Schema 1 stored raw signatures only; opening it must rebuild the matcher's tables, not fail."""
-    from app.store import Store
-
     path = tmp_path / "old.db"
     store = Store(path)
     index_solutions(store, corpus)
@@ -238,9 +238,6 @@ def test_a_database_from_the_previous_index_format_is_rebuilt_on_open(tmp_path, 
 
 def test_worked_counts_answer_only_for_the_entries_asked(fresh_store, corpus):
     """The tie-break reads votes of the ranked entries only, never the whole table."""
-    from app import stats
-    from app.entries_db import worked_counts
-
     index_solutions(fresh_store, corpus)
     fresh_store.write(stats.record_feedback, "broken-pipe", True, None)
     fresh_store.write(stats.record_feedback, "sqlite-database-locked", True, None)

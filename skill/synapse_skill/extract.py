@@ -139,11 +139,12 @@ def extract(text: str) -> Extracted:
 def _unframed(lines: list[str]) -> list[str]:
     """The lines that are not stack frames, their source lines or carets: where a message may hide."""
     text = [ln for ln in lines if ln.strip()]
-    kept, after_frame = [], False
+    kept, after_file_frame = [], False
     for ln in text:
-        source = after_frame and ln[:1].isspace()
-        after_frame = bool(_FRAME_START.match(ln)) and "File " in ln[:20]
-        if not (source or after_frame or _FRAME_START.match(ln) or _TRACEBACK_START.match(ln) or _CARETS.match(ln)):
+        frame = _FRAME_START.match(ln)
+        source = after_file_frame and ln[:1].isspace()
+        after_file_frame = frame is not None and "File " in ln[:20]
+        if not (frame or source or _TRACEBACK_START.match(ln) or _CARETS.match(ln)):
             kept.append(ln)
     return kept or text
 

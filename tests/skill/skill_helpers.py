@@ -39,9 +39,18 @@ def run_python(
     timeout: float = 60,
     cwd: Path | None = None,
 ) -> Ran:
+    return _run([str(script), *(args or [])], env, stdin, timeout, cwd)
+
+
+def run_skill_cli(args: list[str], env: dict[str, str], stdin: str | None = None, timeout: float = 60) -> Ran:
+    return _run(["-m", "synapse_skill", *args], env, stdin, timeout, None)
+
+
+def _run(argv: list[str], env: dict[str, str], stdin: str | None, timeout: float, cwd: Path | None) -> Ran:
+    """`python ARGV` in a subprocess with its exit code, output and wall time; never raises on failure."""
     started = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, str(script), *(args or [])],
+        [sys.executable, *argv],
         env=env,
         input=stdin,
         check=False,
@@ -49,20 +58,6 @@ def run_python(
         text=True,
         timeout=timeout,
         cwd=cwd,
-    )
-    return Ran(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - started)
-
-
-def run_skill_cli(args: list[str], env: dict[str, str], stdin: str | None = None, timeout: float = 60) -> Ran:
-    started = time.monotonic()
-    proc = subprocess.run(
-        [sys.executable, "-m", "synapse_skill", *args],
-        env=env,
-        input=stdin,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
     )
     return Ran(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - started)
 
