@@ -39,7 +39,7 @@ def _search(request: Request, q, limit):
     except search.BadQuery as exc:
         raise ApiError(400, "bad_query", str(exc)) from None
     store = request.app.state.store
-    result = search.run_search(store.reader, q, limit, cache=store.index_cache())
+    result = search.run_search(store.reader, q, limit)
     search.record(store, result)
     if wants_html(request) and request.app.state.render_search_page:
         return request.app.state.render_search_page(request, result.body)

@@ -11,6 +11,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from synapse_skill import match
+
 BUSY_TIMEOUT_MS = 5000
 JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
 # SQLite versions with the WAL-reset corruption race fixed: 3.51.3+, and the 3.44.6 / 3.50.7 backports.
@@ -74,9 +76,23 @@ def open_writer(path: Path):
     return conn
 
 
+class ReaderConnection(sqlite.Connection):
+    """A read connection that carries the matcher's cache of what it has read.
+
+    The cache belongs with its connection (one per thread): every search on the connection,
+    from the API, a page or the CLI, finds it there without being handed one.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.match_cache = match.IndexCache()
+
+
 def open_reader(path: Path):
     """A read-only connection for one thread."""
-    conn = sqlite.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn = sqlite.connect(
+        f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000, factory=ReaderConnection
+    )
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.row_factory = sqlite.Row

@@ -45,10 +45,10 @@ class SearchResult:
     normalized: str
 
 
-def run_search(conn, q: str, limit: int = 5, cache: match.IndexCache | None = None) -> SearchResult:
+def run_search(conn, q: str, limit: int = 5) -> SearchResult:
     with match.read_snapshot(conn):  # one consistent view of the index and the entries
         worked = partial(entries_db.worked_counts, conn)
-        outcome = match.search(conn, q, limit=limit, worked=worked, cache=cache)
+        outcome = match.search(conn, q, limit=limit, worked=worked)
         info = entries_db.first_fixes(conn, [h.slug for h in outcome.hits])
     results = []
     for hit in outcome.hits:

@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 from app.database import open_reader
 from app.schema import migrate
 from app.writer import Writer
-from synapse_skill import match
 
 T = TypeVar("T")
 
@@ -49,13 +48,6 @@ class Store:
             with self._readers_lock:
                 self._readers.append(conn)
         return conn
-
-    def index_cache(self) -> match.IndexCache:
-        """The matcher's cache for this thread's reader connection."""
-        cache = getattr(self._local, "index_cache", None)
-        if cache is None:
-            cache = self._local.index_cache = match.IndexCache()
-        return cache
 
     def write(self, fn: Callable[..., T], *args: Any) -> T:
         return self.writer.call(fn, *args)

@@ -144,13 +144,13 @@ def per_transaction_rate(db: Path, kind: str, slugs: list[str], seconds: float, 
 def search_latencies(store: Store, seconds: float) -> list[float]:
     """Milliseconds per search, one thread, the API's calls: run_search then the queued counter."""
     queries = SHORT_QUERIES + [traceback_text(*err) for err in FINAL_ERRORS]
-    conn, cache = store.read(), store.index_cache()
+    conn = store.read()
     out = []
     deadline = time.perf_counter() + seconds
     i = 0
     while time.perf_counter() < deadline:
         t0 = time.perf_counter()
-        search.record(store, search.run_search(conn, queries[i % len(queries)], 5, cache=cache))
+        search.record(store, search.run_search(conn, queries[i % len(queries)], 5))
         out.append((time.perf_counter() - t0) * 1000)
         i += 1
     return out

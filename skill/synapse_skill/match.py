@@ -69,6 +69,8 @@ def search(
 ) -> Outcome:
     """Rank entries for `text`.
 
+    Without `cache`, the connection's own (`conn.match_cache`, as the server's read
+    connections carry) is used, or a fresh one.
     `worked(slugs)` gives the "worked" votes of the entries found, for the tie-break; it is
     asked only about those, so its cost does not grow with the corpus.
 
@@ -76,7 +78,7 @@ def search(
     for the whole index, or it reloads signatures on every call.
     """
     started = time.perf_counter()
-    cache = IndexCache() if cache is None else cache
+    cache = _cache_for(conn) if cache is None else cache
     errors = [prepare_error(err) for err in extract(text).all_errors()]
     words = sorted({t for p in errors for t in (*p.tokens, p.bare) if t})
     with read_snapshot(conn):
@@ -99,6 +101,11 @@ def search(
     primary = errors[0]
     normalized = f"{primary.type.lower()}: {primary.norm}" if primary.type else primary.norm
     return Outcome(normalized, hits, round((time.perf_counter() - started) * 1000, 3))
+
+
+def _cache_for(conn) -> IndexCache:
+    cache = getattr(conn, "match_cache", None)
+    return IndexCache() if cache is None else cache
 
 
 def _best_per_entry(queries: list[Query], signatures: list[Signature], limit: int) -> dict:

@@ -151,10 +151,11 @@ _COLUMNS = "id, slug, signature, exc_type, bare, norm, terms, slots, examples"
 class IndexCache:
     """Frequencies and loaded signatures of one connection, dropped whenever the index changes.
 
-    Keep one per connection (the server keeps one per reader thread). Validity is checked on
-    every search against the index generation, which every change of the matcher's tables
-    bumps in the same transaction (other connections' writes, such as search counters, leave
-    it alone), so nothing cached is older than the index it describes. At most `max_signatures` signatures
+    Keep one per connection (the server's read connections carry theirs as `match_cache`,
+    which `match.search` uses when given none). Validity is checked on every search against
+    the index generation, which every change of the matcher's tables bumps in the same
+    transaction (other connections' writes, such as search counters, leave it alone), so
+    nothing cached is older than the index it describes. At most `max_signatures` signatures
     are kept (oldest first out), which bounds memory on big indexes.
     """
 

@@ -6,6 +6,7 @@ import sqlite3
 
 import pytest
 
+from app.database import open_reader
 from synapse_skill import match
 
 
@@ -79,3 +80,15 @@ def test_the_cache_holds_at_most_its_bound_and_answers_the_same(db):
         assert match.search(reader, text, cache=small).hits == match.search(reader, text, cache=unbounded).hits
         assert len(small) <= 1
     assert len(unbounded) == 3
+
+
+def test_a_server_read_connection_carries_its_cache_and_searches_use_it(db, tmp_path):
+    """Pages, the CLI and the API all search without passing a cache: the connection holds it."""
+    reader = open_reader(tmp_path / "match.db")
+    try:
+        assert len(reader.match_cache) == 0
+        hit = match.search(reader, "WidgetError: widget jammed").hits[0]
+        assert hit.slug == "widget-fix"
+        assert len(reader.match_cache) > 0
+    finally:
+        reader.close()
