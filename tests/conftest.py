@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -16,6 +17,19 @@ from app.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
+
+
+THREE_ENTRIES = ("sqlite-database-locked", "json-not-serializable", "broken-pipe")
+
+
+@pytest.fixture
+def three_entries(tmp_path) -> Path:
+    """A solutions folder holding copies of three real, valid entries."""
+    folder = tmp_path / "solutions"
+    folder.mkdir()
+    for slug in THREE_ENTRIES:
+        shutil.copy(SOLUTIONS / f"{slug}.md", folder / f"{slug}.md")
+    return folder
 
 
 def free_port() -> int:

@@ -17,18 +17,15 @@ from app.search import run_search
 from app.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
-REAL_ENTRIES = ("sqlite-database-locked", "json-not-serializable", "broken-pipe")
+REAL_ENTRIES = ("sqlite-database-locked", "json-not-serializable", "broken-pipe")  # the `three_entries` fixture
 
 
 @pytest.fixture
-def corpus(tmp_path) -> Path:
+def corpus(three_entries) -> Path:
     """A solutions folder holding copies of three real entries."""
-    folder = tmp_path / "solutions"
-    folder.mkdir()
     for slug in REAL_ENTRIES:
-        shutil.copy(ROOT / "solutions" / f"{slug}.md", folder / f"{slug}.md")
-        parse_entry(folder / f"{slug}.md")  # the copies must be valid for these tests to mean anything
-    return folder
+        parse_entry(three_entries / f"{slug}.md")  # the copies must be valid for these tests to mean anything
+    return three_entries
 
 
 def entries(store) -> dict[str, str]:

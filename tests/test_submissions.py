@@ -5,7 +5,6 @@ Real SQLite stores with a few real entries indexed; one real server for what HTT
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import httpx
@@ -20,7 +19,6 @@ from app.snapshot import build_snapshot
 from app.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
-REAL_ENTRIES = ("sqlite-database-locked", "json-not-serializable", "broken-pipe")
 NEW_ERROR = "ollama._types.ResponseError: model 'llama9' not found, try pulling it first"
 OPENAI_KEY = "sk-proj-" + "Ab3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5"
 
@@ -75,14 +73,10 @@ def html_form(**changes) -> dict[str, str]:
 
 
 @pytest.fixture
-def store(tmp_path) -> Store:
+def store(tmp_path, three_entries) -> Store:
     """A fresh store with three real entries published."""
-    folder = tmp_path / "solutions"
-    folder.mkdir()
-    for slug in REAL_ENTRIES:
-        shutil.copy(ROOT / "solutions" / f"{slug}.md", folder / f"{slug}.md")
     store = Store(tmp_path / "synapse.db")
-    index_solutions(store, folder)
+    index_solutions(store, three_entries)
     yield store
     store.close()
 
