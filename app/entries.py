@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 from markdown_it import MarkdownIt
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SLUG_MIN, SLUG_MAX = 3, 80
@@ -27,6 +29,10 @@ ALLOWED_KEYS = (
     "source",
     "verified_by",
     "updated",
+    "not_errors",
+    "libraries",
+    "applies_to",
+    "checked",
 )
 REQUIRED_SECTIONS = ("Symptom", "Root cause", "Fix")
 SECTION_ORDER = ("Symptom", "Root cause", "Fix", "Limits", "Token savings")
@@ -71,6 +77,26 @@ class FixOption:
 
 
 @dataclass(frozen=True)
+class Applicability:
+    """Where an entry holds: a distribution (or `python`) in a PEP 440 range, or a platform."""
+
+    package: str = ""
+    versions: str = ""
+    platform: str = ""
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What the entry's claims were last checked against: a date and the versions then current."""
+
+    date: str
+    packages: tuple[tuple[str, str], ...] = ()
+
+
+PLATFORMS = ("linux", "windows", "macos")
+
+
+@dataclass(frozen=True)
 class Entry:
     slug: str
     title: str
@@ -91,6 +117,10 @@ class Entry:
     content_hash: str
     path: str = ""
     error_lines: tuple[int, ...] = field(default=(), compare=False)
+    not_errors: tuple[str, ...] = ()
+    libraries: tuple[str, ...] = ()
+    applies_to: tuple[Applicability, ...] = ()
+    checked: Checked | None = None
 
 
 def content_hash(text: str) -> str:
@@ -151,6 +181,10 @@ def parse_text(text: str, slug: str, path: str = "<text>") -> Entry:
         content_hash=content_hash(text),
         path=path,
         error_lines=tuple(fields["error_lines"]),
+        not_errors=tuple(fields["not_errors"]),
+        libraries=tuple(fields["libraries"]),
+        applies_to=tuple(fields["applies_to"]),
+        checked=fields["checked"],
     )
 
 
@@ -296,7 +330,18 @@ def _validate_meta(meta: dict, key_lines: dict, problem) -> dict:
         problem(line_of("updated"), "updated must be a date written YYYY-MM-DD")
         updated = ""
 
+    not_errors = _string_list(meta.get("not_errors", [])) or []
+    if "not_errors" in meta and _string_list(meta["not_errors"]) is None:
+        problem(line_of("not_errors"), "not_errors must be a list of error texts")
+    libraries = _string_list(meta.get("libraries", [])) or []
+    if "libraries" in meta and _string_list(meta["libraries"]) is None:
+        problem(line_of("libraries"), "libraries must be a list of top-level module names")
+
     return {
+        "not_errors": [t for t in not_errors if t],
+        "libraries": [lib for lib in libraries if lib],
+        "applies_to": _applies_to(meta.get("applies_to", []), line_of("applies_to"), problem),
+        "checked": _checked(meta.get("checked"), line_of("checked"), problem),
         "title": title.strip(),
         "errors": errors,
         "error_lines": error_lines,
@@ -306,6 +351,64 @@ def _validate_meta(meta: dict, key_lines: dict, problem) -> dict:
         "updated": updated or "",
         **text_fields,
     }
+
+
+def _applies_to(value, line: int, problem) -> list[Applicability]:
+    """`applies_to` items: `{package: NAME, versions: SPECIFIERS}` or `{platform: linux|windows|macos}`."""
+    if value in (None, []):
+        return []
+    if not isinstance(value, list):
+        problem(line, "applies_to must be a list of {package, versions} or {platform} items")
+        return []
+    items = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) - {"package", "versions", "platform"}:
+            problem(line, f"applies_to item {item!r}: use {{package: NAME, versions: '>=1.0'}} or {{platform: linux}}")
+            continue
+        package, versions, platform = (str(item.get(k, "") or "").strip() for k in ("package", "versions", "platform"))
+        if platform:
+            if package or versions or platform not in PLATFORMS:
+                problem(line, f"applies_to platform must be one of {', '.join(PLATFORMS)}, alone")
+                continue
+        elif not package or not versions:
+            problem(line, f"applies_to item {item!r} needs both package and versions")
+            continue
+        else:
+            try:
+                SpecifierSet(versions)
+            except InvalidSpecifier:
+                problem(line, f"applies_to versions {versions!r} is not a PEP 440 specifier (e.g. '>=1.0,<2')")
+                continue
+        items.append(Applicability(package=package.lower(), versions=versions, platform=platform))
+    return items
+
+
+def _checked(value, line: int, problem) -> Checked | None:
+    """`checked: {date: YYYY-MM-DD, packages: {dist: version}}`: what the claims were checked against."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - {"date", "packages"}:
+        problem(line, "checked must be {date: YYYY-MM-DD, packages: {distribution: version}}")
+        return None
+    date = value.get("date")
+    if isinstance(date, dt.date):
+        date = date.isoformat()
+    if not (isinstance(date, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", date)):
+        problem(line, "checked.date must be a date written YYYY-MM-DD")
+        return None
+    packages = value.get("packages") or {}
+    if not isinstance(packages, dict):
+        problem(line, "checked.packages must map distribution names to versions")
+        return None
+    pairs = []
+    for name, version in packages.items():
+        try:
+            Version(str(version))
+        except InvalidVersion:
+            problem(line, f"checked.packages: {name}: {version!r} is not a version")
+            continue
+        pairs.append((str(name).lower(), str(version)))
+    return Checked(date=date, packages=tuple(sorted(pairs)))
 
 
 @dataclass
