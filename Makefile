@@ -37,8 +37,12 @@ chromium:
 bench: setup
 	$(BIN)/python -m bench
 
+# ruff (lint and format), mypy (types), import-linter (the rooms' import rules in pyproject.toml).
 lint: setup
 	$(BIN)/ruff check app skill tests bench
+	$(BIN)/ruff format --check app skill tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) var

@@ -16,7 +16,7 @@ def _settings(args) -> Settings:
 
 
 def cmd_check(args) -> int:
-    from app.checker import check_files
+    from app.corpus.checker import check_files
 
     settings = _settings(args)
     paths = [Path(p) for p in args.paths] or [settings.solutions]
@@ -31,8 +31,8 @@ def cmd_check(args) -> int:
 
 
 def cmd_index(args) -> int:
-    from app.indexer import index_solutions
-    from app.store import Store
+    from app.corpus.indexer import index_solutions
+    from app.store.sqlite_store import Store
 
     settings = _settings(args)
     store = Store(settings.db)
@@ -50,7 +50,7 @@ def cmd_index(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from app.serving import serve
+    from app.web.serving import serve
 
     settings = _settings(args)
     os.environ["SYNAPSE_DB"] = str(settings.db)
@@ -58,13 +58,13 @@ def cmd_serve(args) -> int:
     cmd_index(args)  # once here, so worker processes do not race to do it
     os.environ["SYNAPSE_INDEX_ON_START"] = "0"
     print(f"SynapseAI on http://{args.host}:{args.port}  (database {settings.db})", flush=True)
-    serve("app.web:create_app", args.host, args.port, args.workers, args.log_level)
+    serve("app.web.factory:create_app", args.host, args.port, args.workers, args.log_level)
     return 0
 
 
 def cmd_search(args) -> int:
-    from app import search
-    from app.store import Store
+    from app.search import service as search
+    from app.store.sqlite_store import Store
 
     settings = _settings(args)
     text = sys.stdin.read() if args.text == ["-"] else " ".join(args.text)
@@ -97,8 +97,8 @@ def _format_results(body: dict) -> str:
 
 
 def cmd_doctor(args) -> int:
-    from app import health
-    from app.store import Store
+    from app.store import health
+    from app.store.sqlite_store import Store
 
     store = Store(_settings(args).db)
     try:
@@ -109,7 +109,7 @@ def cmd_doctor(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from app.evaluation import evaluate, load_cases, memory_index
+    from app.search.evaluation import evaluate, load_cases, memory_index
 
     settings = _settings(args)
     report = evaluate(memory_index(settings.solutions), load_cases(args.set))
@@ -122,9 +122,9 @@ def cmd_eval(args) -> int:
 
 
 def cmd_review(args) -> int:
-    from app import submissions
-    from app.entries import EntryInvalid
-    from app.store import Store
+    from app.submissions import review as submissions
+    from app.corpus.entries import EntryInvalid
+    from app.store.sqlite_store import Store
 
     store = Store(_settings(args).db)
     try:
@@ -162,8 +162,8 @@ def _format_submission(row: dict) -> str:
 
 
 def cmd_export(args) -> int:
-    from app.export import ExportConflict, export_entries
-    from app.store import Store
+    from app.submissions.export import ExportConflict, export_entries
+    from app.store.sqlite_store import Store
 
     settings = _settings(args)
     folder = args.to or settings.solutions

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from app import export
-from app.checker import check_files
-from app.entries import Entry, FixOption
+from app.corpus import markdown as export
+from app.corpus.checker import check_files
+from app.corpus.entries import Entry, FixOption
 from bench.common import ROOT
-from synapse_skill.normalize import normalize, tokens
+from synapse_skill.matching.normalize import normalize, tokens
 
 MODULES = ["db", "net", "io", "cache", "auth", "llm", "queue", "store", "sync", "api", "core", "worker", "tools"]
 SUFFIXES = ["Error", "Exception", "Failure", "Timeout", "Warning"]
@@ -68,7 +68,7 @@ def corpus(n_total: int) -> list[CorpusEntry]:
 
 
 def as_markdown(entry: CorpusEntry, revision: int = 1) -> str:
-    """`entry` as a valid entry file, written by the app's own writer of the format (app.export).
+    """`entry` as a valid entry file, written by the app's own writer of the format (app.corpus.markdown).
     A new `revision` changes the body, as an edit would."""
     return export.entry_markdown(as_entry(entry, revision))
 

@@ -4,12 +4,12 @@
 
 The entries are written by `bench.corpus.write_markdown` (the app's own writer of the
 format, valid by `synapse check`) into a temporary folder and dated an hour back, as a
-checkout at rest is. The indexer runs in-process: `app.indexer.index_solutions(Store(db),
+checkout at rest is. The indexer runs in-process: `app.corpus.indexer.index_solutions(Store(db),
 folder)`, exactly what `synapse index --db DB --solutions FOLDER` calls, on a fresh database.
 CPU seconds are printed beside wall seconds: the machine is shared, CPU time drifts less.
 
 Baselines in the same run, on the same files:
-* parse only: `app.entries.parse_entry` on every file, no store (validation included);
+* parse only: `app.corpus.entries.parse_entry` on every file, no store (validation included);
 * plain insert: one `executemany` of the same entries' main columns into a bare SQLite
   table in one transaction (what any store must at least write);
 * for the one-file re-index: listing the folder with each file's stat (`indexer.scan`), the
@@ -27,9 +27,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from app.entries import Entry, parse_entry
-from app.indexer import index_solutions, scan
-from app.store import Store
+from app.corpus.entries import Entry, parse_entry
+from app.corpus.indexer import index_solutions, scan
+from app.store.sqlite_store import Store
 from bench.common import Row, Section, median, table, time_calls
 from bench.corpus import CorpusEntry, as_markdown, corpus, write_markdown
 

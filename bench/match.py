@@ -24,13 +24,13 @@ import time
 
 from rapidfuzz import fuzz, process
 
-from app.evaluation import load_cases
+from app.search.evaluation import load_cases
 from bench.common import ROOT, Row, Section, median, pct
 from bench.corpus import corpus
-from synapse_skill import match
-from synapse_skill.extract import extract
-from synapse_skill.normalize import normalize
-from synapse_skill.scoring import prepare_error
+from synapse_skill.matching import matcher
+from synapse_skill.matching.extract import extract
+from synapse_skill.matching.normalize import normalize
+from synapse_skill.matching.score import prepare_error
 
 TARGET_P50_MS, TARGET_P99_MS = 2.0, 10.0
 BM25_QUERIES = 100  # plain bm25 over every word is slow on big corpora: timed on a sample
@@ -38,13 +38,13 @@ BM25_QUERIES = 100  # plain bm25 over every word is slow on big corpora: timed o
 
 def build(n_entries: int) -> sqlite3.Connection:
     conn = sqlite3.connect(":memory:")
-    match.create_schema(conn)
-    match.index_entries(conn, [(e.slug, list(e.signatures), e.title) for e in corpus(n_entries)])
+    matcher.create_schema(conn)
+    matcher.index_entries(conn, [(e.slug, list(e.signatures), e.title) for e in corpus(n_entries)])
     conn.commit()
     return conn
 
 
-def answer(outcome: match.Outcome) -> str | None:
+def answer(outcome: matcher.Outcome) -> str | None:
     top = outcome.hits[0] if outcome.hits else None
     return top.slug if top and top.confident else None
 
@@ -73,17 +73,17 @@ def measure(size: int, queries: list[str], sample: list[str]) -> dict:
     conn = build(size)
     build_s = time.perf_counter() - started
     n_sigs = conn.execute("SELECT count(*) FROM match_signatures").fetchone()[0]
-    cache = match.IndexCache()  # as the server keeps one per reader thread
+    cache = matcher.IndexCache()  # as the server keeps one per reader thread
     for q in queries[:20]:
-        match.search(conn, q, cache=cache)
-    fast_ms, fast = timed(lambda q: answer(match.search(conn, q, cache=cache)), queries)
+        matcher.search(conn, q, cache=cache)
+    fast_ms, fast = timed(lambda q: answer(matcher.search(conn, q, cache=cache)), queries)
     bm25_ms, _ = timed(lambda q: bm25_top(conn, q), random.Random(5).sample(queries, min(BM25_QUERIES, len(queries))))
     norms = [n for (n,) in conn.execute("SELECT norm FROM match_signatures")]
     rf_ms, _ = timed(lambda q: process.extractOne(normalize(q)[:400], norms, scorer=fuzz.token_set_ratio), sample)
     check = queries if size <= 1000 else sample
-    everything = match.IndexCache(max_signatures=n_sigs)  # brute force with every signature loaded once
-    match.search(conn, queries[0], brute=True, cache=everything)
-    full_ms, full = timed(lambda q: answer(match.search(conn, q, brute=True, cache=everything)), check)
+    everything = matcher.IndexCache(max_signatures=n_sigs)  # brute force with every signature loaded once
+    matcher.search(conn, queries[0], brute=True, cache=everything)
+    full_ms, full = timed(lambda q: answer(matcher.search(conn, q, brute=True, cache=everything)), check)
     fast_by_query = dict(zip(queries, fast, strict=True))
     same = sum(fast_by_query[q] == a for q, a in zip(check, full, strict=True))
     conn.close()

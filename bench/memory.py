@@ -7,7 +7,7 @@ in the `synapse serve` process itself, so its /proc/PID/status is the worker's):
 * baseline: a fresh database, indexed by the server at start from the real solutions/;
 * large: the same, plus n - 41 generated entries (`bench.corpus.as_entry`, no Markdown
   files) written before the server starts through the app's own row writer
-  (`app.entries_db.put_entry` in one `Store.write`), as published approved submissions
+  (`app.corpus.rows.put_entry` in one `Store.write`), as published approved submissions
   (origin 'submission'), so the server's start-up index of solutions/ keeps them: the
   server sees a normal database of n entries. Their stored Markdown is a plain rendering
   of the same fields (`plain_markdown`): the server never parses it, and the export writer's
@@ -29,9 +29,9 @@ from pathlib import Path
 
 import httpx
 
-from app.entries import Entry, content_hash
-from app.entries_db import put_entry
-from app.store import Store
+from app.corpus.entries import Entry, content_hash
+from app.corpus.rows import put_entry
+from app.store.sqlite_store import Store
 from bench.common import ROOT, Row, Section, free_port, stop, wait_ready
 from bench.corpus import as_entry, real_entries, synthetic_entries
 

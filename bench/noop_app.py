@@ -1,7 +1,7 @@
 """The HTTP benchmark's baseline: FastAPI routes that accept a search request and do nothing.
 
 Same paths, same request shapes (query string, JSON body parsed into a model) and the same
-uvicorn settings as `synapse serve` (both start through `app.serving.serve`), so the gap to
+uvicorn settings as `synapse serve` (both start through `app.web.serving.serve`), so the gap to
 the real server is the search work and the app's middleware, not the HTTP stack.
 
     .venv/bin/python -m bench.noop_app --port 8100 --workers 2
@@ -14,7 +14,7 @@ import argparse
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from app.serving import serve
+from app.web.serving import serve
 
 
 class SearchRequest(BaseModel):

@@ -7,7 +7,7 @@
 2. No-error cost: a loop of ordinary work (it raises and catches exceptions too), timed in
    rounds alternating without and with `install()` in this process; ratio of medians.
 3. Offline lookup: a snapshot of `bench.corpus.corpus(n)` in the skill's format and with its
-   checksum (`app.snapshot.compact_entry` + `assemble`), written where the skill's cache
+   checksum (`app.corpus.snapshot.compact_entry` + `assemble`), written where the skill's cache
    lives (`SYNAPSE_CACHE_DIR`), then `synapse_skill.lookup.lookup(q)` with
    `SYNAPSE_OFFLINE=1` for the `q` of tests/eval/dev.jsonl: redaction, extraction, loading
    the snapshot, matching. The first lookup (snapshot read, verified, indexed) is timed apart
@@ -29,10 +29,11 @@ from pathlib import Path
 from rapidfuzz import process
 
 import synapse_skill
-from app.snapshot import assemble, compact_entry
+from app.corpus.snapshot import assemble, compact_entry
 from bench.common import ROOT, Row, Section, median, pct, table, time_calls
 from bench.corpus import corpus
-from synapse_skill import lookup, snapshot
+from synapse_skill import lookup
+from synapse_skill import snapshot
 from synapse_skill.config import Settings
 
 SIZES = {

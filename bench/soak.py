@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [
     str(ROOT),
-    str(ROOT / "skill"),
+    str(ROOT / "skill" / "synapse-ai"),
     str(ROOT / "tests" / "reliability"),
     str(ROOT / "tests" / "skill"),
 ]
@@ -378,10 +378,10 @@ def regex_timings(size: dict) -> tuple[Row, list[tuple]]:
     """Every regex-heavy function on adversarial inputs of `regex_chars`; then, for each
     function's slowest shape, the growth exponent fitted over 1/8, 1/4, 1/2 and all of that
     size (1 is linear time, 2 quadratic: catastrophic backtracking shows as 2 or more)."""
-    from app.evaluation import memory_index
-    from synapse_skill import match
-    from synapse_skill.extract import extract
-    from synapse_skill.normalize import normalize
+    from app.search.evaluation import memory_index
+    from synapse_skill.matching import matcher
+    from synapse_skill.matching.extract import extract
+    from synapse_skill.matching.normalize import normalize
     from synapse_skill.redact import redact
 
     index = memory_index(workload.SOLUTIONS)
@@ -389,7 +389,7 @@ def regex_timings(size: dict) -> tuple[Row, list[tuple]]:
         "extract": extract,
         "normalize": normalize,
         "redact": lambda t: redact(t, env={}),
-        "match.search": lambda t: match.search(index, t),
+        "matcher.search": lambda t: matcher.search(index, t),
     }
     chars = size["regex_chars"]
     table, tried = [], 0
@@ -611,7 +611,7 @@ def table(rows: list[Row]) -> str:
 
 
 def environment() -> str:
-    from app.database import sqlite_info
+    from app.store.connections import sqlite_info
 
     info = sqlite_info()
     return (

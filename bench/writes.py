@@ -9,7 +9,7 @@ In-process, on a temporary database indexed from solutions/, 16 threads at a tim
   (the counter every search queues); the writer thread batches whatever is queued into one
   `BEGIN IMMEDIATE ... COMMIT`;
 * baseline, same run, same SQL, same concurrency: each thread owns a plain connection with
-  the writer's pragmas (`app.database.open_writer`) and runs `BEGIN IMMEDIATE`, the same
+  the writer's pragmas (`app.store.connections.open_writer`) and runs `BEGIN IMMEDIATE`, the same
   write function, `COMMIT` per write; plus one thread alone, which shows the price of a
   commit without lock waits.
 
@@ -30,10 +30,11 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-from app import search, stats
-from app.database import open_writer
-from app.indexer import index_solutions
-from app.store import Store
+from app.search import service as search
+from app.search import stats
+from app.store.connections import open_writer
+from app.corpus.indexer import index_solutions
+from app.store.sqlite_store import Store
 from bench.common import ROOT, Row, Section, median, pct
 from bench.http import FINAL_ERRORS, SHORT_QUERIES, traceback_text
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.store import Store
+from app.store.sqlite_store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"

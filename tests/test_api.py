@@ -7,8 +7,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.database import sqlite_info
-from app.entries import parse_entry
+from app.store.connections import sqlite_info
+from app.corpus.entries import parse_entry
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCKED = "sqlite-database-locked"

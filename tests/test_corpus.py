@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.checker import check_files
+from app.corpus.checker import check_files
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRIES = {e.slug: e for e in check_files([ROOT / "solutions"], project_root=ROOT).entries}

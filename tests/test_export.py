@@ -11,12 +11,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from app import submissions
-from app.entries import Entry, parse_entry, parse_text
-from app.entries_db import entry_row
-from app.export import ExportConflict, entry_markdown, export_entries
-from app.indexer import index_solutions
-from app.store import Store
+from app.submissions import review as submissions
+from app.corpus.entries import Entry, parse_entry, parse_text
+from app.corpus.rows import entry_row
+from app.corpus.markdown import entry_markdown
+from app.submissions.export import ExportConflict, export_entries
+from app.corpus.indexer import index_solutions
+from app.store.sqlite_store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_FILES = sorted((ROOT / "solutions").glob("*.md"))
@@ -79,7 +80,7 @@ def test_an_accepted_form_is_stored_as_exactly_what_was_typed(
             "form",
         }
         return
-    entry = parse_text(entry_markdown(form), slug="s-1")
+    entry = parse_text(entry_markdown(form.draft()), slug="s-1")
     assert (entry.title, list(entry.errors), entry.symptom, entry.root_cause) == (
         form.title,
         form.errors,
@@ -110,7 +111,7 @@ def test_ordinary_text_with_quotes_colons_and_hashes_is_accepted():
     )
 
     assert errors == {}
-    assert parse_text(entry_markdown(form), slug="key-error").title == form.title
+    assert parse_text(entry_markdown(form.draft()), slug="key-error").title == form.title
 
 
 # -- synapse export ---------------------------------------------------------

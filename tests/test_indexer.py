@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from app import indexer, stats
-from app.entries import content_hash, parse_entry
-from app.entries_db import worked_counts
-from app.indexer import index_solutions
-from app.schema import SCHEMA_VERSION
-from app.search import run_search
-from app.store import Store
+from app.corpus import indexer
+from app.search import stats
+from app.corpus.entries import content_hash, parse_entry
+from app.corpus.rows import worked_counts
+from app.corpus.indexer import index_solutions
+from app.store.schema import SCHEMA_VERSION
+from app.search.service import run_search
+from app.store.sqlite_store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_ENTRIES = ("sqlite-database-locked", "json-not-serializable", "broken-pipe")  # the `three_entries` fixture

@@ -20,7 +20,7 @@ WRITER_SCRIPT = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from app.writer import Writer
+    from app.store.writer import Writer
     db, name, n, start_at = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
     w = Writer(db)
     w.call(lambda c: c.execute("CREATE TABLE IF NOT EXISTS t (id TEXT PRIMARY KEY, total INTEGER)"))

@@ -12,9 +12,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.config import Settings
-from app.entries import parse_entry
-from app.render import code_html, markdown_html
-from app.web import create_app
+from app.corpus.entries import parse_entry
+from app.web.site.markdown_html import code_html, markdown_html
+from app.web.factory import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -115,7 +115,7 @@ def browser_client(server):
         yield c
 
 
-# -- rendering (app.render) ---------------------------------------------------------------
+# -- rendering (app.web.site.markdown_html) ---------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -10,13 +10,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app import submissions
-from app.entries import EntryInvalid, parse_text
-from app.export import entry_markdown
-from app.indexer import index_solutions
-from app.search import run_search
-from app.snapshot import build_snapshot
-from app.store import Store
+from app.submissions import review as submissions
+from app.corpus.entries import EntryInvalid, parse_text
+from app.corpus.markdown import entry_markdown
+from app.corpus.indexer import index_solutions
+from app.search.service import run_search
+from app.corpus.snapshot import build_snapshot
+from app.store.sqlite_store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 NEW_ERROR = "ollama._types.ResponseError: model 'llama9' not found, try pulling it first"
@@ -356,7 +356,7 @@ def test_approval_takes_a_new_slug_when_an_entry_took_it_meanwhile(store, tmp_pa
     sub_id = submit(store, valid())
     taken = submissions.get_submission(store.read(), sub_id)["slug"]
     other, _ = submissions.parse_form(valid(errors=["KeyError: 'llama9'"]))
-    (tmp_path / "solutions" / f"{taken}.md").write_text(entry_markdown(other))
+    (tmp_path / "solutions" / f"{taken}.md").write_text(entry_markdown(other.draft()))
     index_solutions(store, tmp_path / "solutions")
 
     slug = store.write(submissions.approve, sub_id)

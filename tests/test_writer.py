@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from app.database import open_reader
-from app.writer import Writer, WriterClosed
+from app.store.connections import open_reader
+from app.store.writer import Writer, WriterClosed
 
 
 @pytest.fixture

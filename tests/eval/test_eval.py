@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from app.evaluation import evaluate, load_cases, memory_index
+from app.search.evaluation import evaluate, load_cases, memory_index
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV = ROOT / "tests" / "eval" / "dev.jsonl"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from synapse_skill.extract import RaisedError, extract
+from synapse_skill.matching.extract import RaisedError, extract
 
 CHAINED = """Traceback (most recent call last):
   File "/app/db.py", line 10, in save

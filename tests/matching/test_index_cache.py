@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
-from app.database import open_reader
-from synapse_skill import match
+from app.store.connections import open_reader
+from synapse_skill.matching import matcher
 
 
 @pytest.fixture
@@ -17,8 +17,8 @@ def db(tmp_path):
     writer = sqlite3.connect(path, isolation_level=None)
     writer.execute("PRAGMA journal_mode=WAL")
     writer.execute("BEGIN")
-    match.create_schema(writer)
-    match.index_entries(
+    matcher.create_schema(writer)
+    matcher.index_entries(
         writer,
         [
             ("widget-fix", ["WidgetError: the widget spun out of control", "WidgetError: widget jammed"], "Widget"),
@@ -35,49 +35,49 @@ def db(tmp_path):
 
 def test_an_entry_indexed_by_another_connection_is_found_by_a_warm_cache(db):
     writer, reader = db
-    cache = match.IndexCache()
-    assert match.search(reader, "SprocketError: sprocket slipped its chain", cache=cache).hits == []
+    cache = matcher.IndexCache()
+    assert matcher.search(reader, "SprocketError: sprocket slipped its chain", cache=cache).hits == []
 
     writer.execute("BEGIN")
-    match.index_entry(writer, "sprocket-fix", ["SprocketError: sprocket slipped its chain"], "Sprocket")
+    matcher.index_entry(writer, "sprocket-fix", ["SprocketError: sprocket slipped its chain"], "Sprocket")
     writer.execute("COMMIT")
 
-    hit = match.search(reader, "SprocketError: sprocket slipped its chain", cache=cache).hits[0]
+    hit = matcher.search(reader, "SprocketError: sprocket slipped its chain", cache=cache).hits[0]
     assert hit.slug == "sprocket-fix" and hit.confident
 
 
 def test_a_changed_signature_is_not_answered_from_the_cache(db):
     writer, reader = db
-    cache = match.IndexCache()
-    assert match.search(reader, "WidgetError: widget jammed", cache=cache).hits[0].slug == "widget-fix"
+    cache = matcher.IndexCache()
+    assert matcher.search(reader, "WidgetError: widget jammed", cache=cache).hits[0].slug == "widget-fix"
 
     writer.execute("BEGIN")
-    match.index_entry(writer, "widget-fix", ["WidgetError: the widget spun out of control"], "Widget")
+    matcher.index_entry(writer, "widget-fix", ["WidgetError: the widget spun out of control"], "Widget")
     writer.execute("COMMIT")
 
-    hits = match.search(reader, "WidgetError: widget jammed", cache=cache).hits
+    hits = matcher.search(reader, "WidgetError: widget jammed", cache=cache).hits
     assert all(h.signature != "WidgetError: widget jammed" for h in hits)
 
 
 def test_writes_outside_the_index_keep_the_cache_warm(db):
     """Every search writes a counter; that must not throw away the loaded signatures."""
     writer, reader = db
-    cache = match.IndexCache()
-    match.search(reader, "WidgetError: widget jammed", cache=cache)
+    cache = matcher.IndexCache()
+    matcher.search(reader, "WidgetError: widget jammed", cache=cache)
     loaded = len(cache)
     assert loaded > 0
 
     writer.execute("INSERT INTO counters VALUES ('searches', 1)")
-    match.search(reader, "GadgetError: gadget overheated while charging", cache=cache)
+    matcher.search(reader, "GadgetError: gadget overheated while charging", cache=cache)
 
     assert len(cache) >= loaded
 
 
 def test_the_cache_holds_at_most_its_bound_and_answers_the_same(db):
     _, reader = db
-    small, unbounded = match.IndexCache(max_signatures=1), match.IndexCache()
+    small, unbounded = matcher.IndexCache(max_signatures=1), matcher.IndexCache()
     for text in ("WidgetError: widget jammed", "GadgetError: gadget overheated while charging"):
-        assert match.search(reader, text, cache=small).hits == match.search(reader, text, cache=unbounded).hits
+        assert matcher.search(reader, text, cache=small).hits == matcher.search(reader, text, cache=unbounded).hits
         assert len(small) <= 1
     assert len(unbounded) == 3
 
@@ -87,7 +87,7 @@ def test_a_server_read_connection_carries_its_cache_and_searches_use_it(db, tmp_
     reader = open_reader(tmp_path / "match.db")
     try:
         assert len(reader.match_cache) == 0
-        hit = match.search(reader, "WidgetError: widget jammed").hits[0]
+        hit = matcher.search(reader, "WidgetError: widget jammed").hits[0]
         assert hit.slug == "widget-fix"
         assert len(reader.match_cache) > 0
     finally:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.evaluation import memory_index
-from synapse_skill import match
+from app.search.evaluation import memory_index
+from synapse_skill.matching import matcher
 
 SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 
@@ -22,14 +22,14 @@ def corpus():
 def tiny():
     """Two entries built to tie on a query, to exercise the feedback tie-break."""
     conn = sqlite3.connect(":memory:")
-    match.create_schema(conn)
-    match.index_entry(conn, "alpha-fix", ["WidgetError: the widget spun out of control"], "Widget spin")
-    match.index_entry(conn, "beta-fix", ["GadgetError: the widget spun out of control"], "Gadget spin")
+    matcher.create_schema(conn)
+    matcher.index_entry(conn, "alpha-fix", ["WidgetError: the widget spun out of control"], "Widget spin")
+    matcher.index_entry(conn, "beta-fix", ["GadgetError: the widget spun out of control"], "Gadget spin")
     return conn
 
 
 def top(conn, text):
-    hits = match.search(conn, text).hits
+    hits = matcher.search(conn, text).hits
     return hits[0] if hits else None
 
 
@@ -63,29 +63,29 @@ def test_same_class_name_from_another_library_is_not_a_type_match(corpus):
 
 def test_why_names_the_signature_type_and_shared_terms(corpus):
     hit = top(corpus, "sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) database is locked")
-    assert hit.signature in match.search(corpus, hit.signature).hits[0].signature
+    assert hit.signature in matcher.search(corpus, hit.signature).hits[0].signature
     assert hit.type_match is True
     assert "locked" in hit.terms
 
 
 def test_results_are_sorted_and_only_the_first_can_be_confident(corpus):
-    hits = match.search(corpus, "Connection refused", limit=10).hits
+    hits = matcher.search(corpus, "Connection refused", limit=10).hits
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert not any(h.confident for h in hits[1:])
 
 
 def test_feedback_breaks_a_tie(tiny):
     query = "the widget spun out of control"
-    plain = match.search(tiny, query).hits
+    plain = matcher.search(tiny, query).hits
     assert plain[0].score == plain[1].score
-    assert match.search(tiny, query, worked=lambda slugs: {"beta-fix": 3}).hits[0].slug == "beta-fix"
-    assert match.search(tiny, query, worked=lambda slugs: {"alpha-fix": 3}).hits[0].slug == "alpha-fix"
+    assert matcher.search(tiny, query, worked=lambda slugs: {"beta-fix": 3}).hits[0].slug == "beta-fix"
+    assert matcher.search(tiny, query, worked=lambda slugs: {"alpha-fix": 3}).hits[0].slug == "alpha-fix"
 
 
 def test_feedback_never_lifts_a_non_matching_entry(corpus):
     text = "ZeroDivisionError: division by zero"
-    before = match.search(corpus, text).hits
-    after = match.search(corpus, text, worked=lambda slugs: {h.slug: 10_000 for h in before}).hits
+    before = matcher.search(corpus, text).hits
+    after = matcher.search(corpus, text, worked=lambda slugs: {h.slug: 10_000 for h in before}).hits
     assert [h.score for h in after] == [h.score for h in before]
     assert not any(h.confident for h in after)
 
@@ -97,13 +97,13 @@ def test_fast_path_agrees_with_brute_force_on_real_queries(corpus):
         "OSError: [Errno 24] Too many open files",
         "fatal: detected dubious ownership in repository at '/src'",
     ):
-        fast, brute = match.search(corpus, text).hits[0], match.search(corpus, text, brute=True).hits[0]
+        fast, brute = matcher.search(corpus, text).hits[0], matcher.search(corpus, text, brute=True).hits[0]
         assert (fast.slug, fast.score, fast.confident) == (brute.slug, brute.score, brute.confident)
 
 
 def test_reindexing_an_entry_replaces_its_signatures(tiny):
-    match.index_entry(tiny, "alpha-fix", ["WidgetError: completely different words now"], "Widget")
+    matcher.index_entry(tiny, "alpha-fix", ["WidgetError: completely different words now"], "Widget")
     assert top(tiny, "the widget spun out of control").slug == "beta-fix"
-    match.remove_entry(tiny, "beta-fix")
+    matcher.remove_entry(tiny, "beta-fix")
     assert tiny.execute("SELECT count(*) FROM match_signatures WHERE slug = 'beta-fix'").fetchone()[0] == 0
     assert tiny.execute("SELECT count(*) FROM match_terms WHERE df <= 0").fetchone()[0] == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from synapse_skill.normalize import normalize, slot_values, tokens
+from synapse_skill.matching.normalize import normalize, slot_values, tokens
 
 
 @pytest.mark.parametrize(

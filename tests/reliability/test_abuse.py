@@ -12,7 +12,7 @@ import httpx
 from hostile import child_pids, connections_by_process, raw_post
 from workload import GENEROUS_LIMITS, submission_payload
 
-from app.submissions import slugify
+from app.submissions.review import slugify
 
 LIMIT = 256 * 1024  # Settings.max_body_bytes
 TOKEN = "reliability-admin-token-0123456789"

@@ -24,12 +24,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from workload import GENEROUS_LIMITS, SOLUTIONS, log_problems
 
-from app.entries import EntryInvalid, parse_text
-from app.evaluation import memory_index
-from app.render import code_html, markdown_html
-from synapse_skill import match
-from synapse_skill.extract import Extracted, extract
-from synapse_skill.normalize import normalize
+from app.corpus.entries import EntryInvalid, parse_text
+from app.search.evaluation import memory_index
+from app.web.site.markdown_html import code_html, markdown_html
+from synapse_skill.matching import matcher
+from synapse_skill.matching.extract import Extracted, extract
+from synapse_skill.matching.normalize import normalize
 from synapse_skill.redact import redact
 
 EXAMPLES = 60
@@ -141,7 +141,7 @@ def test_extract_normalize_redact_take_any_text(text):
 @given(text=ANY_TEXT)
 def test_match_search_ranks_any_text_within_0_to_100(text):
     conn = index()  # built (once) outside the timed call
-    outcome = call(lambda t: match.search(conn, t, limit=5), text)
+    outcome = call(lambda t: matcher.search(conn, t, limit=5), text)
     assert len(outcome.hits) <= 5
     assert all(0 <= hit.score <= 100 for hit in outcome.hits)
     assert [h.score for h in outcome.hits] == sorted((h.score for h in outcome.hits), reverse=True)
@@ -153,7 +153,7 @@ def test_huge_and_deep_errors_are_handled(text):
     call(normalize, text)
     call(redact, text)
     conn = index()
-    call(lambda t: match.search(conn, t), text)
+    call(lambda t: matcher.search(conn, t), text)
 
 
 def test_the_exception_at_the_end_of_a_1_mb_traceback_is_found():
@@ -163,7 +163,7 @@ def test_the_exception_at_the_end_of_a_1_mb_traceback_is_found():
 @pytest.mark.parametrize("text", REDOS_SHAPES, ids=lambda t: repr(t[:8]))
 def test_redos_shaped_input_returns(text):
     conn = index()
-    for fn in (extract, normalize, redact, lambda t: match.search(conn, t)):
+    for fn in (extract, normalize, redact, lambda t: matcher.search(conn, t)):
         call(fn, text)
 
 

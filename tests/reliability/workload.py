@@ -246,7 +246,7 @@ def connect(db: Path) -> sqlite3.Connection:
 
 def check_db(db: Path, feedback: dict[str, tuple[str, bool]], submissions: dict[str, str]) -> DbCheck:
     """Integrity, acknowledged ⊆ stored, whole submissions, counters that agree with their rows."""
-    from app.entries import EntryInvalid, parse_text
+    from app.corpus.entries import EntryInvalid, parse_text
 
     with connect(db) as conn:
         integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]

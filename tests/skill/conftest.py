@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
-SKILL_DIR = HERE.parents[1] / "skill"
+SKILL_DIR = HERE.parents[1] / "skill" / "synapse-ai"
 for folder in (SKILL_DIR, HERE):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))

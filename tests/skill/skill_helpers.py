@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SKILL_DIR = ROOT / "skill"
+SKILL_DIR = ROOT / "skill" / "synapse-ai"
 CLOSED_URL = "http://127.0.0.1:9"  # the discard port: nothing listens, connections are refused
 
 

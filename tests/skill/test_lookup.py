@@ -107,7 +107,8 @@ def test_offline_mode_never_touches_the_network():
 
 def test_sending_only_the_error_lines_loses_nothing_the_matcher_uses():
     """The compact query ranks exactly like the whole (redacted) traceback would."""
-    from synapse_skill import offline, snapshot
+    from synapse_skill import offline
+    from synapse_skill import snapshot
     from synapse_skill.redact import redact
 
     index = offline.index_for(snapshot.load(settings()).snapshot)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-SKILL_DIR = Path(__file__).resolve().parents[2] / "skill"
+SKILL_DIR = Path(__file__).resolve().parents[2] / "skill" / "synapse-ai"
 ALLOWED_KEYS = {"name", "description", "license", "compatibility", "metadata", "allowed-tools"}
 NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from app.indexer import index_solutions
-from app.snapshot import build_snapshot, load_solutions, snapshot_etag, snapshot_from_entries
-from synapse_skill import match, offline, snapshot
+from app.corpus.indexer import index_solutions
+from app.corpus.snapshot import build_snapshot, load_solutions, snapshot_etag, snapshot_from_entries
+from synapse_skill.matching import matcher
+from synapse_skill import offline
+from synapse_skill import snapshot
 from synapse_skill.config import Settings
 from synapse_skill.errors import SnapshotError
 
@@ -60,7 +62,7 @@ def test_etag_depends_on_the_entries_not_on_the_generation_time(indexed_store):
 def test_offline_matching_gives_the_servers_answer(indexed_store):
     """Same matcher, same signatures: the snapshot answers like the store does."""
     text = 'Traceback (most recent call last):\n  File "x.py", line 1\nsqlite3.OperationalError: database is locked'
-    server = match.search(indexed_store.read(), text, limit=3)
+    server = matcher.search(indexed_store.read(), text, limit=3)
     local = offline.OfflineIndex(build_snapshot(indexed_store.read())).search(text, limit=3)
     assert local[0] == server.normalized
     assert [(a.slug, a.score, a.confident) for a in local[1]] == [
@@ -72,7 +74,7 @@ def test_bundled_snapshot_is_current_with_solutions():
     bundled = snapshot.read(snapshot.BUNDLED)
     current = snapshot_from_entries(load_solutions(SOLUTIONS)[0])
     assert bundled["checksum"] == current["checksum"], (
-        "skill/synapse_skill/data/snapshot.json is stale: run `python -m app.snapshot`"
+        "skill/synapse-ai/synapse_skill/data/snapshot.json is stale: run `python -m app.corpus.snapshot`"
     )
 
 

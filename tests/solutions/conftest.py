@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from app.entries import parse_entry
+from app.corpus.entries import parse_entry
 
 SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 

@@ -1,0 +1,3 @@
+"""The corpus: entry parsing and validation, the Markdown writer, entry rows, indexing, checking, snapshots.
+
+May import app.store."""

@@ -1,0 +1,101 @@
+"""Writing and reading published entries in the store (rows ↔ `Entry`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from app.corpus.entries import Entry
+from synapse_skill.matching import matcher
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def put_entry(conn, entry: Entry, origin: str) -> None:
+    """Insert or replace one entry with its fixes and signatures (call inside a write unit)."""
+    put_entry_rows(conn, entry, origin)
+    matcher.index_entry(conn, entry.slug, list(entry.errors), entry.title)
+
+
+def put_entry_rows(conn, entry: Entry, origin: str) -> None:
+    """`put_entry` without the matcher's signatures: for callers that index many at once."""
+    existing = conn.execute("SELECT published_at FROM entries WHERE slug = ?", (entry.slug,)).fetchone()
+    conn.execute("DELETE FROM fixes WHERE slug = ?", (entry.slug,))
+    conn.execute(
+        "INSERT OR REPLACE INTO entries (slug, title, errors, tags, languages, token_savings, environment, source,"
+        " verified_by, updated, symptom, root_cause, limits, savings_note, markdown, content_hash, path, origin,"
+        " published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            entry.slug,
+            entry.title,
+            json.dumps(list(entry.errors)),
+            json.dumps(list(entry.tags)),
+            json.dumps(list(entry.languages)),
+            entry.token_savings,
+            entry.environment,
+            entry.source,
+            entry.verified_by,
+            entry.updated,
+            entry.symptom,
+            entry.root_cause,
+            entry.limits,
+            entry.savings_note,
+            entry.markdown,
+            entry.content_hash,
+            entry.path,
+            origin,
+            existing[0] if existing else now_iso(),
+        ),
+    )
+    conn.executemany(
+        "INSERT INTO fixes (slug, position, title, description, language, code) VALUES (?, ?, ?, ?, ?, ?)",
+        [(entry.slug, i, f.title, f.description, f.language, f.code) for i, f in enumerate(entry.fixes, start=1)],
+    )
+    conn.execute("INSERT OR IGNORE INTO entry_stats (slug) VALUES (?)", (entry.slug,))
+
+
+def delete_entry(conn, slug: str) -> None:
+    matcher.remove_entry(conn, slug)
+    conn.execute("DELETE FROM fixes WHERE slug = ?", (slug,))
+    conn.execute("DELETE FROM entries WHERE slug = ?", (slug,))
+    conn.execute("DELETE FROM entry_stats WHERE slug = ?", (slug,))
+
+
+def entry_row(conn, slug: str) -> dict | None:
+    row = conn.execute("SELECT * FROM entries WHERE slug = ?", (slug,)).fetchone()
+    if row is None:
+        return None
+    data = dict(row)
+    for key in ("errors", "tags", "languages"):
+        data[key] = json.loads(data[key] or "[]")
+    data["fixes"] = [
+        dict(r)
+        for r in conn.execute(
+            "SELECT position, title, description, language, code FROM fixes WHERE slug = ? ORDER BY position", (slug,)
+        )
+    ]
+    stats = conn.execute("SELECT matched, worked, failed, stars FROM entry_stats WHERE slug = ?", (slug,)).fetchone()
+    data["stats"] = dict(stats) if stats else {"matched": 0, "worked": 0, "failed": 0, "stars": 0}
+    return data
+
+
+def first_fixes(conn, slugs: list[str]) -> dict[str, dict]:
+    """The first fix option and summary fields of each slug, for search results."""
+    if not slugs:
+        return {}
+    marks = ",".join("?" * len(slugs))
+    rows = conn.execute(
+        "SELECT e.slug, e.title, e.token_savings, f.title AS fix_title, f.language, f.code FROM entries e"
+        f" LEFT JOIN fixes f ON f.slug = e.slug AND f.position = 1 WHERE e.slug IN ({marks})",
+        slugs,
+    ).fetchall()
+    return {r[0]: {"title": r[1], "token_savings": r[2], "fix": {"title": r[3], "language": r[4], "code": r[5]}} for r in rows}
+
+
+def worked_counts(conn, slugs: list[str]) -> dict[str, int]:
+    """"worked" votes of these entries, for the matcher's tie-break (entries with none are left out)."""
+    marks = ",".join("?" * len(slugs))
+    rows = conn.execute(f"SELECT slug, worked FROM entry_stats WHERE worked > 0 AND slug IN ({marks})", slugs)
+    return {r[0]: r[1] for r in rows}

@@ -1,0 +1,78 @@
+"""Search as a service: matcher outcome + entry data → the contract's JSON shape.
+
+The JSON route, the HTML page and the CLI all call `run_search`; they differ only in how
+they render its result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from app.corpus import rows as entries_db
+from app.search import stats
+from app.web.responses import clean_text
+from synapse_skill.matching import matcher
+
+MAX_QUERY_CHARS = 64 * 1024
+MAX_LIMIT = 50
+
+
+class BadQuery(ValueError):
+    """The query cannot be searched; the message says why, for the client."""
+
+
+def validate(q, limit) -> tuple[str, int]:
+    if not isinstance(q, str):
+        raise BadQuery("q must be a string")
+    if not q.strip():
+        raise BadQuery("q is empty: send the error text to look up")
+    if len(q) > MAX_QUERY_CHARS:
+        raise BadQuery(f"q is too long: at most {MAX_QUERY_CHARS} characters")
+    q = clean_text(q).replace("\x00", "")
+    if not any(ch.isalnum() for ch in q):
+        raise BadQuery("q has no words to search for (only punctuation or search syntax)")
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        raise BadQuery("limit must be a whole number")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadQuery(f"limit must be between 1 and {MAX_LIMIT}")
+    return q, limit
+
+
+@dataclass
+class SearchResult:
+    body: dict
+    best_confident: str | None
+    normalized: str
+
+
+def run_search(conn, q: str, limit: int = 5) -> SearchResult:
+    with matcher.read_snapshot(conn):  # one consistent view of the index and the entries
+        worked = partial(entries_db.worked_counts, conn)
+        outcome = matcher.search(conn, q, limit=limit, worked=worked)
+        info = entries_db.first_fixes(conn, [h.slug for h in outcome.hits])
+    results = []
+    for hit in outcome.hits:
+        data = info.get(hit.slug)
+        if data is None:  # removed between the match and this read
+            continue
+        results.append(
+            {
+                "slug": hit.slug,
+                "title": data["title"],
+                "score": hit.score,
+                "confident": hit.confident,
+                "url": f"/solutions/{hit.slug}",
+                "why": {"signature": hit.signature, "type_match": hit.type_match, "terms": list(hit.terms)},
+                "fix": data["fix"],
+                "token_savings": data["token_savings"],
+            }
+        )
+    best = results[0]["slug"] if results and results[0]["confident"] else None
+    body = {"query": q, "normalized": outcome.normalized, "took_ms": outcome.took_ms, "match": best, "results": results}
+    return SearchResult(body, best, outcome.normalized)
+
+
+def record(store, result: SearchResult) -> None:
+    """Count the search (redacted, normalised query only) without making the client wait."""
+    store.write_later(stats.record_search, result.normalized, result.best_confident)

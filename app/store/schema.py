@@ -1,0 +1,116 @@
+"""Schema and migrations. `PRAGMA user_version` holds the number of migrations applied.
+
+Each migration is a function of the write connection, run by the single writer inside its
+`BEGIN IMMEDIATE` transaction, so a half-applied migration is never visible.
+"""
+
+from __future__ import annotations
+
+import json
+
+import sqlite_utils
+
+from synapse_skill.matching import matcher
+
+
+def _v1(conn) -> None:
+    db = sqlite_utils.Database(conn)
+    db["entries"].create(
+        {
+            "slug": str,
+            "title": str,
+            "errors": str,  # JSON list
+            "tags": str,  # JSON list
+            "languages": str,  # JSON list
+            "token_savings": int,
+            "environment": str,
+            "source": str,
+            "verified_by": str,
+            "updated": str,
+            "symptom": str,
+            "root_cause": str,
+            "limits": str,
+            "savings_note": str,
+            "markdown": str,
+            "content_hash": str,
+            "path": str,
+            "origin": str,  # 'corpus' (indexed from solutions/) or 'submission' (approved, not yet exported)
+            "published_at": str,
+        },
+        pk="slug",
+        not_null={"title", "errors", "tags", "markdown", "content_hash", "origin"},
+    )
+    db["fixes"].create(
+        {"id": int, "slug": str, "position": int, "title": str, "description": str, "language": str, "code": str},
+        pk="id",
+        foreign_keys=[("slug", "entries", "slug")],
+        not_null={"slug", "position", "title", "code"},
+    )
+    db["fixes"].create_index(["slug", "position"], unique=True)
+    db["submissions"].create(
+        {
+            "id": str,
+            "idempotency_key": str,
+            "status": str,  # pending | approved | rejected
+            "slug": str,
+            "title": str,
+            "payload": str,  # JSON of the submitted fields
+            "markdown": str,
+            "created_at": str,
+            "reviewed_at": str,
+            "reason": str,
+        },
+        pk="id",
+        not_null={"status", "slug", "title", "payload", "markdown", "created_at"},
+    )
+    db["submissions"].create_index(["idempotency_key"], unique=True)
+    db["submissions"].create_index(["status"])
+    db["feedback"].create(
+        {"id": int, "slug": str, "worked": int, "created_at": str, "request_id": str},
+        pk="id",
+        not_null={"slug", "worked", "created_at"},
+    )
+    db["feedback"].create_index(["request_id"], unique=True)
+    db["entry_stats"].create(
+        {"slug": str, "matched": int, "worked": int, "failed": int, "stars": int},
+        pk="slug",
+        defaults={"matched": 0, "worked": 0, "failed": 0, "stars": 0},
+    )
+    db["queries"].create(
+        {"norm": str, "count": int, "confident": int, "last_slug": str, "last_seen": str},
+        pk="norm",
+        defaults={"count": 0, "confident": 0},
+    )
+    db["counters"].create({"name": str, "value": int}, pk="name", defaults={"value": 0})
+    db["rate_hits"].create({"bucket": str, "window": int, "hits": int}, pk="bucket", defaults={"hits": 0})
+    db["rate_hits"].create_index(["window"])
+    matcher.create_schema(conn)
+
+
+def _v2(conn) -> None:
+    """The matcher stores signatures already prepared (index format 2): rebuild its tables."""
+    matcher.drop_schema(conn)
+    matcher.create_schema(conn)
+    rows = conn.execute("SELECT slug, errors, title FROM entries").fetchall()
+    matcher.index_entries(conn, [(slug, json.loads(errors or "[]"), title or "") for slug, errors, title in rows])
+
+
+def _v3(conn) -> None:
+    """The indexer compares every corpus entry's hash on each run: read them from an index,
+    not from rows whose Markdown spills over several pages."""
+    conn.execute("CREATE INDEX IF NOT EXISTS entries_origin_hash ON entries(origin, slug, content_hash)")
+
+
+MIGRATIONS = [_v1, _v2, _v3]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn) -> int:
+    """Apply the migrations this file has not seen yet; return the version reached."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise RuntimeError(f"database schema {version} is newer than this code ({SCHEMA_VERSION}); upgrade SynapseAI")
+    for number in range(version, SCHEMA_VERSION):
+        MIGRATIONS[number](conn)
+        conn.execute(f"PRAGMA user_version = {number + 1}")
+    return SCHEMA_VERSION

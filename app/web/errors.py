@@ -1,0 +1,141 @@
+"""Every error a client can see, in one place: a JSON body `{"error": {"code", "message"}}`.
+
+Routes raise `ApiError`; the handlers below turn it (and validation errors, storage faults
+such as a full disk, and anything unexpected) into a clean 4xx/5xx response. No traceback
+ever reaches a client, and no error closes the client's keep-alive connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.store.connections import sqlite
+from app.web.responses import SafeJSONResponse
+from app.store.writer import storage_fault
+
+log = logging.getLogger("synapse.errors")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def error_response(status: int, code: str, message: str, headers: dict | None = None) -> SafeJSONResponse:
+    return SafeJSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+def _describe_validation(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
+        parts.append(f"{where or 'request'}: {err.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"
+
+
+# HTML error pages are rendered by app.web.site.routes when it registers its own renderer here.
+html_error_renderer = None
+
+
+def wants_html(request: Request) -> bool:
+    """One rule for every answer, success or error: `format=json|html` wins; `/api/` is always
+    JSON; otherwise a client whose first Accept type is HTML (a browser) gets HTML."""
+    chosen = request.query_params.get("format")
+    if chosen in ("json", "html"):
+        return chosen == "html"
+    if request.url.path.startswith("/api/"):
+        return False
+    return "text/html" in request.headers.get("accept", "").split(",")[0]
+
+
+def _respond(request: Request, status: int, code: str, message: str, headers=None):
+    if html_error_renderer is not None and wants_html(request):
+        response = html_error_renderer(request, status, message)
+        response.headers.update(headers or {})
+        return response
+    return error_response(status, code, message, headers)
+
+
+# A storage fault is the server's problem, not the client's, and it passes: 503/507 with Retry-After.
+STORAGE_FAULTS = {
+    "full": (507, "storage_full", "the server's disk is full, so nothing was saved; try again later"),
+    "read_only": (503, "read_only", "the database is read-only right now, so nothing was saved; try again later"),
+    "io": (503, "storage_error", "the server cannot read or write its database right now; try again later"),
+    "busy": (503, "busy", "the database is busy; try again in a moment"),
+}
+RETRY_AFTER_S = 30
+
+
+def _unexpected(request: Request, exc: BaseException):
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _respond(request, 500, "internal", "something went wrong on our side; it has been logged")
+
+
+class _LastResort:
+    """Answers an unexpected exception with the 500 error and does not re-raise it.
+
+    Starlette's own 500 handler re-raises after answering, and uvicorn then closes the
+    connection, so a keep-alive client's next request fails with "connection reset".
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def tracking_send(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except StarletteHTTPException:
+            raise  # the body limit's 413 is answered further out
+        except Exception as exc:
+            if started:
+                raise
+            await _unexpected(Request(scope), exc)(scope, receive, send)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError):
+        return _respond(request, exc.status, exc.code, exc.message, getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        return _respond(request, 400, "invalid_request", _describe_validation(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        codes = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}
+        code = codes.get(exc.status_code, "http_error")
+        message = exc.detail if isinstance(exc.detail, str) else "request failed"
+        return _respond(request, exc.status_code, code, message, getattr(exc, "headers", None))
+
+    async def database_error(request: Request, exc: Exception):
+        fault = storage_fault(exc)
+        if fault is None:  # a bug (bad SQL, a constraint the code should have checked), not a fault
+            return _unexpected(request, exc)
+        status, code, message = STORAGE_FAULTS[fault]
+        log.error("storage fault (%s) on %s %s: %s", fault, request.method, request.url.path, exc)
+        return _respond(request, status, code, message, {"Retry-After": str(RETRY_AFTER_S)})
+
+    for error_class in {sqlite3.Error, sqlite.Error}:
+        app.add_exception_handler(error_class, database_error)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        return _unexpected(request, exc)
+
+    app.add_middleware(_LastResort)

@@ -1,0 +1,154 @@
+"""Request-level protections: body size limit, security headers, CSRF origin check, rate limits."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import Request
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.web.errors import ApiError, error_response
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Swagger UI (/docs) loads its script and styles from a CDN and runs an inline bootstrap script.
+DOCS_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class BodyLimitMiddleware:
+    """Reject bodies over `max_bytes` with 413, from Content-Length or while streaming; never buffers them."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            return await self._too_large(scope, receive, send)
+        seen = 0
+        started = False
+
+        async def limited_receive():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge()
+            return message
+
+        async def tracking_send(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._too_large(scope, receive, send)
+
+    async def _too_large(self, scope, receive, send):
+        response = error_response(
+            413, "too_large", f"request body is larger than the {self.max_bytes // 1024} KiB limit"
+        )
+        response.headers["connection"] = "close"
+        await response(scope, receive, send)
+
+
+class _TooLarge(StarletteHTTPException):
+    """Raised while the body streams in; an HTTPException so FastAPI's body parser lets it through."""
+
+    def __init__(self):
+        super().__init__(413, "request body is too large")
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        csp = (DOCS_CSP if scope.get("path") in DOCS_PATHS else CSP).encode()
+
+        async def add_headers(message):
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                for name, value in (
+                    (b"content-security-policy", csp),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY"),
+                ):
+                    headers.append((name, value))
+            await send(message)
+
+        await self.app(scope, receive, add_headers)
+
+
+def check_same_origin(request: Request) -> None:
+    """CSRF defence for form posts: the browser must say the request came from this site.
+
+    Browsers send `Sec-Fetch-Site` (and `Origin`) on every POST; a cross-site form gets
+    `cross-site`. Clients that send neither (curl, agents) are not browsers and carry no
+    ambient credentials, so they pass.
+    """
+    site = request.headers.get("sec-fetch-site")
+    if site and site not in ("same-origin", "none"):
+        raise ApiError(403, "cross_site", "cross-site form posts are refused")
+    origin = request.headers.get("origin")
+    if origin and origin != "null":
+        expected = f"{request.url.scheme}://{request.headers.get('host', '')}"
+        if origin.rstrip("/") != expected:
+            raise ApiError(403, "cross_site", "the request's Origin does not match this site")
+    elif origin == "null":
+        raise ApiError(403, "cross_site", "opaque-origin form posts are refused")
+
+
+class RateLimiter:
+    """Fixed-window counters kept in the database, so every worker process shares them."""
+
+    def __init__(self, store, limits: dict[str, int], window_s: int = 3600):
+        self.store, self.limits, self.window_s = store, limits, window_s
+
+    async def check(self, request: Request, kind: str) -> None:
+        limit = self.limits.get(kind)
+        if not limit:
+            return
+        client = request.client.host if request.client else "unknown"
+        window = int(time.time() // self.window_s)
+        bucket = f"{kind}:{client}:{window}"
+        hits = await self.store.awrite(_hit, bucket, window)
+        if hits > limit:
+            retry = self.window_s - int(time.time() % self.window_s)
+            raise RateLimited(kind, limit, retry)
+
+
+class RateLimited(ApiError):
+    def __init__(self, kind: str, limit: int, retry_after: int):
+        super().__init__(429, "rate_limited", f"too many {kind} requests: at most {limit} per hour; try later")
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+def _hit(conn, bucket: str, window: int) -> int:
+    conn.execute("DELETE FROM rate_hits WHERE window < ?", (window - 1,))
+    conn.execute(
+        "INSERT INTO rate_hits (bucket, window, hits) VALUES (?, ?, 1) "
+        "ON CONFLICT(bucket) DO UPDATE SET hits = hits + 1",
+        (bucket, window),
+    )
+    return conn.execute("SELECT hits FROM rate_hits WHERE bucket = ?", (bucket,)).fetchone()[0]

@@ -1,0 +1,292 @@
+"""What each HTML page shows, as plain data: the routes fetch it, the templates lay it out.
+
+Reads only (each function takes a read connection). Keeping the queries here keeps
+`app.web.site.routes` down to parse → call → render, and lets tests call these directly.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+
+from app.corpus import rows as entries_db
+from app.search import stats
+from app.submissions import review as submissions
+from app.web.site.markdown_html import code_html, markdown_html
+from synapse_skill.matching import matcher
+
+PAGE_SIZE = 20
+LLMS_SUMMARY = (
+    "> A knowledge base of solved errors for AI agents: each entry lists the error signatures it answers,"
+    " why they happen, and fix code. Look an error up with GET /search?q=ERROR_TEXT (JSON)."
+)
+SORTS = {
+    "title": "e.title COLLATE NOCASE ASC",
+    "matched": "coalesce(s.matched, 0) DESC, e.title COLLATE NOCASE ASC",
+    "newest": "e.published_at DESC, e.updated DESC, e.title COLLATE NOCASE ASC",
+}
+_WORD = re.compile(r"(\w+)")
+
+
+# -- home ---------------------------------------------------------------------------------
+
+
+def home(conn) -> dict:
+    return {
+        "numbers": stats.counters(conn),
+        "most_searched": most_searched(conn),
+        "most_wanted": stats.most_wanted(conn, limit=8),
+        "recent": recent(conn, limit=8),
+    }
+
+
+def most_searched(conn, limit: int = 8) -> list[dict]:
+    """Entries by how often searches landed on them (many differently worded queries reach one entry)."""
+    titles = _titles(conn)
+    by_slug: dict[str, dict] = {}
+    for row in stats.most_searched(conn, limit=limit * 5):
+        slug = row["last_slug"]
+        if slug in titles:
+            item = by_slug.setdefault(slug, {"slug": slug, "title": titles[slug], "count": 0})
+            item["count"] += row["count"]
+    return sorted(by_slug.values(), key=lambda item: -item["count"])[:limit]
+
+
+def recent(conn, limit: int = 8) -> list[dict]:
+    rows = conn.execute(
+        "SELECT slug, title, updated, tags FROM entries ORDER BY published_at DESC, updated DESC, slug LIMIT ?",
+        (limit,),
+    )
+    return [{**dict(r), "tags": json.loads(r["tags"] or "[]")} for r in rows]
+
+
+def _titles(conn) -> dict[str, str]:
+    return dict(conn.execute("SELECT slug, title FROM entries").fetchall())
+
+
+# -- browse -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BrowseQuery:
+    tag: str = ""
+    language: str = ""
+    sort: str = "title"
+    page: int = 1
+
+    def link(self, **changes) -> str:
+        """The browse URL for this query with some parameters changed (page resets unless given)."""
+        values = {"tag": self.tag, "language": self.language, "sort": self.sort, "page": 1, **changes}
+        parts = [
+            f"{k}={_quote(str(v))}" for k, v in values.items() if v and not (k == "sort" and v == "title")
+        ]
+        parts = [p for p in parts if p != "page=1"]
+        return "/solutions" + ("?" + "&".join(parts) if parts else "")
+
+
+def browse(conn, query: BrowseQuery) -> dict:
+    where, args = [], []
+    if query.tag:
+        where.append("EXISTS (SELECT 1 FROM json_each(e.tags) WHERE value = ?)")
+        args.append(query.tag)
+    if query.language:
+        where.append("EXISTS (SELECT 1 FROM json_each(e.languages) WHERE value = ?)")
+        args.append(query.language)
+    clause = ("WHERE " + " AND ".join(where)) if where else ""
+    total = conn.execute(f"SELECT count(*) FROM entries e {clause}", args).fetchone()[0]
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(max(1, query.page), pages)
+    rows = conn.execute(
+        "SELECT e.slug, e.title, e.tags, e.languages, e.errors, e.updated, e.token_savings, e.verified_by,"
+        " coalesce(s.matched, 0) AS matched, coalesce(s.worked, 0) AS worked"
+        f" FROM entries e LEFT JOIN entry_stats s ON s.slug = e.slug {clause}"
+        f" ORDER BY {SORTS[query.sort]} LIMIT ? OFFSET ?",
+        [*args, PAGE_SIZE, (page - 1) * PAGE_SIZE],
+    ).fetchall()
+    items = [
+        {
+            **dict(r),
+            "tags": json.loads(r["tags"] or "[]"),
+            "languages": json.loads(r["languages"] or "[]"),
+            "signature": (json.loads(r["errors"] or "[]") or [""])[0],
+        }
+        for r in rows
+    ]
+    return {
+        "items": items,
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "query": BrowseQuery(query.tag, query.language, query.sort, page),
+        "tags": _facet(conn, "tags"),
+        "languages": _facet(conn, "languages"),
+        "sorts": [("title", "Title"), ("matched", "Most matched"), ("newest", "Newest")],
+    }
+
+
+def _facet(conn, column: str) -> list[tuple[str, int]]:
+    rows = conn.execute(
+        f"SELECT j.value, count(*) AS n FROM entries e, json_each(e.{column}) j GROUP BY j.value"
+        " ORDER BY n DESC, j.value LIMIT 60"
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+# -- one solution -------------------------------------------------------------------------
+
+
+def solution(conn, slug: str) -> dict | None:
+    row = entries_db.entry_row(conn, slug)
+    if row is None:
+        return None
+    fixes = [
+        {
+            **fix,
+            "description_html": markdown_html(fix["description"] or ""),
+            "code_html": code_html(fix["code"], fix["language"] or ""),
+        }
+        for fix in row["fixes"]
+    ]
+    return {
+        **row,
+        "fixes": fixes,
+        "symptom_html": markdown_html(row["symptom"] or ""),
+        "root_cause_html": markdown_html(row["root_cause"] or ""),
+        "limits_html": markdown_html(row["limits"] or "") if row["limits"] else "",
+        "savings_html": markdown_html(row["savings_note"] or "") if row["savings_note"] else "",
+        "related": related(conn, row),
+    }
+
+
+def related(conn, row: dict, limit: int = 6) -> list[dict]:
+    """Entries sharing tags with this one, then entries whose signatures the matcher finds close."""
+    found: dict[str, dict] = {}
+    for sig in row["errors"][:2]:
+        for hit in matcher.search(conn, sig, limit=4).hits:
+            if hit.slug != row["slug"] and hit.slug not in found and hit.score >= 40:
+                found[hit.slug] = {"slug": hit.slug, "why": "similar error"}
+    if row["tags"]:
+        marks = ",".join("?" * len(row["tags"]))
+        shared = conn.execute(
+            "SELECT e.slug, group_concat(j.value, ', ') AS tags, count(*) AS n FROM entries e, json_each(e.tags) j"
+            f" WHERE e.slug != ? AND j.value IN ({marks}) GROUP BY e.slug ORDER BY n DESC, e.slug LIMIT ?",
+            [row["slug"], *row["tags"], limit],
+        )
+        for r in shared:
+            found.setdefault(r["slug"], {"slug": r["slug"], "why": f"shares tags: {r['tags']}"})
+    titles = _titles(conn)
+    return [
+        {**item, "title": titles.get(item["slug"], item["slug"])} for item in list(found.values())[:limit]
+    ]
+
+
+def raw_markdown(conn, slug: str) -> str | None:
+    row = conn.execute("SELECT markdown FROM entries WHERE slug = ?", (slug,)).fetchone()
+    return row[0] if row else None
+
+
+def llms_txt(conn, base_url: str) -> str:
+    """The llmstxt.org index: a title, a one-line summary, then one link per entry."""
+    base = base_url.rstrip("/")
+    lines = [
+        "# SynapseAI",
+        "",
+        LLMS_SUMMARY,
+        "",
+        "## Solutions",
+        "",
+    ]
+    for r in conn.execute("SELECT slug, title, errors FROM entries ORDER BY title COLLATE NOCASE, slug"):
+        errors = json.loads(r["errors"] or "[]")
+        summary = " ".join((errors[0] if errors else "").split())[:200]
+        lines.append(f"- [{_one_line(r['title'])}]({base}/solutions/{r['slug']}.md): {summary}")
+    return "\n".join(lines) + "\n"
+
+
+# -- search results -----------------------------------------------------------------------
+
+
+def search_results(body: dict) -> list[dict]:
+    """The API's results plus what the page adds: the signature split for highlighting, the code highlighted."""
+    out = []
+    for result in body["results"]:
+        why = result.get("why") or {}
+        fix = result.get("fix") or {}
+        out.append(
+            {
+                **result,
+                "signature_parts": highlight_terms(why.get("signature") or "", why.get("terms") or ()),
+                "fix_html": code_html(fix.get("code") or "", fix.get("language") or "")
+                if fix.get("code")
+                else "",
+            }
+        )
+    return out
+
+
+def highlight_terms(text: str, terms) -> list[tuple[str, bool]]:
+    """Split `text` into (piece, is_shared_term) so a template can wrap the shared words in <mark>."""
+    wanted = {str(t).lower() for t in terms}
+    parts: list[tuple[str, bool]] = []
+    for piece in _WORD.split(text):
+        if not piece:
+            continue
+        hit = piece.lower() in wanted
+        if parts and parts[-1][1] == hit:
+            parts[-1] = (parts[-1][0] + piece, hit)
+        else:
+            parts.append((piece, hit))
+    return parts
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split()).replace("[", "(").replace("]", ")")
+
+
+def _quote(value: str) -> str:
+    from urllib.parse import quote
+
+    return quote(value, safe="")
+
+
+# -- submit and review --------------------------------------------------------------------
+
+FIX_SLOTS = 3
+
+
+def submit_form(values: dict, field_errors: dict, similar=()) -> dict:
+    """The submit page's context: the user's input kept, errors by field, enough fix slots for the input."""
+    filled = [
+        n for n in range(1, submissions.MAX_FIXES + 1) if any(values.get(f"fix_{k}_{n}") for k in _FIX_KEYS)
+    ]
+    slots = max([FIX_SLOTS, *filled])
+    return {
+        "values": values,
+        "field_errors": field_errors,
+        "similar": list(similar),
+        "fix_slots": list(range(1, slots + 1)),
+        "limits": submissions.FIELD_LIMITS,
+        "max_errors": submissions.MAX_ERRORS,
+    }
+
+
+def submission_view(row: dict) -> dict:
+    """A pending submission as the reviewer sees it: the same rendering the published entry will get."""
+    payload = row["payload"]
+    fixes = [
+        {**fix, "description_html": markdown_html(fix.get("description") or ""),
+         "code_html": code_html(fix.get("code") or "", fix.get("language") or "")}
+        for fix in payload.get("fixes", [])
+    ]  # fmt: skip
+    return {
+        **row,
+        "p": payload,
+        "fixes": fixes,
+        "symptom_html": markdown_html(payload.get("symptom") or ""),
+        "root_cause_html": markdown_html(payload.get("root_cause") or ""),
+    }
+
+
+_FIX_KEYS = ("title", "language", "code", "description")

@@ -1,0 +1,89 @@
+"""The parts of an error message that decide which fix applies, however alike the rest reads.
+
+`[Errno 98] Address already in use` and `[Errno 99] Cannot assign requested address` share
+most of their words; `No module named 'langchain'` (install it) and `No module named
+'langchain.chat_models'` (the package is there, the module moved) differ by one dot. Each
+`Feature` below reads one such part from a message; a signature and a raised error that
+both have a feature and disagree on its value contradict each other, whatever their
+words share. Features are data, read the same way from every signature and every query:
+nothing here knows an entry.
+
+Every pattern is bounded (no nested repetition), so the cost stays linear in the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    pattern: re.Pattern[str]
+    value: Callable[[re.Match[str]], str]
+    absent: str | None = None  # the value when `applies_to` matches but `pattern` does not
+    applies_to: re.Pattern[str] | None = None
+
+
+def _first_group(m: re.Match[str]) -> str:
+    return next(g for g in m.groups() if g is not None).lower()
+
+
+def _module_depth(m: re.Match[str]) -> str:
+    return "submodule" if "." in m.group(1).strip(".") else "package"
+
+
+def _import_origin(m: re.Match[str]) -> str:
+    path = m.group(1).replace("\\", "/").lower()
+    return "installed" if re.search(r"site-packages|dist-packages|/lib/python\d", path) else "local"
+
+
+FEATURES: tuple[Feature, ...] = (
+    # errno and Windows error numbers name the failure: 98 (in use) is not 99 (cannot assign).
+    Feature("errno", re.compile(r"\[(?:errno|winerror)\s{0,3}(-?\d{1,6})\]|\berrno[ =:]{1,3}(-?\d{1,6})\b", re.I), _first_group),
+    # An HTTP status decides between a rate limit (429), a missing model (404), a bad request (400).
+    Feature(
+        "http_status",
+        re.compile(
+            r"(?:error code|status code|status|http/\d(?:\.\d)?|http error)[:= ]{1,3}([1-5]\d\d)\b"
+            r"|\b([1-5]\d\d) (?:client|server) error\b",
+            re.I,
+        ),
+        _first_group,
+    ),
+    Feature("signal", re.compile(r"\bsignal (\d{1,2})\b|\b(SIG[A-Z]{2,6})\b"), _first_group),
+    # A dotted module of an installed package moved or vanished; a bare name is not installed.
+    Feature("module_depth", re.compile(r"no module named ['\"]?([\w.]{1,200})", re.I), _module_depth),
+    # `cannot import name 'X' from 'pkg' (PATH)`: a file of your project shadows the library
+    # (local), or the installed release lacks the name (installed: a version mismatch).
+    Feature("import_origin", re.compile(r"cannot import name .{1,200}? from .{1,200}? \(([^()]{1,400})\)", re.I), _import_origin),
+    # A circular import says so; the same words without it are another failure.
+    Feature(
+        "circular",
+        re.compile(r"partially initiali[sz]ed module|most likely due to a circular import", re.I),
+        lambda m: "yes",
+        absent="no",
+        applies_to=re.compile(r"cannot import name|has no attribute", re.I),
+    ),
+)
+
+
+def features(text: str) -> dict[str, str]:
+    """The decisive parts found in one error text (a signature or a raised error)."""
+    found = {}
+    for feature in FEATURES:
+        m = feature.pattern.search(text)
+        if m:
+            found[feature.name] = feature.value(m)
+        elif feature.absent is not None and feature.applies_to is not None and feature.applies_to.search(text):
+            found[feature.name] = feature.absent
+    return found
+
+
+def conflicts(query: dict[str, str], signature: dict[str, str]) -> tuple[str, ...]:
+    """The features both texts have with different values: each one a reason they are not the same error."""
+    return tuple(
+        f"{name} {query[name]} ≠ {value}" for name, value in signature.items() if name in query and query[name] != value
+    )

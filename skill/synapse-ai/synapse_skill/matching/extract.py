@@ -1,0 +1,291 @@
+"""Find the error inside whatever an agent pasted.
+
+Input can be a whole traceback, a chain of them, pytest output, log lines with prefixes,
+docker-compose output, a notebook traceback or a tool's stderr. The result names the
+primary (last raised) exception and keeps the earlier ones, and any exception wrapped
+inside a message, as extra evidence. Standard library only: this ships inside the skill.
+
+Every regular expression here is anchored or uses bounded, non-nested repetition, so the
+time spent stays linear in the input size.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+MAX_INPUT_CHARS = 256 * 1024
+MAX_MESSAGE_LINES = 12
+MAX_MESSAGE_CHARS = 2000
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]{0,20}[ -/]{0,3}[@-~]")
+_COMPOSE_PREFIX = re.compile(r"^[A-Za-z0-9][\w.-]{0,80}\s{1,40}\|\s?")
+_LOG_PREFIX = re.compile(
+    r"^\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?\]?"
+    r"(?:\s{1,5}[-|]?\s{0,5}\[?(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|CRITICAL|FATAL)\]?)?"
+    r"(?:\s{1,5}[\w.\[\]:-]{1,80}:)?\s{0,5}(?:-\s)?"
+)
+_LEVEL_PREFIX = re.compile(r"^(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|CRITICAL|FATAL):[\w.]{0,80}:")
+_PYTEST_PREFIX = re.compile(r"^E {1,4}")
+# Bug reports paste errors inside Markdown: quoted (`> `), fenced, bold or in backticks.
+_QUOTE_PREFIX = re.compile(r"^\s{0,3}(?:>\s?){1,4}")
+_FENCE = re.compile(r"^\s{0,3}(?:`{3,}|~{3,})[\w+-]{0,20}\s*$")
+_EMPHASIS = re.compile(r"^(\*\*|__|`)(?P<body>.+)\1$")
+# Plain Python, and IPython/Jupyter's `ValueError      Traceback (most recent call last)` header.
+_TRACEBACK_START = re.compile(r"^\s{0,8}(?:[\w.]{1,120}\s{1,80})?Traceback \(most recent call last\)")
+_CHAIN_MARKERS = (
+    "During handling of the above exception, another exception occurred",
+    "The above exception was the direct cause of the following exception",
+)
+# A stack frame after the message (Sentry prints the error first, then the frames; Node and
+# Java print `at …` lines): the message stops there.
+_FRAME_START = re.compile(r"^\s{0,8}(?:File \"|File '|\(\d{1,4} additional frame|\.\.\.$|at [\w$.<>\[\]/-]{1,200}[ (])")
+_CARETS = re.compile(r"^\s*[\^~]{3,}\s*$")
+_FRAME_LINE = re.compile(r"^\s{0,8}(?:File \"|File '|Cell In\[|-{3,}>|\d{1,6}\s|\.\.\.|\^|~|\s{2,})")
+_TYPE = r"(?:[A-Za-z_][A-Za-z0-9_]{0,60}\.){0,6}[A-Za-z_][A-Za-z0-9_]{0,80}"
+_EXC_LINE = re.compile(rf"^(?P<type>{_TYPE})(?::\s?(?P<msg>.*))?$")
+_EXC_INLINE = re.compile(
+    rf"(?:^|[\s(\[:'\"])(?P<type>{_TYPE}(?:Error|Exception|Warning|Exit|Interrupt|Timeout|Refused|Exceeded))"
+    r":\s(?P<msg>.*)$"
+)
+_WARNING_LINE = re.compile(rf"^\S{{1,300}}:\d{{1,7}}: (?P<type>{_TYPE}Warning): (?P<msg>.*)$")
+_WRAPPED = re.compile(rf"^\((?P<type>{_TYPE})\)\s?(?P<msg>.*)$")
+_TOOL_LINE = re.compile(
+    r"^(?:npm ERR!|npm error|yarn error|error(?:\[E\d{1,6}\])?|fatal|ERROR|FATAL|Error|panic|"
+    r"E\d{1,6}|[\w.-]{1,40}: error):\s?(?P<msg>.+)$"
+)
+_CAUSED_BY = re.compile(rf"\(Caused by (?P<type>{_TYPE})\((?P<msg>.{{0,600}})\)\)")
+# Lines shaped like errors that only annotate the real one.
+_NOT_AN_ERROR = re.compile(r"Enable tracemalloc to get|^RuntimeWarning: Enable tracemalloc")
+_SQLALCHEMY_NOTE = re.compile(r"\s?\(Background on this error at: [^)\s]{0,200}\)")
+_NOISE_LINE = re.compile(r"^\s{0,4}(?:\[SQL:|\[parameters:|\(Background on this error at:|For more information)")
+
+
+@dataclass(frozen=True)
+class RaisedError:
+    type: str | None
+    message: str
+
+    @property
+    def bare_type(self) -> str | None:
+        return self.type.rsplit(".", 1)[-1] if self.type else None
+
+    def line(self) -> str:
+        return f"{self.type}: {self.message}" if self.type else self.message
+
+
+@dataclass(frozen=True)
+class Extracted:
+    primary: RaisedError
+    evidence: tuple[RaisedError, ...] = field(default=())  # chained, wrapped and causing errors
+    found: bool = True  # False when no error shape was recognised and the text is used as is
+    frames: tuple[str, ...] = ()  # the libraries the stack frames ran through, innermost last
+
+    def all_errors(self) -> tuple[RaisedError, ...]:
+        return (self.primary, *self.evidence)
+
+
+def clean_lines(text: str) -> list[str]:
+    """Strip the prefixes that tools put in front of the lines of an error.
+
+    Only the last MAX_INPUT_CHARS are read: the raised exception is at the end.
+    """
+    text = text[-MAX_INPUT_CHARS:].replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+    lines = []
+    for raw in text.split("\n"):
+        line = _ANSI.sub("", raw)
+        line = _COMPOSE_PREFIX.sub("", line, count=1) if " |" in line[:128] else line
+        line = _LOG_PREFIX.sub("", line, count=1)
+        line = _LEVEL_PREFIX.sub("", line, count=1)
+        line = _PYTEST_PREFIX.sub("", line, count=1)
+        line = _unwrap_markdown(line)
+        line = _SQLALCHEMY_NOTE.sub("", line)
+        lines.append(line.rstrip())
+    return lines
+
+
+def _unwrap_markdown(line: str) -> str:
+    if line[:1] in (">", " ") and ">" in line[:8]:
+        line = _QUOTE_PREFIX.sub("", line, count=1)
+    if _FENCE.match(line):
+        return ""
+    stripped = line.strip()
+    m = _EMPHASIS.match(stripped)
+    return m.group("body") if m and "`" not in m.group("body") else line
+
+
+# Where a frame's file sits says which library raised: `…/site-packages/requests/models.py`,
+# `…/lib/python3.11/json/decoder.py`, `node_modules/@scope/pkg/…`.
+_FRAME_FILE = re.compile(r"^\s{0,8}(?:File [\"']|at .{0,200}?\()(?P<path>[^\"'()]{1,400})")
+_LIBRARY_DIR = re.compile(
+    r"(?:site-packages|dist-packages)[/\\](?P<pkg>[A-Za-z_][\w]{0,80})"
+    r"|[/\\]lib[/\\]python\d\.\d{1,2}[/\\](?P<std>[A-Za-z_][\w]{0,80})"
+    r"|[/\\]Lib[/\\](?P<win>[A-Za-z_][\w]{0,80})"
+    r"|node_modules[/\\](?P<node>(?:@[\w.-]{1,80}[/\\])?[\w.-]{1,80})"
+)
+MAX_FRAME_LIBRARIES = 24
+
+
+def frame_libraries(lines: list[str]) -> tuple[str, ...]:
+    """Top-level library names of the frames in `lines`, each once, in the order they ran."""
+    found: dict[str, None] = {}
+    for line in lines:
+        m = _FRAME_FILE.match(line)
+        if not m:
+            continue
+        lib = _LIBRARY_DIR.search(m.group("path"))
+        if lib:
+            name = next(g for g in lib.groups() if g).replace("\\", "/")
+            name = name[:-3] if name.endswith(".py") else name
+            found.pop(name, None)
+            found[name] = None
+    return tuple(list(found)[-MAX_FRAME_LIBRARIES:])
+
+
+def extract(text: str) -> Extracted:
+    """Return the primary error in `text` and the evidence around it."""
+    lines = clean_lines(text)
+    frames = frame_libraries(lines)
+    blocks = _traceback_blocks(lines)
+    errors: list[RaisedError] = []
+    for block in blocks:
+        err = _exception_at_end(block)
+        if err:
+            errors.append(err)
+    if not errors:
+        errors = _loose_errors(lines)
+    if not errors:
+        return Extracted(RaisedError(None, _squash(_unframed(lines)[-MAX_MESSAGE_LINES:])), found=False, frames=frames)
+    # A log line after an exception (`ERROR: Exception in ASGI application`) says less than it.
+    typed = [i for i, err in enumerate(errors) if err.type]
+    last = typed[-1] if typed and errors[-1].type is None else len(errors) - 1
+    primary = errors[last]
+    evidence = [*reversed(errors[:last]), *errors[last + 1 :]]
+    for err in (primary, *errors[:-1]):
+        evidence.extend(_nested(err))
+    return Extracted(primary, tuple(_unique(evidence, primary)), frames=frames)
+
+
+def _unframed(lines: list[str]) -> list[str]:
+    """The lines that are not stack frames, their source lines or carets: where a message may hide."""
+    text = [ln for ln in lines if ln.strip()]
+    kept, after_file_frame = [], False
+    for ln in text:
+        frame = _FRAME_START.match(ln)
+        source = after_file_frame and ln[:1].isspace()
+        after_file_frame = frame is not None and "File " in ln[:20]
+        if not (frame or source or _TRACEBACK_START.match(ln) or _CARETS.match(ln)):
+            kept.append(ln)
+    return kept or text
+
+
+def _traceback_blocks(lines: list[str]) -> list[list[str]]:
+    """Split at each 'Traceback (most recent call last):' and chain marker so chained exceptions stay apart."""
+    starts = [i for i, ln in enumerate(lines) if _TRACEBACK_START.match(ln)]
+    if not starts:
+        return []
+    # A chained exception may follow its marker without a traceback of its own.
+    starts = sorted(set(starts) | {i for i, ln in enumerate(lines) if i > starts[0] and any(m in ln for m in _CHAIN_MARKERS)})
+    bounds = [*starts, len(lines)]
+    return [lines[bounds[i] + 1 : bounds[i + 1]] for i in range(len(starts))]
+
+
+def _exception_at_end(block: list[str]) -> RaisedError | None:
+    """The exception line is the first non-frame line after the frames; the message runs on."""
+    body = [ln for ln in block if not any(marker in ln for marker in _CHAIN_MARKERS)]
+    for i, line in enumerate(body):
+        if not line.strip() or _FRAME_LINE.match(line):
+            continue
+        err = _parse_exception_line(line)
+        if err is None:
+            continue
+        rest = []
+        for nxt in body[i + 1 : i + 1 + MAX_MESSAGE_LINES]:
+            if _TRACEBACK_START.match(nxt):
+                break
+            if nxt.strip() and not _NOISE_LINE.match(nxt):
+                rest.append(nxt.strip())
+        message = _squash([err.message, *rest]) if rest else err.message
+        return RaisedError(err.type, message)
+    return None
+
+
+def _parse_exception_line(line: str) -> RaisedError | None:
+    stripped = line.strip()
+    m = _WARNING_LINE.match(stripped)
+    if m:
+        return RaisedError(m.group("type"), m.group("msg").strip())
+    m = _EXC_LINE.match(stripped)
+    if m and _looks_like_type(m.group("type")):
+        return RaisedError(m.group("type"), (m.group("msg") or "").strip())
+    m = _EXC_INLINE.search(stripped)
+    if m:
+        return RaisedError(m.group("type"), m.group("msg").strip())
+    return None
+
+
+def _looks_like_type(name: str) -> bool:
+    bare = name.rsplit(".", 1)[-1]
+    if bare.endswith(("Error", "Exception", "Warning", "Exit", "Interrupt", "Timeout", "Iteration")):
+        return True
+    # Python 2 and C modules name theirs in lower case: `socket.error`, `socket.gaierror`, `re.error`.
+    if "." in name and bare.endswith(("error", "timeout")) and bare.isalpha() and bare.islower():
+        return True
+    # Other exception classes are CamelCase names such as `KeyboardInterrupt` or `DetachedInstanceError`.
+    return bare[:1].isupper() and any(c.islower() for c in bare) and "." in name
+
+
+def _loose_errors(lines: list[str]) -> list[RaisedError]:
+    """No traceback: find error-shaped lines anywhere (logs, warnings, tool stderr)."""
+    found: list[RaisedError] = []
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if _NOT_AN_ERROR.search(stripped):
+            continue
+        err = _parse_exception_line(stripped)
+        if err is None:
+            m = _TOOL_LINE.match(stripped)
+            if m:
+                err = RaisedError(None, stripped)
+        if err is None:
+            continue
+        rest = []
+        for nxt in lines[i + 1 : i + MAX_MESSAGE_LINES]:
+            if not nxt.strip() or _FRAME_START.match(nxt) or _parse_exception_line(nxt.strip()) or _TOOL_LINE.match(nxt.strip()):
+                break
+            # an empty message (`ImportError: ` then the text) runs on in the lines below
+            if nxt[:1].isspace() or not err.message or (err.type is None and not _NOISE_LINE.match(nxt)):
+                rest.append(nxt.strip())
+        found.append(RaisedError(err.type, _squash([err.message, *rest]) if rest else err.message))
+    return found
+
+
+def _nested(err: RaisedError) -> list[RaisedError]:
+    """Errors named inside a message: `(sqlite3.OperationalError) …` and `(Caused by X(…))`."""
+    out = []
+    m = _WRAPPED.match(err.message)
+    if m:
+        out.append(RaisedError(m.group("type"), m.group("msg").strip()))
+    for cm in _CAUSED_BY.finditer(err.message):
+        inner = cm.group("msg")
+        # urllib3 wraps as  NewConnectionError('<conn>: Failed to establish …: [Errno 111] Connection refused')
+        inner = inner.split(": ", 1)[1] if inner.startswith("'<") and ": " in inner else inner
+        out.append(RaisedError(cm.group("type"), inner.strip("'\" ")))
+    return out
+
+
+def _squash(parts: list[str]) -> str:
+    text = " ".join(p.strip() for p in parts if p and p.strip())
+    return text[:MAX_MESSAGE_CHARS]
+
+
+def _unique(errors: list[RaisedError], primary: RaisedError) -> list[RaisedError]:
+    seen = {primary}
+    out = []
+    for err in errors:
+        if err not in seen:
+            seen.add(err)
+            out.append(err)
+    return out

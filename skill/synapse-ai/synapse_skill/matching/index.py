@@ -1,0 +1,291 @@
+"""The matcher's index: signatures prepared once when written, found again through FTS5.
+
+Writers (the server's single writer, or the skill on its private in-memory copy) call
+`index_entries` / `remove_entry`; every signature is stored already normalised, with its
+words, quoted values and type, so a search never re-parses a signature. Document
+frequencies live in `match_terms`, kept exact on every change, for IDF weights.
+
+Readers keep one `IndexCache` per connection: frequencies and loaded signatures, valid
+until the index changes.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from synapse_skill.matching.normalize import normalize, tokens
+from synapse_skill.matching.score import Prepared, Signature, idf, prepare
+
+FORMAT = 2  # bump when the stored columns change; the server rebuilds the index then
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS match_signatures (
+    id INTEGER PRIMARY KEY,
+    slug TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    exc_type TEXT,
+    bare TEXT,
+    norm TEXT NOT NULL,
+    terms TEXT NOT NULL,       -- words of the message, space-separated
+    slots TEXT NOT NULL,       -- words of short quoted values and error codes
+    examples TEXT NOT NULL     -- the slot words the entry's title does not name: illustrations
+);
+CREATE INDEX IF NOT EXISTS match_signatures_slug ON match_signatures(slug);
+CREATE TABLE IF NOT EXISTS match_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS match_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE VIRTUAL TABLE IF NOT EXISTS match_fts USING fts5(tokens, content='', tokenize="unicode61 tokenchars '_'");
+"""
+TABLES = ("match_fts", "match_signatures", "match_terms", "match_meta")
+
+CANDIDATE_LIMIT = 16
+ALL_OF_TERMS = 3
+MAX_QUERY_TERMS = 6
+RARE_TERM_DOCS = 100  # above this many signatures a word is too common to rank a union by
+SIBLING_ENTRIES = 4  # how many of the best-ranked hits bring every signature of their entry
+COMMON_TERM_SHARE = 0.05
+MAX_REMEMBERED_QUERIES = 4096  # on small indexes: a word in more than 5 % of signatures picks nothing
+
+
+# -- writing -------------------------------------------------------------------
+
+
+def create_schema(conn) -> None:
+    """Create the matcher's tables; statement by statement so it can run inside a transaction."""
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute("INSERT OR IGNORE INTO match_meta (key, value) VALUES ('format', ?)", (FORMAT,))
+
+
+def drop_schema(conn) -> None:
+    for table in TABLES:
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def index_entry(conn, slug: str, signatures: list[str], title: str = "") -> None:
+    """(Re)index the signatures of one entry; its title tells which quoted values matter."""
+    index_entries(conn, [(slug, signatures, title)])
+
+
+def index_entries(conn, items: Iterable[tuple[str, list[str], str]]) -> None:
+    """(Re)index many entries at once: one pass of inserts, one update of the frequencies."""
+    items = list(items)
+    if not items:
+        return  # nothing changed: the generation readers watch must not move
+    for slug, _, _ in items:
+        remove_entry(conn, slug)
+    next_id = (conn.execute("SELECT max(id) FROM match_signatures").fetchone()[0] or 0) + 1
+    rows, fts_rows, df = [], [], Counter()
+    for slug, signatures, title in items:
+        title_words = frozenset(tokens(normalize(title)))
+        for text in signatures:
+            sig = prepare(text)
+            rows.append((next_id, slug, text, sig.type, sig.bare, sig.norm, " ".join(sig.tokens),
+                         " ".join(sorted(sig.slots)), " ".join(sorted(sig.slots - title_words))))
+            content = _fts_content(sig.tokens, sig.bare)
+            fts_rows.append((next_id, content))
+            df.update(set(content.split()))
+            next_id += 1
+    conn.executemany("INSERT INTO match_signatures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.executemany("INSERT INTO match_fts (rowid, tokens) VALUES (?, ?)", fts_rows)
+    _adjust_counts(conn, df, len(rows))
+
+
+def remove_entry(conn, slug: str) -> None:
+    rows = conn.execute("SELECT id, terms, bare FROM match_signatures WHERE slug = ?", (slug,)).fetchall()
+    if not rows:
+        return
+    df = Counter()
+    for row_id, terms, bare in rows:
+        content = _fts_content(terms.split(), bare)
+        conn.execute("INSERT INTO match_fts (match_fts, rowid, tokens) VALUES ('delete', ?, ?)", (row_id, content))
+        df.update({t: -1 for t in set(content.split())})
+    conn.execute("DELETE FROM match_signatures WHERE slug = ?", (slug,))
+    _adjust_counts(conn, df, -len(rows))
+    conn.execute("DELETE FROM match_terms WHERE df <= 0")
+
+
+def _fts_content(words: Iterable[str], bare: str | None) -> str:
+    return " ".join([*words, bare] if bare else words)
+
+
+def _adjust_counts(conn, df: Counter, signatures: int) -> None:
+    """Keep frequencies and the signature count exact, and bump the generation readers watch."""
+    conn.executemany(
+        "INSERT INTO match_terms (term, df) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
+        df.items(),
+    )
+    conn.executemany(
+        "INSERT INTO match_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = value + excluded.value",
+        [("signatures", signatures), ("generation", 1)],
+    )
+
+
+
+# -- reading -------------------------------------------------------------------
+
+
+@contextmanager
+def read_snapshot(conn) -> Iterator[None]:
+    """One read transaction around several reads: one consistent view, one lock acquisition.
+
+    On a WAL file every statement outside a transaction takes and drops its own read lock,
+    which costs more than the statement itself for the matcher's small lookups. Inside a
+    transaction the caller already opened, this does nothing.
+    """
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")
+
+_COLUMNS = "id, slug, signature, exc_type, bare, norm, terms, slots, examples"
+
+
+class IndexCache:
+    """Frequencies and loaded signatures of one connection, dropped whenever the index changes.
+
+    Keep one per connection (the server's read connections carry theirs as `match_cache`,
+    which `match.search` uses when given none). Validity is checked on every search against
+    the index generation, which every change of the matcher's tables bumps in the same
+    transaction (other connections' writes, such as search counters, leave it alone), so
+    nothing cached is older than the index it describes. At most `max_signatures` signatures
+    are kept (oldest first out), which bounds memory on big indexes.
+    """
+
+    def __init__(self, max_signatures: int = 20_000) -> None:
+        self.max_signatures = max_signatures
+        self._generation: tuple[int, int] | None = None
+        self._df: dict[str, int] = {}
+        self._idf: dict[str, float] = {}
+        self._signatures: dict[int, Signature] = {}
+        self._candidates: dict[tuple, list[int]] = {}  # the same error again: no FTS5 queries
+        self.size = 1
+
+    def __len__(self) -> int:
+        """How many signatures are loaded."""
+        return len(self._signatures)
+
+    def sync(self, conn) -> None:
+        meta = dict(conn.execute("SELECT key, value FROM match_meta WHERE key IN ('generation', 'signatures')"))
+        # The connection's own change counter covers a writer that searches inside its transaction.
+        generation = (meta.get("generation", 0), conn.total_changes)
+        if generation != self._generation:
+            self._generation, self._df, self._idf, self._signatures = generation, {}, {}, {}
+            self._candidates = {}
+            self.size = max(int(meta.get("signatures", 0)), 1)
+
+    def frequencies(self, conn, terms: Iterable[str]) -> dict[str, int]:
+        """Document frequency of each term (0 for a word no signature has)."""
+        terms = list(dict.fromkeys(terms))
+        unknown = [t for t in terms if t not in self._df]
+        for start in range(0, len(unknown), 500):
+            chunk = unknown[start : start + 500]
+            found = dict(conn.execute(f"SELECT term, df FROM match_terms WHERE term IN ({_marks(chunk)})", chunk))
+            self._df.update({t: found.get(t, 0) for t in chunk})
+        return {t: self._df[t] for t in terms}
+
+    def idf(self, conn, terms: Iterable[str]) -> dict[str, float]:
+        """IDF weight of each term under the current index."""
+        terms = list(terms)
+        unknown = [t for t in terms if t not in self._idf]
+        if unknown:
+            df = self.frequencies(conn, unknown)
+            self._idf.update({t: idf(df[t], self.size) for t in unknown})
+        return self._idf
+
+    def candidates(self, conn, primary: list[str], terms: list[str], df: dict[str, int]) -> list[int]:
+        """`candidate_ids`, remembered for this index generation (errors recur; agents retry)."""
+        key = (tuple(primary), tuple(terms))
+        ids = self._candidates.get(key)
+        if ids is None:
+            ids = self._candidates[key] = candidate_ids(conn, primary, terms, df, self.size)
+            if len(self._candidates) > MAX_REMEMBERED_QUERIES:
+                del self._candidates[next(iter(self._candidates))]
+        return ids
+
+    def signatures(self, conn, ids: list[int]) -> list[Signature]:
+        """The stored signatures with these ids, loading the ones not cached yet."""
+        missing = [i for i in ids if i not in self._signatures]
+        loaded: dict[int, Signature] = {}
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            rows = conn.execute(f"SELECT {_COLUMNS} FROM match_signatures WHERE id IN ({_marks(chunk)})", chunk).fetchall()
+            prepared = {row[0]: (row[1], _prepared(row), frozenset(row[8].split())) for row in rows}
+            idf_of = self.idf(conn, itertools.chain.from_iterable(p.tokens for _, p, _ in prepared.values()))
+            for row_id, (slug, sig, examples) in prepared.items():
+                loaded[row_id] = Signature(slug, sig, examples, idf_of)
+        found = [self._signatures.get(i) or loaded.get(i) for i in ids]
+        self._signatures.update(loaded)
+        while len(self._signatures) > self.max_signatures:
+            del self._signatures[next(iter(self._signatures))]
+        return [sig for sig in found if sig is not None]
+
+
+def _prepared(row) -> Prepared:
+    _, _, signature, exc_type, bare, norm, terms, slots, _ = row
+    return Prepared(exc_type, bare, norm, tuple(terms.split()), signature, frozenset(slots.split()))
+
+
+def _marks(values: list) -> str:
+    return ",".join("?" * len(values))
+
+
+def all_ids(conn) -> list[int]:
+    return [r[0] for r in conn.execute("SELECT id FROM match_signatures")]
+
+
+def candidate_ids(conn, primary: list[str], terms: list[str], df: dict[str, int], n: int) -> list[int]:
+    """Signatures of the entries that share the query's rarest words, found through FTS5.
+
+    The work is bounded however common the words are: first the signatures holding *all*
+    of the few rarest words (an intersection, usually small); only when that finds too few,
+    any of the rare words, leaving out words so common they say nothing. The raised error's
+    own words (`primary`) go first: a chained or wrapped error's words are evidence, and
+    sometimes noise (frames glued to a message), so they must not crowd it out.
+    """
+    ranked = [sorted({t for t in words if df.get(t)}, key=lambda t: (df[t], t)) for words in (primary, terms)]
+    if not ranked[1]:
+        return []
+    ids: dict[int, None] = {}
+    # Ranking is what costs in FTS5 (bm25 for every matching row), so rank small sets:
+    # intersections of the rarest words first, then the union of words that are still rare.
+    groups = []
+    for known in ranked:
+        if len(known) > 1:
+            groups += [known[:ALL_OF_TERMS], *itertools.combinations(known[:ALL_OF_TERMS], 2)]
+    for group in dict.fromkeys(tuple(g) for g in groups):
+        ids.update(dict.fromkeys(_fts_ids(conn, list(group), "AND")))
+        if len(ids) >= CANDIDATE_LIMIT:
+            break
+    if len(ids) < CANDIDATE_LIMIT:  # also gives near misses from other entries
+        rare_cap = max(RARE_TERM_DOCS, int(n * COMMON_TERM_SHARE)) if n < RARE_TERM_DOCS * 20 else RARE_TERM_DOCS
+        known = list(dict.fromkeys(ranked[0] + ranked[1]))
+        rare = [t for t in known if df[t] <= rare_cap][:MAX_QUERY_TERMS] or known[:1]
+        ids.update(dict.fromkeys(_fts_ids(conn, rare, "OR")))
+    if not ids:
+        return []
+    # The entries of the first-ranked hits are judged by all their signatures; the rest by
+    # the signature FTS5 found, which bounds the work on big indexes.
+    leaders = list(ids)[:SIBLING_ENTRIES]
+    siblings = conn.execute(
+        "SELECT id FROM match_signatures WHERE slug IN "
+        f"(SELECT slug FROM match_signatures WHERE id IN ({_marks(leaders)}))",
+        leaders,
+    )
+    ids.update(dict.fromkeys(r[0] for r in siblings))
+    return list(ids)
+
+
+def _fts_ids(conn, terms: list[str], operator: str) -> list[int]:
+    fts_query = f" {operator} ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    rows = conn.execute(
+        "SELECT rowid FROM match_fts WHERE match_fts MATCH ? ORDER BY rank LIMIT ?", (fts_query, CANDIDATE_LIMIT)
+    )
+    return [r[0] for r in rows]

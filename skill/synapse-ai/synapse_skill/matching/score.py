@@ -1,0 +1,221 @@
+"""How well one raised error matches one signature, on a 0-100 scale.
+
+Two kinds of evidence: which words they share, weighted by rarity (IDF) and by what the
+word is (a quoted value that decides the fix, a placeholder, a word every error has), and
+how alike the two messages read (rapidfuzz). Exception-type agreement adds or subtracts.
+Everything about a signature that does not depend on the query is computed once, when it
+is loaded (`Signature`); per query only set intersections and a few sums remain.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from synapse_skill.matching import decisive
+from synapse_skill.matching.extract import RaisedError, extract
+from synapse_skill.matching.normalize import normalize, slot_values, tokens
+
+TYPE_ALIASES = [
+    {"ratelimiterror", "ratelimitexceeded", "toomanyrequests"},
+    {"apitimeouterror", "readtimeout", "readtimeouterror", "timeouterror", "timeout", "timeoutexception"},
+    {"connecterror", "connectionrefusederror", "newconnectionerror", "apiconnectionerror"},
+    {"sslcertverificationerror", "sslerror", "certificateerror"},
+    {"outofmemoryerror", "cudaoutofmemoryerror"},
+    {"internalservererror", "overloadederror", "apistatuserror", "serviceunavailableerror"},
+    {"modulenotfounderror", "importerror"},
+    {"oserror", "ioerror", "environmenterror"},
+    {"authenticationerror", "unauthorizederror", "permissiondeniederror"},
+    {"badrequesterror", "invalidrequesterror", "contextwindowexceedederror"},
+]
+_ALIAS = {name: i for i, group in enumerate(TYPE_ALIASES) for name in group}
+
+# Words that occur in errors of every kind (and JSON error bodies): weak evidence whatever
+# their frequency in a small corpus.
+GENERIC_WORDS = frozenset(
+    ["a", "an", "the", "of", "to", "in", "on", "at", "for", "from", "with", "by", "and", "or", "not", "no", "is", "are", "was", "be", "been", "it", "this", "that", "these", "error", "errors", "message", "type", "code", "param", "params", "status", "detail", "details", "invalid", "request", "response", "none", "null", "true", "false", "object", "line", "file", "most", "recent", "call", "last", "traceback", "exception", "raised", "occurred", "during", "handling", "above", "following", "cause", "direct", "please", "try", "again", "see", "more", "information", "use", "using", "value",
+     # where in the input an error happened, not which error it is
+     "column", "char", "position", "offset"]
+)
+GENERIC_WEIGHT = 0.2
+PLACEHOLDER_WEIGHT = 0.25  # `_num_`, `_path_`: say little about which fix applies
+DECISIVE_WEIGHT = 2.0  # a quoted value that does not vary across the entry (`'coroutine'`)
+EXAMPLE_WEIGHT = 0.3  # a quoted value the entry shows with several values (`'requests'`, `'numpy'`)
+ENV_TAG = "_qenv_"  # a quoted UPPER_SNAKE name: an environment variable
+
+MISSING_DECISIVE_PENALTY = 20.0
+DECISIVE_CONFLICT_PENALTY = 40.0  # an errno, a status, a module depth that differ: not the same error
+W_COVERAGE, W_PRECISION, W_FUZZY = 0.45, 0.30, 0.25
+TYPE_BONUS, TYPE_PENALTY = 5.0, 25.0
+FUZZY_CHARS = 400
+
+# Numbers that name the error: errno and Windows error codes, HTTP status codes.
+_CODE_NUMBER = re.compile(r"(?:errno|winerror|error code:?|error|status(?: code)?:?)\s?-?(\d{1,5})\b")
+_WRAPPER_PREFIX = re.compile(r"^\((?:[A-Za-z_][\w]{0,60}\.){0,6}[A-Za-z_]\w{0,80}\)\s?")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One error (a signature, or one error found in a query) normalised for scoring."""
+
+    type: str | None
+    bare: str | None  # the class name without its module, lower-case; None for `Error`
+    norm: str
+    tokens: tuple[str, ...]  # of the message only; the type is compared on its own
+    text: str
+    slots: frozenset  # tokens of short quoted values and of error codes
+    features: dict = field(default_factory=dict, compare=False)  # decisive parts (`decisive.features`)
+
+    @property
+    def token_set(self) -> frozenset:
+        return frozenset(self.tokens)
+
+
+def prepare_error(err: RaisedError) -> Prepared:
+    message = _WRAPPER_PREFIX.sub("", err.message)  # `(sqlite3.OperationalError) …`: the type is evidence
+    norm = normalize(message)
+    toks = tuple(dict.fromkeys(tokens(norm)))
+    slots = {t for v in slot_values(message) for t in tokens(normalize(v)) if not t.startswith("_")}
+    slots.update(m.group(1) for m in _CODE_NUMBER.finditer(norm))
+    bare = err.bare_type.lower() if err.bare_type else None
+    if bare in ("error", "exception"):
+        bare = None
+    return Prepared(err.type, bare, norm, toks, err.line(), frozenset(slots), decisive.features(err.line()))
+
+
+def prepare(signature: str) -> Prepared:
+    """A signature as written in an entry, prepared like a raised error."""
+    prepared = prepare_error(extract(signature).primary)
+    return Prepared(
+        prepared.type, prepared.bare, prepared.norm, prepared.tokens, signature, prepared.slots, prepared.features
+    )
+
+
+def idf(df: int, n: int) -> float:
+    """Rarity of a word among `n` signatures; a word no signature has weighs 1 (mostly run noise)."""
+    return math.log(1 + n / df) if df else 1.0
+
+
+class Signature:
+    """A stored signature with everything query-independent precomputed (weights, decisive words)."""
+
+    __slots__ = (
+        "bare", "decisive", "examples", "features", "negative", "norm", "slug", "text", "token_set", "total",
+        "type", "weights",
+    )
+
+    def __init__(
+        self, slug: str, prepared: Prepared, examples: frozenset, idf_of: dict[str, float], negative: bool = False
+    ):
+        self.slug, self.text, self.norm = slug, prepared.text, prepared.norm
+        self.negative = negative  # one of the entry's `not_errors`: a look-alike it must not answer
+        self.features = prepared.features
+        self.type, self.bare = prepared.type, prepared.bare
+        self.token_set = prepared.token_set
+        self.examples = examples
+        slots = prepared.slots
+        self.weights = {t: idf_of[t] * _signature_factor(t, slots, examples) for t in self.token_set}
+        self.total = sum(self.weights.values()) or 1.0
+        decisive = {t for t in prepared.slots - examples if not t.startswith("_")}
+        if ENV_TAG in self.token_set:
+            decisive.add(ENV_TAG)
+        self.decisive = frozenset(decisive)
+
+
+def _signature_factor(t: str, slots: frozenset, examples: frozenset) -> float:
+    """How much a signature word counts before rarity: decisive values double, noise little."""
+    if t == ENV_TAG:
+        return DECISIVE_WEIGHT
+    if t.startswith("_"):
+        return PLACEHOLDER_WEIGHT
+    if t in examples:
+        return EXAMPLE_WEIGHT
+    if t in slots:
+        return DECISIVE_WEIGHT
+    return GENERIC_WEIGHT if t in GENERIC_WORDS else 1.0
+
+
+class Query:
+    """One raised error of the query, with its word weights under the current index."""
+
+    __slots__ = ("prepared", "token_set", "total", "weight", "weights")
+
+    def __init__(self, prepared: Prepared, weight: float, idf_of: dict[str, float]):
+        self.prepared, self.weight = prepared, weight
+        self.token_set = prepared.token_set
+        self.weights = {t: idf_of[t] * _query_factor(t) for t in self.token_set}
+        self.total = sum(self.weights.values()) or 1.0
+
+
+def _query_factor(t: str) -> float:
+    if t.startswith("_") and t != ENV_TAG:
+        return PLACEHOLDER_WEIGHT
+    return GENERIC_WEIGHT if t in GENERIC_WORDS else 1.0
+
+
+@dataclass(frozen=True)
+class Lexical:
+    score: float  # everything but the fuzzy part, on the 0-100 scale
+    type_match: bool | None
+    shared: frozenset
+    conflicts: tuple[str, ...] = ()  # decisive parts that differ (`errno 99 ≠ 98`)
+
+    def terms(self, sig: Signature) -> tuple[str, ...]:
+        """The shared words that weigh most: the explanation shown as `why.terms`."""
+        words = (t for t in self.shared if not t.startswith("_"))
+        return tuple(sorted(words, key=lambda t: (-sig.weights[t], t))[:5])
+
+
+def lexical(query: Query, sig: Signature) -> Lexical:
+    """IDF-weighted word overlap both ways, decisive values, exception-type agreement."""
+    shared = query.token_set & sig.token_set
+    if sig.token_set:
+        s_weights, q_weights = sig.weights, query.weights
+        coverage = sum(s_weights[t] for t in shared) / sig.total
+        precision = sum(q_weights[t] for t in shared) / query.total
+    else:  # a bare exception name (`java.util.ConcurrentModificationException`): the name is everything
+        coverage = precision = float(_same_qualified_type(query.prepared, sig))
+    score = 100 * (W_COVERAGE * coverage + W_PRECISION * precision)
+    missing = len(sig.decisive - query.token_set)
+    score -= MISSING_DECISIVE_PENALTY * min(2, missing)
+    type_match = type_agreement(query.prepared, sig)
+    if type_match is True:
+        score += TYPE_BONUS
+    elif type_match is False:
+        score -= TYPE_PENALTY
+    conflicts = decisive.conflicts(query.prepared.features, sig.features) if sig.features else ()
+    if conflicts:
+        score -= DECISIVE_CONFLICT_PENALTY
+    return Lexical(score, type_match, shared, conflicts)
+
+
+def fuzzy(query: Prepared, sig: Signature) -> float:
+    """rapidfuzz similarity of the normalised messages, 0-1 (word-set and best-window)."""
+    if not sig.norm:
+        return float(_same_qualified_type(query, sig))
+    q_text, s_text = query.norm[:FUZZY_CHARS], sig.norm[:FUZZY_CHARS]
+    return (fuzz.token_set_ratio(q_text, s_text) + fuzz.partial_ratio(s_text, q_text)) / 200
+
+
+def _same_qualified_type(query: Prepared, sig: Signature) -> bool:
+    return bool(query.type and sig.type and query.type.lower() == sig.type.lower())
+
+
+def module_conflict(query: Prepared, sig: Signature) -> bool:
+    """Same class name from different libraries: `requests…JSONDecodeError` is not `json…JSONDecodeError`."""
+    if not query.bare or query.bare != sig.bare or "." not in query.type or "." not in sig.type:
+        return False
+    return query.type.split(".")[0].lower() != sig.type.split(".")[0].lower()
+
+
+def type_agreement(query: Prepared, sig: Signature) -> bool | None:
+    """True if both name the same exception (bare, qualified or a known alias); None if either has none."""
+    if not query.bare or not sig.bare:
+        return None
+    if query.bare == sig.bare:
+        return not module_conflict(query, sig)
+    a, b = _ALIAS.get(query.bare), _ALIAS.get(sig.bare)
+    return a is not None and a == b

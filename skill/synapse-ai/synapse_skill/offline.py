@@ -1,0 +1,71 @@
+"""Offline matching: the snapshot loaded into a private in-memory SQLite database.
+
+The same matcher as the server (`matcher.search`) runs over it, so offline answers are the
+server's answers for the same index. Built once per snapshot checksum and process.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from typing import Any
+
+from synapse_skill.matching import matcher
+from synapse_skill.answer import Answer
+
+_indexes: dict[str, OfflineIndex] = {}
+_indexes_lock = threading.Lock()
+
+
+class OfflineIndex:
+    def __init__(self, snapshot: dict[str, Any]):
+        self.checksum = snapshot["checksum"]
+        self.entries = {e["slug"]: e for e in snapshot["entries"]}
+        # One connection shared by the hooks of several threads: guarded by a lock.
+        self._conn = sqlite3.connect(":memory:", check_same_thread=False)
+        self._lock = threading.Lock()
+        with self._lock:
+            matcher.create_schema(self._conn)
+            matcher.index_entries(
+                self._conn,
+                [(slug, [str(s) for s in e["errors"]], str(e.get("title", ""))) for slug, e in self.entries.items()],
+            )
+        self._cache = matcher.IndexCache()
+
+    def search(
+        self, text: str, limit: int = 5, base_url: str | None = None
+    ) -> tuple[str, list[Answer], float]:
+        """(normalized query, answers, milliseconds); entry URLs joined to `base_url`."""
+        with self._lock:
+            outcome = matcher.search(self._conn, text, limit=limit, cache=self._cache)
+        answers = []
+        for hit in outcome.hits:
+            entry = self.entries[hit.slug]
+            result = {
+                "slug": hit.slug,
+                "title": entry["title"],
+                "score": hit.score,
+                "confident": hit.confident,
+                "url": entry.get("url"),
+                "why": {"signature": hit.signature, "type_match": hit.type_match, "terms": list(hit.terms)},
+                "fix": entry.get("fix") or {},
+                "token_savings": entry.get("token_savings") or 0,
+            }
+            answers.append(Answer.from_result(result, source="offline", base_url=base_url))
+        return outcome.normalized, answers, outcome.took_ms
+
+    def get(self, slug: str) -> dict[str, Any] | None:
+        return self.entries.get(slug)
+
+
+def index_for(snapshot: dict[str, Any]) -> OfflineIndex:
+    # Keyed by process too: a forked child must not share its parent's SQLite connection.
+    key = f"{os.getpid()}:{snapshot['checksum']}"
+    with _indexes_lock:
+        index = _indexes.get(key)
+        if index is None:
+            index = OfflineIndex(snapshot)
+            _indexes.clear()  # keep one: a refreshed snapshot replaces the old index
+            _indexes[key] = index
+        return index
