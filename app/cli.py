@@ -122,9 +122,9 @@ def cmd_eval(args) -> int:
 
 
 def cmd_review(args) -> int:
-    from app.submissions import review as submissions
     from app.corpus.entries import EntryInvalid
     from app.store.sqlite_store import Store
+    from app.submissions import review as submissions
 
     store = Store(_settings(args).db)
     try:
@@ -162,8 +162,8 @@ def _format_submission(row: dict) -> str:
 
 
 def cmd_export(args) -> int:
-    from app.submissions.export import ExportConflict, export_entries
     from app.store.sqlite_store import Store
+    from app.submissions.export import ExportConflict, export_entries
 
     settings = _settings(args)
     folder = args.to or settings.solutions

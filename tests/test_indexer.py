@@ -16,6 +16,7 @@ from app.corpus.indexer import index_solutions
 from app.store.schema import SCHEMA_VERSION
 from app.search.service import run_search
 from app.store.sqlite_store import Store
+from synapse_skill.matching import index as match_index
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_ENTRIES = ("sqlite-database-locked", "json-not-serializable", "broken-pipe")  # the `three_entries` fixture
@@ -35,7 +36,7 @@ def entries(store) -> dict[str, str]:
 
 
 def signatures(store, slug: str) -> set[str]:
-    rows = store.read().execute("SELECT signature FROM match_signatures WHERE slug = ?", (slug,))
+    rows = store.read().execute("SELECT signature FROM match_signatures WHERE slug = ? AND negative = 0", (slug,))
     return {r[0] for r in rows}
 
 
@@ -225,7 +226,7 @@ def test_a_database_from_the_previous_index_format_is_rebuilt_on_open(tmp_path, 
     try:
         conn = reopened.read()
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-        assert conn.execute("SELECT value FROM match_meta WHERE key = 'format'").fetchone()[0] == 2
+        assert conn.execute("SELECT value FROM match_meta WHERE key = 'format'").fetchone()[0] == match_index.FORMAT
         stored = {r[0] for r in conn.execute("SELECT DISTINCT slug FROM match_signatures")}
         assert stored == set(REAL_ENTRIES)
         result = run_search(conn, "sqlite3.OperationalError: database is locked")

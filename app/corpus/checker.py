@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.corpus.entries import Entry, EntryInvalid, Problem, parse_entry, signature_key
+from app.corpus.rows import index_item
+from synapse_skill.matching import matcher
 
 
 @dataclass
@@ -46,7 +49,37 @@ def check_files(paths: list[Path], project_root: Path | None = None) -> CheckRep
             problems.append(Problem(entry.path, 1, f"verified_by names a missing file: {entry.verified_by}"))
         entries.append(entry)
     problems.extend(_cross_entry_problems(entries))
+    problems.extend(look_alike_problems(entries))
     return CheckReport(entries, problems)
+
+
+def memory_index(entries: list[Entry]) -> sqlite3.Connection:
+    """These entries in a private in-memory matcher index (no store needed)."""
+    conn = sqlite3.connect(":memory:")
+    matcher.create_schema(conn)
+    matcher.index_entries(conn, [index_item(e) for e in entries])
+    return conn
+
+
+def look_alike_problems(entries: list[Entry]) -> list[Problem]:
+    """An entry must not confidently answer the look-alikes it lists as `not_errors`."""
+    if not any(e.not_errors for e in entries):
+        return []
+    conn = memory_index(entries)
+    problems = []
+    for entry in entries:
+        own = {signature_key(sig) for sig in entry.errors}
+        for i, text in enumerate(entry.not_errors):
+            line = entry.not_error_lines[i] if i < len(entry.not_error_lines) else 1
+            if signature_key(text) in own:
+                problems.append(Problem(entry.path, line, f"not_errors item is also one of its errors: {text!r}"))
+                continue
+            hits = matcher.search(conn, text, limit=1).hits
+            if hits and hits[0].confident and hits[0].slug == entry.slug:
+                problems.append(
+                    Problem(entry.path, line, f"answers its own not_errors item confidently ({hits[0].score}): {text!r}")
+                )
+    return problems
 
 
 def _cross_entry_problems(entries: list[Entry]) -> list[Problem]:

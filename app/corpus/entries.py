@@ -118,6 +118,7 @@ class Entry:
     content_hash: str
     path: str = ""
     error_lines: tuple[int, ...] = field(default=(), compare=False)
+    not_error_lines: tuple[int, ...] = field(default=(), compare=False)
     not_errors: tuple[str, ...] = ()
     libraries: tuple[str, ...] = ()
     applies_to: tuple[Applicability, ...] = ()
@@ -183,6 +184,7 @@ def parse_text(text: str, slug: str, path: str = "<text>") -> Entry:
         path=path,
         error_lines=tuple(fields["error_lines"]),
         not_errors=tuple(fields["not_errors"]),
+        not_error_lines=tuple(key_lines.get("__not_errors_items__") or ()),
         libraries=tuple(fields["libraries"]),
         applies_to=tuple(fields["applies_to"]),
         checked=fields["checked"],
@@ -206,7 +208,7 @@ def _split_front_matter(text, problem):
         if m:
             key_lines.setdefault(m.group(1), i)
     try:
-        meta, key_lines["__errors_items__"] = _load_yaml(raw)
+        meta, key_lines["__errors_items__"], key_lines["__not_errors_items__"] = _load_yaml(raw)
         meta = meta or {}
     except RecursionError:
         problem(2, "front matter is nested too deeply to read")
@@ -231,8 +233,8 @@ def _utf8_encodable(text: str) -> bool:
     return True
 
 
-def _load_yaml(raw: str) -> tuple[object, list[int]]:
-    """The front matter's data and the file line of each `errors` item, from one parse."""
+def _load_yaml(raw: str) -> tuple[object, list[int], list[int]]:
+    """The front matter's data and the file line of each `errors` and `not_errors` item, from one parse."""
     nesting_bound = raw.count("[") + raw.count("{") + raw.count("\n")
     # libyaml takes UTF-8 only: text with a lone surrogate goes to the Python parser, which
     # reports it as invalid YAML instead of raising UnicodeEncodeError.
@@ -243,7 +245,7 @@ def _load_yaml(raw: str) -> tuple[object, list[int]]:
         data = loader.construct_document(root) if root is not None else None
     finally:
         loader.dispose()
-    return data, _sequence_item_lines(root, "errors")
+    return data, _sequence_item_lines(root, "errors"), _sequence_item_lines(root, "not_errors")
 
 
 def _sequence_item_lines(root: yaml.Node | None, key: str) -> list[int]:

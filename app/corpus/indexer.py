@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.corpus.entries import Entry, EntryInvalid, Problem, content_hash, parse_text, read_entry_text
-from app.corpus.rows import delete_entry, put_entry_rows
+from app.corpus.rows import delete_entry, index_item, put_entry_rows
 from app.store.sqlite_store import Store
 from synapse_skill.matching import matcher
 
@@ -93,7 +93,7 @@ def index_solutions(store: Store, folder: Path) -> IndexReport:
                 continue
             existed = slug in now or conn.execute("SELECT 1 FROM entries WHERE slug = ?", (slug,)).fetchone()
             put_entry_rows(conn, entry, origin="corpus")
-            signatures.append((slug, list(entry.errors), entry.title))
+            signatures.append(index_item(entry))
             (report.changed if existed else report.added).append(slug)
         matcher.index_entries(conn, signatures)  # one pass over the matcher's tables for all of them
         for slug in now.keys() - set(plan.listed.values()):  # a broken file keeps its last good version

@@ -13,10 +13,22 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+def index_item(entry: Entry) -> matcher.IndexItem:
+    """What the matcher keeps of an entry: signatures, look-alikes, libraries, where it applies."""
+    return matcher.IndexItem(
+        entry.slug,
+        list(entry.errors),
+        entry.title,
+        list(entry.not_errors),
+        list(entry.libraries),
+        [(a.package, a.versions, a.platform) for a in entry.applies_to],
+    )
+
+
 def put_entry(conn, entry: Entry, origin: str) -> None:
     """Insert or replace one entry with its fixes and signatures (call inside a write unit)."""
     put_entry_rows(conn, entry, origin)
-    matcher.index_entry(conn, entry.slug, list(entry.errors), entry.title)
+    matcher.index_entries(conn, [index_item(entry)])
 
 
 def put_entry_rows(conn, entry: Entry, origin: str) -> None:
@@ -26,7 +38,8 @@ def put_entry_rows(conn, entry: Entry, origin: str) -> None:
     conn.execute(
         "INSERT OR REPLACE INTO entries (slug, title, errors, tags, languages, token_savings, environment, source,"
         " verified_by, updated, symptom, root_cause, limits, savings_note, markdown, content_hash, path, origin,"
-        " published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " published_at, not_errors, libraries, applies_to)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             entry.slug,
             entry.title,
@@ -47,6 +60,9 @@ def put_entry_rows(conn, entry: Entry, origin: str) -> None:
             entry.path,
             origin,
             existing[0] if existing else now_iso(),
+            json.dumps(list(entry.not_errors)),
+            json.dumps(list(entry.libraries)),
+            json.dumps([[a.package, a.versions, a.platform] for a in entry.applies_to]),
         ),
     )
     conn.executemany(

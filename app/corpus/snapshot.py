@@ -17,16 +17,20 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from app.config import PROJECT_ROOT
 from app.corpus.checker import entry_files
 from app.corpus.entries import Entry, EntryInvalid, parse_entry
 from synapse_skill import snapshot as skill_snapshot
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_PATH = PROJECT_ROOT / "skill" / "synapse-ai" / "synapse_skill" / "data" / "snapshot.json"
 
 
-def compact_entry(slug: str, title: str, errors, tags, token_savings, fix: dict | None) -> dict[str, Any]:
+def compact_entry(
+    slug: str, title: str, errors, tags, token_savings, fix: dict | None, evidence: dict | None = None
+) -> dict[str, Any]:
+    """One entry of the snapshot; `evidence` holds its not_errors, libraries and applies_to when it has any."""
     fix = fix or {}
+    extra = {k: v for k, v in (evidence or {}).items() if v}
     return {
         "slug": slug,
         "title": title,
@@ -39,6 +43,7 @@ def compact_entry(slug: str, title: str, errors, tags, token_savings, fix: dict 
             "language": fix.get("language") or "",
             "code": fix.get("code") or "",
         },
+        **extra,
     }
 
 
@@ -64,9 +69,17 @@ def build_snapshot(conn, generated: str | None = None) -> dict[str, Any]:
     }
     entries = [
         compact_entry(
-            row[0], row[1], json.loads(row[2] or "[]"), json.loads(row[3] or "[]"), row[4], fixes.get(row[0])
+            row[0],
+            row[1],
+            json.loads(row[2] or "[]"),
+            json.loads(row[3] or "[]"),
+            row[4],
+            fixes.get(row[0]),
+            {k: json.loads(v or "[]") for k, v in zip(("not_errors", "libraries", "applies_to"), row[5:], strict=True)},
         )
-        for row in conn.execute("SELECT slug, title, errors, tags, token_savings FROM entries")
+        for row in conn.execute(
+            "SELECT slug, title, errors, tags, token_savings, not_errors, libraries, applies_to FROM entries"
+        )
     ]
     return assemble(entries, generated)
 
@@ -90,6 +103,11 @@ def snapshot_from_entries(entries: Iterable[Entry]) -> dict[str, Any]:
             {"title": e.fixes[0].title, "language": e.fixes[0].language, "code": e.fixes[0].code}
             if e.fixes
             else None,
+            {
+                "not_errors": list(e.not_errors),
+                "libraries": list(e.libraries),
+                "applies_to": [[a.package, a.versions, a.platform] for a in e.applies_to],
+            },
         )
         for e in entries
     ]

@@ -13,7 +13,8 @@ import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.corpus.checker import check_files
+from app.corpus import checker
+from app.corpus.entries import EntryInvalid, parse_entry
 from synapse_skill.matching import matcher
 
 
@@ -98,17 +99,25 @@ def load_cases(path: Path) -> list[Case]:
 
 def memory_index(solutions: Path) -> sqlite3.Connection:
     """The published entries in a private in-memory index (no store needed)."""
-    conn = sqlite3.connect(":memory:")
-    matcher.create_schema(conn)
-    matcher.index_entries(conn, [(e.slug, list(e.errors), e.title) for e in check_files([solutions]).entries])
-    return conn
+    return checker.memory_index(parse_folder(solutions))
+
+
+def parse_folder(solutions: Path) -> list:
+    """The valid entries of a folder (invalid ones are `synapse check`'s business)."""
+    entries = []
+    for path in checker.entry_files([solutions]):
+        try:
+            entries.append(parse_entry(path))
+        except EntryInvalid:
+            continue
+    return entries
 
 
 def evaluate(conn, cases: list[Case]) -> EvalReport:
     report = EvalReport()
     cache = matcher.IndexCache()
     for case in cases:
-        outcome = matcher.search(conn, case.q, limit=3, cache=cache)
+        outcome = matcher.search(conn, case.q, limit=3, cache=cache, env=case.env)
         report.latencies_ms.append(outcome.took_ms)
         top = outcome.hits[0] if outcome.hits else None
         answered = top.slug if top and top.confident else None

@@ -6,12 +6,13 @@ they render its result.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import partial
 
 from app.corpus import rows as entries_db
 from app.search import stats
-from app.web.responses import clean_text
+from app.text import clean_text
 from synapse_skill.matching import matcher
 
 MAX_QUERY_CHARS = 64 * 1024
@@ -39,6 +40,33 @@ def validate(q, limit) -> tuple[str, int]:
     return q, limit
 
 
+MAX_ENV_PACKAGES = 200
+_ENV_VALUE = re.compile(r"^[\w.+!-]{1,100}$")
+
+
+def validate_env(env) -> dict | None:
+    """The client's environment: interpreter, platform, versions of the distributions in the error.
+
+    Only short names and versions are accepted (never paths or variables): a value that is
+    not one is refused, so nothing private can be smuggled into the matcher or the logs.
+    """
+    if env is None:
+        return None
+    if not isinstance(env, dict) or set(env) - {"python", "platform", "packages"}:
+        raise BadQuery('env must be an object with "python", "platform" and "packages" only')
+    for key in ("python", "platform"):
+        value = env.get(key)
+        if value is not None and not (isinstance(value, str) and _ENV_VALUE.match(value)):
+            raise BadQuery(f"env.{key} must be a short version or name such as 3.11.7 or linux")
+    packages = env.get("packages") or {}
+    if not isinstance(packages, dict) or len(packages) > MAX_ENV_PACKAGES:
+        raise BadQuery(f"env.packages must map at most {MAX_ENV_PACKAGES} distribution names to versions")
+    for name, version in packages.items():
+        if not (_ENV_VALUE.match(name) and isinstance(version, str) and _ENV_VALUE.match(version)):
+            raise BadQuery("env.packages must map distribution names to versions, e.g. {\"langchain-core\": \"0.3.15\"}")
+    return {"python": env.get("python"), "platform": env.get("platform"), "packages": dict(packages)}
+
+
 @dataclass
 class SearchResult:
     body: dict
@@ -46,10 +74,10 @@ class SearchResult:
     normalized: str
 
 
-def run_search(conn, q: str, limit: int = 5) -> SearchResult:
+def run_search(conn, q: str, limit: int = 5, env: dict | None = None) -> SearchResult:
     with matcher.read_snapshot(conn):  # one consistent view of the index and the entries
         worked = partial(entries_db.worked_counts, conn)
-        outcome = matcher.search(conn, q, limit=limit, worked=worked)
+        outcome = matcher.search(conn, q, limit=limit, worked=worked, env=env)
         info = entries_db.first_fixes(conn, [h.slug for h in outcome.hits])
     results = []
     for hit in outcome.hits:
@@ -57,16 +85,9 @@ def run_search(conn, q: str, limit: int = 5) -> SearchResult:
         if data is None:  # removed between the match and this read
             continue
         results.append(
-            {
-                "slug": hit.slug,
-                "title": data["title"],
-                "score": hit.score,
-                "confident": hit.confident,
-                "url": f"/solutions/{hit.slug}",
-                "why": {"signature": hit.signature, "type_match": hit.type_match, "terms": list(hit.terms)},
-                "fix": data["fix"],
-                "token_savings": data["token_savings"],
-            }
+            matcher.hit_result(
+                hit, title=data["title"], url=f"/solutions/{hit.slug}", fix=data["fix"], token_savings=data["token_savings"]
+            )
         )
     best = results[0]["slug"] if results and results[0]["confident"] else None
     body = {"query": q, "normalized": outcome.normalized, "took_ms": outcome.took_ms, "match": best, "results": results}

@@ -101,7 +101,40 @@ def _v3(conn) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS entries_origin_hash ON entries(origin, slug, content_hash)")
 
 
-MIGRATIONS = [_v1, _v2, _v3]
+def _v4(conn) -> None:
+    """Entries keep their not_errors, libraries and applies_to (the matcher's evidence, index
+    format 3). Corpus rows are marked changed, so the next `synapse index` re-reads each file
+    and fills them in; until then the matcher is rebuilt from what the rows hold."""
+    present = {row[1] for row in conn.execute("PRAGMA table_info(entries)")}
+    for column in ("not_errors", "libraries", "applies_to"):
+        if column not in present:
+            conn.execute(f"ALTER TABLE entries ADD COLUMN {column} TEXT NOT NULL DEFAULT '[]'")
+    conn.execute("UPDATE entries SET content_hash = '' WHERE origin = 'corpus'")
+    rebuild_matcher(conn)
+
+
+def rebuild_matcher(conn) -> None:
+    """Drop the matcher's tables and index every stored entry again."""
+    matcher.drop_schema(conn)
+    matcher.create_schema(conn)
+    rows = conn.execute("SELECT slug, errors, title, not_errors, libraries, applies_to FROM entries").fetchall()
+    matcher.index_entries(
+        conn,
+        [
+            matcher.IndexItem(
+                slug,
+                json.loads(errors or "[]"),
+                title or "",
+                json.loads(not_errors or "[]"),
+                json.loads(libraries or "[]"),
+                [tuple(a) for a in json.loads(applies_to or "[]")],
+            )
+            for slug, errors, title, not_errors, libraries, applies_to in rows
+        ],
+    )
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

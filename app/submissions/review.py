@@ -14,10 +14,10 @@ import json
 import re
 import secrets
 
-from app.search import service as search
 from app.corpus.entries import parse_text
-from app.corpus.rows import now_iso, put_entry
 from app.corpus.markdown import render_entry
+from app.corpus.rows import now_iso, put_entry
+from app.search import service as search
 from app.submissions.form import (
     FIELD_LIMITS,
     FORM,

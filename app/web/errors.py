@@ -15,8 +15,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.store.connections import sqlite
-from app.web.responses import SafeJSONResponse
 from app.store.writer import storage_fault
+from app.web.responses import SafeJSONResponse
 
 log = logging.getLogger("synapse.errors")
 

@@ -7,15 +7,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from app.config import Settings
+from app.corpus.indexer import index_solutions
+from app.store.sqlite_store import Store
 from app.web.api import routes as api
 from app.web.api import submissions as api_submissions
-from app.web.site import routes as pages
-from app.config import Settings
 from app.web.errors import install_error_handlers
-from app.corpus.indexer import index_solutions
 from app.web.responses import SafeJSONResponse
 from app.web.security import BodyLimitMiddleware, RateLimiter, SecurityHeadersMiddleware
-from app.store.sqlite_store import Store
+from app.web.site import routes as pages
 
 log = logging.getLogger("synapse")
 LOGIN_ATTEMPTS_PER_HOUR = 30

@@ -64,7 +64,12 @@ def test_online_lookup_sends_only_the_query_and_makes_urls_absolute():
     assert result.match.url == "http://kb.test/solutions/sqlite-database-locked"
     [request] = sent
     assert request.method == "POST" and request.url == "http://kb.test/search"
-    assert json.loads(request.content) == {"q": build_query(TRACEBACK, env={}), "limit": 5}
+    body = json.loads(request.content)
+    assert body["q"] == build_query(TRACEBACK, env={}) and body["limit"] == 5
+    # Beside the text only the interpreter, the platform and versions of the distributions involved.
+    assert set(body) == {"q", "limit", "env"}
+    assert set(body["env"]) == {"python", "platform", "packages"}
+    assert all("/" not in str(v) and "\\" not in str(v) for v in (body["env"]["python"], body["env"]["platform"]))
     for secret in (b"hunter2", b"alice", b"engine.connect"):
         assert secret not in request.content
 

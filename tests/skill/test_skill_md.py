@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -88,8 +90,9 @@ def test_installed_copy_named_synapse_ai_is_valid(installed):
     assert validate_skill(installed) == []
 
 
-def test_the_repository_folder_differs_only_in_its_name():
-    assert validate_skill(SKILL_DIR) == ["name 'synapse-ai' does not match the folder name 'skill'"]
+def test_the_repository_folder_is_valid_under_its_own_name():
+    assert SKILL_DIR.name == "synapse-ai"
+    assert validate_skill(SKILL_DIR) == []
 
 
 def test_validator_catches_broken_front_matter(installed):
@@ -134,3 +137,15 @@ def test_body_documents_every_cli_command_and_the_privacy_flag():
     assert "--show-query" in body
     for script in re.findall(r"scripts/[\w.]+", body):
         assert (SKILL_DIR / script).is_file(), script
+
+
+def test_the_agent_skills_validator_accepts_the_folder_and_refuses_a_renamed_copy(tmp_path):
+    """The real validator (`agentskills validate`, PyPI skills-ref), as ClawHub and others run it."""
+    validator = Path(sys.executable).with_name("agentskills")
+    ok = subprocess.run([validator, "validate", SKILL_DIR], capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    renamed = tmp_path / "skill"
+    shutil.copytree(SKILL_DIR, renamed, ignore=shutil.ignore_patterns("__pycache__"))
+    bad = subprocess.run([validator, "validate", renamed], capture_output=True, text=True, timeout=60)
+    assert bad.returncode != 0
+    assert "must match skill name" in bad.stdout + bad.stderr

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr
 from starlette.concurrency import run_in_threadpool
 
 from app.corpus import rows as entries_db
-from app.store import health
-from app.search import service as search
 from app.corpus import snapshot
+from app.search import service as search
 from app.search import stats
+from app.store import health
 from app.web.deps import get_reader, get_store
 from app.web.errors import ApiError, wants_html
 from app.web.responses import SafeJSONResponse
@@ -23,6 +24,12 @@ router = APIRouter()
 class SearchRequest(BaseModel):
     q: StrictStr = Field(description="error text: a message, a whole traceback, a log excerpt")
     limit: StrictInt = Field(default=5, description="results to return, 1-50")
+    env: dict[str, Any] | None = Field(
+        default=None,
+        description="the client's environment, weighed against each entry's applies_to: "
+        '{"python": "3.11.7", "platform": "linux", "packages": {"langchain-core": "0.3.15"}} '
+        "(names and versions only, never paths or variables)",
+    )
 
 
 class FeedbackRequest(BaseModel):
@@ -37,30 +44,32 @@ class FeedbackRequest(BaseModel):
 INLINE_QUERY_CHARS = 8 * 1024
 
 
-def _search(request: Request, q, limit):
+def _search(request: Request, q, limit, env=None):
     try:
         q, limit = search.validate(q, limit)
+        env = search.validate_env(env)
     except search.BadQuery as exc:
         raise ApiError(400, "bad_query", str(exc)) from None
     store = request.app.state.store
-    result = search.run_search(store.reader, q, limit)
+    result = search.run_search(store.reader, q, limit, env)
     search.record(store, result)
     if wants_html(request) and request.app.state.render_search_page:
         return request.app.state.render_search_page(request, result.body)
     return SafeJSONResponse(result.body)
 
 
-async def _search_where_cheapest(request: Request, q, limit):
+async def _search_where_cheapest(request: Request, q, limit, env=None):
     if isinstance(q, str) and len(q) <= INLINE_QUERY_CHARS:
-        return _search(request, q, limit)
-    return await run_in_threadpool(_search, request, q, limit)
+        return _search(request, q, limit, env)
+    return await run_in_threadpool(_search, request, q, limit, env)
 
 
 @router.get("/search", summary="Look an error up (query string)")
 async def search_get(
     request: Request,
-    q: str = Query(..., description="the error text", max_length=search.MAX_QUERY_CHARS),
-    limit: int = Query(5, ge=1, le=search.MAX_LIMIT),
+    # Bounds are checked by `search.validate`, as for POST: one rule, one error for both routes.
+    q: str = Query(..., description=f"the error text, at most {search.MAX_QUERY_CHARS} characters"),
+    limit: int = Query(5, description=f"results to return, 1-{search.MAX_LIMIT}"),
     format: str | None = Query(None, pattern="^(json|html)$"),
 ):
     return await _search_where_cheapest(request, q, limit)
@@ -72,7 +81,7 @@ async def search_post(
     body: SearchRequest,
     format: str | None = Query(None, pattern="^(json|html)$"),
 ):
-    return await _search_where_cheapest(request, body.q, body.limit)
+    return await _search_where_cheapest(request, body.q, body.limit, body.env)
 
 
 @router.get("/api/solutions/{slug}", summary="One entry with all its fix options")

@@ -16,11 +16,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from app.store.sqlite_store import Store
 from app.submissions import review as submissions
 from app.web.deps import get_reader, get_store
 from app.web.errors import ApiError
 from app.web.security import check_same_origin
-from app.store.sqlite_store import Store
 
 router = APIRouter(tags=["submissions"])
 LIMITS = submissions.FIELD_LIMITS

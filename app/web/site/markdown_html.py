@@ -25,7 +25,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
-from app.web.responses import clean_text
+from app.text import clean_text
 
 MAX_MARKDOWN_CHARS = 128 * 1024  # markdown-it's advisories are all DoS: cap the input
 LIGHT_STYLE, DARK_STYLE = "friendly", "monokai"

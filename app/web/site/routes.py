@@ -16,21 +16,19 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from app.web import admin_auth
-from app.web import csrf
-from app.web import errors
-from app.web.site import page_data
+from app.config import PROJECT_ROOT, Settings
+from app.corpus.entries import EntryInvalid
 from app.search import service as search
 from app.search import stats
-from app.submissions import review as submissions
-from app.config import PROJECT_ROOT, Settings
-from app.web.deps import get_reader, get_store
-from app.corpus.entries import EntryInvalid
-from app.web.errors import ApiError
-from app.web.site.markdown_html import highlight_css
-from app.web.security import check_same_origin
 from app.search.stars import add_star
 from app.store.sqlite_store import Store
+from app.submissions import review as submissions
+from app.web import admin_auth, csrf, errors
+from app.web.deps import get_reader, get_store
+from app.web.errors import ApiError
+from app.web.security import check_same_origin
+from app.web.site import page_data
+from app.web.site.markdown_html import highlight_css
 from app.web.site.templates import Views, views
 
 router = APIRouter(include_in_schema=False)

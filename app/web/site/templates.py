@@ -15,8 +15,8 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from app.text import clean_text
 from app.web import csrf
-from app.web.responses import clean_text
 
 log = logging.getLogger("synapse.views")
 ERROR_TITLES = {

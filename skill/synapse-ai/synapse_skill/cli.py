@@ -32,6 +32,7 @@ def _read_text(parts: list[str]) -> str:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from synapse_skill.client import search_request_body
+    from synapse_skill.environment import client_env
     from synapse_skill.lookup import build_query, lookup
     from synapse_skill.render import render_json, render_markdown
 
@@ -39,12 +40,14 @@ def cmd_search(args: argparse.Namespace) -> int:
     text = _read_text(args.text)
     if args.show_query:
         query = build_query(text)
+        facts = client_env(query)
         if settings.offline:
             print("# offline mode: nothing is sent; the snapshot is searched for:")
             print(query)
+            print(f"# with the environment: {json.dumps(facts, ensure_ascii=False)}")
         else:
             print(f"# POST {settings.url}/search  (Content-Type: application/json); nothing was sent")
-            print(search_request_body(query, args.limit).decode("utf-8"))
+            print(search_request_body(query, args.limit, facts).decode("utf-8"))
         return 0
     result = lookup(text, settings, limit=args.limit)
     sys.stdout.write(render_json(result) if args.json else render_markdown(result))

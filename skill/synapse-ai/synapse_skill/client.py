@@ -47,9 +47,12 @@ def call_within(seconds: float, fn: Callable[..., T], *args: Any) -> T:
     return box["value"]
 
 
-def search_request_body(query: str, limit: int) -> bytes:
+def search_request_body(query: str, limit: int, env: dict | None = None) -> bytes:
     """The exact bytes of a search request (also what `--show-query` prints)."""
-    return json.dumps({"q": query, "limit": limit}, ensure_ascii=False).encode("utf-8")
+    body: dict[str, Any] = {"q": query, "limit": limit}
+    if env:
+        body["env"] = env
+    return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
 
 class Client:
@@ -91,11 +94,11 @@ class Client:
         except ValueError:
             raise ServerError("the server did not answer with JSON") from None
 
-    def search(self, query: str, limit: int = 5) -> dict[str, Any]:
+    def search(self, query: str, limit: int = 5, env: dict | None = None) -> dict[str, Any]:
         response = self._request(
             "POST",
             "/search",
-            content=search_request_body(query, limit),
+            content=search_request_body(query, limit, env),
             headers={"Content-Type": "application/json"},
         )
         body = self._json(response)

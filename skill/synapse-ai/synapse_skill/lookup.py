@@ -1,8 +1,11 @@
 """From raw error text to a `Lookup`: redact, compact, ask the server, else the snapshot.
 
-Only the redacted error lines leave the machine, not the whole traceback: the matcher
-uses the exception types and messages, never the frames, so the source lines, local paths
-and values in a traceback stay local.
+Only the redacted error lines leave the machine, not the whole traceback: source lines,
+local paths and values stay local. Two facts go with them because they decide between
+look-alikes: the frames that ran through installed libraries or the standard library,
+cut to their public part (`File "site-packages/requests/models.py"`), and the client's
+environment (`environment.client_env`: interpreter, platform, the versions of the
+distributions the error involves).
 """
 
 from __future__ import annotations
@@ -13,11 +16,11 @@ from typing import Any
 
 import httpx
 
-from synapse_skill import offline
-from synapse_skill import snapshot
+from synapse_skill import offline, snapshot
 from synapse_skill.answer import Answer, Lookup
 from synapse_skill.client import Client
 from synapse_skill.config import Settings
+from synapse_skill.environment import client_env, public_frames
 from synapse_skill.errors import NotFound, ServerError, SnapshotError
 from synapse_skill.matching.extract import extract
 from synapse_skill.redact import redact
@@ -32,7 +35,7 @@ def build_query(text: str, env: Mapping[str, str] | None = None) -> str:
     found = extract(cleaned)
     if not found.found:
         return found.primary.message[-MAX_QUERY_CHARS:].strip()
-    lines: list[str] = []
+    lines: list[str] = public_frames(cleaned)
     for err in (*reversed(found.evidence), found.primary):
         line = err.line().strip()
         if line and line not in lines:
@@ -52,24 +55,27 @@ def lookup(
     query = build_query(text, env)
     if not query:
         return Lookup(query=query, note="no error text to look up")
+    facts = client_env(query)
     note = "offline mode (SYNAPSE_OFFLINE=1)"
     if not settings.offline:
         started = time.perf_counter()
         try:
-            body = Client(settings, transport).search(query, limit)
+            body = Client(settings, transport).search(query, limit, facts)
             return _online(query, body, settings, started)
         except ServerError as exc:
             note = f"server {settings.url} unavailable ({exc}); answered from the offline snapshot"
-    return lookup_offline(query, settings, limit, note)
+    return lookup_offline(query, settings, limit, note, facts)
 
 
-def lookup_offline(query: str, settings: Settings, limit: int = 5, note: str = "") -> Lookup:
+def lookup_offline(
+    query: str, settings: Settings, limit: int = 5, note: str = "", facts: dict | None = None
+) -> Lookup:
     try:
         loaded = snapshot.load(settings)
     except SnapshotError as exc:
         return Lookup(query=query, source="none", note=f"{note}; no usable snapshot: {exc}".lstrip("; "))
     index = offline.index_for(loaded.snapshot)
-    normalized, answers, took_ms = index.search(query, limit, settings.url)
+    normalized, answers, took_ms = index.search(query, limit, settings.url, facts)
     return Lookup(query, normalized, tuple(answers), "offline", took_ms, note)
 
 

@@ -11,8 +11,8 @@ import sqlite3
 import threading
 from typing import Any
 
-from synapse_skill.matching import matcher
 from synapse_skill.answer import Answer
+from synapse_skill.matching import matcher
 
 _indexes: dict[str, OfflineIndex] = {}
 _indexes_lock = threading.Lock()
@@ -27,36 +27,42 @@ class OfflineIndex:
         self._lock = threading.Lock()
         with self._lock:
             matcher.create_schema(self._conn)
-            matcher.index_entries(
-                self._conn,
-                [(slug, [str(s) for s in e["errors"]], str(e.get("title", ""))) for slug, e in self.entries.items()],
-            )
+            matcher.index_entries(self._conn, [_index_item(slug, e) for slug, e in self.entries.items()])
         self._cache = matcher.IndexCache()
 
     def search(
-        self, text: str, limit: int = 5, base_url: str | None = None
+        self, text: str, limit: int = 5, base_url: str | None = None, env: dict | None = None
     ) -> tuple[str, list[Answer], float]:
         """(normalized query, answers, milliseconds); entry URLs joined to `base_url`."""
         with self._lock:
-            outcome = matcher.search(self._conn, text, limit=limit, cache=self._cache)
+            outcome = matcher.search(self._conn, text, limit=limit, cache=self._cache, env=env)
         answers = []
         for hit in outcome.hits:
             entry = self.entries[hit.slug]
-            result = {
-                "slug": hit.slug,
-                "title": entry["title"],
-                "score": hit.score,
-                "confident": hit.confident,
-                "url": entry.get("url"),
-                "why": {"signature": hit.signature, "type_match": hit.type_match, "terms": list(hit.terms)},
-                "fix": entry.get("fix") or {},
-                "token_savings": entry.get("token_savings") or 0,
-            }
+            result = matcher.hit_result(
+                hit,
+                title=entry["title"],
+                url=entry.get("url"),
+                fix=entry.get("fix") or {},
+                token_savings=entry.get("token_savings") or 0,
+            )
             answers.append(Answer.from_result(result, source="offline", base_url=base_url))
         return outcome.normalized, answers, outcome.took_ms
 
     def get(self, slug: str) -> dict[str, Any] | None:
         return self.entries.get(slug)
+
+
+def _index_item(slug: str, entry: dict[str, Any]) -> matcher.IndexItem:
+    """A snapshot entry as the matcher indexes it (older snapshots carry no evidence fields)."""
+    return matcher.IndexItem(
+        slug,
+        [str(s) for s in entry["errors"]],
+        str(entry.get("title", "")),
+        [str(s) for s in entry.get("not_errors", [])],
+        [str(s) for s in entry.get("libraries", [])],
+        [tuple(str(x) for x in rule) for rule in entry.get("applies_to", [])],
+    )
 
 
 def index_for(snapshot: dict[str, Any]) -> OfflineIndex:

@@ -14,6 +14,7 @@ Every pattern is bounded (no nested repetition), so the cost stays linear in the
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,14 +26,30 @@ class Feature:
     value: Callable[[re.Match[str]], str]
     absent: str | None = None  # the value when `applies_to` matches but `pattern` does not
     applies_to: re.Pattern[str] | None = None
+    # Compared only when the signature's value is one of its decisive words (named by the
+    # entry's title, not one example among several): `module 'openai'` in the OpenAI-migration
+    # entry decides; `No module named 'requests'` in the missing-package entry is an example.
+    subject: bool = False
 
 
 def _first_group(m: re.Match[str]) -> str:
     return next(g for g in m.groups() if g is not None).lower()
 
 
+def _errno_words(m: re.Match[str]) -> str:
+    return " ".join(m.group(1).lower().replace("'", "").split()[:3])
+
+
 def _module_depth(m: re.Match[str]) -> str:
     return "submodule" if "." in m.group(1).strip(".") else "package"
+
+
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
+
+
+def _module_kind(m: re.Match[str]) -> str:
+    """`fcntl`, `distutils`, `_ctypes` belong to Python itself: pip cannot install them."""
+    return "stdlib" if m.group(1).split(".")[0] in _STDLIB else "package"
 
 
 def _import_origin(m: re.Match[str]) -> str:
@@ -41,8 +58,14 @@ def _import_origin(m: re.Match[str]) -> str:
 
 
 FEATURES: tuple[Feature, ...] = (
-    # errno and Windows error numbers name the failure: 98 (in use) is not 99 (cannot assign).
-    Feature("errno", re.compile(r"\[(?:errno|winerror)\s{0,3}(-?\d{1,6})\]|\berrno[ =:]{1,3}(-?\d{1,6})\b", re.I), _first_group),
+    # The errno's own words name the failure: `[Errno 98] Address already in use` is not
+    # `[Errno 99] Cannot assign requested address`. The words, not the number: ECONNREFUSED
+    # is 111 on Linux, 61 on macOS and 10061 on Windows, with the same text.
+    Feature(
+        "errno",
+        re.compile(r"\[(?:errno|winerror)\s{0,3}-?\d{1,6}\]\s{0,3}([A-Za-z][A-Za-z' ]{2,80})", re.I),
+        _errno_words,
+    ),
     # An HTTP status decides between a rate limit (429), a missing model (404), a bad request (400).
     Feature(
         "http_status",
@@ -56,9 +79,31 @@ FEATURES: tuple[Feature, ...] = (
     Feature("signal", re.compile(r"\bsignal (\d{1,2})\b|\b(SIG[A-Z]{2,6})\b"), _first_group),
     # A dotted module of an installed package moved or vanished; a bare name is not installed.
     Feature("module_depth", re.compile(r"no module named ['\"]?([\w.]{1,200})", re.I), _module_depth),
+    Feature("module_kind", re.compile(r"no module named ['\"]?([\w.]{1,200})", re.I), _module_kind),
     # `cannot import name 'X' from 'pkg' (PATH)`: a file of your project shadows the library
     # (local), or the installed release lacks the name (installed: a version mismatch).
-    Feature("import_origin", re.compile(r"cannot import name .{1,200}? from .{1,200}? \(([^()]{1,400})\)", re.I), _import_origin),
+    Feature(
+        "import_origin",
+        re.compile(r"cannot import name .{1,200}? from .{1,200}? \(([^()]{0,400}[/\\][^()]{0,400}\.py)\)", re.I),
+        _import_origin,
+    ),
+    # Which package the error is about, where the message says it: `module 'openai' has no
+    # attribute`, `cannot import name 'X' from 'langchain'`, `No module named 'numpy._core'`.
+    Feature(
+        "module_subject",
+        re.compile(r"(?:^|\W)(?:module|from|no module named) ['\"]([A-Za-z_]\w{0,80})", re.I),
+        _first_group,
+        subject=True,
+    ),
+    # Python says when a local file shadows the package: `No module named 'openai.types';
+    # 'openai' is not a package`, `… (consider renaming '/project/openai.py' …)`.
+    Feature(
+        "shadowing",
+        re.compile(r"is not a package|consider renaming", re.I),
+        lambda m: "yes",
+        absent="no",
+        applies_to=re.compile(r"no module named|has no attribute", re.I),
+    ),
     # A circular import says so; the same words without it are another failure.
     Feature(
         "circular",
@@ -68,6 +113,9 @@ FEATURES: tuple[Feature, ...] = (
         applies_to=re.compile(r"cannot import name|has no attribute", re.I),
     ),
 )
+
+
+SUBJECT_FEATURES = frozenset(f.name for f in FEATURES if f.subject)
 
 
 def features(text: str) -> dict[str, str]:

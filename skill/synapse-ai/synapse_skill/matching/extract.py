@@ -80,6 +80,7 @@ class Extracted:
     evidence: tuple[RaisedError, ...] = field(default=())  # chained, wrapped and causing errors
     found: bool = True  # False when no error shape was recognised and the text is used as is
     frames: tuple[str, ...] = ()  # the libraries the stack frames ran through, innermost last
+    installed: tuple[str, ...] = ()  # those of them that are installed packages (not the standard library)
 
     def all_errors(self) -> tuple[RaisedError, ...]:
         return (self.primary, *self.evidence)
@@ -117,35 +118,37 @@ def _unwrap_markdown(line: str) -> str:
 # Where a frame's file sits says which library raised: `…/site-packages/requests/models.py`,
 # `…/lib/python3.11/json/decoder.py`, `node_modules/@scope/pkg/…`.
 _FRAME_FILE = re.compile(r"^\s{0,8}(?:File [\"']|at .{0,200}?\()(?P<path>[^\"'()]{1,400})")
-_LIBRARY_DIR = re.compile(
-    r"(?:site-packages|dist-packages)[/\\](?P<pkg>[A-Za-z_][\w]{0,80})"
-    r"|[/\\]lib[/\\]python\d\.\d{1,2}[/\\](?P<std>[A-Za-z_][\w]{0,80})"
-    r"|[/\\]Lib[/\\](?P<win>[A-Za-z_][\w]{0,80})"
+_INSTALLED_DIR = re.compile(
+    r"(?:site-packages|dist-packages)[/\\](?P<name>[A-Za-z_][\w]{0,80})"
     r"|node_modules[/\\](?P<node>(?:@[\w.-]{1,80}[/\\])?[\w.-]{1,80})"
 )
+_STDLIB_DIR = re.compile(r"[/\\](?:lib[/\\]python\d\.\d{1,2}|Lib)[/\\](?P<name>[A-Za-z_][\w]{0,80})")
 MAX_FRAME_LIBRARIES = 24
 
 
-def frame_libraries(lines: list[str]) -> tuple[str, ...]:
-    """Top-level library names of the frames in `lines`, each once, in the order they ran."""
-    found: dict[str, None] = {}
+def frame_libraries(lines: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Top-level library names of the frames in `lines` (each once, in the order they ran),
+    and the subset that are installed packages rather than the standard library."""
+    found: dict[str, bool] = {}
     for line in lines:
         m = _FRAME_FILE.match(line)
         if not m:
             continue
-        lib = _LIBRARY_DIR.search(m.group("path"))
+        path = m.group("path")
+        lib = _INSTALLED_DIR.search(path) or _STDLIB_DIR.search(path)
         if lib:
             name = next(g for g in lib.groups() if g).replace("\\", "/")
             name = name[:-3] if name.endswith(".py") else name
             found.pop(name, None)
-            found[name] = None
-    return tuple(list(found)[-MAX_FRAME_LIBRARIES:])
+            found[name] = lib.re is _INSTALLED_DIR
+    names = list(found)[-MAX_FRAME_LIBRARIES:]
+    return tuple(names), tuple(n for n in names if found[n])
 
 
 def extract(text: str) -> Extracted:
     """Return the primary error in `text` and the evidence around it."""
     lines = clean_lines(text)
-    frames = frame_libraries(lines)
+    frames, installed = frame_libraries(lines)
     blocks = _traceback_blocks(lines)
     errors: list[RaisedError] = []
     for block in blocks:
@@ -155,7 +158,7 @@ def extract(text: str) -> Extracted:
     if not errors:
         errors = _loose_errors(lines)
     if not errors:
-        return Extracted(RaisedError(None, _squash(_unframed(lines)[-MAX_MESSAGE_LINES:])), found=False, frames=frames)
+        return Extracted(RaisedError(None, _squash(_unframed(lines)[-MAX_MESSAGE_LINES:])), found=False, frames=frames, installed=installed)
     # A log line after an exception (`ERROR: Exception in ASGI application`) says less than it.
     typed = [i for i, err in enumerate(errors) if err.type]
     last = typed[-1] if typed and errors[-1].type is None else len(errors) - 1
@@ -163,7 +166,7 @@ def extract(text: str) -> Extracted:
     evidence = [*reversed(errors[:last]), *errors[last + 1 :]]
     for err in (primary, *errors[:-1]):
         evidence.extend(_nested(err))
-    return Extracted(primary, tuple(_unique(evidence, primary)), frames=frames)
+    return Extracted(primary, tuple(_unique(evidence, primary)), frames=frames, installed=installed)
 
 
 def _unframed(lines: list[str]) -> list[str]:

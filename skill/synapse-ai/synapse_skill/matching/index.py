@@ -12,14 +12,17 @@ until the index changes.
 from __future__ import annotations
 
 import itertools
+import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 
+from synapse_skill.matching import decisive
 from synapse_skill.matching.normalize import normalize, tokens
 from synapse_skill.matching.score import Prepared, Signature, idf, prepare
 
-FORMAT = 2  # bump when the stored columns change; the server rebuilds the index then
+FORMAT = 3  # bump when the stored columns change; the server rebuilds the index then
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS match_signatures (
@@ -31,14 +34,20 @@ CREATE TABLE IF NOT EXISTS match_signatures (
     norm TEXT NOT NULL,
     terms TEXT NOT NULL,       -- words of the message, space-separated
     slots TEXT NOT NULL,       -- words of short quoted values and error codes
-    examples TEXT NOT NULL     -- the slot words the entry's title does not name: illustrations
+    examples TEXT NOT NULL,    -- the slot words the entry's title does not name: illustrations
+    negative INTEGER NOT NULL  -- 1: one of the entry's not_errors, a look-alike it must not answer
 );
+CREATE TABLE IF NOT EXISTS match_entries (
+    slug TEXT PRIMARY KEY,
+    libraries TEXT NOT NULL,   -- JSON list: top-level modules the entry is about (frame evidence)
+    applies_to TEXT NOT NULL   -- JSON list of [package, PEP 440 versions, platform] (env evidence)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS match_signatures_slug ON match_signatures(slug);
 CREATE TABLE IF NOT EXISTS match_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS match_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS match_fts USING fts5(tokens, content='', tokenize="unicode61 tokenchars '_'");
 """
-TABLES = ("match_fts", "match_signatures", "match_terms", "match_meta")
+TABLES = ("match_fts", "match_signatures", "match_terms", "match_meta", "match_entries")
 
 CANDIDATE_LIMIT = 16
 ALL_OF_TERMS = 3
@@ -65,32 +74,55 @@ def drop_schema(conn) -> None:
         conn.execute(f"DROP TABLE IF EXISTS {table}")
 
 
+@dataclass(frozen=True)
+class IndexItem:
+    """What the matcher needs of one entry: its signatures, and the evidence beyond them."""
+
+    slug: str
+    signatures: Sequence[str]
+    title: str = ""
+    not_errors: Sequence[str] = ()  # look-alikes this entry must not answer
+    libraries: Sequence[str] = ()  # top-level modules it is about, as traceback frames name them
+    applies_to: Sequence[tuple[str, str, str]] = ()  # (package, PEP 440 versions, platform)
+
+
+@dataclass(frozen=True)
+class EntryFacts:
+    libraries: frozenset[str]
+    applies_to: tuple[tuple[str, str, str], ...]
+
+
 def index_entry(conn, slug: str, signatures: list[str], title: str = "") -> None:
     """(Re)index the signatures of one entry; its title tells which quoted values matter."""
-    index_entries(conn, [(slug, signatures, title)])
+    index_entries(conn, [IndexItem(slug, signatures, title)])
 
 
-def index_entries(conn, items: Iterable[tuple[str, list[str], str]]) -> None:
+def index_entries(conn, items: Iterable[IndexItem | tuple[str, Sequence[str], str]]) -> None:
     """(Re)index many entries at once: one pass of inserts, one update of the frequencies."""
-    items = list(items)
-    if not items:
+    entries = [item if isinstance(item, IndexItem) else IndexItem(*item) for item in items]
+    if not entries:
         return  # nothing changed: the generation readers watch must not move
-    for slug, _, _ in items:
-        remove_entry(conn, slug)
+    for item in entries:
+        remove_entry(conn, item.slug)
     next_id = (conn.execute("SELECT max(id) FROM match_signatures").fetchone()[0] or 0) + 1
     rows, fts_rows, df = [], [], Counter()
-    for slug, signatures, title in items:
-        title_words = frozenset(tokens(normalize(title)))
-        for text in signatures:
+    for item in entries:
+        title_words = frozenset(tokens(normalize(item.title)))
+        texts = [(text, 0) for text in item.signatures] + [(text, 1) for text in item.not_errors]
+        for text, negative in texts:
             sig = prepare(text)
-            rows.append((next_id, slug, text, sig.type, sig.bare, sig.norm, " ".join(sig.tokens),
-                         " ".join(sorted(sig.slots)), " ".join(sorted(sig.slots - title_words))))
+            rows.append((next_id, item.slug, text, sig.type, sig.bare, sig.norm, " ".join(sig.tokens),
+                         " ".join(sorted(sig.slots)), " ".join(sorted(sig.slots - title_words)), negative))
             content = _fts_content(sig.tokens, sig.bare)
             fts_rows.append((next_id, content))
             df.update(set(content.split()))
             next_id += 1
-    conn.executemany("INSERT INTO match_signatures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.executemany("INSERT INTO match_signatures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     conn.executemany("INSERT INTO match_fts (rowid, tokens) VALUES (?, ?)", fts_rows)
+    conn.executemany(
+        "INSERT INTO match_entries (slug, libraries, applies_to) VALUES (?, ?, ?)",
+        [(i.slug, json.dumps(sorted(i.libraries)), json.dumps([list(a) for a in i.applies_to])) for i in entries],
+    )
     _adjust_counts(conn, df, len(rows))
 
 
@@ -104,6 +136,7 @@ def remove_entry(conn, slug: str) -> None:
         conn.execute("INSERT INTO match_fts (match_fts, rowid, tokens) VALUES ('delete', ?, ?)", (row_id, content))
         df.update({t: -1 for t in set(content.split())})
     conn.execute("DELETE FROM match_signatures WHERE slug = ?", (slug,))
+    conn.execute("DELETE FROM match_entries WHERE slug = ?", (slug,))
     _adjust_counts(conn, df, -len(rows))
     conn.execute("DELETE FROM match_terms WHERE df <= 0")
 
@@ -145,7 +178,7 @@ def read_snapshot(conn) -> Iterator[None]:
     finally:
         conn.execute("COMMIT")
 
-_COLUMNS = "id, slug, signature, exc_type, bare, norm, terms, slots, examples"
+_COLUMNS = "id, slug, signature, exc_type, bare, norm, terms, slots, examples, negative"
 
 
 class IndexCache:
@@ -166,6 +199,7 @@ class IndexCache:
         self._idf: dict[str, float] = {}
         self._signatures: dict[int, Signature] = {}
         self._candidates: dict[tuple, list[int]] = {}  # the same error again: no FTS5 queries
+        self._facts: dict[str, EntryFacts] = {}
         self.size = 1
 
     def __len__(self) -> int:
@@ -178,7 +212,7 @@ class IndexCache:
         generation = (meta.get("generation", 0), conn.total_changes)
         if generation != self._generation:
             self._generation, self._df, self._idf, self._signatures = generation, {}, {}, {}
-            self._candidates = {}
+            self._candidates, self._facts = {}, {}
             self.size = max(int(meta.get("signatures", 0)), 1)
 
     def frequencies(self, conn, terms: Iterable[str]) -> dict[str, int]:
@@ -217,10 +251,10 @@ class IndexCache:
         for start in range(0, len(missing), 500):
             chunk = missing[start : start + 500]
             rows = conn.execute(f"SELECT {_COLUMNS} FROM match_signatures WHERE id IN ({_marks(chunk)})", chunk).fetchall()
-            prepared = {row[0]: (row[1], _prepared(row), frozenset(row[8].split())) for row in rows}
-            idf_of = self.idf(conn, itertools.chain.from_iterable(p.tokens for _, p, _ in prepared.values()))
-            for row_id, (slug, sig, examples) in prepared.items():
-                loaded[row_id] = Signature(slug, sig, examples, idf_of)
+            prepared = {row[0]: (row[1], _prepared(row), frozenset(row[8].split()), bool(row[9])) for row in rows}
+            idf_of = self.idf(conn, itertools.chain.from_iterable(p.tokens for _, p, _, _ in prepared.values()))
+            for row_id, (slug, sig, examples, negative) in prepared.items():
+                loaded[row_id] = Signature(slug, sig, examples, idf_of, negative)
         found = [self._signatures.get(i) or loaded.get(i) for i in ids]
         self._signatures.update(loaded)
         while len(self._signatures) > self.max_signatures:
@@ -228,9 +262,25 @@ class IndexCache:
         return [sig for sig in found if sig is not None]
 
 
+    def facts(self, conn, slugs: Iterable[str]) -> dict[str, EntryFacts]:
+        """Each entry's libraries and `applies_to`, for the evidence beyond the message."""
+        slugs = list(dict.fromkeys(slugs))
+        missing = [s for s in slugs if s not in self._facts]
+        if missing:
+            rows = conn.execute(
+                f"SELECT slug, libraries, applies_to FROM match_entries WHERE slug IN ({_marks(missing)})", missing
+            )
+            for slug, libraries, applies_to in rows:
+                self._facts[slug] = EntryFacts(frozenset(json.loads(libraries)), tuple(tuple(a) for a in json.loads(applies_to)))
+        none = EntryFacts(frozenset(), ())
+        return {s: self._facts.get(s, none) for s in slugs}
+
+
 def _prepared(row) -> Prepared:
-    _, _, signature, exc_type, bare, norm, terms, slots, _ = row
-    return Prepared(exc_type, bare, norm, tuple(terms.split()), signature, frozenset(slots.split()))
+    signature, exc_type, bare, norm, terms, slots = row[2:8]
+    return Prepared(
+        exc_type, bare, norm, tuple(terms.split()), signature, frozenset(slots.split()), decisive.features(signature)
+    )
 
 
 def _marks(values: list) -> str:

@@ -16,10 +16,12 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from synapse_skill.matching import evidence
 from synapse_skill.matching import score as scoring
 from synapse_skill.matching.extract import extract
 from synapse_skill.matching.index import (
     IndexCache,
+    IndexItem,
     all_ids,
     create_schema,
     drop_schema,
@@ -31,7 +33,7 @@ from synapse_skill.matching.index import (
 from synapse_skill.matching.score import Query, Signature, prepare_error
 
 __all__ = [
-    "Hit", "IndexCache", "Outcome", "create_schema", "drop_schema", "index_entries", "index_entry",
+    "Hit", "IndexCache", "IndexItem", "Outcome", "create_schema", "drop_schema", "index_entries", "index_entry",
     "read_snapshot", "remove_entry", "search",
 ]
 
@@ -40,6 +42,10 @@ __all__ = [
 CONFIDENT_SCORE = 60.0
 CONFIDENT_MARGIN = 0.1
 EVIDENCE_DISCOUNT = 0.93  # chained/wrapped errors count, a little less than the raised one
+# A query that reads at least about as much like one of an entry's `not_errors` as like the
+# entry itself is that look-alike: the entry is not an answer to it.
+NOT_ERROR_MARGIN = 3.0
+NOT_ERROR_PENALTY = 35.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,10 @@ class Hit:
     signature: str
     type_match: bool | None
     terms: tuple[str, ...]
+    frames: tuple[str, ...] = ()  # what the traceback's frames said about this entry
+    env: tuple[str, ...] = ()  # what the client's environment said about it
+    conflicts: tuple[str, ...] = ()  # decisive parts of the message that differ from the signature
+    not_error: str | None = None  # the entry's look-alike the query resembles as much
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,7 @@ def search(
     worked: Callable[[Iterable[str]], Mapping[str, int]] | None = None,
     brute: bool = False,
     cache: IndexCache | None = None,
+    env: Mapping | None = None,
 ) -> Outcome:
     """Rank entries for `text`.
 
@@ -76,10 +87,13 @@ def search(
 
     `brute=True` scores every signature (the benchmark's baseline); give it a cache big enough
     for the whole index, or it reloads signatures on every call.
+    `env` is the client's environment (`{"python": …, "platform": …, "packages": {…}}`),
+    weighed against each entry's `applies_to`.
     """
     started = time.perf_counter()
     cache = _cache_for(conn) if cache is None else cache
-    errors = [prepare_error(err) for err in extract(text).all_errors()]
+    extracted = extract(text)
+    errors = [prepare_error(err) for err in extracted.all_errors()]
     words = sorted({t for p in errors for t in (*p.tokens, p.bare) if t})
     with read_snapshot(conn):
         cache.sync(conn)
@@ -89,15 +103,41 @@ def search(
         signatures = cache.signatures(conn, ids)
         idf_of = cache.idf(conn, words)
         queries = [Query(p, 1.0 if i == 0 else EVIDENCE_DISCOUNT, idf_of) for i, p in enumerate(errors)]
-        best = _best_per_entry(queries, signatures, limit)
+        best, look_alikes = _best_per_entry(queries, signatures, limit)
+        facts = cache.facts(conn, best)
 
-    votes = worked(list(best)) if worked else {}
-    ranked = sorted(best.items(), key=lambda kv: (-round(kv[1][0], 1), -votes.get(kv[0], 0), kv[0]))
+    query_words = frozenset(t for p in errors for t in p.tokens)
+    judged = {}
+    for slug, (score, sig, lexical) in best.items():
+        judgement = evidence.combine(
+            evidence.frames_evidence(facts[slug].libraries, extracted.frames, extracted.installed),
+            evidence.named_library_evidence(sig.token_set, facts[slug].libraries, query_words, extracted.frames),
+            evidence.env_evidence(facts[slug].applies_to, env),
+        )
+        score += judgement.adjustment
+        look_alike = look_alikes.get(slug)
+        if look_alike and look_alike[0] >= score - NOT_ERROR_MARGIN:
+            score -= NOT_ERROR_PENALTY
+        else:
+            look_alike = None
+        judged[slug] = (score, sig, lexical, judgement, look_alike[1] if look_alike else None)
+    votes = worked(list(judged)) if worked else {}
+    ranked = sorted(judged.items(), key=lambda kv: (-round(kv[1][0], 1), -votes.get(kv[0], 0), kv[0]))
     hits = []
-    for i, (slug, (score, sig, lexical)) in enumerate(ranked[:limit]):
+    for i, (slug, (score, sig, lexical, judgement, not_error)) in enumerate(ranked[:limit]):
         runner_up = ranked[i + 1][1][0] if i + 1 < len(ranked) else 0.0
-        confident = i == 0 and score >= CONFIDENT_SCORE and score - runner_up >= CONFIDENT_MARGIN
-        hits.append(Hit(slug, round(max(0.0, min(score, 100.0)), 1), confident, sig.text, lexical.type_match, lexical.terms(sig)))
+        # Contradicting evidence (a decisive part, a look-alike, a version or platform) rules the
+        # entry out as the answer, however well the rest of the text matches.
+        contradicted = judgement.veto or bool(lexical.conflicts) or not_error is not None
+        confident = (
+            i == 0 and not contradicted and score >= CONFIDENT_SCORE and score - runner_up >= CONFIDENT_MARGIN
+        )
+        hits.append(
+            Hit(
+                slug, round(max(0.0, min(score, 100.0)), 1), confident, sig.text, lexical.type_match,
+                lexical.terms(sig), judgement.frames, judgement.env, lexical.conflicts, not_error,
+            )
+        )
     primary = errors[0]
     normalized = f"{primary.type.lower()}: {primary.norm}" if primary.type else primary.norm
     return Outcome(normalized, hits, round((time.perf_counter() - started) * 1000, 3))
@@ -108,15 +148,19 @@ def _cache_for(conn) -> IndexCache:
     return IndexCache() if cache is None else cache
 
 
-def _best_per_entry(queries: list[Query], signatures: list[Signature], limit: int) -> dict:
-    """Each entry's best (score, signature, lexical) over its signatures and the raised errors.
+def _best_per_entry(queries: list[Query], signatures: list[Signature], limit: int) -> tuple[dict, dict]:
+    """Each entry's best (score, signature, lexical) over its signatures and the raised errors,
+    and, for those entries, how well the raised error reads like one of their `not_errors`.
 
     Stage 1 scores every pair lexically, with the most the fuzzy part could add; stage 2
     runs rapidfuzz only while a pair can still reach the top `limit` entries.
     """
     pairs = []
     primary = queries[0].prepared
+    negatives = [sig for sig in signatures if sig.negative]
     for sig in signatures:
+        if sig.negative:
+            continue
         conflict = scoring.module_conflict(primary, sig)
         for i, query in enumerate(queries):
             if i and conflict:
@@ -135,4 +179,33 @@ def _best_per_entry(queries: list[Query], signatures: list[Signature], limit: in
             best[sig.slug] = (score, sig, lexical)
             if len(best) > limit:
                 bar = sorted((b[0] for b in best.values()), reverse=True)[limit]
-    return best
+    look_alikes: dict[str, tuple[float, str]] = {}
+    for sig in negatives:
+        if sig.slug in best:
+            lexical = scoring.lexical(queries[0], sig)
+            score = lexical.score + 100 * scoring.W_FUZZY * scoring.fuzzy(primary, sig)
+            if score > look_alikes.get(sig.slug, (float("-inf"), ""))[0]:
+                look_alikes[sig.slug] = (score, sig.text)
+    return best, look_alikes
+
+
+def hit_result(hit: Hit, *, title: str, url: str | None, fix: dict, token_savings: int) -> dict:
+    """One result of the search contract (DESIGN.md), the same for the server and the skill offline."""
+    return {
+        "slug": hit.slug,
+        "title": title,
+        "score": hit.score,
+        "confident": hit.confident,
+        "url": url,
+        "why": {
+            "signature": hit.signature,
+            "type_match": hit.type_match,
+            "terms": list(hit.terms),
+            "frames": list(hit.frames),
+            "env": list(hit.env),
+            "conflicts": list(hit.conflicts),
+            "not_error": hit.not_error,
+        },
+        "fix": fix,
+        "token_savings": token_savings,
+    }

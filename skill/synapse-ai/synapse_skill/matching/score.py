@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from synapse_skill.matching import decisive
+from synapse_skill.matching import decisive as decisive_parts
 from synapse_skill.matching.extract import RaisedError, extract
 from synapse_skill.matching.normalize import normalize, slot_values, tokens
 
@@ -83,7 +83,7 @@ def prepare_error(err: RaisedError) -> Prepared:
     bare = err.bare_type.lower() if err.bare_type else None
     if bare in ("error", "exception"):
         bare = None
-    return Prepared(err.type, bare, norm, toks, err.line(), frozenset(slots), decisive.features(err.line()))
+    return Prepared(err.type, bare, norm, toks, err.line(), frozenset(slots), decisive_parts.features(err.line()))
 
 
 def prepare(signature: str) -> Prepared:
@@ -112,7 +112,6 @@ class Signature:
     ):
         self.slug, self.text, self.norm = slug, prepared.text, prepared.norm
         self.negative = negative  # one of the entry's `not_errors`: a look-alike it must not answer
-        self.features = prepared.features
         self.type, self.bare = prepared.type, prepared.bare
         self.token_set = prepared.token_set
         self.examples = examples
@@ -123,6 +122,11 @@ class Signature:
         if ENV_TAG in self.token_set:
             decisive.add(ENV_TAG)
         self.decisive = frozenset(decisive)
+        self.features = {
+            name: value
+            for name, value in prepared.features.items()
+            if name not in decisive_parts.SUBJECT_FEATURES or value in self.decisive
+        }
 
 
 def _signature_factor(t: str, slots: frozenset, examples: frozenset) -> float:
@@ -186,7 +190,7 @@ def lexical(query: Query, sig: Signature) -> Lexical:
         score += TYPE_BONUS
     elif type_match is False:
         score -= TYPE_PENALTY
-    conflicts = decisive.conflicts(query.prepared.features, sig.features) if sig.features else ()
+    conflicts = decisive_parts.conflicts(query.prepared.features, sig.features) if sig.features else ()
     if conflicts:
         score -= DECISIVE_CONFLICT_PENALTY
     return Lexical(score, type_match, shared, conflicts)

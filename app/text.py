@@ -1,0 +1,16 @@
+"""Text that can always be encoded: what every layer applies to input it echoes or stores.
+
+Queries are echoed back, and JSON text may carry lone surrogates (`"\\ud800"`) that UTF-8
+cannot encode; they become U+FFFD instead of turning a bad query into a 500.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """The same text with anything UTF-8 cannot carry replaced."""
+    return _SURROGATE.sub("\ufffd", text)

@@ -1,0 +1,117 @@
+"""Evidence beyond the message: which library raised (the frames), and where the client runs (env).
+
+Two errors can read alike and need different fixes: `Expecting value: line 1 column 1
+(char 0)` from `requests/models.py` is an HTML page where JSON was expected, not a model's
+reply. An entry names the libraries it is about (`libraries:`) and where it holds
+(`applies_to:`); a traceback's frames and the client's `env` then agree with it, and move
+it up a little, or contradict it, and move it down. A contradicted version or platform is
+strong evidence (the fix cannot apply); frames are weaker (a library's error can surface
+through another's frames), so they demote less.
+
+`packaging` evaluates version ranges when it is installed (the server always has it); the
+skill runs without it, and then the env says nothing rather than guessing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+try:  # optional on the agent side: the skill needs only httpx and rapidfuzz
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+except ImportError:  # pragma: no cover - exercised by the standalone skill tests
+    SpecifierSet = None  # type: ignore[assignment,misc]
+
+FRAME_BONUS = 4.0
+FRAME_PENALTY = 20.0
+UNNAMED_LIBRARY_PENALTY = 15.0
+ENV_BONUS = 3.0
+ENV_PENALTY = 40.0
+
+PLATFORM_NAMES = {"linux": "linux", "win32": "windows", "windows": "windows", "cygwin": "windows",
+                  "darwin": "macos", "macos": "macos", "mac": "macos", "osx": "macos"}
+
+
+@dataclass(frozen=True)
+class Judgement:
+    adjustment: float = 0.0
+    veto: bool = False  # the fix cannot apply (a version or platform outside the entry's range)
+    frames: tuple[str, ...] = ()  # what the frames said: "requests (agrees)", "redis (no frame of redis)"
+    env: tuple[str, ...] = ()  # what the env said: "langchain-core 0.1.2 does not match >=0.2"
+
+
+def canonical(name: str) -> str:
+    """PEP 503 name: `Langchain_Core` and `langchain-core` are one distribution."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def frames_evidence(libraries: Iterable[str], frames: tuple[str, ...], installed: tuple[str, ...]) -> Judgement:
+    """Agreement when a frame ran through one of the entry's libraries; contradiction when the
+    traceback went through installed libraries and none of them is the entry's."""
+    wanted = {canonical(lib) for lib in libraries}
+    if not wanted or not frames:
+        return Judgement()
+    agree = [f for f in frames if canonical(f) in wanted]
+    if agree:
+        return Judgement(FRAME_BONUS, frames=tuple(f"{f} (agrees)" for f in agree))
+    if installed:
+        return Judgement(-FRAME_PENALTY, frames=tuple(f"{f} (not this entry's)" for f in installed[-3:]))
+    return Judgement()
+
+
+def named_library_evidence(
+    signature_words: frozenset[str], libraries: Iterable[str], query_words: frozenset[str], frames: tuple[str, ...]
+) -> Judgement:
+    """A signature that names the entry's library (`redis … Name or service not known`) is about
+    that library: a query that names it nowhere, in its words or its frames, is another failure."""
+    named = {lib.lower() for lib in libraries} & signature_words
+    if not named or named & query_words or named & {f.lower() for f in frames}:
+        return Judgement()
+    return Judgement(-UNNAMED_LIBRARY_PENALTY, frames=tuple(f"{lib} (not named in the error)" for lib in sorted(named)))
+
+
+def env_evidence(applies_to: Iterable[tuple[str, str, str]], env: Mapping | None) -> Judgement:
+    """Each `applies_to` rule the client's env can check: a contradiction outweighs everything."""
+    if not env or SpecifierSet is None:
+        return Judgement()
+    packages = {canonical(str(k)): str(v) for k, v in (env.get("packages") or {}).items()}
+    platform = PLATFORM_NAMES.get(str(env.get("platform", "")).lower())
+    agree, contradict = [], []
+    for package, versions, wanted_platform in applies_to:
+        if wanted_platform:
+            if platform:
+                (agree if platform == wanted_platform else contradict).append(
+                    f"platform {platform} {'is' if platform == wanted_platform else 'is not'} {wanted_platform}"
+                )
+            continue
+        have = str(env.get("python", "")) if package == "python" else packages.get(canonical(package))
+        verdict = _in_range(have, versions)
+        if verdict is not None:
+            (agree if verdict else contradict).append(
+                f"{package} {have} {'matches' if verdict else 'does not match'} {versions}"
+            )
+    if contradict:
+        return Judgement(-ENV_PENALTY, veto=True, env=tuple(contradict + agree))
+    if agree:
+        return Judgement(ENV_BONUS, env=tuple(agree))
+    return Judgement()
+
+
+def _in_range(version: str | None, versions: str) -> bool | None:
+    if not version:
+        return None
+    try:
+        return SpecifierSet(versions).contains(Version(version), prereleases=True)
+    except (InvalidSpecifier, InvalidVersion):
+        return None
+
+
+def combine(*judgements: Judgement) -> Judgement:
+    return Judgement(
+        sum(j.adjustment for j in judgements),
+        any(j.veto for j in judgements),
+        tuple(f for j in judgements for f in j.frames),
+        tuple(e for j in judgements for e in j.env),
+    )
