@@ -121,6 +121,19 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_coverage(args) -> int:
+    from app.search.evaluation import coverage, evaluate, load_cases, memory_index
+
+    settings = _settings(args)
+    report = evaluate(memory_index(settings.solutions), load_cases(args.set))
+    rows = coverage(report)
+    print(f"{'unanswered':>10}  {'of':>4}  topic  (example)")
+    for topic, missed, total, example in rows[: args.top]:
+        print(f"{missed:>10}  {total:>4}  {topic}  ({example})")
+    print(f"{sum(r[1] for r in rows)} of {len(report.outcomes)} texts have no right confident answer", file=sys.stderr)
+    return 0
+
+
 def cmd_review(args) -> int:
     from app.corpus.entries import EntryInvalid
     from app.store.sqlite_store import Store
@@ -223,6 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--solutions", type=Path, help="entries folder (default ./solutions)")
     p.add_argument("--failures", action="store_true", help="list every case answered wrongly")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("coverage", help="group the texts of a labelled set that get no right answer, by topic")
+    p.add_argument("--set", type=Path, default=PROJECT_ROOT / "tests" / "eval" / "byrepo.jsonl")
+    p.add_argument("--solutions", type=Path, help="entries folder (default ./solutions)")
+    p.add_argument("--top", type=int, default=30, help="how many topics to list")
+    p.set_defaults(func=cmd_coverage)
 
     p = sub.add_parser("review", help="review submissions: list, show ID, approve ID, reject ID --reason TEXT")
     actions = p.add_subparsers(dest="action", required=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 from app.corpus import checker
 from app.corpus.entries import EntryInvalid, parse_entry
 from synapse_skill.matching import matcher
+from synapse_skill.matching.extract import extract
 
 
 @dataclass
@@ -37,6 +38,7 @@ class EvalReport:
     false_confident: int = 0  # negatives given a confident answer
     latencies_ms: list[float] = field(default_factory=list)
     failures: list[tuple[str, str, str | None, str | None, float]] = field(default_factory=list)
+    outcomes: list[tuple[Case, str | None]] = field(default_factory=list)  # each case and its confident answer
 
     @property
     def answered(self) -> int:
@@ -133,6 +135,33 @@ def evaluate(conn, cases: list[Case]) -> EvalReport:
             report.negatives += 1
             if answered:
                 report.false_confident += 1
+        report.outcomes.append((case, answered))
         if answered != case.expect:
             report.failures.append((case.kind, case.q, case.expect, top.slug if top else None, top.score if top else 0))
     return report
+
+
+def likely_topic(case: Case) -> str:
+    """The case's labelled root cause, else its exception type: how unanswered texts are grouped."""
+    if case.topic:
+        return case.topic
+    primary = extract(case.q).primary
+    return primary.bare_type or "(no exception type)"
+
+
+def coverage(report: EvalReport) -> list[tuple[str, int, int, str]]:
+    """What the corpus does not answer yet: (topic, unanswered, of all, an example), most first.
+
+    A case counts as unanswered when it gets no confident answer or a wrong one; grouping by
+    the labelled topic (by-repository sets carry one) or by exception type shows which
+    entries would pay off most.
+    """
+    totals: dict[str, int] = {}
+    missed: dict[str, list[str]] = {}
+    for case, answered in report.outcomes:
+        topic = likely_topic(case)
+        totals[topic] = totals.get(topic, 0) + 1
+        if answered is None or answered != case.expect:
+            missed.setdefault(topic, []).append(" ".join(case.q.split())[-120:])
+    rows = [(topic, len(texts), totals[topic], texts[0]) for topic, texts in missed.items()]
+    return sorted(rows, key=lambda r: (-r[1], r[0]))

@@ -1,0 +1,67 @@
+"""Verified fix for solutions/wrong-pypi-distribution.md.
+
+Installs (by hand, into a folder on PYTHONPATH) a same-named impostor distribution `jwt` whose module
+has no `encode`, the situation `pip install jwt` creates; reproduces the AttributeError, then runs the
+entry's own Option 1 script: it must name the impostor and the right distribution (pyjwt).
+"""
+
+import os
+import subprocess
+import sys
+
+SLUG = "wrong-pypi-distribution"
+
+
+def _site(tmp_path):
+    site = tmp_path / "site"
+    (site / "jwt").mkdir(parents=True)
+    (site / "jwt" / "__init__.py").write_text("class JWT:\n    pass\n", encoding="utf-8")
+    info = site / "jwt-1.4.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: jwt\nVersion: 1.4.0\n", encoding="utf-8")
+    (info / "top_level.txt").write_text("jwt\n", encoding="utf-8")
+    return site
+
+
+def _run(args, site, cwd):
+    env = dict(os.environ, PYTHONPATH=str(site), PYTHONDONTWRITEBYTECODE="1")
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=60)
+
+
+def test_reproduces_impostor_attribute_error(tmp_path):
+    site = _site(tmp_path)
+    result = _run(["-S", "-c", "import jwt\njwt.encode({'a': 1}, 'secret')"], site, tmp_path)
+    assert result.returncode != 0
+    assert "AttributeError: module 'jwt' has no attribute 'encode'" in result.stderr
+
+
+def test_option1_flags_impostor_and_names_the_right_distribution(fix_code, tmp_path):
+    site = _site(tmp_path)
+    script = tmp_path / "pypi_name.py"
+    script.write_text(fix_code(SLUG, 1), encoding="utf-8")
+    result = _run(["-S", str(script), "jwt", "cv2", "json"], site, tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "import jwt: provided by jwt" in out
+    assert "WRONG: jwt is an unrelated project" in out
+    assert "-m pip uninstall jwt" in out
+    assert "-m pip install pyjwt" in out
+    assert "-m pip install opencv-python" in out
+    if sys.version_info >= (3, 10):
+        assert "standard library: nothing to install" in out
+
+
+def test_option1_accepts_the_right_distribution(fix_code, tmp_path):
+    site = tmp_path / "site"
+    (site / "yaml").mkdir(parents=True)
+    (site / "yaml" / "__init__.py").write_text("", encoding="utf-8")
+    info = site / "PyYAML-6.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: PyYAML\nVersion: 6.0\n", encoding="utf-8")
+    (info / "top_level.txt").write_text("yaml\n", encoding="utf-8")
+    script = tmp_path / "pypi_name.py"
+    script.write_text(fix_code(SLUG, 1), encoding="utf-8")
+    result = _run(["-S", str(script), "yaml"], site, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "ok: pyyaml is installed" in result.stdout
+    assert "WRONG" not in result.stdout
