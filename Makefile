@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup index check chromium bench lint clean
+.PHONY: run test setup index check verify chromium bench lint clean
 
 run: setup
 	$(BIN)/synapse serve --host $(HOST) --port $(PORT)
@@ -27,6 +27,12 @@ index: setup
 
 check: setup
 	$(BIN)/synapse check
+
+# Every Python block of every entry, with its imports installed from PyPI (cached venvs), and the
+# tests that need packages from PyPI (tests/verify). Run before every corpus change.
+verify: setup
+	$(BIN)/synapse verify --full
+	$(BIN)/python -m pytest -q tests/verify -p no:cacheprovider -o addopts=""
 
 # Debian's Chromium for the browser tests; skipped when it is already installed.
 chromium:

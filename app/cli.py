@@ -21,6 +21,8 @@ def cmd_check(args) -> int:
     settings = _settings(args)
     paths = [Path(p) for p in args.paths] or [settings.solutions]
     report = check_files(paths, project_root=PROJECT_ROOT)
+    if args.stale:
+        return _print_stale(report.entries, args.online)
     for problem in report.problems:
         print(problem)
     if report.problems:
@@ -28,6 +30,27 @@ def cmd_check(args) -> int:
         return 1
     print(f"ok: {len(report.entries)} entries, {sum(len(e.errors) for e in report.entries)} error signatures")
     return 0
+
+
+def _print_stale(entries, online: bool) -> int:
+    import datetime as dt
+
+    from app.corpus import staleness
+
+    today = dt.date.today()
+    if online:
+        latest = staleness.latest_from_pypi(staleness.checked_packages(entries))
+        staleness.save_latest(latest, today)
+    else:
+        latest = staleness.load_latest()
+    retired = staleness.retired_models()
+    stale = [(e, staleness.stale_reasons(e, latest, retired, today)) for e in entries]
+    stale = [(e, reasons) for e, reasons in stale if reasons]
+    for entry, reasons in stale:
+        print(f"{entry.path}: {'; '.join(reasons)}")
+    source = "PyPI" if online else f"{staleness.LATEST.name} (run with --online to refresh from PyPI)"
+    print(f"{len(stale)} of {len(entries)} entries need checking again; current releases from {source}", file=sys.stderr)
+    return 1 if stale else 0
 
 
 def cmd_index(args) -> int:
@@ -121,6 +144,21 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_verify(args) -> int:
+    from app.corpus.verify import verify
+    from app.search.evaluation import parse_folder
+
+    settings = _settings(args)
+    entries = [e for e in parse_folder(settings.solutions) if not args.slugs or e.slug in args.slugs]
+    results = verify(entries, full=args.full)
+    for result in results:
+        if result.status != "passed" or args.verbose:
+            print(result)
+    counts = {s: sum(r.status == s for r in results) for s in ("passed", "failed", "skipped")}
+    print(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped", file=sys.stderr)
+    return 1 if counts["failed"] else 0
+
+
 def cmd_coverage(args) -> int:
     from app.search.evaluation import coverage, evaluate, load_cases, memory_index
 
@@ -209,6 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="validate entries; print path:line: message for each problem")
     p.add_argument("paths", nargs="*", help="files or folders (default: the solutions folder)")
     p.add_argument("--solutions", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--stale", action="store_true", help="list entries checked against older releases or naming retired models")
+    p.add_argument("--online", action="store_true", help="with --stale: read current releases from PyPI and save them")
     p.set_defaults(func=cmd_check)
 
     common(sub.add_parser("index", help="load solutions/ into the store (incremental, one transaction)")).set_defaults(
@@ -236,6 +276,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--solutions", type=Path, help="entries folder (default ./solutions)")
     p.add_argument("--failures", action="store_true", help="list every case answered wrongly")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("verify", help="run every Python block of the entries; say why a block cannot run")
+    p.add_argument("slugs", nargs="*", help="only these entries")
+    p.add_argument("--solutions", type=Path, help="entries folder (default ./solutions)")
+    p.add_argument("--full", action="store_true", help="install each block's imports from PyPI into cached venvs")
+    p.add_argument("--verbose", action="store_true", help="list passed blocks too")
+    p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("coverage", help="group the texts of a labelled set that get no right answer, by topic")
     p.add_argument("--set", type=Path, default=PROJECT_ROOT / "tests" / "eval" / "byrepo.jsonl")

@@ -6,7 +6,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.corpus.entries import Entry, EntryInvalid, Problem, parse_entry, signature_key
+from app.corpus import safety
+from app.corpus.entries import Entry, EntryInvalid, Problem, code_blocks, parse_entry, signature_key
 from app.corpus.rows import index_item
 from synapse_skill.matching import matcher
 
@@ -47,6 +48,7 @@ def check_files(paths: list[Path], project_root: Path | None = None) -> CheckRep
             continue
         if entry.verified_by and project_root and not (project_root / entry.verified_by).is_file():
             problems.append(Problem(entry.path, 1, f"verified_by names a missing file: {entry.verified_by}"))
+        problems.extend(safety_problems(entry))
         entries.append(entry)
     problems.extend(_cross_entry_problems(entries))
     problems.extend(look_alike_problems(entries))
@@ -80,6 +82,15 @@ def look_alike_problems(entries: list[Entry]) -> list[Problem]:
                     Problem(entry.path, line, f"answers its own not_errors item confidently ({hits[0].score}): {text!r}")
                 )
     return problems
+
+
+def safety_problems(entry: Entry) -> list[Problem]:
+    """Fix code that would harm an agent applying it blindly (`app.corpus.safety`)."""
+    return [
+        Problem(entry.path, finding.line, finding.message)
+        for block in code_blocks(entry.markdown)
+        for finding in safety.findings(block)
+    ]
 
 
 def _cross_entry_problems(entries: list[Entry]) -> list[Problem]:

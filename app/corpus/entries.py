@@ -524,3 +524,37 @@ def _check_python(code: str, fence_line: int, problem) -> None:
 def signature_key(signature: str) -> str:
     """Two signatures that differ only in case or spacing are the same signature."""
     return " ".join(signature.split()).casefold()
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    """One fenced block of an entry, with the attributes of its info string (`norun="why"`)."""
+
+    language: str
+    attributes: dict
+    code: str
+    line: int  # 1-based file line of the opening fence
+
+    @property
+    def python(self) -> bool:
+        return self.language in PYTHON_LANGUAGES
+
+
+_ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
+
+
+def code_blocks(text: str) -> list[CodeBlock]:
+    """Every fenced code block of an entry's Markdown, wherever it sits."""
+    text = text.replace("\r\n", "\n")
+    lines = text.split("\n")
+    offset = 0
+    if lines and lines[0].strip() == "---":
+        offset = next((i + 1 for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
+    blocks = []
+    for token in _markdown.parse("\n".join(lines[offset:])):
+        if token.type == "fence" and token.map is not None:
+            language, _, rest = (token.info or "").strip().partition(" ")
+            blocks.append(
+                CodeBlock(language.lower(), dict(_ATTRIBUTE.findall(rest)), token.content, offset + token.map[0] + 1)
+            )
+    return blocks
