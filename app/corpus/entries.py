@@ -202,7 +202,7 @@ def _split_front_matter(text, problem):
         problem(1, "front matter is not closed by a '---' line")
         return {}, "", 0, {}
     raw = "\n".join(lines[1:end])
-    key_lines = {}
+    key_lines: dict[str, object] = {}
     for i, line in enumerate(lines[1:end], start=2):
         m = re.match(r"^([A-Za-z_][\w-]*)\s*:", line)
         if m:
@@ -239,7 +239,8 @@ def _load_yaml(raw: str) -> tuple[object, list[int], list[int]]:
     # libyaml takes UTF-8 only: text with a lone surrogate goes to the Python parser, which
     # reports it as invalid YAML instead of raising UnicodeEncodeError.
     fast = _CYamlLoader is not None and nesting_bound <= C_YAML_MAX_NESTING and _utf8_encodable(raw)
-    loader = (_CYamlLoader if fast else yaml.SafeLoader)(raw)
+    loader_class = _CYamlLoader if fast and _CYamlLoader is not None else yaml.SafeLoader
+    loader = loader_class(raw)
     try:
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None

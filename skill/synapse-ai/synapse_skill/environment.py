@@ -13,6 +13,7 @@ import functools
 import platform
 import re
 import sys
+from collections.abc import Mapping
 from importlib import metadata
 
 from synapse_skill.matching.extract import extract
@@ -39,7 +40,7 @@ def platform_name() -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _distributions_of() -> dict[str, list[str]]:
+def _distributions_of() -> Mapping[str, list[str]]:
     try:
         return metadata.packages_distributions()
     except Exception:  # a broken metadata file elsewhere must not cost the host its answer

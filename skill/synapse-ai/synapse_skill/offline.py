@@ -61,7 +61,7 @@ def _index_item(slug: str, entry: dict[str, Any]) -> matcher.IndexItem:
         str(entry.get("title", "")),
         [str(s) for s in entry.get("not_errors", [])],
         [str(s) for s in entry.get("libraries", [])],
-        [tuple(str(x) for x in rule) for rule in entry.get("applies_to", [])],
+        [(str(rule[0]), str(rule[1]), str(rule[2])) for rule in entry.get("applies_to", []) if len(rule) == 3],
     )
 
 

@@ -78,7 +78,8 @@ def env_evidence(applies_to: Iterable[tuple[str, str, str]], env: Mapping | None
         return Judgement()
     packages = {canonical(str(k)): str(v) for k, v in (env.get("packages") or {}).items()}
     platform = PLATFORM_NAMES.get(str(env.get("platform", "")).lower())
-    agree, contradict = [], []
+    agree: list[str] = []
+    contradict: list[str] = []
     for package, versions, wanted_platform in applies_to:
         if wanted_platform:
             if platform:

@@ -105,7 +105,9 @@ def index_entries(conn, items: Iterable[IndexItem | tuple[str, Sequence[str], st
     for item in entries:
         remove_entry(conn, item.slug)
     next_id = (conn.execute("SELECT max(id) FROM match_signatures").fetchone()[0] or 0) + 1
-    rows, fts_rows, df = [], [], Counter()
+    rows: list[tuple] = []
+    fts_rows: list[tuple[int, str]] = []
+    df: Counter[str] = Counter()
     for item in entries:
         title_words = frozenset(tokens(normalize(item.title)))
         texts = [(text, 0) for text in item.signatures] + [(text, 1) for text in item.not_errors]
@@ -130,7 +132,7 @@ def remove_entry(conn, slug: str) -> None:
     rows = conn.execute("SELECT id, terms, bare FROM match_signatures WHERE slug = ?", (slug,)).fetchall()
     if not rows:
         return
-    df = Counter()
+    df: Counter[str] = Counter()
     for row_id, terms, bare in rows:
         content = _fts_content(terms.split(), bare)
         conn.execute("INSERT INTO match_fts (match_fts, rowid, tokens) VALUES ('delete', ?, ?)", (row_id, content))

@@ -210,7 +210,9 @@ def _same_qualified_type(query: Prepared, sig: Signature) -> bool:
 
 def module_conflict(query: Prepared, sig: Signature) -> bool:
     """Same class name from different libraries: `requests…JSONDecodeError` is not `json…JSONDecodeError`."""
-    if not query.bare or query.bare != sig.bare or "." not in query.type or "." not in sig.type:
+    if not query.bare or query.bare != sig.bare or not query.type or not sig.type:
+        return False
+    if "." not in query.type or "." not in sig.type:
         return False
     return query.type.split(".")[0].lower() != sig.type.split(".")[0].lower()
 
