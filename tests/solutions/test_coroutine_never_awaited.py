@@ -79,3 +79,37 @@ def test_option4_wrappers_run_the_coroutines(fix_code):
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["worker ran", "{'ok': True}"]
     assert "never awaited" not in result.stderr
+
+
+DROPS_A_COROUTINE = """
+async def fetch():
+    return 1
+
+def test_forgets_await():
+    fetch()
+"""
+
+
+def _pytest_flags(fix_code) -> list[str]:
+    """The -W flags of the entry's published `python -m pytest ...` command (Option 3)."""
+    line = next(ln for ln in fix_code(SLUG, 3).splitlines() if ln.startswith("python -m pytest"))
+    words = line.split("#")[0].split()
+    return [w for i, w in enumerate(words) if w == "-W" or (i and words[i - 1] == "-W")]
+
+
+def test_option3_pytest_command_fails_the_test_that_drops_a_coroutine(fix_code, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")  # a bare pytest: faster, and no plugin filters warnings
+    (tmp_path / "test_drop.py").write_text(DROPS_A_COROUTINE)
+    flags = _pytest_flags(fix_code)
+    base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "test_drop.py")]
+    published = subprocess.run(base + flags, capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env)
+    assert published.returncode != 0, published.stdout  # the published flags really fail the test
+    # The trap the entry used to publish: -W error::RuntimeWarning alone lets the test pass.
+    alone = subprocess.run(
+        [*base, "-W", "error::RuntimeWarning"], capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env
+    )
+    assert alone.returncode == 0, alone.stdout
