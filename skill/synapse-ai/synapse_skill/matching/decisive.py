@@ -37,7 +37,7 @@ def _first_group(m: re.Match[str]) -> str:
 
 
 def _errno_words(m: re.Match[str]) -> str:
-    return " ".join(m.group(1).lower().replace("'", "").split()[:3])
+    return " ".join(m.group(1).lower().replace("'", "").split()[:6])
 
 
 def _module_depth(m: re.Match[str]) -> str:
