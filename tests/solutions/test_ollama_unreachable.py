@@ -1,0 +1,100 @@
+"""Verified fix for solutions/ollama-unreachable.md.
+
+Runs the entry's Option 1 probe in a child process against: a fake Ollama answering
+GET /api/version (reachable), a closed port (refused: start the server / container hint), an
+unresolvable host (DNS: host-gateway hint), 0.0.0.0 as a client target, and OLLAMA_HOST forms
+without a scheme or port (defaults as in ollama-python: http and 11434).
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+SLUG = "ollama-unreachable"
+
+
+@pytest.fixture
+def fake_ollama():
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            body = json.dumps({"version": "0.12.3"}).encode()
+            self.send_response(200 if self.path == "/api/version" else 404)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield srv.server_address[1]
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.fixture
+def closed_port():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def _probe(code, tmp_path, ollama_host=None, *args):
+    env = {k: v for k, v in os.environ.items() if k != "OLLAMA_HOST"}
+    if ollama_host is not None:
+        env["OLLAMA_HOST"] = ollama_host
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path, env=env, check=False)
+
+
+def test_reachable_server(fix_code, fake_ollama, tmp_path):
+    result = _probe(fix_code(SLUG, 1), tmp_path, f"127.0.0.1:{fake_ollama}")  # no scheme: http assumed
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Ollama 0.12.3 is reachable at http://127.0.0.1:{fake_ollama}" in result.stdout
+
+
+def test_url_argument_wins(fix_code, fake_ollama, tmp_path):
+    result = _probe(fix_code(SLUG, 1), tmp_path, "127.0.0.1:1", f"http://127.0.0.1:{fake_ollama}/")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_refused_names_the_fix(fix_code, closed_port, tmp_path):
+    result = _probe(fix_code(SLUG, 1), tmp_path, f"http://127.0.0.1:{closed_port}")
+    assert result.returncode == 1
+    assert "Connection refused" in result.stdout and "nothing listens there" in result.stdout
+
+
+def test_zero_address_is_explained(fix_code, closed_port, tmp_path):
+    result = _probe(fix_code(SLUG, 1), tmp_path, f"0.0.0.0:{closed_port}")
+    assert result.returncode == 1
+    assert "0.0.0.0 is a listen address" in result.stdout
+
+
+def test_dns_failure_names_host_gateway(fix_code, tmp_path):
+    result = _probe(fix_code(SLUG, 1), tmp_path, "http://no-such-ollama-host.invalid:11434")
+    assert result.returncode == 1
+    assert "does not resolve here" in result.stdout and "host-gateway" in result.stdout
+
+
+def test_default_url_like_ollama_python(fix_code, tmp_path):
+    namespace = {"__name__": "entry"}
+    exec(compile(fix_code(SLUG, 1), "option1.py", "exec"), namespace)
+    saved = os.environ.pop("OLLAMA_HOST", None)
+    try:
+        assert namespace["ollama_base_url"]() == "http://127.0.0.1:11434"
+        os.environ["OLLAMA_HOST"] = "ollama"
+        assert namespace["ollama_base_url"]() == "http://ollama:11434"
+    finally:
+        os.environ.pop("OLLAMA_HOST", None)
+        if saved is not None:
+            os.environ["OLLAMA_HOST"] = saved
