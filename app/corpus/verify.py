@@ -113,7 +113,7 @@ def run_block(entry: Entry, block: CodeBlock, python: Path | None = None) -> Blo
         "HOME": os.environ.get("HOME", "/tmp"),
         "LANG": "C.UTF-8",
         "PYTHONDONTWRITEBYTECODE": "1",
-        **{k: CLOSED_PROXY for k in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")},
+        **{k: CLOSED_PROXY for k in ("HTTP_PROXY", "HTTPS_PROXY")},
         "HF_HUB_OFFLINE": "1",
     }
     with tempfile.TemporaryDirectory(prefix=f"verify-{entry.slug}-") as folder:
