@@ -112,8 +112,7 @@ def test_offline_mode_never_touches_the_network():
 
 def test_sending_only_the_error_lines_loses_nothing_the_matcher_uses():
     """The compact query ranks exactly like the whole (redacted) traceback would."""
-    from synapse_skill import offline
-    from synapse_skill import snapshot
+    from synapse_skill import offline, snapshot
     from synapse_skill.redact import redact
 
     index = offline.index_for(snapshot.load(settings()).snapshot)
@@ -164,7 +163,7 @@ def test_public_search_returns_the_best_answer(monkeypatch):
 
 
 def test_public_api_is_exactly_the_documented_names():
-    assert sorted(synapse_skill.__all__) == ["Answer", "install", "search", "uninstall", "watch"]
+    assert sorted(synapse_skill.__all__) == ["Answer", "__version__", "install", "search", "uninstall", "watch"]
 
 
 def test_answer_round_trips_the_server_result_shape():
