@@ -80,6 +80,8 @@ def cmd_serve(args) -> int:
     os.environ["SYNAPSE_SOLUTIONS"] = str(settings.solutions)
     cmd_index(args)  # once here, so worker processes do not race to do it
     os.environ["SYNAPSE_INDEX_ON_START"] = "0"
+    if not os.environ.get("SYNAPSE_PUBLIC_URL") and args.host not in ("0.0.0.0", "::", ""):
+        os.environ["SYNAPSE_PUBLIC_URL"] = f"http://{args.host}:{args.port}"  # absolute links use this
     print(f"SynapseAI on http://{args.host}:{args.port}  (database {settings.db})", flush=True)
     serve("app.web.factory:create_app", args.host, args.port, args.workers, args.log_level)
     return 0

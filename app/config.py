@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,13 +29,17 @@ class Settings:
         default=120, metadata={"env": "SYNAPSE_FEEDBACK_PER_HOUR", "help": "per client, all workers together"}
     )
     index_on_start: bool = field(default=True, metadata={"env": "SYNAPSE_INDEX_ON_START", "help": ""})
+    public_url: str = field(
+        default="http://127.0.0.1:8000",
+        metadata={"env": "SYNAPSE_PUBLIC_URL", "help": "the site's public base URL, for absolute links (never the Host header)"},
+    )
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Settings:
-        env = os.environ if env is None else env
-        values = {}
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        source = os.environ if env is None else env
+        values: dict[str, Any] = {}
         for f in fields(cls):
-            raw = env.get(f.metadata["env"])
+            raw = source.get(f.metadata["env"])
             if raw is None or raw == "":
                 continue
             if f.type in ("Path",):

@@ -32,8 +32,7 @@ import synapse_skill
 from app.corpus.snapshot import assemble, compact_entry
 from bench.common import ROOT, Row, Section, median, pct, table, time_calls
 from bench.corpus import corpus
-from synapse_skill import lookup
-from synapse_skill import snapshot
+from synapse_skill import lookup, snapshot
 from synapse_skill.config import Settings
 
 SIZES = {

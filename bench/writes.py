@@ -30,10 +30,10 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
+from app.corpus.indexer import index_solutions
 from app.search import service as search
 from app.search import stats
 from app.store.connections import open_writer
-from app.corpus.indexer import index_solutions
 from app.store.sqlite_store import Store
 from bench.common import ROOT, Row, Section, median, pct
 from bench.http import FINAL_ERRORS, SHORT_QUERIES, traceback_text

@@ -60,9 +60,10 @@ class LiveServer:
     def start(self, timeout: float = 30) -> LiveServer:
         env = {**os.environ, "SYNAPSE_DB": str(self.db), "SYNAPSE_SOLUTIONS": str(self.solutions), **self.extra_env}
         cmd = [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port), "--workers", str(self.workers)]
-        self.proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT, start_new_session=True
-        )
+        with open(self.log, "ab") as log:  # the server writes to its own copy of the descriptor
+            self.proc = subprocess.Popen(
+                cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

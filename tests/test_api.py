@@ -7,8 +7,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.store.connections import sqlite_info
 from app.corpus.entries import parse_entry
+from app.store.connections import sqlite_info
+from app.web.api.models import Health, SearchResponse, Snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCKED = "sqlite-database-locked"
@@ -329,6 +330,59 @@ def test_a_solution_is_served_as_json_with_all_its_fix_options(client):
     assert all(f["code"].strip() for f in body["fixes"])
     assert len(body["fixes"]) >= 5, "the five classic SQLite fixes"
     assert "path" not in body, "no server file paths in the API"
+
+
+SOLUTION_KEYS = {
+    "slug", "title", "errors", "not_errors", "tags", "languages", "libraries", "applies_to", "token_savings",
+    "environment", "source", "verified_by", "updated", "symptom", "root_cause", "limits", "savings_note", "fixes",
+    "stats",
+}  # fmt: skip
+INTERNAL_COLUMNS = ("content_hash", "origin", "published_at", "markdown", "path")
+
+
+def test_a_solution_has_exactly_the_documented_public_fields(client):
+    entry = parse_entry(ROOT / "solutions" / "httpx-proxies-removed.md")
+
+    body = client.get(f"/api/solutions/{entry.slug}").json()
+
+    assert set(body) == SOLUTION_KEYS
+    assert {k for f in body["fixes"] for k in f} == {"position", "title", "description", "language", "code"}
+    assert body["not_errors"] == list(entry.not_errors)
+    assert body["libraries"] == list(entry.libraries)
+    assert body["applies_to"] == [
+        {"package": a.package, "versions": a.versions, "platform": a.platform} for a in entry.applies_to
+    ]
+    for column in INTERNAL_COLUMNS:
+        assert f'"{column}"' not in client.get(f"/api/solutions/{entry.slug}").text
+
+
+def test_the_openapi_schema_names_every_json_answer(client):
+    spec = client.get("/openapi.json").json()
+
+    def answer(path, method):
+        return spec["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+
+    assert answer("/search", "get") == answer("/search", "post") == "#/components/schemas/SearchResponse"
+    assert answer("/api/solutions/{slug}", "get") == "#/components/schemas/Solution"
+    assert answer("/api/solutions/{slug}/feedback", "post") == "#/components/schemas/FeedbackRecorded"
+    assert answer("/healthz", "get") == "#/components/schemas/Health"
+    assert answer("/api/snapshot", "get") == "#/components/schemas/Snapshot"
+    schemas = spec["components"]["schemas"]
+    assert set(schemas["Solution"]["properties"]) == SOLUTION_KEYS
+    assert not any(column in schemas["Solution"]["properties"] for column in INTERNAL_COLUMNS)
+    hit = schemas["SearchHit"]["properties"]
+    assert set(hit) == {"slug", "title", "score", "confident", "url", "why", "fix", "token_savings"}
+    assert set(schemas["Why"]["properties"]) == {
+        "signature", "type_match", "terms", "frames", "env", "conflicts", "not_error"
+    }  # fmt: skip
+
+
+def test_every_json_answer_matches_its_published_schema(client):
+    """The search route sends its body as built (no re-validation on the hot path): check it here."""
+    searched = client.get("/search", params={"q": "sqlite3.OperationalError: database is locked"}).json()
+    SearchResponse.model_validate(searched)  # extra="forbid": an undocumented key fails
+    Health.model_validate(client.get("/healthz").json())
+    Snapshot.model_validate(client.get("/api/snapshot").json())
 
 
 @pytest.mark.parametrize("slug", ["no-such-solution", "a" * 300, "..%2F..%2Fetc%2Fpasswd"])

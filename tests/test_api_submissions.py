@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from app.submissions import review as submissions
 from app.store.sqlite_store import Store
+from app.submissions import review as submissions
 
 NEW_ERROR = "ollama._types.ResponseError: model 'llama9' not found, try pulling it first"
 

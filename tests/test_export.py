@@ -11,13 +11,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from app.submissions import review as submissions
 from app.corpus.entries import Entry, parse_entry, parse_text
-from app.corpus.rows import entry_row
-from app.corpus.markdown import entry_markdown
-from app.submissions.export import ExportConflict, export_entries
 from app.corpus.indexer import index_solutions
+from app.corpus.markdown import entry_markdown
+from app.corpus.rows import entry_row
 from app.store.sqlite_store import Store
+from app.submissions import review as submissions
+from app.submissions.export import ExportConflict, export_entries
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_FILES = sorted((ROOT / "solutions").glob("*.md"))

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from app.corpus import indexer
-from app.search import stats
 from app.corpus.entries import content_hash, parse_entry
-from app.corpus.rows import worked_counts
 from app.corpus.indexer import index_solutions
-from app.store.schema import SCHEMA_VERSION
+from app.corpus.rows import worked_counts
+from app.search import stats
 from app.search.service import run_search
+from app.store.schema import SCHEMA_VERSION
 from app.store.sqlite_store import Store
 from synapse_skill.matching import index as match_index
 

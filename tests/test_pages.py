@@ -9,12 +9,15 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.corpus.entries import parse_entry
-from app.web.site.markdown_html import code_html, markdown_html
 from app.web.factory import create_app
+from app.web.renderers import HtmlRenderers
+from app.web.site import page_data
+from app.web.site.markdown_html import code_html, markdown_html
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -331,6 +334,51 @@ def test_browse_filters_by_tag_and_language(client):
     assert slugs and all("go" in parse_entry(SOLUTIONS / f"{s}.md").languages for s in slugs)
 
 
+def _plans(conn, page) -> dict[str, list[str]]:
+    """Each statement a page function runs, with SQLite's plan for it."""
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    try:
+        page(conn)
+    finally:
+        conn.set_trace_callback(None)
+    return {
+        sql: [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
+        for sql in statements
+        if sql.lstrip().upper().startswith("SELECT")
+    }
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        page_data.home,
+        lambda conn: page_data.browse(conn, page_data.BrowseQuery(sort="title", page=3)),
+        lambda conn: page_data.browse(conn, page_data.BrowseQuery(sort="newest")),
+    ],
+    ids=["home", "browse-by-title", "browse-newest"],
+)
+def test_page_lists_read_their_rows_in_index_order(fresh_store, page):
+    """No page reads every entry or every logged query to sort them (unbounded at 100k entries)."""
+    for sql, plan in _plans(fresh_store.read(), page).items():
+        if "FROM entries e, json_each" in sql or "query_clients" in sql:
+            continue  # tag facets and "most wanted": aggregates, not ordered lists
+        assert not any("TEMP B-TREE FOR ORDER BY" in step for step in plan), (sql, plan)
+        for step in plan:
+            if step.startswith("SCAN") and ("entries" in step or "queries" in step or step.startswith("SCAN e")):
+                assert "INDEX" in step, (sql, plan)
+
+
+def test_related_and_most_searched_look_titles_up_by_slug(fresh_store):
+    conn = fresh_store.read()
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    page_data.most_searched(conn)
+    page_data.related(conn, {"slug": "x", "errors": [], "tags": []})
+    conn.set_trace_callback(None)
+    assert not any(s.strip() == "SELECT slug, title FROM entries" for s in statements)
+
+
 def test_browse_sorts_by_title(client):
     html = client.get("/solutions", params={"sort": "title"}, headers=HTML).text
     titles = re.findall(r'class="entry-link" href="/solutions/[a-z0-9-]+">([^<]+)</a>', html)
@@ -405,6 +453,28 @@ def test_an_unexpected_error_is_a_friendly_500_page(tmp_path):
     assert response.headers["content-type"].startswith("text/html")
     assert "Something went wrong" in response.text
     assert "secret internals" not in response.text and "Traceback" not in response.text
+
+
+def test_the_html_renderers_are_the_ones_handed_to_the_factory(tmp_path):
+    """No module global carries them: two apps in one process each answer with their own."""
+    calls: list[str] = []
+
+    def error(request, status, message):
+        calls.append(f"error {status}")
+        return HTMLResponse("own error page", status_code=status)
+
+    def search(request, body):
+        calls.append("search")
+        return HTMLResponse("own results page")
+
+    own = create_app(Settings(db=tmp_path / "a.db", index_on_start=False), html=HtmlRenderers(error, search))
+    json_only = create_app(Settings(db=tmp_path / "b.db", index_on_start=False), html=None)
+    with TestClient(own) as a, TestClient(json_only) as b:
+        assert a.get("/search", params={"q": "database is locked"}, headers=HTML).text == "own results page"
+        assert a.get("/no-such-page", headers=HTML).text == "own error page"
+        assert b.get("/search", params={"q": "database is locked"}, headers=HTML).json()["results"] == []
+        assert b.get("/no-such-page", headers=HTML).json()["error"]["code"] == "not_found"
+    assert calls == ["search", "error 404"]
 
 
 # -- forms: submit ----------------------------------------------------------------------

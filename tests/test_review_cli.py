@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from synapse_cli import synapse
 
-from app.submissions import review as submissions
 from app.corpus.indexer import index_solutions
 from app.store.sqlite_store import Store
+from app.submissions import review as submissions
 
 ROOT = Path(__file__).resolve().parent.parent
 ERROR = "ollama._types.ResponseError: model 'llama9' not found, try pulling it first"

@@ -10,13 +10,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.submissions import review as submissions
 from app.corpus.entries import EntryInvalid, parse_text
-from app.corpus.markdown import entry_markdown
 from app.corpus.indexer import index_solutions
-from app.search.service import run_search
+from app.corpus.markdown import entry_markdown
 from app.corpus.snapshot import build_snapshot
+from app.search.service import run_search
 from app.store.sqlite_store import Store
+from app.submissions import review as submissions
 
 ROOT = Path(__file__).resolve().parent.parent
 NEW_ERROR = "ollama._types.ResponseError: model 'llama9' not found, try pulling it first"

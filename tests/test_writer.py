@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import threading
+import time
 
 import pytest
 
-from app.store.connections import open_reader
+from app.store.connections import open_reader, sqlite
+from app.store.sqlite_store import Store, StoreClosed
 from app.store.writer import Writer, WriterClosed
 
 
@@ -128,3 +131,66 @@ def test_store_gives_each_thread_its_own_reader(fresh_store):
         th.join()
     assert len(set(seen)) == 4
     assert fresh_store.read() is fresh_store.read()
+
+
+def test_execute_read_runs_the_function_on_a_read_thread_with_that_threads_connection(fresh_store):
+    def where(conn, tag):
+        assert conn is fresh_store.read(), "the connection of the thread running the function"
+        return tag, threading.get_ident(), conn.execute("SELECT count(*) FROM entries").fetchone()[0]
+
+    async def go():
+        loop_thread = threading.get_ident()
+        tag, thread, count = await fresh_store.execute_read(where, "t")
+        assert (tag, count) == ("t", 0)
+        assert thread != loop_thread, "never on the event loop"
+        with pytest.raises(ZeroDivisionError):
+            await fresh_store.execute_read(lambda conn: 1 / 0)
+
+    asyncio.run(go())
+    assert fresh_store.read_now(where, "now")[1] == threading.get_ident()
+
+
+def test_close_closes_the_reader_of_every_thread_and_joins_the_writer(tmp_path):
+    store = Store(tmp_path / "c.db")
+    readers = [store.read()]
+    grab = threading.Thread(target=lambda: readers.append(store.read()))
+    grab.start()
+    grab.join()
+    readers.append(asyncio.run(store.execute_read(lambda conn: conn)))
+
+    store.close()
+
+    assert len({id(conn) for conn in readers}) == 3
+    for conn in readers:
+        with pytest.raises(sqlite.ProgrammingError, match="closed"):
+            conn.execute("SELECT 1")
+    assert not store.writer._thread.is_alive()
+    with pytest.raises(StoreClosed):
+        store.read()
+
+
+def test_close_waits_for_a_stuck_writer_only_until_the_timeout(tmp_path):
+    store = Store(tmp_path / "s.db")
+    gate = threading.Event()
+    store.writer.submit(lambda conn: gate.wait(10))
+    started = time.monotonic()
+
+    store.close(timeout=0.2)
+
+    assert time.monotonic() - started < 5
+    gate.set()
+    store.writer._thread.join(10)
+    assert not store.writer._thread.is_alive()
+
+
+def test_a_failing_queued_write_is_logged(fresh_store, caplog):
+    def broken(conn):
+        conn.execute("INSERT INTO no_such_table VALUES (1)")
+
+    with caplog.at_level(logging.ERROR, logger="synapse.store"):
+        fresh_store.write_later(broken)
+        fresh_store.write(lambda conn: None)  # the queue is FIFO: the failed unit has run by now
+
+    [record] = [r for r in caplog.records if r.name == "synapse.store"]
+    assert "queued write failed" in record.getMessage() and "no_such_table" in record.getMessage()
+    assert record.exc_info is not None

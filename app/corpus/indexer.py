@@ -135,9 +135,9 @@ def _write_mark(conn) -> tuple:
     return id(conn), conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes
 
 
-def _unchanged_since(seen: Recorded | None, mtime_ns: int, size: int) -> bool:
+def _unchanged_since(seen: Recorded, mtime_ns: int, size: int) -> bool:
     """Same stat as at the last run, and the file was not racily new then: it cannot have changed."""
-    return seen is not None and seen[0] == mtime_ns and seen[1] == size and mtime_ns < seen[2] - RACY_NS
+    return seen[0] == mtime_ns and seen[1] == size and mtime_ns < seen[2] - RACY_NS
 
 
 def _plan(files: list[FileStat], state: StoreState, started_ns: int, report: IndexReport) -> Plan:
@@ -147,7 +147,7 @@ def _plan(files: list[FileStat], state: StoreState, started_ns: int, report: Ind
         slug = os.path.basename(path)[:-3]
         plan.listed[path] = slug
         seen = state.recorded.get(path)
-        if _unchanged_since(seen, mtime_ns, size) and state.stored.get(slug) == seen[3]:
+        if seen is not None and _unchanged_since(seen, mtime_ns, size) and state.stored.get(slug) == seen[3]:
             plan.same[slug] = (path, seen[3])
             continue
         try:

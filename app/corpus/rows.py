@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 from app.corpus.entries import Entry
 from synapse_skill.matching import matcher
@@ -79,22 +80,31 @@ def delete_entry(conn, slug: str) -> None:
     conn.execute("DELETE FROM entry_stats WHERE slug = ?", (slug,))
 
 
-def entry_row(conn, slug: str) -> dict | None:
+def entry_row(conn, slug: str) -> dict[str, Any] | None:
+    """Every column of the entry (list columns decoded), its fixes in order, and its stats."""
     row = conn.execute("SELECT * FROM entries WHERE slug = ?", (slug,)).fetchone()
     if row is None:
         return None
     data = dict(row)
-    for key in ("errors", "tags", "languages"):
+    for key in ("errors", "tags", "languages", "not_errors", "libraries"):
         data[key] = json.loads(data[key] or "[]")
+    data["applies_to"] = [
+        {"package": package, "versions": versions, "platform": platform}
+        for package, versions, platform in json.loads(data["applies_to"] or "[]")
+    ]
     data["fixes"] = [
         dict(r)
         for r in conn.execute(
             "SELECT position, title, description, language, code FROM fixes WHERE slug = ? ORDER BY position", (slug,)
         )
     ]
-    stats = conn.execute("SELECT matched, worked, failed, stars FROM entry_stats WHERE slug = ?", (slug,)).fetchone()
-    data["stats"] = dict(stats) if stats else {"matched": 0, "worked": 0, "failed": 0, "stars": 0}
+    data["stats"] = entry_stats(conn, slug)
     return data
+
+
+def entry_stats(conn, slug: str) -> dict[str, int]:
+    stats = conn.execute("SELECT matched, worked, failed, stars FROM entry_stats WHERE slug = ?", (slug,)).fetchone()
+    return dict(stats) if stats else {"matched": 0, "worked": 0, "failed": 0, "stars": 0}
 
 
 def first_fixes(conn, slugs: list[str]) -> dict[str, dict]:

@@ -123,7 +123,8 @@ def write_bundled_snapshot(path: Path, entries: Iterable[Entry]) -> dict[str, An
 
 
 def load_solutions(folder: Path) -> tuple[list[Entry], list[str]]:
-    entries, problems = [], []
+    entries: list[Entry] = []
+    problems: list[str] = []
     for path in entry_files([Path(folder)]):
         try:
             entries.append(parse_entry(path))

@@ -94,6 +94,7 @@ def run_search(conn, q: str, limit: int = 5, env: dict | None = None) -> SearchR
     return SearchResult(body, best, outcome.normalized)
 
 
-def record(store, result: SearchResult) -> None:
-    """Count the search (redacted, normalised query only) without making the client wait."""
-    store.write_later(stats.record_search, result.normalized, result.best_confident)
+def record(store, result: SearchResult, client: str | None = None) -> None:
+    """Count the search (redacted, normalised query only) without making the client wait.
+    `client` (the client address) is stored only as a salted hash, for "most wanted"."""
+    store.write_later(stats.record_search, result.normalized, result.best_confident, client)

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 from app.corpus.rows import now_iso
 from synapse_skill.redact import redact
 
 MAX_STORED_QUERY = 300
+WANTED_MIN_CLIENTS = 3  # "most wanted" shows a text only once this many distinct clients sent it
 
 
-def record_search(conn, normalized: str, slug: str | None) -> None:
-    """Write unit: one search. Only the redacted, normalised form of the query is kept."""
+def client_hash(conn, address: str) -> str:
+    """A salted hash of a client address (the salt lives in the database, never the address)."""
+    row = conn.execute("SELECT value FROM query_salt LIMIT 1").fetchone()
+    salt = row[0] if row else ""
+    return hashlib.sha256(f"{salt}\0{address}".encode()).hexdigest()[:24]
+
+
+def record_search(conn, normalized: str, slug: str | None, client: str | None = None) -> None:
+    """Write unit: one search. Only the redacted, normalised form of the query is kept, and
+    for an unanswered one a salted hash of the client address (distinct clients count)."""
     norm = redact(normalized)[:MAX_STORED_QUERY]
+    if client and not slug:
+        conn.execute(
+            "INSERT OR IGNORE INTO query_clients (norm, client) VALUES (?, ?)", (norm, client_hash(conn, client))
+        )
     conn.execute(
         "INSERT INTO queries (norm, count, confident, last_slug, last_seen) VALUES (?, 1, ?, ?, ?) "
         "ON CONFLICT(norm) DO UPDATE SET count = count + 1, confident = confident + excluded.confident, "
@@ -64,6 +80,48 @@ def most_searched(conn, limit: int = 8) -> list[dict]:
     return [dict(r) for r in rows]
 
 
-def most_wanted(conn, limit: int = 8) -> list[dict]:
-    rows = conn.execute("SELECT norm, count FROM queries WHERE confident = 0 ORDER BY count DESC, norm LIMIT ?", (limit,))
-    return [dict(r) for r in rows]
+def most_wanted(conn, limit: int = 8, min_clients: int = WANTED_MIN_CLIENTS) -> list[dict]:
+    """Unanswered queries sent by at least `min_clients` distinct clients and not hidden by an
+    admin; `text` is the stored query made readable and redacted again for display."""
+    rows = conn.execute(
+        "SELECT q.norm, q.count, count(c.client) AS clients FROM queries q "
+        "JOIN query_clients c ON c.norm = q.norm WHERE q.confident = 0 AND q.hidden = 0 "
+        "GROUP BY q.norm HAVING count(c.client) >= ? ORDER BY clients DESC, q.count DESC, q.norm LIMIT ?",
+        (min_clients, limit),
+    )
+    return [{**dict(r), "text": readable_query(r["norm"])} for r in rows]
+
+
+def hide_wanted(conn, norm: str) -> bool:
+    """Write unit: an admin hides one query from "most wanted". False if there is no such query."""
+    return conn.execute("UPDATE queries SET hidden = 1 WHERE norm = ?", (norm,)).rowcount > 0
+
+
+# The matcher's placeholders (numbers, paths, addresses…) shown as a reader would write them.
+_PLACEHOLDERS = {
+    "num": "N", "hex": "0x…", "path": "…", "uuid": "…", "ip": "…", "socket": "…",
+    "date": "…", "time": "…", "duration": "…",
+}
+_PLACEHOLDER = re.compile(r"\b_([a-z]+)_\b")
+_HOST = re.compile(
+    r"\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+    r"(?:com|net|org|io|dev|app|ai|co|cloud|internal|local|localdomain|lan|corp|home|test|example|"
+    r"info|biz|xyz|me|us|uk|de|fr|nl|eu)\b",
+    re.IGNORECASE,
+)
+_USER = re.compile(
+    r"(?i)\b(user(?:name)?|login|role|owner)(\s*[=:]\s*|\s+(?=[\"'`]))([\"'`]?)[\w.@-]{1,64}\3"
+)
+
+_USER_AFTER = re.compile(r"(?i)\b((?:for|as|by|of)\s+(?:user|role|login|owner))\s+(?!<user>)[\w.@-]{1,64}")
+
+
+def readable_query(norm: str) -> str:
+    """A stored query for the home page: redacted (secrets, host names, user names) and
+    without internal placeholders such as `_num_`."""
+    text = redact(norm)
+    text = _HOST.sub("<host>", text)
+    text = _USER.sub(lambda m: f"{m.group(1)}{m.group(2)}<user>", text)
+    text = _USER_AFTER.sub(lambda m: f"{m.group(1)} <user>", text)
+    text = _PLACEHOLDER.sub(lambda m: _PLACEHOLDERS.get(m.group(1), "…"), text)
+    return re.sub(r"\s+", " ", text).strip()

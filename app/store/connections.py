@@ -10,6 +10,8 @@ import importlib
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from synapse_skill.matching import matcher
 
@@ -23,7 +25,7 @@ def _version(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split(".")[:3])
 
 
-def sqlite_module():
+def sqlite_module() -> ModuleType:
     """Prefer a bundled SQLite newer than the interpreter's own (pysqlite3), else the stdlib one."""
     try:
         bundled = importlib.import_module("pysqlite3.dbapi2")
@@ -34,7 +36,10 @@ def sqlite_module():
     return sqlite3
 
 
-sqlite = sqlite_module()
+if TYPE_CHECKING:  # pysqlite3 has the stdlib module's API: type against that
+    import sqlite3 as sqlite
+else:
+    sqlite = sqlite_module()
 
 
 def wal_reset_bug_fixed(version: str) -> bool:
@@ -59,7 +64,7 @@ def sqlite_info() -> SqliteInfo:
     )
 
 
-def open_writer(path: Path):
+def open_writer(path: Path) -> sqlite.Connection:
     """The one write connection of a process: autocommit mode, so `BEGIN IMMEDIATE` is ours to issue.
 
     Autocheckpoint is off: the writer checkpoints itself under a cross-process lock, so two
@@ -83,15 +88,23 @@ class ReaderConnection(sqlite.Connection):
     from the API, a page or the CLI, finds it there without being handed one.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.match_cache = matcher.IndexCache()
 
 
-def open_reader(path: Path):
-    """A read-only connection for one thread."""
+def open_reader(path: Path) -> ReaderConnection:
+    """A read-only connection for one thread.
+
+    Only its thread uses it, but the store closes every reader from the thread that closes
+    the store: hence `check_same_thread=False`.
+    """
     conn = sqlite.connect(
-        f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000, factory=ReaderConnection
+        f"file:{path}?mode=ro",
+        uri=True,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        factory=ReaderConnection,
+        check_same_thread=False,
     )
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")

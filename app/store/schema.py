@@ -15,7 +15,7 @@ from synapse_skill.matching import matcher
 
 def _v1(conn) -> None:
     db = sqlite_utils.Database(conn)
-    db["entries"].create(
+    db.table("entries").create(
         {
             "slug": str,
             "title": str,
@@ -40,14 +40,14 @@ def _v1(conn) -> None:
         pk="slug",
         not_null={"title", "errors", "tags", "markdown", "content_hash", "origin"},
     )
-    db["fixes"].create(
+    db.table("fixes").create(
         {"id": int, "slug": str, "position": int, "title": str, "description": str, "language": str, "code": str},
         pk="id",
         foreign_keys=[("slug", "entries", "slug")],
         not_null={"slug", "position", "title", "code"},
     )
-    db["fixes"].create_index(["slug", "position"], unique=True)
-    db["submissions"].create(
+    db.table("fixes").create_index(["slug", "position"], unique=True)
+    db.table("submissions").create(
         {
             "id": str,
             "idempotency_key": str,
@@ -63,27 +63,27 @@ def _v1(conn) -> None:
         pk="id",
         not_null={"status", "slug", "title", "payload", "markdown", "created_at"},
     )
-    db["submissions"].create_index(["idempotency_key"], unique=True)
-    db["submissions"].create_index(["status"])
-    db["feedback"].create(
+    db.table("submissions").create_index(["idempotency_key"], unique=True)
+    db.table("submissions").create_index(["status"])
+    db.table("feedback").create(
         {"id": int, "slug": str, "worked": int, "created_at": str, "request_id": str},
         pk="id",
         not_null={"slug", "worked", "created_at"},
     )
-    db["feedback"].create_index(["request_id"], unique=True)
-    db["entry_stats"].create(
+    db.table("feedback").create_index(["request_id"], unique=True)
+    db.table("entry_stats").create(
         {"slug": str, "matched": int, "worked": int, "failed": int, "stars": int},
         pk="slug",
         defaults={"matched": 0, "worked": 0, "failed": 0, "stars": 0},
     )
-    db["queries"].create(
+    db.table("queries").create(
         {"norm": str, "count": int, "confident": int, "last_slug": str, "last_seen": str},
         pk="norm",
         defaults={"count": 0, "confident": 0},
     )
-    db["counters"].create({"name": str, "value": int}, pk="name", defaults={"value": 0})
-    db["rate_hits"].create({"bucket": str, "window": int, "hits": int}, pk="bucket", defaults={"hits": 0})
-    db["rate_hits"].create_index(["window"])
+    db.table("counters").create({"name": str, "value": int}, pk="name", defaults={"value": 0})
+    db.table("rate_hits").create({"bucket": str, "window": int, "hits": int}, pk="bucket", defaults={"hits": 0})
+    db.table("rate_hits").create_index(["window"])
     matcher.create_schema(conn)
 
 
@@ -147,3 +147,47 @@ def migrate(conn) -> int:
         MIGRATIONS[number](conn)
         conn.execute(f"PRAGMA user_version = {number + 1}")
     return SCHEMA_VERSION
+
+
+# -- appended migrations (each one a function added at the end, then registered) ----------
+
+
+def _v5_wanted_clients(conn) -> None:
+    """"Most wanted" counts distinct clients, not searches: each unanswered query keeps the
+    salted hashes of the client addresses that sent it (never the addresses), and an admin
+    can hide a query from the home page."""
+    import secrets
+
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS query_clients (norm TEXT NOT NULL, client TEXT NOT NULL, "
+        "PRIMARY KEY (norm, client)) WITHOUT ROWID"
+    )
+    conn.execute("CREATE TABLE IF NOT EXISTS query_salt (value TEXT NOT NULL)")
+    if conn.execute("SELECT count(*) FROM query_salt").fetchone()[0] == 0:
+        conn.execute("INSERT INTO query_salt (value) VALUES (?)", (secrets.token_hex(16),))
+    present = {row[1] for row in conn.execute("PRAGMA table_info(queries)")}
+    if "hidden" not in present:
+        conn.execute("ALTER TABLE queries ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0")
+
+
+MIGRATIONS.append(_v5_wanted_clients)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _v6_page_indexes(conn) -> None:
+    """A page reads its few rows in an indexed order (home's lists, browse's sorts), not the
+    whole table sorted, so its cost does not grow with the corpus or the query log."""
+    conn.execute("CREATE INDEX IF NOT EXISTS entries_by_title ON entries(title COLLATE NOCASE)")
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS entries_by_newest"
+        " ON entries(published_at DESC, updated DESC, title COLLATE NOCASE)"
+    )
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS entries_by_recent"
+        " ON entries(max(coalesce(published_at, ''), coalesce(updated, '')) DESC, slug)"
+    )
+    conn.execute("CREATE INDEX IF NOT EXISTS queries_most_searched ON queries(count DESC, norm) WHERE confident > 0")
+
+
+MIGRATIONS.append(_v6_page_indexes)
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,32 +1,32 @@
-"""The store: one writer thread for every write, one read-only connection per reading thread."""
+"""The store: one writer thread for every write, one read-only connection per reading thread.
+
+Every read is a function of a read connection, `fn(conn, *args)`, like a write: routes await
+`execute_read` (a worker thread of the store's read pool runs it on that thread's connection);
+the CLI and the search route's inline path call `read_now` on the calling thread's own.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from app.store.connections import open_reader
+from app.store.connections import ReaderConnection, open_reader
 from app.store.schema import migrate
 from app.store.writer import Writer
 
+log = logging.getLogger("synapse.store")
 T = TypeVar("T")
 
+CLOSE_TIMEOUT_S = 30.0
 
-class ThreadReader:
-    """Stands in for "this thread's read connection", resolved at every use.
 
-    FastAPI may run a dependency and the endpoint on different pool threads; a connection
-    handed over by a dependency would then cross threads. This proxy never holds one: each
-    call goes to the read connection of the thread making it.
-    """
-
-    def __init__(self, store: Store):
-        self._store = store
-
-    def __getattr__(self, name: str):
-        return getattr(self._store.read(), name)
+class StoreClosed(RuntimeError):
+    """The store was closed; nothing more is read through it."""
 
 
 class Store:
@@ -35,19 +35,32 @@ class Store:
         self.writer = Writer(self.path)
         self.writer.call(migrate)
         self._local = threading.local()
-        self._readers: list = []
+        self._readers: list[ReaderConnection] = []
         self._readers_lock = threading.Lock()
-        self.reader = ThreadReader(self)
+        self._closed = False
+        self._read_pool = ThreadPoolExecutor(thread_name_prefix=f"synapse-read:{self.path.name}")
 
-    def read(self) -> Any:
+    def read(self) -> ReaderConnection:
         """This thread's read-only connection (opened on first use, never shared)."""
-        conn = getattr(self._local, "conn", None)
+        if self._closed:
+            raise StoreClosed("the store is closed")
+        conn: ReaderConnection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = open_reader(self.path)
-            self._local.conn = conn
             with self._readers_lock:
+                if self._closed:
+                    raise StoreClosed("the store is closed")
+                conn = open_reader(self.path)
                 self._readers.append(conn)
+            self._local.conn = conn
         return conn
+
+    def read_now(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(conn, *args)` on the calling thread's read connection."""
+        return fn(self.read(), *args)
+
+    async def execute_read(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(conn, *args)` on a read-pool thread with that thread's connection, off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self._read_pool, self.read_now, fn, *args)
 
     def write(self, fn: Callable[..., T], *args: Any) -> T:
         return self.writer.call(fn, *args)
@@ -56,15 +69,29 @@ class Store:
         return await self.writer.acall(fn, *args)
 
     def write_later(self, fn: Callable[..., Any], *args: Any) -> None:
-        """Queue a small write (a counter) without waiting; it joins the next group commit."""
-        self.writer.submit(fn, *args)
+        """Queue a small write (a counter) without waiting; it joins the next group commit.
 
-    def close(self) -> None:
-        self.writer.close()
+        Nobody waits for it, so a failure is logged here or it would go unseen.
+        """
+        self.writer.submit(fn, *args).add_done_callback(_log_failure)
+
+    def close(self, timeout: float = CLOSE_TIMEOUT_S) -> None:
+        """Finish the reads and the queued writes (waiting at most `timeout` for the writer),
+        then close the read connection of every thread."""
+        with self._readers_lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._read_pool.shutdown(wait=True)
+        if not self.writer.close(timeout):
+            log.warning("the writer did not finish within %.0f s; closing without it", timeout)
         with self._readers_lock:
             readers, self._readers = self._readers, []
         for conn in readers:
-            try:
-                conn.close()
-            except Exception:  # closing from another thread: sqlite3 refuses, the GC will close it
-                pass
+            conn.close()
+
+
+def _log_failure(future: Future) -> None:
+    exc = future.exception() if not future.cancelled() else None
+    if exc is not None:
+        log.error("a queued write failed: %r", exc, exc_info=exc)

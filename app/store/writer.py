@@ -100,14 +100,17 @@ class Writer:
             self._queue.put((fn, args, future))
         return future
 
-    def close(self) -> None:
-        """Stop taking work, finish everything already queued, close the connection."""
+    def close(self, timeout: float | None = None) -> bool:
+        """Stop taking work, finish everything already queued, close the connection.
+
+        Waits at most `timeout` seconds; False if the thread is still finishing then.
+        """
         with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            self._queue.put(_STOP)
-        self._thread.join()
+            if not self._closed:
+                self._closed = True
+                self._queue.put(_STOP)
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     # -- the thread -----------------------------------------------------
     def _run(self) -> None:
@@ -148,7 +151,7 @@ class Writer:
                 conn.close()
 
     def _drain(self) -> list:
-        items = []
+        items: list = []
         while True:
             try:
                 item = self._queue.get_nowait()

@@ -148,7 +148,8 @@ class _Reader:
     """Reads fields from either shape; a field of the wrong type becomes a message, not an exception."""
 
     def __init__(self, data: Mapping[str, Any]):
-        self.data, self.errors = data, {}
+        self.data = data
+        self.errors: dict[str, str] = {}
         self.fix_count = 0
 
     def text(self, key: str, data: Mapping[str, Any] | None = None, name: str | None = None) -> str:
@@ -250,7 +251,7 @@ def _check_fields(form: SubmissionForm, slots: list[int], errors: dict[str, str]
         errors.setdefault("fix_code_1", "give at least one fix option: a title, a language and code")
     if fix_count > MAX_FIXES:
         errors.setdefault("fixes", f"at most {MAX_FIXES} fix options")
-    for n, fix in zip(slots, form.fixes):
+    for n, fix in zip(slots, form.fixes, strict=False):
         need(f"fix_title_{n}", fix.title, "fix_title", "a title for this fix")
         need(f"fix_language_{n}", fix.language, "fix_language", "the code's language (python, bash, …)")
         if fix.language and not _NAME_RE.match(fix.language):
@@ -332,10 +333,10 @@ def _changed_fields(form: SubmissionForm, entry: Entry) -> dict[str, str]:
         have, want = getattr(entry, name), getattr(form, name)
         if (list(have) if isinstance(have, tuple) else have) != want:
             changed[name] = TITLE_LAYOUT if name == "title" else message
-    for n, (fix, got) in enumerate(zip(form.fixes, entry.fixes), start=1):
+    for n, (fix, got) in enumerate(zip(form.fixes, entry.fixes, strict=False), start=1):
         want = (fix.title, fix.description, fix.language, fix.code + "\n")
         have = (got.title, got.description, got.language, got.code)
-        for part, a, b in zip(("title", "description", "language", "code"), want, have):
+        for part, a, b in zip(("title", "description", "language", "code"), want, have, strict=True):
             if a != b:
                 changed.setdefault(f"fix_{part}_{n}", TITLE_LAYOUT if part == "title" else message)
                 break
@@ -389,8 +390,8 @@ def _redact_code(code: str, env: Mapping[str, str]) -> str:
     if whole == code:
         return code
     before, after = code.split("\n"), whole.split("\n")
-    changed = [b != a for b, a in zip(before, after)] if len(before) == len(after) else [True] * len(before)
-    return "\n".join(_redact_words(line, env) if hit else line for line, hit in zip(before, changed))
+    changed = [b != a for b, a in zip(before, after, strict=True)] if len(before) == len(after) else [True] * len(before)
+    return "\n".join(_redact_words(line, env) if hit else line for line, hit in zip(before, changed, strict=True))
 
 
 def _redact_words(line: str, env: Mapping[str, str]) -> str:

@@ -211,4 +211,4 @@ def submission_status(conn, sub_id: str) -> dict | None:
 def _dicts(cursor) -> list[dict]:
     """Rows as dicts from either connection kind (the writer's tuples, the readers' Rows)."""
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -14,8 +14,3 @@ def get_store(request: Request) -> Store:
 
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
-
-
-def get_reader(request: Request):
-    """Read access that always uses the calling thread's own read-only connection."""
-    return request.app.state.store.reader

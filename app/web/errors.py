@@ -9,25 +9,31 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.store.connections import sqlite
 from app.store.writer import storage_fault
+from app.web.renderers import ErrorPage
 from app.web.responses import SafeJSONResponse
 
 log = logging.getLogger("synapse.errors")
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None):
         super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        self.status, self.code, self.message, self.headers = status, code, message, headers
 
 
-def error_response(status: int, code: str, message: str, headers: dict | None = None) -> SafeJSONResponse:
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> SafeJSONResponse:
     return SafeJSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
 
 
@@ -35,12 +41,11 @@ def _describe_validation(exc: RequestValidationError) -> str:
     parts = []
     for err in exc.errors()[:5]:
         where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
-        parts.append(f"{where or 'request'}: {err.get('msg', 'invalid')}")
+        msg = err.get("msg", "invalid")
+        if err.get("type") == "string_pattern_mismatch":  # a plain sentence, not the regex
+            msg = "is not one of the accepted values"
+        parts.append(f"{where or 'request'}: {msg}")
     return "; ".join(parts) or "invalid request"
-
-
-# HTML error pages are rendered by app.web.site.routes when it registers its own renderer here.
-html_error_renderer = None
 
 
 def wants_html(request: Request) -> bool:
@@ -54,9 +59,16 @@ def wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "").split(",")[0]
 
 
-def _respond(request: Request, status: int, code: str, message: str, headers=None):
-    if html_error_renderer is not None and wants_html(request):
-        response = html_error_renderer(request, status, message)
+def _respond(
+    render_html: ErrorPage | None,
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    if render_html is not None and wants_html(request):
+        response = render_html(request, status, message)
         response.headers.update(headers or {})
         return response
     return error_response(status, code, message, headers)
@@ -72,9 +84,9 @@ STORAGE_FAULTS = {
 RETRY_AFTER_S = 30
 
 
-def _unexpected(request: Request, exc: BaseException):
+def _unexpected(render_html: ErrorPage | None, request: Request, exc: BaseException) -> Response:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _respond(request, 500, "internal", "something went wrong on our side; it has been logged")
+    return _respond(render_html, request, 500, "internal", "something went wrong on our side; it has been logged")
 
 
 class _LastResort:
@@ -84,15 +96,16 @@ class _LastResort:
     connection, so a keep-alive client's next request fails with "connection reset".
     """
 
-    def __init__(self, app):
+    def __init__(self, app: ASGIApp, render_html: ErrorPage | None):
         self.app = app
+        self.render_html = render_html
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         started = False
 
-        async def tracking_send(message):
+        async def tracking_send(message: Message) -> None:
             nonlocal started
             started = started or message["type"] == "http.response.start"
             await send(message)
@@ -104,38 +117,40 @@ class _LastResort:
         except Exception as exc:
             if started:
                 raise
-            await _unexpected(Request(scope), exc)(scope, receive, send)
+            await _unexpected(self.render_html, Request(scope), exc)(scope, receive, send)
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, render_html: ErrorPage | None) -> None:
+    """Answer every error as JSON, or with `render_html` when a browser asked for HTML."""
+
     @app.exception_handler(ApiError)
-    async def api_error(request: Request, exc: ApiError):
-        return _respond(request, exc.status, exc.code, exc.message, getattr(exc, "headers", None))
+    async def api_error(request: Request, exc: ApiError) -> Response:
+        return _respond(render_html, request, exc.status, exc.code, exc.message, exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError):
-        return _respond(request, 400, "invalid_request", _describe_validation(exc))
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return _respond(render_html, request, 400, "invalid_request", _describe_validation(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException):
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         codes = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}
         code = codes.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
-        return _respond(request, exc.status_code, code, message, getattr(exc, "headers", None))
+        return _respond(render_html, request, exc.status_code, code, message, exc.headers)
 
-    async def database_error(request: Request, exc: Exception):
+    async def database_error(request: Request, exc: Exception) -> Response:
         fault = storage_fault(exc)
         if fault is None:  # a bug (bad SQL, a constraint the code should have checked), not a fault
-            return _unexpected(request, exc)
+            return _unexpected(render_html, request, exc)
         status, code, message = STORAGE_FAULTS[fault]
         log.error("storage fault (%s) on %s %s: %s", fault, request.method, request.url.path, exc)
-        return _respond(request, status, code, message, {"Retry-After": str(RETRY_AFTER_S)})
+        return _respond(render_html, request, status, code, message, {"Retry-After": str(RETRY_AFTER_S)})
 
     for error_class in {sqlite3.Error, sqlite.Error}:
         app.add_exception_handler(error_class, database_error)
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception):
-        return _unexpected(request, exc)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        return _unexpected(render_html, request, exc)
 
-    app.add_middleware(_LastResort)
+    app.add_middleware(_LastResort, render_html=render_html)

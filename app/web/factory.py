@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 
 from app.config import Settings
 from app.corpus.indexer import index_solutions
@@ -13,19 +15,22 @@ from app.store.sqlite_store import Store
 from app.web.api import routes as api
 from app.web.api import submissions as api_submissions
 from app.web.errors import install_error_handlers
+from app.web.renderers import HtmlRenderers
 from app.web.responses import SafeJSONResponse
 from app.web.security import BodyLimitMiddleware, RateLimiter, SecurityHeadersMiddleware
+from app.web.site import docs_ui
 from app.web.site import routes as pages
 
 log = logging.getLogger("synapse")
 LOGIN_ATTEMPTS_PER_HOUR = 30
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, html: HtmlRenderers | None = pages.HTML) -> FastAPI:
+    """`html` renders the HTML twins of search and error answers for browsers (None: JSON only)."""
     settings = settings or Settings.from_env()
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = Store(settings.db)
         if settings.index_on_start:
             report = index_solutions(store, settings.solutions)
@@ -53,18 +58,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         default_response_class=SafeJSONResponse,
+        docs_url=None,  # /docs is docs_ui's: Swagger UI from /static under the strict CSP
+        redoc_url=None,  # ReDoc would need a CDN script, which the CSP refuses
     )
     app.state.settings = settings
-    app.state.render_search_page = None
-    install_error_handlers(app)
+    app.state.html = html
+    install_error_handlers(app, html.error if html else None)
     app.include_router(api.router)
     app.include_router(api_submissions.router)
-    _mount_pages(app, settings)
+    pages.mount(app, settings)
+    app.include_router(docs_ui.router)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     return app
-
-
-def _mount_pages(app: FastAPI, settings: Settings) -> None:
-    """The website (HTML pages, static files, HTML error pages) lives in app.web.site.routes."""
-    pages.mount(app, settings)

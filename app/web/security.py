@@ -10,13 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.web.errors import ApiError, error_response
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-# Swagger UI (/docs) loads its script and styles from a CDN and runs an inline bootstrap script.
-DOCS_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
-DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
+# One policy for every page, /docs included: Swagger UI is served from /static (app/web/site/docs_ui.py).
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -83,21 +77,39 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
 
-        csp = (DOCS_CSP if scope.get("path") in DOCS_PATHS else CSP).encode()
+        path = scope.get("path", "")
+        private = path == "/admin" or path.startswith("/admin/")
+        negotiated = path == "/search"  # JSON or HTML by the Accept header
 
         async def add_headers(message):
             if message["type"] == "http.response.start":
                 headers = message.setdefault("headers", [])
                 for name, value in (
-                    (b"content-security-policy", csp),
+                    (b"content-security-policy", CSP.encode()),
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"same-origin"),
                     (b"x-frame-options", b"DENY"),
                 ):
                     headers.append((name, value))
+                if private:  # admin pages hold submissions and session state: never cache them
+                    headers[:] = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+                    headers.append((b"cache-control", b"no-store"))
+                if negotiated:
+                    _add_vary(headers, b"Accept")
             await send(message)
 
         await self.app(scope, receive, add_headers)
+
+
+def _add_vary(headers: list, token: bytes) -> None:
+    """Add `token` to the response's Vary header, merging with one already there."""
+    for i, (name, value) in enumerate(headers):
+        if name.lower() == b"vary":
+            present = {v.strip().lower() for v in value.split(b",")}
+            if token.lower() not in present and b"*" not in present:
+                headers[i] = (name, value + b", " + token)
+            return
+    headers.append((b"vary", token))
 
 
 def check_same_origin(request: Request) -> None:
@@ -140,8 +152,8 @@ class RateLimiter:
 
 class RateLimited(ApiError):
     def __init__(self, kind: str, limit: int, retry_after: int):
-        super().__init__(429, "rate_limited", f"too many {kind} requests: at most {limit} per hour; try later")
-        self.headers = {"Retry-After": str(retry_after)}
+        message = f"too many {kind} requests: at most {limit} per hour; try later"
+        super().__init__(429, "rate_limited", message, {"Retry-After": str(retry_after)})
 
 
 def _hit(conn, bucket: str, window: int) -> int:

@@ -75,7 +75,7 @@ def test_a_declared_1_gb_body_is_refused_at_once_without_being_read(own_server):
     server = own_server().start()
     head = {"Content-Type": "application/json", "Content-Length": str(1 << 30)}
     for path in ("/search", "/api/submissions", "/api/solutions/broken-pipe/feedback", "/submit"):
-        answer, sent, seconds = raw_post(server.port, path, head, [b"{" * 1024])
+        answer, sent, _ = raw_post(server.port, path, head, [b"{" * 1024])
 
         assert answer.startswith(b"HTTP/1.1 413 "), (path, answer[:100])
         assert b'"too_large"' in answer, path
@@ -88,7 +88,7 @@ def test_a_chunked_upload_is_cut_off_soon_after_the_limit(own_server):
     chunks = (b"%x\r\n%s\r\n" % (len(block), block) for _ in range(4096))  # 256 MiB offered
     head = {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}
 
-    answer, sent, seconds = raw_post(server.port, "/search", head, chunks)
+    answer, sent, _ = raw_post(server.port, "/search", head, chunks)
 
     assert answer.startswith(b"HTTP/1.1 413 "), answer[:100]
     # what was sent before the answer is the limit plus the kernel's socket buffers (a few MiB)

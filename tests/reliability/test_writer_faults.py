@@ -24,8 +24,8 @@ from faults import SmallDisk, can_mount, disk_full_fault, long_reader, read_only
 from workload import GENEROUS_LIMITS
 
 from app.config import Settings
-from app.web.factory import create_app
 from app.store.writer import Writer
+from app.web.factory import create_app
 
 # -- a unit that raises, a caller that gives up ------------------------------------------------
 

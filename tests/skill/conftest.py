@@ -16,14 +16,18 @@ import threading
 from pathlib import Path
 
 import pytest
+from skill_helpers import (  # pytest put this folder on sys.path
+    SQLITE_RESULT,
+    Recorded,
+    RecordingServer,
+    search_body,
+)
 
 HERE = Path(__file__).resolve().parent
 SKILL_DIR = HERE.parents[1] / "skill" / "synapse-ai"
 for folder in (SKILL_DIR, HERE):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
-
-from skill_helpers import SQLITE_RESULT, Recorded, RecordingServer, search_body
 
 
 @pytest.fixture(autouse=True)

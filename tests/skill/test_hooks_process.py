@@ -315,11 +315,15 @@ def test_uninstall_restores_the_previous_hooks(tmp_path):
         LOCK
         + """
 import sys, threading, synapse_skill
-before = (sys.excepthook, threading.excepthook)
+assert "asyncio" not in sys.modules  # so install() waits for it in sys.meta_path
+before = (sys.excepthook, threading.excepthook, list(sys.meta_path))
 synapse_skill.install()
-assert sys.excepthook is not before[0]
+assert sys.excepthook is not before[0] and sys.meta_path != before[2]
 synapse_skill.uninstall()
-assert (sys.excepthook, threading.excepthook) == before
+assert (sys.excepthook, threading.excepthook, sys.meta_path) == before
+import asyncio
+assert asyncio.get_event_loop_policy().new_event_loop.__qualname__.endswith("new_event_loop")
+assert not hasattr(asyncio.get_event_loop_policy().new_event_loop, "_synapse_reported")
 locked()
 """,
     )

@@ -91,3 +91,48 @@ def test_nothing_but_protocol_on_stdout(tmp_path):
         timeout=60,
     )
     assert proc.stdout == b""
+
+
+def test_tool_contracts_as_a_real_client_sees_them(tmp_path):
+    """Issue 16: described and bounded parameters, clean descriptions, typed output, hints, version."""
+    from synapse_skill import __version__
+
+    async def session():
+        async with Client(stdio_params(skill_env(tmp_path, SYNAPSE_OFFLINE="1"))) as client:
+            tools = {t.name: t for t in (await client.list_tools()).tools}
+            calls = {
+                "limit_0": await client.call_tool("search_error", {"error_text": TRACEBACK, "limit": 0}),
+                "limit_11": await client.call_tool("search_error", {"error_text": TRACEBACK, "limit": 11}),
+                "limit_10": await client.call_tool("search_error", {"error_text": TRACEBACK, "limit": 10}),
+                "yes": await client.call_tool("report_outcome", {"slug": "sqlite-database-locked", "worked": "yes"}),
+            }
+            return client.server_info, tools, calls
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        info, tools, calls = pool.submit(anyio.run, session).result()
+
+    assert info.name == "synapse-ai" and info.version == __version__
+    for tool in tools.values():
+        assert tool.description and "\n " not in tool.description and not tool.description.startswith(" ")
+        for name, prop in tool.input_schema["properties"].items():
+            assert prop.get("description"), (tool.name, name)
+        out = tool.output_schema
+        assert out and out.get("type") == "object" and out.get("properties"), tool.name
+
+    limit = tools["search_error"].input_schema["properties"]["limit"]
+    assert limit["minimum"] == 1 and limit["maximum"] == 10 and "1 to 10" in limit["description"]
+    results = tools["search_error"].output_schema["properties"]["results"]
+    assert results["type"] == "array"
+    assert set(tools["search_error"].output_schema["required"]) >= {"match", "results", "source", "query"}
+
+    assert tools["report_outcome"].input_schema["properties"]["worked"]["type"] == "boolean"
+    hints = tools["report_outcome"].annotations
+    assert hints.destructive_hint is False and hints.read_only_hint is False
+    for name in ("search_error", "get_solution"):
+        assert tools[name].annotations.read_only_hint is True
+        assert tools[name].annotations.idempotent_hint is True
+
+    assert calls["limit_0"].is_error and calls["limit_11"].is_error  # refused, not clamped
+    assert "limit" in calls["limit_11"].content[0].text
+    assert structured(calls["limit_10"])["match"] == "sqlite-database-locked"
+    assert calls["yes"].is_error and "worked" in calls["yes"].content[0].text

@@ -149,3 +149,41 @@ def test_the_agent_skills_validator_accepts_the_folder_and_refuses_a_renamed_cop
     bad = subprocess.run([validator, "validate", renamed], capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0
     assert "must match skill name" in bad.stdout + bad.stderr
+
+
+def test_skill_md_fits_the_security_review_window():
+    """ClawHub's security review reads only the first 6,000 characters."""
+    text = (SKILL_DIR / "SKILL.md").read_text(encoding="utf-8")
+    assert len(text) <= 6000, len(text)
+    meta = yaml.safe_load(split_front_matter(text)[0])
+    description = meta["description"]
+    assert len(description) <= 300, len(description)
+    assert "SYNAPSE_URL" in description and "redacted" in description and "offline" in description
+
+
+def test_safety_and_privacy_come_first_after_the_title():
+    body = split_front_matter((SKILL_DIR / "SKILL.md").read_text(encoding="utf-8"))[1]
+    headings = [line for line in body.splitlines() if line.startswith("#")]
+    assert headings[0].startswith("# ")
+    assert headings[1] == "## Safety"
+    assert headings[2].startswith("## Privacy") and "what leaves the machine" in headings[2]
+    when = body.index("## When to use it")
+    assert body.index("## Safety") < when and body.index("## Privacy") < when
+    safety = body[body.index("## Safety") : body.index("## Privacy")]
+    assert "untrusted" in safety and "never run it blindly" in safety
+    privacy = body[body.index("## Privacy") : when]
+    for sent in ("redacted error lines", "site-packages/requests/models.py", "versions of the distributions"):
+        assert sent in " ".join(privacy.split()), sent
+
+
+def test_no_advice_that_cannot_work():
+    """There is no `synapse-ai` distribution on PyPI; commands use the absolute script path."""
+    root = SKILL_DIR.parents[1]
+    texts = [SKILL_DIR / "SKILL.md", root / "README.md", *(SKILL_DIR / "synapse_skill").glob("*.py")]
+    for path in texts:
+        assert "synapse-ai[mcp]" not in path.read_text(encoding="utf-8"), path
+    body = split_front_matter((SKILL_DIR / "SKILL.md").read_text(encoding="utf-8"))[1]
+    assert "pip install mcp" in body
+    assert "run from this skill's folder" not in body.lower()
+    assert re.findall(r"python3 scripts/", body) == []
+    assert "python3 <skill-folder>/scripts/synapse_skill.py run -- pytest" in body

@@ -9,11 +9,10 @@ import pytest
 
 from app.corpus.indexer import index_solutions
 from app.corpus.snapshot import build_snapshot, load_solutions, snapshot_etag, snapshot_from_entries
-from synapse_skill.matching import matcher
-from synapse_skill import offline
-from synapse_skill import snapshot
+from synapse_skill import offline, snapshot
 from synapse_skill.config import Settings
 from synapse_skill.errors import SnapshotError
+from synapse_skill.matching import matcher
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"

@@ -14,11 +14,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
+from app.store.connections import ReaderConnection
 from app.store.sqlite_store import Store
 from app.submissions import review as submissions
-from app.web.deps import get_reader, get_store
+from app.web.deps import get_store
 from app.web.errors import ApiError
 from app.web.security import check_same_origin
 
@@ -113,11 +113,11 @@ async def create_submission(
     check_same_origin(request)  # a cross-site page must not post submissions from its visitors' browsers
     await request.app.state.limiter.check(request, "submission")
     data = _json_object(await request.body())
-    form, errors, similar = await run_in_threadpool(_validate, store, data)
+    form, errors, similar = await store.execute_read(_validate, data)
     if errors:
         return _invalid(errors)
     sub_id = await store.awrite(submissions.create_submission, form, idempotency_key)
-    status = await run_in_threadpool(lambda: submissions.submission_status(store.read(), sub_id))
+    status = await store.execute_read(submissions.submission_status, sub_id)
     body = {"id": sub_id, "status": status["status"] if status else "pending", "similar": similar}
     return JSONResponse(body, status_code=201, headers={"Location": f"/api/submissions/{sub_id}"})
 
@@ -128,21 +128,22 @@ async def create_submission(
     response_model=SubmissionStatus,
     response_model_exclude_none=True,
 )
-def submission_status(sub_id: str, conn: Annotated[Any, Depends(get_reader)]):
-    status = submissions.submission_status(conn, sub_id)
+async def submission_status(sub_id: str, store: Annotated[Store, Depends(get_store)]):
+    status = await store.execute_read(submissions.submission_status, sub_id)
     if status is None:
         raise ApiError(404, "not_found", f"no submission {sub_id!r}")
     return status
 
 
-def _validate(store: Store, data: dict) -> tuple[submissions.SubmissionForm, dict[str, str], list[dict]]:
-    """Runs in a worker thread: parsing, checking and matching are CPU work, not the event loop's."""
-    conn = store.read()
+def _validate(
+    conn: ReaderConnection, data: dict
+) -> tuple[submissions.SubmissionForm, dict[str, str], list[dict]]:
+    """Runs on a read thread: parsing, checking and matching are CPU work, not the event loop's."""
     form, errors = submissions.parse_form(data, conn)
     return form, errors, [] if errors else _similar(conn, form)
 
 
-def _similar(conn, form: submissions.SubmissionForm) -> list[dict]:
+def _similar(conn: ReaderConnection, form: submissions.SubmissionForm) -> list[dict]:
     return [
         {k: r[k] for k in ("slug", "title", "score", "confident", "url")}
         for r in submissions.similar_entries(conn, form)

@@ -44,9 +44,10 @@ def home(conn) -> dict:
 
 def most_searched(conn, limit: int = 8) -> list[dict]:
     """Entries by how often searches landed on them (many differently worded queries reach one entry)."""
-    titles = _titles(conn)
+    queries = stats.most_searched(conn, limit=limit * 5)
+    titles = _titles(conn, [row["last_slug"] for row in queries])
     by_slug: dict[str, dict] = {}
-    for row in stats.most_searched(conn, limit=limit * 5):
+    for row in queries:
         slug = row["last_slug"]
         if slug in titles:
             item = by_slug.setdefault(slug, {"slug": slug, "title": titles[slug], "count": 0})
@@ -56,14 +57,19 @@ def most_searched(conn, limit: int = 8) -> list[dict]:
 
 def recent(conn, limit: int = 8) -> list[dict]:
     rows = conn.execute(
-        "SELECT slug, title, updated, tags FROM entries ORDER BY published_at DESC, updated DESC, slug LIMIT ?",
+        "SELECT slug, title, updated, tags FROM entries"
+        " ORDER BY max(coalesce(published_at, ''), coalesce(updated, '')) DESC, slug LIMIT ?",
         (limit,),
     )
     return [{**dict(r), "tags": json.loads(r["tags"] or "[]")} for r in rows]
 
 
-def _titles(conn) -> dict[str, str]:
-    return dict(conn.execute("SELECT slug, title FROM entries").fetchall())
+def _titles(conn, slugs: list[str]) -> dict[str, str]:
+    """The titles of these entries only: a page never reads every title."""
+    if not slugs:
+        return {}
+    marks = ",".join("?" * len(slugs))
+    return dict(conn.execute(f"SELECT slug, title FROM entries WHERE slug IN ({marks})", slugs).fetchall())
 
 
 # -- browse -------------------------------------------------------------------------------
@@ -157,7 +163,16 @@ def solution(conn, slug: str) -> dict | None:
         "limits_html": markdown_html(row["limits"] or "") if row["limits"] else "",
         "savings_html": markdown_html(row["savings_note"] or "") if row["savings_note"] else "",
         "related": related(conn, row),
+        "source_url": safe_url(row.get("source") or ""),
     }
+
+
+def safe_url(text: str) -> str:
+    """`text` when it is a plain http(s) URL (no spaces, quotes or angle brackets), else ''."""
+    text = text.strip()
+    if re.fullmatch(r"https?://[^\s<>\"'`]{1,2000}", text):
+        return text
+    return ""
 
 
 def related(conn, row: dict, limit: int = 6) -> list[dict]:
@@ -176,10 +191,9 @@ def related(conn, row: dict, limit: int = 6) -> list[dict]:
         )
         for r in shared:
             found.setdefault(r["slug"], {"slug": r["slug"], "why": f"shares tags: {r['tags']}"})
-    titles = _titles(conn)
-    return [
-        {**item, "title": titles.get(item["slug"], item["slug"])} for item in list(found.values())[:limit]
-    ]
+    chosen = list(found.values())[:limit]
+    titles = _titles(conn, [item["slug"] for item in chosen])
+    return [{**item, "title": titles.get(item["slug"], item["slug"])} for item in chosen]
 
 
 def raw_markdown(conn, slug: str) -> str | None:
@@ -208,10 +222,29 @@ def llms_txt(conn, base_url: str) -> str:
 # -- search results -----------------------------------------------------------------------
 
 
+NEAR_MISS_FLOOR = 30.0  # below this score a result is noise, not a "near miss"
+STOP_WORDS = frozenset(
+    ["a", "an", "and", "are", "as", "at", "be", "by", "can", "could", "for", "from", "has", "have", "in", "into", "is", "it", "its", "no", "not", "of", "on", "or", "that", "the", "this", "to", "was", "were", "will", "with"]
+)
+
+
+def worth_showing(result: dict) -> bool:
+    """Confident results always; others only above the floor and sharing a real (non stop-) word."""
+    if result.get("confident"):
+        return True
+    if float(result.get("score") or 0) < NEAR_MISS_FLOOR:
+        return False
+    terms = [str(t).lower() for t in (result.get("why") or {}).get("terms") or ()]
+    return not terms or any(t not in STOP_WORDS for t in terms)
+
+
 def search_results(body: dict) -> list[dict]:
-    """The API's results plus what the page adds: the signature split for highlighting, the code highlighted."""
+    """The API's results plus what the page adds: the signature split for highlighting, the code
+    highlighted; near misses below the relevance floor are left out."""
     out = []
     for result in body["results"]:
+        if not worth_showing(result):
+            continue
         why = result.get("why") or {}
         fix = result.get("fix") or {}
         out.append(

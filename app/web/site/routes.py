@@ -1,20 +1,19 @@
 """The website's routes. Each one parses the request, calls one domain or `page_data`
 function, and renders a template; the work itself lives in those modules.
 
-GET pages are plain functions (run in the thread pool, each thread with its own read
-connection); form posts are async because they read the body and wait on the writer.
+Every read goes through `store.execute_read` (a read thread with its own connection), so
+the event loop only parses and renders; form posts also read the body and wait on the writer.
 Every form post passes `csrf.verify` (origin check + token + honeypot) first.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.concurrency import run_in_threadpool
 
 from app.config import PROJECT_ROOT, Settings
 from app.corpus.entries import EntryInvalid
@@ -23,28 +22,25 @@ from app.search import stats
 from app.search.stars import add_star
 from app.store.sqlite_store import Store
 from app.submissions import review as submissions
-from app.web import admin_auth, csrf, errors
-from app.web.deps import get_reader, get_store
+from app.web import admin_auth, csrf
+from app.web.deps import get_store
 from app.web.errors import ApiError
+from app.web.renderers import HtmlRenderers
 from app.web.security import check_same_origin
 from app.web.site import page_data
 from app.web.site.markdown_html import highlight_css
 from app.web.site.templates import Views, views
 
 router = APIRouter(include_in_schema=False)
-Reader = Annotated[Any, Depends(get_reader)]
 StoreDep = Annotated[Store, Depends(get_store)]
 Admin = Annotated[str, Depends(admin_auth.require_admin)]  # "bearer" or "cookie"
 FORM_LIMITS = {"max_files": 0, "max_fields": 80, "max_part_size": 256 * 1024}
+VOTED_COOKIE = "synapse_voted_"  # + slug: one feedback vote per browser and entry
 
 
 def mount(app: FastAPI, settings: Settings) -> None:
-    """Add the website to `app`: routes, static files, the HTML search and error renderers."""
+    """Add the website to `app`: its templates, routes and static files."""
     app.state.views = Views(settings.templates, PROJECT_ROOT / "static")
-    app.state.render_search_page = render_search_page
-    errors.html_error_renderer = lambda request, status, message: request.app.state.views.error(
-        request, status, message
-    )
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
 
@@ -56,11 +52,6 @@ async def read_form(request: Request):
     return form
 
 
-async def reading(store: Store, fn, *args):
-    """`fn(conn, *args)` on a worker thread with that thread's own read connection (never the loop's)."""
-    return await run_in_threadpool(lambda: fn(store.read(), *args))
-
-
 def not_found(what: str) -> ApiError:
     return ApiError(404, "not_found", f"no {what} here")
 
@@ -69,11 +60,11 @@ def not_found(what: str) -> ApiError:
 
 
 @router.get("/")
-def home(request: Request, conn: Reader):
-    return views(request).page(request, "home.html", page_data.home(conn))
+async def home(request: Request, store: StoreDep):
+    return views(request).page(request, "home.html", await store.execute_read(page_data.home))
 
 
-def render_search_page(request: Request, body: dict, status: int = 200, error: str = ""):
+def render_search_page(request: Request, body: dict, status: int = 200, error: str = "") -> HTMLResponse:
     """The HTML twin of the JSON search answer (`app.web.api.routes` calls this for browsers)."""
     context = {
         "body": body,
@@ -82,6 +73,14 @@ def render_search_page(request: Request, body: dict, status: int = 200, error: s
         "error": error,
     }
     return views(request).page(request, "results.html", context, status=status)
+
+
+def render_error_page(request: Request, status: int, message: str) -> Response:
+    return views(request).error(request, status, message)
+
+
+# What `create_app` hands the JSON routes and the error handlers for browsers.
+HTML = HtmlRenderers(error=render_error_page, search=render_search_page)
 
 
 @router.post("/search/form")
@@ -94,8 +93,8 @@ async def search_form(request: Request, store: StoreDep):
     except search.BadQuery as exc:
         body = {"query": q, "normalized": "", "took_ms": 0, "match": None, "results": []}
         return render_search_page(request, body, status=400, error=str(exc))
-    result = await reading(store, search.run_search, q, limit)
-    search.record(store, result)
+    result = await store.execute_read(search.run_search, q, limit)
+    search.record(store, result, request.client.host if request.client else None)
     return render_search_page(request, result.body)
 
 
@@ -103,34 +102,35 @@ async def search_form(request: Request, store: StoreDep):
 
 
 @router.get("/solutions")
-def browse(
+async def browse(
     request: Request,
-    conn: Reader,
+    store: StoreDep,
     tag: Annotated[str, Query(max_length=100)] = "",
     language: Annotated[str, Query(max_length=100)] = "",
     sort: Annotated[str, Query(pattern="^(title|matched|newest)$")] = "title",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ):
-    data = page_data.browse(conn, page_data.BrowseQuery(tag, language, sort, page))
+    data = await store.execute_read(page_data.browse, page_data.BrowseQuery(tag, language, sort, page))
     return views(request).page(request, "browse.html", data)
 
 
 @router.get("/solutions/{slug}.md")
-def solution_markdown(slug: str, conn: Reader):
-    text = page_data.raw_markdown(conn, slug)
+async def solution_markdown(slug: str, store: StoreDep):
+    text = await store.execute_read(page_data.raw_markdown, slug)
     if text is None:
         raise not_found("solution")
     return Response(text, media_type="text/markdown; charset=utf-8")
 
 
 @router.get("/solutions/{slug}")
-def solution(request: Request, slug: str, conn: Reader, voted: str = "", starred: str = ""):
-    entry = page_data.solution(conn, slug)
+async def solution(request: Request, slug: str, store: StoreDep, voted: str = "", starred: str = ""):
+    entry = await store.execute_read(page_data.solution, slug)
     if entry is None:
         raise not_found("solution")
     context = {
         "entry": entry,
         "voted": voted in ("1", "0"),
+        "already_voted": voted == "again",
         "starred": starred == "1",
         "request_id": uuid.uuid4().hex,
     }
@@ -142,10 +142,17 @@ async def solution_feedback(request: Request, slug: str, store: StoreDep):
     form = await read_form(request)
     await request.app.state.limiter.check(request, "feedback")
     worked = form.get("worked") == "1"
+    cookie = VOTED_COOKIE + slug
+    if request.cookies.get(cookie):  # this browser already voted: a reload or a second click
+        return RedirectResponse(f"/solutions/{slug}?voted=again#feedback", status_code=303)
     request_id = str(form.get("request_id") or uuid.uuid4().hex)[:64]
     if not await store.awrite(stats.record_feedback, slug, worked, request_id):
         raise not_found("solution")
-    return RedirectResponse(f"/solutions/{slug}?voted={int(worked)}#feedback", status_code=303)
+    response = RedirectResponse(f"/solutions/{slug}?voted={int(worked)}#feedback", status_code=303)
+    response.set_cookie(
+        cookie, "1", max_age=365 * 86400, path=f"/solutions/{slug}", httponly=True, samesite="lax"
+    )
+    return response
 
 
 @router.post("/solutions/{slug}/star")
@@ -161,8 +168,10 @@ async def solution_star(request: Request, slug: str, store: StoreDep):
 
 
 @router.get("/llms.txt")
-def llms_txt(request: Request, conn: Reader):
-    return PlainTextResponse(page_data.llms_txt(conn, str(request.base_url)))
+async def llms_txt(request: Request, store: StoreDep):
+    # Absolute links come from the configured public URL, never from the request's Host header.
+    base = request.app.state.settings.public_url
+    return PlainTextResponse(await store.execute_read(page_data.llms_txt, base))
 
 
 @router.get("/highlight.css")
@@ -186,12 +195,12 @@ async def submit(request: Request, store: StoreDep):
     form = await read_form(request)
     await request.app.state.limiter.check(request, "submission")
     values = {k: v for k, v in form.items() if isinstance(v, str) and k not in (csrf.FIELD, csrf.HONEYPOT)}
-    parsed, field_errors = await reading(store, lambda conn: submissions.parse_form(values, conn))
+    parsed, field_errors = await store.execute_read(lambda conn: submissions.parse_form(values, conn))
     if field_errors:
         context = page_data.submit_form(values, field_errors)
         return views(request).page(request, "submit.html", context, status=400)
     if not values.get("submit_anyway"):
-        similar = await reading(store, submissions.similar_entries, parsed)
+        similar = await store.execute_read(submissions.similar_entries, parsed)
         if similar:
             return views(request).page(request, "submit.html", page_data.submit_form(values, {}, similar))
     key = values.get("idempotency_key") or uuid.uuid4().hex
@@ -200,8 +209,8 @@ async def submit(request: Request, store: StoreDep):
 
 
 @router.get("/submit/thanks/{submission_id}")
-def submit_thanks(request: Request, submission_id: str, conn: Reader):
-    status = submissions.submission_status(conn, submission_id)
+async def submit_thanks(request: Request, submission_id: str, store: StoreDep):
+    status = await store.execute_read(submissions.submission_status, submission_id)
     if status is None:
         raise not_found("submission")
     return views(request).page(request, "thanks.html", {"submission": status})
@@ -238,19 +247,31 @@ async def admin_logout(request: Request):
 
 
 @router.get("/admin/review")
-def review_list(
+async def review_list(
     request: Request,
     auth: Admin,
-    conn: Reader,
+    store: StoreDep,
     status: Annotated[str, Query(pattern="^(pending|approved|rejected)$")] = "pending",
 ):
-    items = submissions.list_submissions(conn, status)
-    return views(request).page(request, "admin_list.html", {"items": items, "status": status})
+    items = await store.execute_read(submissions.list_submissions, status)
+    wanted = await store.execute_read(stats.most_wanted, 20)
+    context = {"items": items, "status": status, "wanted": wanted}
+    return views(request).page(request, "admin_list.html", context)
+
+
+@router.post("/admin/wanted/hide")
+async def wanted_hide(request: Request, auth: Admin, store: StoreDep):
+    """Hide one query from the home page's "most wanted" (CSRF-checked like every admin form)."""
+    form = await _admin_form(request, auth)
+    norm = str(form.get("norm", ""))[:1000]
+    if not await store.awrite(stats.hide_wanted, norm):
+        raise not_found("query")
+    return RedirectResponse("/admin/review", status_code=303)
 
 
 @router.get("/admin/review/{submission_id}")
-def review_detail(request: Request, submission_id: str, auth: Admin, conn: Reader):
-    found = submissions.get_submission(conn, submission_id)
+async def review_detail(request: Request, submission_id: str, auth: Admin, store: StoreDep):
+    found = await store.execute_read(submissions.get_submission, submission_id)
     if found is None:
         raise not_found("submission")
     return views(request).page(request, "admin_detail.html", {"item": page_data.submission_view(found)})

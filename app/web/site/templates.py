@@ -68,7 +68,7 @@ class Views:
         return response
 
     def error(self, request: Request, status: int, message: str) -> HTMLResponse:
-        """The friendly error page; the hook `app.web.errors.html_error_renderer` points here."""
+        """The friendly error page (what `create_app` gets as `HtmlRenderers.error`)."""
         title = ERROR_TITLES.get(status, "Request failed")
         context = {"status": status, "title": title, "message": message}
         try:

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from synapse_skill.answer import Answer
 
-__all__ = ["Answer", "install", "search", "uninstall", "watch"]
+__all__ = ["Answer", "__version__", "install", "search", "uninstall", "watch"]
+
+__version__ = "0.1.0"  # the skill's version: SKILL.md metadata.version and pyproject agree
 
 
 def search(error_text: str, *, limit: int = 5) -> Answer | None:

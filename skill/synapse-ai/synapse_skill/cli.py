@@ -26,8 +26,31 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _read_text(parts: list[str]) -> str:
     if parts == ["-"] or not parts:
-        return sys.stdin.read()
+        # Bytes, decoded leniently: a stray non-UTF-8 byte must not become a lone surrogate
+        # (the C locale's surrogateescape) that later fails to encode as UTF-8.
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:
+            return sys.stdin.read()
+        return stream.read().decode("utf-8", errors="replace")
     return " ".join(parts)
+
+
+REQUIRED_PACKAGES = ("httpx", "rapidfuzz")
+INSTALL_HINT = "pip install httpx rapidfuzz"
+
+
+def missing_packages() -> list[str]:
+    """The required packages this interpreter cannot import (checked without importing them)."""
+    import importlib.util
+
+    return [name for name in REQUIRED_PACKAGES if importlib.util.find_spec(name) is None]
+
+
+def _missing_message(missing: list[str]) -> str:
+    return (
+        f"synapse-skill: missing Python package{'s' if len(missing) > 1 else ''} "
+        f"{', '.join(missing)} for {sys.executable}; install with: {INSTALL_HINT}"
+    )
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -75,6 +98,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"synapse-skill run: permission denied: {cmd[0]}", file=sys.stderr)
         return 126
     if finished.exit_code != 0 and finished.stderr_tail.strip():
+        if missing := missing_packages():
+            print(_missing_message(missing), file=sys.stderr)
+            return finished.exit_code
         report_text(finished.stderr_tail, _settings(args), outcomes=False)  # never raises
     return finished.exit_code
 
@@ -173,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_feedback)
 
     p = sub.add_parser(
-        "mcp", parents=[common], help="serve the tools over MCP (stdio); needs synapse-ai[mcp]"
+        "mcp", parents=[common], help="serve the tools over MCP (stdio); needs the mcp package (pip install mcp)"
     )
     p.set_defaults(func=cmd_mcp)
     return parser
@@ -182,8 +208,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:  # an ASCII terminal (C locale) must not turn output into a traceback
+        reconfigure(errors="replace")
     if getattr(args, "limit", 5) is not None and not 1 <= getattr(args, "limit", 5) <= 50:
         parser.error("--limit must be between 1 and 50")
+    if args.command != "run" and (missing := missing_packages()):
+        # Exit 2, not a traceback and 1: 1 means "no confident match" to the agent.
+        print(_missing_message(missing), file=sys.stderr)
+        return 2
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -74,9 +74,11 @@ class Client:
                         body += chunk
                         if len(body) > MAX_RESPONSE_BYTES:
                             raise ServerError(f"the answer is larger than {MAX_RESPONSE_BYTES // 1_000_000} MB")
-                    return httpx.Response(
-                        streamed.status_code, headers=streamed.headers, content=bytes(body), request=streamed.request
-                    )
+                    # iter_bytes() already undid any gzip: the rebuilt response must not claim it again.
+                    kept = [
+                        (k, v) for k, v in streamed.headers.items() if k.lower() not in ("content-encoding", "content-length")
+                    ]
+                    return httpx.Response(streamed.status_code, headers=kept, content=bytes(body), request=streamed.request)
 
         try:
             return call_within(budget, send)

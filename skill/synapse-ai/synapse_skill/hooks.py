@@ -20,7 +20,9 @@ never fails pays a few milliseconds at start-up (bench/skill.py measures it).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import importlib.abc
 import importlib.util
 import logging
 import os
@@ -30,7 +32,8 @@ import traceback
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import TracebackType
+from importlib.machinery import ModuleSpec
+from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from synapse_skill.config import Settings
@@ -55,6 +58,7 @@ class _State:
     prev_sys: Any = None
     prev_threading: Any = None
     policy: Any = None
+    asyncio_watch: _AsyncioWatch | None = None  # in sys.meta_path until asyncio is imported
     log_handler: logging.Handler | None = None
     outcomes: _Outcomes | None = None
 
@@ -78,7 +82,7 @@ class _Outcomes:
                 self.reported.add(signature)
             elif result.match is not None:
                 self.shown[signature] = result.match.slug
-        if failed_again and not settings.offline:
+        if failed_again and slug is not None and not settings.offline:
             from synapse_skill import lookup as _lookup
 
             _lookup.feedback(slug, False, settings)  # best effort: a failure is swallowed by report_text
@@ -144,6 +148,8 @@ def uninstall() -> None:
     policy = _state.policy
     if policy is not None and getattr(policy.__dict__.get("new_event_loop"), _MARK, False):
         del policy.new_event_loop
+    if _state.asyncio_watch in sys.meta_path:
+        sys.meta_path.remove(_state.asyncio_watch)
     # Loops that already have our handler keep it: it only passes through once uninstalled.
     if _state.log_handler is not None:
         logging.getLogger().removeHandler(_state.log_handler)
@@ -196,10 +202,9 @@ def _report(make_text: Callable[[], str], settings: Settings | None = None, outc
 
 
 def _mark(exc: BaseException | None) -> None:
-    try:
+    # Exceptions without a __dict__ cannot be marked: they may be reported twice.
+    with contextlib.suppress(AttributeError, TypeError):
         setattr(exc, _MARK, True)
-    except (AttributeError, TypeError):  # exceptions without a __dict__: they may be reported twice
-        pass
 
 
 def _sys_hook(exc_type, exc, tb) -> None:
@@ -222,7 +227,8 @@ def _hook_asyncio_when_imported() -> None:
     if "asyncio" in sys.modules:
         _hook_asyncio()
     elif not any(isinstance(finder, _AsyncioWatch) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _AsyncioWatch())
+        _state.asyncio_watch = _AsyncioWatch()
+        sys.meta_path.insert(0, _state.asyncio_watch)
 
 
 class _AsyncioWatch:
@@ -247,14 +253,14 @@ class _AsyncioWatch:
         return spec
 
 
-class _HookAfterLoad:
-    def __init__(self, loader: Any) -> None:
+class _HookAfterLoad(importlib.abc.Loader):
+    def __init__(self, loader: importlib.abc.Loader) -> None:
         self._loader = loader
 
-    def create_module(self, spec: Any) -> Any:
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
         return self._loader.create_module(spec)
 
-    def exec_module(self, module: Any) -> None:
+    def exec_module(self, module: ModuleType) -> None:
         self._loader.exec_module(module)
         if _state.installed:
             _hook_asyncio()
@@ -267,10 +273,8 @@ def _hook_asyncio() -> None:
     """The running loop gets our handler now; loops made later get it from the policy."""
     import asyncio
 
-    try:
+    with contextlib.suppress(RuntimeError):  # no loop running: only the policy's later loops
         _hook_loop(asyncio.get_running_loop())
-    except RuntimeError:
-        pass
     get_policy = getattr(asyncio, "get_event_loop_policy", None)
     if get_policy is None:  # policies are going away in future Pythons: hook the running loop only
         return

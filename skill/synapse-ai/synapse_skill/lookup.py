@@ -75,7 +75,8 @@ def lookup_offline(
     except SnapshotError as exc:
         return Lookup(query=query, source="none", note=f"{note}; no usable snapshot: {exc}".lstrip("; "))
     index = offline.index_for(loaded.snapshot)
-    normalized, answers, took_ms = index.search(query, limit, settings.url, facts)
+    # Offline, the server is not reachable: answers carry the entry path, not a link to it.
+    normalized, answers, took_ms = index.search(query, limit, None, facts)
     return Lookup(query, normalized, tuple(answers), "offline", took_ms, note)
 
 

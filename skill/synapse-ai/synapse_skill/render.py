@@ -21,6 +21,14 @@ def _why(answer: Answer) -> str:
     return "; ".join(parts)
 
 
+def _entry_ref(source: str, answer: Answer, markdown: bool = True) -> str:
+    """The entry's URL when the server answered; offline, only its slug (the server was not reached)."""
+    if source == "online":
+        return answer.url
+    slug = f"`{answer.slug}`" if markdown else answer.slug
+    return f"{slug} (from the offline snapshot; the server was not reached)"
+
+
 def _fence(code: str) -> str:
     fence = "```"
     while fence in code:
@@ -59,7 +67,7 @@ def render_markdown(result: Lookup, others: int = 3) -> str:
     out.append(f"- Matched: `{best.why.signature}`" + (f" ({why})" if why else ""))
     saves = f", saves about {best.token_savings:,} tokens of debugging" if best.token_savings else ""
     out.append(f"- Source: {result.source}{saves}")
-    out.append(f"- Full entry with every fix option: {best.url}")
+    out.append(f"- Full entry with every fix option: {_entry_ref(result.source, best)}")
     if result.note:
         out.append(f"- Note: {result.note}")
     out.append("")
@@ -95,7 +103,7 @@ def render_hook(result: Lookup) -> str:
         lines += ["  | " + line for line in code[:HOOK_CODE_LINES]]
         if len(code) > HOOK_CODE_LINES:
             lines.append(f"  | ... {len(code) - HOOK_CODE_LINES} more lines in the full entry")
-    lines.append(f"entry: {best.url}")
+    lines.append(f"entry: {_entry_ref(result.source, best, markdown=False)}")
     lines.append(UNTRUSTED)
     lines.append("=" * 72)
     return "\n".join(lines) + "\n"

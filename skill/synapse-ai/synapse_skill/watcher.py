@@ -6,7 +6,6 @@ error passes, before any traceback; the hooks then skip the same exception objec
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
 from collections.abc import Callable
@@ -16,27 +15,32 @@ from typing import Any, Self
 from synapse_skill.hooks import report_exception
 
 
-class _Watch(contextlib.ContextDecorator):
+class _Watch:
     def __enter__(self) -> Self:
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> bool:
+    ) -> None:  # never swallows: the error goes on exactly as it was
         if exc is not None:
             report_exception(exc_type, exc, tb)
-        return False  # never swallow: the error goes on exactly as it was
 
     def __call__(self, func: Callable[..., Any]) -> Callable[..., Any]:
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                with self._recreate_cm():
+                with _Watch():
                     return await func(*args, **kwargs)
 
             return async_wrapper
-        return super().__call__(func)
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with _Watch():
+                return func(*args, **kwargs)
+
+        return wrapper
 
 
 def watch(func: Callable[..., Any] | None = None) -> Any:

@@ -30,6 +30,9 @@ class Feature:
     # entry's title, not one example among several): `module 'openai'` in the OpenAI-migration
     # entry decides; `No module named 'requests'` in the missing-package entry is an example.
     subject: bool = False
+    # Which (query value, signature value) pairs agree; equality when None. Lets a signature
+    # demand evidence the query must show, rather than only refuse a different value.
+    agrees: Callable[[str, str], bool] | None = None
 
 
 def _first_group(m: re.Match[str]) -> str:
@@ -82,10 +85,15 @@ FEATURES: tuple[Feature, ...] = (
     Feature("module_kind", re.compile(r"no module named ['\"]?([\w.]{1,200})", re.I), _module_kind),
     # `cannot import name 'X' from 'pkg' (PATH)`: a file of your project shadows the library
     # (local), or the installed release lacks the name (installed: a version mismatch).
+    # A file shadowing the library is only a diagnosis when the path shows the file: a message
+    # without the path (`unknown`) may be either, and is never the shadowing entry's answer.
     Feature(
         "import_origin",
         re.compile(r"cannot import name .{1,200}? from .{1,200}? \(([^()]{0,400}[/\\][^()]{0,400}\.py)\)", re.I),
         _import_origin,
+        absent="unknown",
+        applies_to=re.compile(r"cannot import name .{1,200}? from ['\"]", re.I),
+        agrees=lambda query, signature: query == signature or (query == "unknown" and signature != "local"),
     ),
     # Which package the error is about, where the message says it: `module 'openai' has no
     # attribute`, `cannot import name 'X' from 'langchain'`, `No module named 'numpy._core'`.
@@ -130,8 +138,13 @@ def features(text: str) -> dict[str, str]:
     return found
 
 
+_AGREES = {f.name: f.agrees for f in FEATURES if f.agrees}
+
+
 def conflicts(query: dict[str, str], signature: dict[str, str]) -> tuple[str, ...]:
-    """The features both texts have with different values: each one a reason they are not the same error."""
+    """The features both texts have and disagree on: each one a reason they are not the same error."""
     return tuple(
-        f"{name} {query[name]} ≠ {value}" for name, value in signature.items() if name in query and query[name] != value
+        f"{name} {query[name]} ≠ {value}"
+        for name, value in signature.items()
+        if name in query and not (_AGREES.get(name) or str.__eq__)(query[name], value)
     )
