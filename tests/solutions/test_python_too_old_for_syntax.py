@@ -1,0 +1,98 @@
+"""Verified fix for solutions/python-too-old-for-syntax.md.
+
+Reproduces the "too old interpreter" failures for real: with older CPython builds when the machine
+has them (pyenv, python3.X on PATH), and always through `ast.parse(feature_version=...)`, which is
+the compiler's own check for grammar newer than a given release. Then runs the entry's three fix
+blocks: the interpreter finder, the backported module (on every interpreter found) and the guard.
+"""
+
+import ast
+import glob
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+SLUG = "python-too-old-for-syntax"
+
+
+def _interpreters():
+    """(major, minor) -> executable for the CPython 3.7-3.13 builds present on this machine."""
+    found = {}
+    paths = glob.glob(os.path.expanduser("~/.pyenv/versions/3.*/bin/python"))
+    paths += [shutil.which("python3.%d" % m) for m in range(7, 14)]
+    for exe in filter(None, paths):
+        r = subprocess.run([exe, "-c", "import sys; print('%d %d' % sys.version_info[:2])"],
+                           capture_output=True, text=True, timeout=30)
+        if r.returncode == 0:
+            major, minor = map(int, r.stdout.split())
+            if (3, 7) <= (major, minor) <= (3, 13):
+                found.setdefault((major, minor), exe)
+    return found
+
+
+INTERPRETERS = _interpreters()
+OLD = {v: exe for v, exe in INTERPRETERS.items() if v < (3, 10)}
+
+
+def _run(exe, code, *args, cwd=None):
+    return subprocess.run([exe, "-c", code, *args], capture_output=True, text=True, timeout=60,
+                          cwd=cwd, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+
+
+def test_compiler_rejects_grammar_newer_than_the_target_release():
+    with pytest.raises(SyntaxError, match="Pattern matching is only supported in Python 3.10 and greater"):
+        ast.parse("match cmd:\n    case 1:\n        pass\n", feature_version=(3, 9))
+
+
+@pytest.mark.skipif(not OLD, reason="no CPython < 3.10 on this machine")
+def test_reproduces_pep604_and_pep585_errors_on_an_old_interpreter():
+    exe = OLD[min(OLD)]
+    r = _run(exe, "def f(x: int | None = None): pass")
+    assert "TypeError: unsupported operand type(s) for |: 'type' and 'NoneType'" in r.stderr
+    r = _run(exe, "from typing import Self")
+    assert "ImportError: cannot import name 'Self' from 'typing'" in r.stderr
+    r = _run(exe, "import tomllib")
+    assert "No module named 'tomllib'" in r.stderr
+
+
+def test_option1_lists_interpreters_and_reports_when_none_is_new_enough(fix_code, tmp_path):
+    code = fix_code(SLUG, 1)
+    ok = _run(sys.executable, code, "%d.%d" % sys.version_info[:2], cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert "code needs: Python %d.%d+" % sys.version_info[:2] in ok.stdout
+    assert "create the venv with it:" in ok.stdout
+    too_new = _run(sys.executable, code, "3.99", cwd=tmp_path)
+    assert too_new.returncode == 1
+    assert "no installed interpreter is new enough: install Python 3.99+" in too_new.stdout
+
+
+def test_option1_reads_requires_python_and_runs_on_old_interpreters(fix_code, tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nrequires-python = ">=3.10"\n')
+    for exe in [sys.executable] + list(OLD.values()):
+        r = _run(exe, fix_code(SLUG, 1), cwd=tmp_path)
+        assert "code needs: Python 3.10+" in r.stdout, (exe, r.stderr)
+        assert "Traceback" not in r.stderr
+
+
+def test_option2_backport_runs_on_every_interpreter_found(fix_code, tmp_path):
+    for version, exe in sorted({**INTERPRETERS, tuple(sys.version_info[:2]): sys.executable}.items()):
+        r = _run(exe, fix_code(SLUG, 2), cwd=tmp_path)
+        assert r.returncode == 0, (version, r.stderr)
+        assert "Config(name='demo2', retries=3, tags=None) action run pair a/b" in r.stdout
+
+
+def test_option3_guard_exits_with_a_message_instead_of_a_traceback(fix_code, tmp_path):
+    code = fix_code(SLUG, 3)
+    assert "REQUIRED = (3, 10)" in code
+    passes = _run(sys.executable, code.replace("REQUIRED = (3, 10)", "REQUIRED = (3, 7)"), cwd=tmp_path)
+    assert passes.returncode == 0 and "running on Python" in passes.stdout
+    fails = _run(sys.executable, code.replace("REQUIRED = (3, 10)", "REQUIRED = (3, 99)"), cwd=tmp_path)
+    assert fails.returncode == 1
+    assert "This program needs Python 3.99 or newer" in fails.stderr
+    assert "Traceback" not in fails.stderr
+    for exe in OLD.values():  # the real case: the shipped guard on a 3.7-3.9 interpreter
+        r = _run(exe, code, cwd=tmp_path)
+        assert r.returncode == 1 and "needs Python 3.10 or newer" in r.stderr
