@@ -151,7 +151,7 @@ def test_code_is_highlighted_and_escaped_and_an_unknown_language_is_plain():
     assert '<span class="nb">print</span>' in python and "&lt;b&gt;" in python
     assert (
         unknown
-        == '<pre class="highlight"><code class="language-no-such-language">&lt;b&gt;hi&lt;/b&gt;</code></pre>'
+        == '<pre class="highlight" tabindex="0"><code class="language-no-such-language">&lt;b&gt;hi&lt;/b&gt;</code></pre>'
     )
 
 

@@ -18,6 +18,38 @@ SCHEMES = ["light", "dark"]
 BLOCKING = {"serious", "critical"}
 
 
+def _luminance(colour: str) -> float:
+    colour = colour.lstrip("#")
+    if len(colour) == 3:
+        colour = "".join(c * 2 for c in colour)
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("style_name", ["LIGHT_STYLE", "DARK_STYLE"])
+def test_every_code_token_colour_meets_wcag_aa(style_name):
+    """axe only sees the tokens the pages happen to show: check all of the style's colours."""
+    from pygments.styles import get_style_by_name
+
+    from app.web.site import markdown_html
+
+    style = get_style_by_name(getattr(markdown_html, style_name))
+    background = style.background_color
+    low = []
+    for token, spec in style:
+        if spec["color"]:
+            ratio = contrast("#" + spec["color"], "#" + spec["bgcolor"] if spec["bgcolor"] else background)
+            if ratio < 4.5:
+                low.append(f"{token}: #{spec['color']} is {ratio:.2f}:1")
+    assert not low, f"{style.__name__} ({background}) has token colours under 4.5:1: {low}"
+
+
 def describe(violations: list[dict]) -> str:
     lines = []
     for v in violations:

@@ -28,7 +28,9 @@ from pygments.util import ClassNotFound
 from app.text import clean_text
 
 MAX_MARKDOWN_CHARS = 128 * 1024  # markdown-it's advisories are all DoS: cap the input
-LIGHT_STYLE, DARK_STYLE = "friendly", "monokai"
+# Both keep every token colour at 4.5:1 or more against their background (WCAG AA; "friendly",
+# the old light style, went down to 2.6:1). tests/browser/test_accessibility.py checks it.
+LIGHT_STYLE, DARK_STYLE = "xcode", "monokai"
 
 _TOKEN_CLASSES = frozenset(c for c in STANDARD_TYPES.values() if c)
 _LANGUAGE_CLASS = re.compile(r"^language-[a-z0-9+#._-]{1,32}$")
@@ -38,11 +40,13 @@ _TAGS = {
     "code", "pre", "span", "a", "table", "thead", "tbody", "tr", "th", "td",
 }  # fmt: skip
 _ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}, "code": {"class"},
-               "span": {"class"}, "pre": {"class"}}  # fmt: skip
+               "span": {"class"}, "pre": {"class", "tabindex"}}  # fmt: skip
 
 
 def _keep_safe_classes(tag: str, attr: str, value: str) -> str | None:
     """nh3 attribute filter: classes survive only if they are Pygments token classes or `language-x`."""
+    if attr == "tabindex":  # code blocks scroll, so they must be reachable from the keyboard
+        return "0" if tag == "pre" and value == "0" else None
     if attr != "class":
         return value
     if tag == "code":
@@ -77,7 +81,7 @@ def _code_html(code: str, language: str) -> str:
     if body is None:
         body = html.escape(code)
     lang_class = f' class="language-{lang}"' if _LANGUAGE_NAME.match(lang) else ""
-    return f'<pre class="highlight"><code{lang_class}>{body}</code></pre>'
+    return f'<pre class="highlight" tabindex="0"><code{lang_class}>{body}</code></pre>'
 
 
 def _fence_highlighter(code: str, language: str, _attrs) -> str:
@@ -92,8 +96,9 @@ def markdown_html(text: str) -> Markup:
     """Markdown from an entry or a submission → sanitised HTML, safe to insert unescaped."""
     text = clean_text(text or "")
     if len(text) > MAX_MARKDOWN_CHARS:
-        return Markup(f"<pre>{html.escape(text)}</pre>")
-    return Markup(sanitize(_markdown.render(text)))
+        return Markup(f'<pre tabindex="0">{html.escape(text)}</pre>')
+    # indented code blocks skip the highlighter: make them keyboard-scrollable as well
+    return Markup(sanitize(_markdown.render(text).replace("<pre>", '<pre tabindex="0">')))
 
 
 @lru_cache(maxsize=2048)
