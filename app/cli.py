@@ -26,7 +26,10 @@ def cmd_check(args) -> int:
     for problem in report.problems:
         print(problem)
     if report.problems:
-        print(f"{len(report.problems)} problem(s) in {len({p.path for p in report.problems})} file(s)", file=sys.stderr)
+        print(
+            f"{len(report.problems)} problem(s) in {len({p.path for p in report.problems})} file(s)",
+            file=sys.stderr,
+        )
         return 1
     print(f"ok: {len(report.entries)} entries, {sum(len(e.errors) for e in report.entries)} error signatures")
     return 0
@@ -49,7 +52,10 @@ def _print_stale(entries, online: bool) -> int:
     for entry, reasons in stale:
         print(f"{entry.path}: {'; '.join(reasons)}")
     source = "PyPI" if online else f"{staleness.LATEST.name} (run with --online to refresh from PyPI)"
-    print(f"{len(stale)} of {len(entries)} entries need checking again; current releases from {source}", file=sys.stderr)
+    print(
+        f"{len(stale)} of {len(entries)} entries need checking again; current releases from {source}",
+        file=sys.stderr,
+    )
     return 1 if stale else 0
 
 
@@ -157,7 +163,9 @@ def cmd_verify(args) -> int:
         if result.status != "passed" or args.verbose:
             print(result)
     counts = {s: sum(r.status == s for r in results) for s in ("passed", "failed", "skipped")}
-    print(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped", file=sys.stderr)
+    print(
+        f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped", file=sys.stderr
+    )
     return 1 if counts["failed"] else 0
 
 
@@ -170,7 +178,10 @@ def cmd_coverage(args) -> int:
     print(f"{'unanswered':>10}  {'of':>4}  topic  (example)")
     for topic, missed, total, example in rows[: args.top]:
         print(f"{missed:>10}  {total:>4}  {topic}  ({example})")
-    print(f"{sum(r[1] for r in rows)} of {len(report.outcomes)} texts have no right confident answer", file=sys.stderr)
+    print(
+        f"{sum(r[1] for r in rows)} of {len(report.outcomes)} texts have no right confident answer",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -198,7 +209,10 @@ def cmd_review(args) -> int:
         else:
             store.write(submissions.reject, args.id, args.reason)
             print(f"rejected {args.id}")
-    except (submissions.SubmissionError, EntryInvalid) as exc:  # EntryInvalid: rules changed since it was sent
+    except (
+        submissions.SubmissionError,
+        EntryInvalid,
+    ) as exc:  # EntryInvalid: rules changed since it was sent
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
@@ -238,24 +252,34 @@ def cmd_export(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="synapse", description="SynapseAI server: index, check, serve, search.")
+    parser = argparse.ArgumentParser(
+        prog="synapse", description="SynapseAI server: index, check, serve, search."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p):
         p.add_argument("--db", type=Path, help="SQLite file (env SYNAPSE_DB; default ./var/synapse.db)")
-        p.add_argument("--solutions", type=Path, help="entries folder (env SYNAPSE_SOLUTIONS; default ./solutions)")
+        p.add_argument(
+            "--solutions", type=Path, help="entries folder (env SYNAPSE_SOLUTIONS; default ./solutions)"
+        )
         return p
 
     p = sub.add_parser("check", help="validate entries; print path:line: message for each problem")
     p.add_argument("paths", nargs="*", help="files or folders (default: the solutions folder)")
     p.add_argument("--solutions", type=Path, help=argparse.SUPPRESS)
-    p.add_argument("--stale", action="store_true", help="list entries checked against older releases or naming retired models")
-    p.add_argument("--online", action="store_true", help="with --stale: read current releases from PyPI and save them")
+    p.add_argument(
+        "--stale",
+        action="store_true",
+        help="list entries checked against older releases or naming retired models",
+    )
+    p.add_argument(
+        "--online", action="store_true", help="with --stale: read current releases from PyPI and save them"
+    )
     p.set_defaults(func=cmd_check)
 
-    common(sub.add_parser("index", help="load solutions/ into the store (incremental, one transaction)")).set_defaults(
-        func=cmd_index
-    )
+    common(
+        sub.add_parser("index", help="load solutions/ into the store (incremental, one transaction)")
+    ).set_defaults(func=cmd_index)
 
     p = common(sub.add_parser("serve", help="index, then serve the website and JSON API"))
     p.add_argument("--host", default="127.0.0.1")
@@ -282,21 +306,29 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("verify", help="run every Python block of the entries; say why a block cannot run")
     p.add_argument("slugs", nargs="*", help="only these entries")
     p.add_argument("--solutions", type=Path, help="entries folder (default ./solutions)")
-    p.add_argument("--full", action="store_true", help="install each block's imports from PyPI into cached venvs")
+    p.add_argument(
+        "--full", action="store_true", help="install each block's imports from PyPI into cached venvs"
+    )
     p.add_argument("--verbose", action="store_true", help="list passed blocks too")
     p.set_defaults(func=cmd_verify)
 
-    p = sub.add_parser("coverage", help="group the texts of a labelled set that get no right answer, by topic")
+    p = sub.add_parser(
+        "coverage", help="group the texts of a labelled set that get no right answer, by topic"
+    )
     p.add_argument("--set", type=Path, default=PROJECT_ROOT / "tests" / "eval" / "byrepo.jsonl")
     p.add_argument("--solutions", type=Path, help="entries folder (default ./solutions)")
     p.add_argument("--top", type=int, default=30, help="how many topics to list")
     p.set_defaults(func=cmd_coverage)
 
-    p = sub.add_parser("review", help="review submissions: list, show ID, approve ID, reject ID --reason TEXT")
+    p = sub.add_parser(
+        "review", help="review submissions: list, show ID, approve ID, reject ID --reason TEXT"
+    )
     actions = p.add_subparsers(dest="action", required=True)
     a = common(actions.add_parser("list", help="list submissions (pending unless --status says otherwise)"))
     a.add_argument("--status", choices=("pending", "approved", "rejected", "all"), default="pending")
-    common(actions.add_parser("show", help="print one submission as the entry it would become")).add_argument("id")
+    common(actions.add_parser("show", help="print one submission as the entry it would become")).add_argument(
+        "id"
+    )
     common(actions.add_parser("approve", help="publish it: searchable at once")).add_argument("id")
     a = common(actions.add_parser("reject", help="refuse it, with the reason the contributor will see"))
     a.add_argument("id")

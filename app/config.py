@@ -13,17 +13,25 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class Settings:
-    db: Path = field(default=PROJECT_ROOT / "var" / "synapse.db", metadata={"env": "SYNAPSE_DB", "help": "SQLite file"})
+    db: Path = field(
+        default=PROJECT_ROOT / "var" / "synapse.db", metadata={"env": "SYNAPSE_DB", "help": "SQLite file"}
+    )
     solutions: Path = field(
         default=PROJECT_ROOT / "solutions", metadata={"env": "SYNAPSE_SOLUTIONS", "help": "folder of entries"}
     )
-    templates: Path = field(default=PROJECT_ROOT / "templates", metadata={"env": "SYNAPSE_TEMPLATES", "help": ""})
-    admin_token: str = field(
-        default="", metadata={"env": "SYNAPSE_ADMIN_TOKEN", "help": "token for /admin pages; empty turns them off"}
+    templates: Path = field(
+        default=PROJECT_ROOT / "templates", metadata={"env": "SYNAPSE_TEMPLATES", "help": ""}
     )
-    max_body_bytes: int = field(default=256 * 1024, metadata={"env": "SYNAPSE_MAX_BODY", "help": "request body limit"})
+    admin_token: str = field(
+        default="",
+        metadata={"env": "SYNAPSE_ADMIN_TOKEN", "help": "token for /admin pages; empty turns them off"},
+    )
+    max_body_bytes: int = field(
+        default=256 * 1024, metadata={"env": "SYNAPSE_MAX_BODY", "help": "request body limit"}
+    )
     submissions_per_hour: int = field(
-        default=20, metadata={"env": "SYNAPSE_SUBMISSIONS_PER_HOUR", "help": "per client, all workers together"}
+        default=20,
+        metadata={"env": "SYNAPSE_SUBMISSIONS_PER_HOUR", "help": "per client, all workers together"},
     )
     feedback_per_hour: int = field(
         default=120, metadata={"env": "SYNAPSE_FEEDBACK_PER_HOUR", "help": "per client, all workers together"}
@@ -31,7 +39,10 @@ class Settings:
     index_on_start: bool = field(default=True, metadata={"env": "SYNAPSE_INDEX_ON_START", "help": ""})
     public_url: str = field(
         default="http://127.0.0.1:8000",
-        metadata={"env": "SYNAPSE_PUBLIC_URL", "help": "the site's public base URL, for absolute links (never the Host header)"},
+        metadata={
+            "env": "SYNAPSE_PUBLIC_URL",
+            "help": "the site's public base URL, for absolute links (never the Host header)",
+        },
     )
 
     @classmethod

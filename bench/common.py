@@ -96,7 +96,9 @@ def summary_table(sections: list[Section]) -> str:
     lines = ["| benchmark | measured | baseline (same run) | ratio | target | |", "|---|---|---|---|---|---|"]
     for section in sections:
         for r in section.rows:
-            lines.append(f"| {r.benchmark} | {r.measured} | {r.baseline} | {r.ratio} | {r.target} | {mark(r.met)} |")
+            lines.append(
+                f"| {r.benchmark} | {r.measured} | {r.baseline} | {r.ratio} | {r.target} | {mark(r.met)} |"
+            )
     return "\n".join(lines)
 
 

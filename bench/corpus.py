@@ -18,9 +18,73 @@ from app.corpus.entries import Entry, FixOption
 from bench.common import ROOT
 from synapse_skill.matching.normalize import normalize, tokens
 
-MODULES = ["db", "net", "io", "cache", "auth", "llm", "queue", "store", "sync", "api", "core", "worker", "tools"]
+MODULES = [
+    "db",
+    "net",
+    "io",
+    "cache",
+    "auth",
+    "llm",
+    "queue",
+    "store",
+    "sync",
+    "api",
+    "core",
+    "worker",
+    "tools",
+]
 SUFFIXES = ["Error", "Exception", "Failure", "Timeout", "Warning"]
-FILLER = ["failed", "could", "not", "connect", "open", "read", "write", "file", "database", "table", "index", "session", "client", "server", "request", "response", "timeout", "limit", "exceeded", "invalid", "missing", "unknown", "cannot", "found", "value", "type", "key", "token", "model", "process", "thread", "lock", "permission", "denied", "refused", "closed", "reset", "memory", "disk", "space", "queue", "worker", "retry", "after", "status", "code", "host", "port", "path"]
+FILLER = [
+    "failed",
+    "could",
+    "not",
+    "connect",
+    "open",
+    "read",
+    "write",
+    "file",
+    "database",
+    "table",
+    "index",
+    "session",
+    "client",
+    "server",
+    "request",
+    "response",
+    "timeout",
+    "limit",
+    "exceeded",
+    "invalid",
+    "missing",
+    "unknown",
+    "cannot",
+    "found",
+    "value",
+    "type",
+    "key",
+    "token",
+    "model",
+    "process",
+    "thread",
+    "lock",
+    "permission",
+    "denied",
+    "refused",
+    "closed",
+    "reset",
+    "memory",
+    "disk",
+    "space",
+    "queue",
+    "worker",
+    "retry",
+    "after",
+    "status",
+    "code",
+    "host",
+    "port",
+    "path",
+]
 
 
 @dataclass(frozen=True)
@@ -40,7 +104,9 @@ def real_entries() -> tuple[CorpusEntry, ...]:
 @lru_cache(maxsize=1)
 def vocabulary() -> tuple[str, ...]:
     """Every distinctive word of the real signatures (no placeholders)."""
-    words = {t for e in real_entries() for s in e.signatures for t in tokens(normalize(s)) if not t.startswith("_")}
+    words = {
+        t for e in real_entries() for s in e.signatures for t in tokens(normalize(s)) if not t.startswith("_")
+    }
     return tuple(sorted(words))
 
 
@@ -66,7 +132,6 @@ def corpus(n_total: int) -> list[CorpusEntry]:
     return real + synthetic_entries(max(0, n_total - len(real)))
 
 
-
 def as_markdown(entry: CorpusEntry, revision: int = 1) -> str:
     """`entry` as a valid entry file, written by the app's own writer of the format (app.corpus.markdown).
     A new `revision` changes the body, as an edit would."""
@@ -81,7 +146,9 @@ def as_entry(entry: CorpusEntry, revision: int = 1) -> Entry:
     def prose(n: int) -> str:
         return " ".join(rng.choice(words) for _ in range(n))
 
-    fixes = tuple(FixOption(prose(6), prose(25) + ".", "python", _fix_code(rng, k + revision), 0) for k in (1, 2))
+    fixes = tuple(
+        FixOption(prose(6), prose(25) + ".", "python", _fix_code(rng, k + revision), 0) for k in (1, 2)
+    )
     return Entry(
         slug=entry.slug,
         title=entry.title,

@@ -55,7 +55,9 @@ def bm25_top(conn: sqlite3.Connection, text: str) -> list[int]:
     if not words:
         return []
     fts_query = " OR ".join('"' + w.replace('"', '""') + '"' for w in words[:64])
-    rows = conn.execute("SELECT rowid FROM match_fts WHERE match_fts MATCH ? ORDER BY rank LIMIT 5", (fts_query,))
+    rows = conn.execute(
+        "SELECT rowid FROM match_fts WHERE match_fts MATCH ? ORDER BY rank LIMIT 5", (fts_query,)
+    )
     return [r[0] for r in rows]
 
 
@@ -77,9 +79,13 @@ def measure(size: int, queries: list[str], sample: list[str]) -> dict:
     for q in queries[:20]:
         matcher.search(conn, q, cache=cache)
     fast_ms, fast = timed(lambda q: answer(matcher.search(conn, q, cache=cache)), queries)
-    bm25_ms, _ = timed(lambda q: bm25_top(conn, q), random.Random(5).sample(queries, min(BM25_QUERIES, len(queries))))
+    bm25_ms, _ = timed(
+        lambda q: bm25_top(conn, q), random.Random(5).sample(queries, min(BM25_QUERIES, len(queries)))
+    )
     norms = [n for (n,) in conn.execute("SELECT norm FROM match_signatures")]
-    rf_ms, _ = timed(lambda q: process.extractOne(normalize(q)[:400], norms, scorer=fuzz.token_set_ratio), sample)
+    rf_ms, _ = timed(
+        lambda q: process.extractOne(normalize(q)[:400], norms, scorer=fuzz.token_set_ratio), sample
+    )
     check = queries if size <= 1000 else sample
     everything = matcher.IndexCache(max_signatures=n_sigs)  # brute force with every signature loaded once
     matcher.search(conn, queries[0], brute=True, cache=everything)
@@ -88,9 +94,17 @@ def measure(size: int, queries: list[str], sample: list[str]) -> dict:
     same = sum(fast_by_query[q] == a for q, a in zip(check, full, strict=True))
     conn.close()
     return {
-        "size": size, "signatures": n_sigs, "build_s": build_s, "fast_p50": median(fast_ms), "fast_p99": pct(fast_ms, 99),
-        "bm25_p50": median(bm25_ms), "bm25_p99": pct(bm25_ms, 99), "rf_p50": median(rf_ms), "full_p50": median(full_ms),
-        "same": same, "checked": len(check),
+        "size": size,
+        "signatures": n_sigs,
+        "build_s": build_s,
+        "fast_p50": median(fast_ms),
+        "fast_p99": pct(fast_ms, 99),
+        "bm25_p50": median(bm25_ms),
+        "bm25_p99": pct(bm25_ms, 99),
+        "rf_p50": median(rf_ms),
+        "full_p50": median(full_ms),
+        "same": same,
+        "checked": len(check),
     }
 
 
@@ -124,7 +138,9 @@ def run(quick: bool = False, sizes: list[int] | None = None, brute_sample: int =
             f"brute force p50 {r['full_p50']:.0f} ms; FTS5 bm25 p50 {r['bm25_p50']:.2f} ms",
             f"{r['full_p50'] / r['fast_p50']:.0f}x faster than brute force; same answer {r['same']}/{r['checked']}",
             f"p50 ≤ {TARGET_P50_MS:g} ms, p99 ≤ {TARGET_P99_MS:g} ms" if r["size"] >= 100000 else "-",
-            (r["fast_p50"] <= TARGET_P50_MS and r["fast_p99"] <= TARGET_P99_MS) if r["size"] >= 100000 else None,
+            (r["fast_p50"] <= TARGET_P50_MS and r["fast_p99"] <= TARGET_P99_MS)
+            if r["size"] >= 100000
+            else None,
         )
         for r in results
     ]

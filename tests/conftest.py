@@ -58,8 +58,22 @@ class LiveServer:
         self.log = db.with_suffix(".log")
 
     def start(self, timeout: float = 30) -> LiveServer:
-        env = {**os.environ, "SYNAPSE_DB": str(self.db), "SYNAPSE_SOLUTIONS": str(self.solutions), **self.extra_env}
-        cmd = [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port), "--workers", str(self.workers)]
+        env = {
+            **os.environ,
+            "SYNAPSE_DB": str(self.db),
+            "SYNAPSE_SOLUTIONS": str(self.solutions),
+            **self.extra_env,
+        }
+        cmd = [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "serve",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+        ]
         with open(self.log, "ab") as log:  # the server writes to its own copy of the descriptor
             self.proc = subprocess.Popen(
                 cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True

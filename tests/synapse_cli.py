@@ -9,7 +9,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def synapse(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:
+def synapse(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess:
     """`python -m app.cli ARGS` from the project root; never raises on a non-zero exit."""
     return subprocess.run(
         [sys.executable, "-m", "app.cli", *args],

@@ -360,7 +360,9 @@ def test_the_openapi_schema_names_every_json_answer(client):
     spec = client.get("/openapi.json").json()
 
     def answer(path, method):
-        return spec["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        return spec["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"][
+            "$ref"
+        ]
 
     assert answer("/search", "get") == answer("/search", "post") == "#/components/schemas/SearchResponse"
     assert answer("/api/solutions/{slug}", "get") == "#/components/schemas/Solution"

@@ -30,8 +30,6 @@ def env(tmp_path) -> dict[str, str]:
     return {**os.environ, "SYNAPSE_DB": str(tmp_path / "cli.db"), "SYNAPSE_SOLUTIONS": str(solutions)}
 
 
-
-
 def test_the_installed_synapse_script_prints_help():
     script = Path(sys.executable).with_name("synapse")  # `make test` installs the project
 

@@ -37,7 +37,9 @@ def test_every_route_is_documented(tmp_path):
     app = create_app(Settings(db=tmp_path / "docs.db", solutions=tmp_path))
     documented = (DOCS / "api.md").read_text(encoding="utf-8")
     paths = {route.path for route in app.routes if getattr(route, "methods", None)}
-    paths -= {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"} - {p for p in paths if p in documented}
+    paths -= {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"} - {
+        p for p in paths if p in documented
+    }
     missing = sorted(p for p in paths if f"{p}`" not in documented and f"{p} " not in documented)
     assert missing == []
 

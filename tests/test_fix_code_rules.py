@@ -30,7 +30,9 @@ def test_blocks_run_and_are_judged_by_their_attributes():
 
 
 def test_a_block_that_reaches_for_the_network_fails_fast():
-    text = entry_with("```python\nimport urllib.request\nurllib.request.urlopen('http://example.com', timeout=30)\n```")
+    text = entry_with(
+        "```python\nimport urllib.request\nurllib.request.urlopen('http://example.com', timeout=30)\n```"
+    )
     entry = parse_text(text, slug="net")
     [result] = [run_block(entry, b) for b in code_blocks(text)]
     assert result.status == "failed" and "refused" in result.detail.lower()
@@ -57,9 +59,21 @@ def test_requirements_come_from_imports_or_deps():
         ("requests.get(url, verify=False)  # insecure: a throwaway local test server only", "python", False),
         ("curl -k https://example.com", "bash", True),
         ("import tenacity\n@tenacity.retry(wait=tenacity.wait_fixed(1))\ndef f(): pass", "python", True),
-        ("import tenacity\n@tenacity.retry(stop=tenacity.stop_after_attempt(3))\ndef f(): pass", "python", False),
-        ("from openai import OpenAI\nclient = OpenAI(max_retries=5)\nfor attempt in range(6):\n    pass", "python", True),
-        ("from openai import OpenAI\nclient = OpenAI(max_retries=0)\nfor attempt in range(6):\n    pass", "python", False),
+        (
+            "import tenacity\n@tenacity.retry(stop=tenacity.stop_after_attempt(3))\ndef f(): pass",
+            "python",
+            False,
+        ),
+        (
+            "from openai import OpenAI\nclient = OpenAI(max_retries=5)\nfor attempt in range(6):\n    pass",
+            "python",
+            True,
+        ),
+        (
+            "from openai import OpenAI\nclient = OpenAI(max_retries=0)\nfor attempt in range(6):\n    pass",
+            "python",
+            False,
+        ),
     ],
 )
 def test_safety_rules(code, language, flagged):
@@ -68,10 +82,23 @@ def test_safety_rules(code, language, flagged):
 
 def test_staleness_names_newer_releases_retired_models_and_unchecked_entries():
     today = dt.date(2026, 12, 5)
-    old = parse_text(entry_with("```python\nprint(1)\n```", front="checked: {date: 2026-01-01, packages: {openai: '1.40.0'}}\n"), slug="old")
-    assert staleness.stale_reasons(old, {"openai": "2.8.0"}, {}, today) == ["openai checked at 1.40.0, 2.8.0 is out"]
+    old = parse_text(
+        entry_with(
+            "```python\nprint(1)\n```", front="checked: {date: 2026-01-01, packages: {openai: '1.40.0'}}\n"
+        ),
+        slug="old",
+    )
+    assert staleness.stale_reasons(old, {"openai": "2.8.0"}, {}, today) == [
+        "openai checked at 1.40.0, 2.8.0 is out"
+    ]
     assert staleness.stale_reasons(old, {"openai": "1.40.9"}, {}, today) == []  # a patch release is not news
-    model = parse_text(entry_with("```python\nmodel = 'claude-3-opus-20240229'\n```", front="checked: {date: 2026-01-01, packages: {}}\n"), slug="model")
+    model = parse_text(
+        entry_with(
+            "```python\nmodel = 'claude-3-opus-20240229'\n```",
+            front="checked: {date: 2026-01-01, packages: {}}\n",
+        ),
+        slug="model",
+    )
     assert staleness.stale_reasons(model, {}, {"claude-3-opus-20240229": "2026-01-05"}, today) == [
         "names claude-3-opus-20240229, retired on 2026-01-05"
     ]

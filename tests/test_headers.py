@@ -21,7 +21,9 @@ GZIP = {"accept-encoding": "gzip"}
 
 @pytest.fixture
 def client(tmp_path, three_entries):
-    settings = Settings(db=tmp_path / "headers.db", solutions=three_entries, admin_token=TOKEN, public_url=PUBLIC)
+    settings = Settings(
+        db=tmp_path / "headers.db", solutions=three_entries, admin_token=TOKEN, public_url=PUBLIC
+    )
     with TestClient(create_app(settings)) as c:
         yield c
 
@@ -43,7 +45,12 @@ def test_a_solution_page_is_gzipped(client):
 
 
 def test_search_json_is_gzipped(client):
-    with client.stream("GET", "/search", params={"q": "sqlite3.OperationalError: database is locked"}, headers={**GZIP, "accept": "application/json"}) as r:
+    with client.stream(
+        "GET",
+        "/search",
+        params={"q": "sqlite3.OperationalError: database is locked"},
+        headers={**GZIP, "accept": "application/json"},
+    ) as r:
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("application/json")
         assert r.headers["content-encoding"] == "gzip"
@@ -111,7 +118,9 @@ def test_search_post_varies_on_accept(client, accept):
 
 
 def test_vary_keeps_both_accept_and_accept_encoding(client):
-    r = client.get("/search", params={"q": "database is locked " * 20}, headers={**GZIP, "accept": "application/json"})
+    r = client.get(
+        "/search", params={"q": "database is locked " * 20}, headers={**GZIP, "accept": "application/json"}
+    )
     assert r.headers.get("content-encoding") == "gzip"
     assert {"accept", "accept-encoding"} <= vary(r)
     assert len(r.headers.get_list("vary")) == 1
@@ -176,7 +185,9 @@ def test_docs_is_served_from_static_under_the_strict_csp(client):
     assert "/static/swagger/swagger-ui-bundle.js" in urls
     assert "/static/swagger/swagger-ui.css" in urls
     assert "http://" not in html and "https://" not in html
-    assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None, "inline script would need 'unsafe-inline'"
+    assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None, (
+        "inline script would need 'unsafe-inline'"
+    )
     csp = r.headers["content-security-policy"]
     assert "://" not in csp and "http" not in csp and "cdn" not in csp
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp

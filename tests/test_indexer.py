@@ -19,7 +19,11 @@ from app.store.sqlite_store import Store
 from synapse_skill.matching import index as match_index
 
 ROOT = Path(__file__).resolve().parent.parent
-REAL_ENTRIES = ("sqlite-database-locked", "json-not-serializable", "broken-pipe")  # the `three_entries` fixture
+REAL_ENTRIES = (
+    "sqlite-database-locked",
+    "json-not-serializable",
+    "broken-pipe",
+)  # the `three_entries` fixture
 
 
 @pytest.fixture
@@ -36,7 +40,9 @@ def entries(store) -> dict[str, str]:
 
 
 def signatures(store, slug: str) -> set[str]:
-    rows = store.read().execute("SELECT signature FROM match_signatures WHERE slug = ? AND negative = 0", (slug,))
+    rows = store.read().execute(
+        "SELECT signature FROM match_signatures WHERE slug = ? AND negative = 0", (slug,)
+    )
     return {r[0] for r in rows}
 
 
@@ -218,7 +224,9 @@ def test_a_database_from_the_previous_index_format_is_rebuilt_on_open(tmp_path, 
     with conn:
         for table in ("match_fts", "match_signatures", "match_terms", "match_meta"):
             conn.execute(f"DROP TABLE {table}")
-        conn.execute("CREATE TABLE match_signatures (id INTEGER PRIMARY KEY, slug TEXT, signature TEXT, tokens TEXT)")
+        conn.execute(
+            "CREATE TABLE match_signatures (id INTEGER PRIMARY KEY, slug TEXT, signature TEXT, tokens TEXT)"
+        )
         conn.execute("PRAGMA user_version = 1")
     conn.close()
 
@@ -226,7 +234,10 @@ def test_a_database_from_the_previous_index_format_is_rebuilt_on_open(tmp_path, 
     try:
         conn = reopened.read()
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-        assert conn.execute("SELECT value FROM match_meta WHERE key = 'format'").fetchone()[0] == match_index.FORMAT
+        assert (
+            conn.execute("SELECT value FROM match_meta WHERE key = 'format'").fetchone()[0]
+            == match_index.FORMAT
+        )
         stored = {r[0] for r in conn.execute("SELECT DISTINCT slug FROM match_signatures")}
         assert stored == set(REAL_ENTRIES)
         result = run_search(conn, "sqlite3.OperationalError: database is locked")
@@ -243,5 +254,7 @@ def test_worked_counts_answer_only_for_the_entries_asked(fresh_store, corpus):
     fresh_store.write(stats.record_feedback, "sqlite-database-locked", True, None)
 
     conn = fresh_store.read()
-    assert worked_counts(conn, ["sqlite-database-locked", "json-not-serializable"]) == {"sqlite-database-locked": 2}
+    assert worked_counts(conn, ["sqlite-database-locked", "json-not-serializable"]) == {
+        "sqlite-database-locked": 2
+    }
     assert worked_counts(conn, ["broken-pipe"]) == {"broken-pipe": 1}

@@ -365,7 +365,9 @@ def test_page_lists_read_their_rows_in_index_order(fresh_store, page):
             continue  # tag facets and "most wanted": aggregates, not ordered lists
         assert not any("TEMP B-TREE FOR ORDER BY" in step for step in plan), (sql, plan)
         for step in plan:
-            if step.startswith("SCAN") and ("entries" in step or "queries" in step or step.startswith("SCAN e")):
+            if step.startswith("SCAN") and (
+                "entries" in step or "queries" in step or step.startswith("SCAN e")
+            ):
                 assert "INDEX" in step, (sql, plan)
 
 

@@ -18,8 +18,6 @@ ROOT = Path(__file__).resolve().parent.parent
 ERROR = "ollama._types.ResponseError: model 'llama9' not found, try pulling it first"
 
 
-
-
 @pytest.fixture
 def env(tmp_path) -> dict[str, str]:
     """Settings for a temporary database indexed from a copy of two real entries."""

@@ -61,7 +61,11 @@ def test_an_admin_hides_a_wanted_query_with_csrf(app):
             c.get("/search", params={"q": "zorgblat.FrumpError: the grommet 12 fell off"})
     with client_at(app, "10.0.0.9") as admin:  # one client per `with`: each runs the app's lifespan
         login = admin.get("/admin/login")
-        admin.post("/admin/login", data={"token": TOKEN, "csrf_token": csrf(login.text)}, headers={"origin": "http://testserver"})
+        admin.post(
+            "/admin/login",
+            data={"token": TOKEN, "csrf_token": csrf(login.text)},
+            headers={"origin": "http://testserver"},
+        )
         page = ""
         for _ in range(50):
             page = admin.get("/admin/review").text
@@ -69,7 +73,9 @@ def test_an_admin_hides_a_wanted_query_with_csrf(app):
                 break
         assert "the grommet 12 fell off" in page
         norm = re.search(r'name="norm" value="([^"]*grommet[^"]*)"', page).group(1)
-        refused = admin.post("/admin/wanted/hide", data={"norm": norm}, headers={"origin": "http://testserver"})
+        refused = admin.post(
+            "/admin/wanted/hide", data={"norm": norm}, headers={"origin": "http://testserver"}
+        )
         assert refused.status_code in (400, 403)
         done = admin.post(
             "/admin/wanted/hide",
@@ -88,7 +94,7 @@ def test_relevance_floor_and_empty_state_offers_submit(app):
     with client_at(app, "10.2.0.1") as c:
         page = c.get("/search", params={"q": "the thing in the box"}).text
         assert "near miss" not in page
-        assert '/submit?error=the%20thing%20in%20the%20box' in page and "submit a solution" in page
+        assert "/submit?error=the%20thing%20in%20the%20box" in page and "submit a solution" in page
 
 
 def test_a_traceback_is_one_preformatted_block_with_a_share_link(app):
@@ -105,7 +111,11 @@ def test_a_traceback_is_one_preformatted_block_with_a_share_link(app):
 def test_solution_page_toc_source_link_and_no_zero_figures(app):
     with client_at(app, "10.4.0.1") as c:
         page = c.get(f"/solutions/{LOCKED}").text
-        toc = page[page.index('aria-label="On this page"') : page.index("</nav>", page.index('aria-label="On this page"'))]
+        toc = page[
+            page.index('aria-label="On this page"') : page.index(
+                "</nav>", page.index('aria-label="On this page"')
+            )
+        ]
         for anchor in ("#h-symptom", "#h-cause", "#option-1", "#feedback"):
             assert anchor in toc
         assert "About 0 tokens" not in page
@@ -138,14 +148,21 @@ def test_recently_added_is_newest_first(app):
         from app.web.site import page_data
 
         recent = store.read_now(page_data.recent)
-        got = [store.read_now(lambda conn, s=e["slug"]: conn.execute(
-            "SELECT max(coalesce(published_at, ''), coalesce(updated, '')) FROM entries WHERE slug = ?", (s,)
-        ).fetchone()[0]) for e in recent]
+        got = [
+            store.read_now(
+                lambda conn, s=e["slug"]: conn.execute(
+                    "SELECT max(coalesce(published_at, ''), coalesce(updated, '')) FROM entries WHERE slug = ?",
+                    (s,),
+                ).fetchone()[0]
+            )
+            for e in recent
+        ]
         assert got == sorted(got, reverse=True) and got[0] == dates[0]
 
 
 def test_a_reload_cannot_vote_twice(app):
     with client_at(app, "10.7.0.1") as c:
+
         def vote():
             page = c.get(f"/solutions/{LOCKED}").text
             rid = re.search(r'name="request_id" value="([^"]+)"', page).group(1)
@@ -156,7 +173,9 @@ def test_a_reload_cannot_vote_twice(app):
             )
 
         def worked() -> int:
-            return int(re.search(r'data-stat="worked">([\d,]+)<', c.get(f"/solutions/{LOCKED}").text).group(1))
+            return int(
+                re.search(r'data-stat="worked">([\d,]+)<', c.get(f"/solutions/{LOCKED}").text).group(1)
+            )
 
         before = worked()
         first, second = vote(), vote()

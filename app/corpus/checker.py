@@ -74,12 +74,18 @@ def look_alike_problems(entries: list[Entry]) -> list[Problem]:
         for i, text in enumerate(entry.not_errors):
             line = entry.not_error_lines[i] if i < len(entry.not_error_lines) else 1
             if signature_key(text) in own:
-                problems.append(Problem(entry.path, line, f"not_errors item is also one of its errors: {text!r}"))
+                problems.append(
+                    Problem(entry.path, line, f"not_errors item is also one of its errors: {text!r}")
+                )
                 continue
             hits = matcher.search(conn, text, limit=1).hits
             if hits and hits[0].confident and hits[0].slug == entry.slug:
                 problems.append(
-                    Problem(entry.path, line, f"answers its own not_errors item confidently ({hits[0].score}): {text!r}")
+                    Problem(
+                        entry.path,
+                        line,
+                        f"answers its own not_errors item confidently ({hits[0].score}): {text!r}",
+                    )
                 )
     return problems
 
@@ -99,14 +105,18 @@ def _cross_entry_problems(entries: list[Entry]) -> list[Problem]:
     signatures: dict[str, Entry] = {}
     for entry in entries:
         if entry.slug in slugs:
-            problems.append(Problem(entry.path, 1, f"duplicate slug {entry.slug!r} (also {slugs[entry.slug].path})"))
+            problems.append(
+                Problem(entry.path, 1, f"duplicate slug {entry.slug!r} (also {slugs[entry.slug].path})")
+            )
         slugs.setdefault(entry.slug, entry)
         for i, sig in enumerate(entry.errors):
             key = signature_key(sig)
             other = signatures.get(key)
             line = entry.error_lines[i] if i < len(entry.error_lines) else 1
             if other is not None and other is not entry:
-                problems.append(Problem(entry.path, line, f"duplicate error signature {sig!r} (also in {other.path})"))
+                problems.append(
+                    Problem(entry.path, line, f"duplicate error signature {sig!r} (also in {other.path})")
+                )
             elif other is entry:
                 problems.append(Problem(entry.path, line, f"error signature listed twice: {sig!r}"))
             signatures.setdefault(key, entry)

@@ -155,7 +155,9 @@ def parse_text(text: str, slug: str, path: str = "<text>") -> Entry:
 
     text = text.replace("\r\n", "\n")
     meta, body, body_offset, key_lines = _split_front_matter(text, problem)
-    fields = _validate_meta(meta if meta is not None else {}, key_lines, problem if meta is not None else _ignore)
+    fields = _validate_meta(
+        meta if meta is not None else {}, key_lines, problem if meta is not None else _ignore
+    )
     blocks = _markdown.parse(body)  # parsed once; sections, fixes and code checks all read it
     sections = _sections(blocks, body, body_offset, problem)
     _check_python_blocks(blocks, body_offset, problem)
@@ -280,7 +282,9 @@ def _validate_meta(meta: dict, key_lines: dict, problem) -> dict:
 
     for key in meta:
         if key not in ALLOWED_KEYS:
-            problem(line_of(str(key)), f"unknown front-matter key {key!r} (allowed: {', '.join(ALLOWED_KEYS)})")
+            problem(
+                line_of(str(key)), f"unknown front-matter key {key!r} (allowed: {', '.join(ALLOWED_KEYS)})"
+            )
 
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():
@@ -367,9 +371,14 @@ def _applies_to(value, line: int, problem) -> list[Applicability]:
     items = []
     for item in value:
         if not isinstance(item, dict) or set(item) - {"package", "versions", "platform"}:
-            problem(line, f"applies_to item {item!r}: use {{package: NAME, versions: '>=1.0'}} or {{platform: linux}}")
+            problem(
+                line,
+                f"applies_to item {item!r}: use {{package: NAME, versions: '>=1.0'}} or {{platform: linux}}",
+            )
             continue
-        package, versions, platform = (str(item.get(k, "") or "").strip() for k in ("package", "versions", "platform"))
+        package, versions, platform = (
+            str(item.get(k, "") or "").strip() for k in ("package", "versions", "platform")
+        )
         if platform:
             if package or versions or platform not in PLATFORMS:
                 problem(line, f"applies_to platform must be one of {', '.join(PLATFORMS)}, alone")
@@ -381,7 +390,9 @@ def _applies_to(value, line: int, problem) -> list[Applicability]:
             try:
                 SpecifierSet(versions)
             except InvalidSpecifier:
-                problem(line, f"applies_to versions {versions!r} is not a PEP 440 specifier (e.g. '>=1.0,<2')")
+                problem(
+                    line, f"applies_to versions {versions!r} is not a PEP 440 specifier (e.g. '>=1.0,<2')"
+                )
                 continue
         items.append(Applicability(package=package.lower(), versions=versions, platform=platform))
     return items
@@ -556,6 +567,8 @@ def code_blocks(text: str) -> list[CodeBlock]:
         if token.type == "fence" and token.map is not None:
             language, _, rest = (token.info or "").strip().partition(" ")
             blocks.append(
-                CodeBlock(language.lower(), dict(_ATTRIBUTE.findall(rest)), token.content, offset + token.map[0] + 1)
+                CodeBlock(
+                    language.lower(), dict(_ATTRIBUTE.findall(rest)), token.content, offset + token.map[0] + 1
+                )
             )
     return blocks

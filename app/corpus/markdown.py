@@ -122,7 +122,11 @@ def render_entry(item: EntryDraft) -> RenderedEntry:
     if item.applies_to:
         out.add("applies_to:")
         for rule in item.applies_to:
-            fields = {"platform": rule.platform} if rule.platform else {"package": rule.package, "versions": rule.versions}
+            fields = (
+                {"platform": rule.platform}
+                if rule.platform
+                else {"package": rule.package, "versions": rule.versions}
+            )
             out.add(f"  - {_flow_map(fields)}")
     if item.checked:
         out.add(f"checked: {_flow_map({'date': item.checked.date, 'packages': dict(item.checked.packages)})}")
@@ -201,4 +205,6 @@ def _flow(values: Sequence[str]) -> str:
 
 
 def _flow_map(value: dict) -> str:
-    return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, sort_keys=False, width=_WIDE).rstrip("\n")
+    return yaml.safe_dump(
+        value, default_flow_style=True, allow_unicode=True, sort_keys=False, width=_WIDE
+    ).rstrip("\n")

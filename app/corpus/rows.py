@@ -68,7 +68,10 @@ def put_entry_rows(conn, entry: Entry, origin: str) -> None:
     )
     conn.executemany(
         "INSERT INTO fixes (slug, position, title, description, language, code) VALUES (?, ?, ?, ?, ?, ?)",
-        [(entry.slug, i, f.title, f.description, f.language, f.code) for i, f in enumerate(entry.fixes, start=1)],
+        [
+            (entry.slug, i, f.title, f.description, f.language, f.code)
+            for i, f in enumerate(entry.fixes, start=1)
+        ],
     )
     conn.execute("INSERT OR IGNORE INTO entry_stats (slug) VALUES (?)", (entry.slug,))
 
@@ -95,7 +98,8 @@ def entry_row(conn, slug: str) -> dict[str, Any] | None:
     data["fixes"] = [
         dict(r)
         for r in conn.execute(
-            "SELECT position, title, description, language, code FROM fixes WHERE slug = ? ORDER BY position", (slug,)
+            "SELECT position, title, description, language, code FROM fixes WHERE slug = ? ORDER BY position",
+            (slug,),
         )
     ]
     data["stats"] = entry_stats(conn, slug)
@@ -103,7 +107,9 @@ def entry_row(conn, slug: str) -> dict[str, Any] | None:
 
 
 def entry_stats(conn, slug: str) -> dict[str, int]:
-    stats = conn.execute("SELECT matched, worked, failed, stars FROM entry_stats WHERE slug = ?", (slug,)).fetchone()
+    stats = conn.execute(
+        "SELECT matched, worked, failed, stars FROM entry_stats WHERE slug = ?", (slug,)
+    ).fetchone()
     return dict(stats) if stats else {"matched": 0, "worked": 0, "failed": 0, "stars": 0}
 
 
@@ -117,11 +123,14 @@ def first_fixes(conn, slugs: list[str]) -> dict[str, dict]:
         f" LEFT JOIN fixes f ON f.slug = e.slug AND f.position = 1 WHERE e.slug IN ({marks})",
         slugs,
     ).fetchall()
-    return {r[0]: {"title": r[1], "token_savings": r[2], "fix": {"title": r[3], "language": r[4], "code": r[5]}} for r in rows}
+    return {
+        r[0]: {"title": r[1], "token_savings": r[2], "fix": {"title": r[3], "language": r[4], "code": r[5]}}
+        for r in rows
+    }
 
 
 def worked_counts(conn, slugs: list[str]) -> dict[str, int]:
-    """"worked" votes of these entries, for the matcher's tie-break (entries with none are left out)."""
+    """ "worked" votes of these entries, for the matcher's tie-break (entries with none are left out)."""
     marks = ",".join("?" * len(slugs))
     rows = conn.execute(f"SELECT slug, worked FROM entry_stats WHERE worked > 0 AND slug IN ({marks})", slugs)
     return {r[0]: r[1] for r in rows}

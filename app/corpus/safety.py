@@ -78,14 +78,20 @@ def findings(block: CodeBlock) -> list[Finding]:
             m = rule.pattern.search(line)
             if not m:
                 continue
-            if rule.name == "destructive" and (_CONDITIONAL.search(line[: m.start()]) or _CACHE_PATHS.search(line)):
+            if rule.name == "destructive" and (
+                _CONDITIONAL.search(line[: m.start()]) or _CACHE_PATHS.search(line)
+            ):
                 continue
             found.append(Finding(block.line + 1 + i, rule.message))
     code = block.code
     found += _unbounded_tenacity(block)
     for m in _BACKOFF.finditer(code):
         if "max_tries" not in m.group("args") and "max_time" not in m.group("args"):
-            found.append(Finding(_line_of(block, m.start()), "backoff without max_tries or max_time: it retries forever"))
+            found.append(
+                Finding(
+                    _line_of(block, m.start()), "backoff without max_tries or max_time: it retries forever"
+                )
+            )
     if _OUTER_RETRY.search(code):
         for m in _CLIENT_RETRIES.finditer(code):
             found.append(
@@ -111,8 +117,16 @@ def _unbounded_tenacity(block: CodeBlock) -> list[Finding]:
             call = decorator if isinstance(decorator, ast.Call) else None
             target = call.func if call else decorator
             name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
-            if name == "retry" and "tenacity" in block.code and not any(k.arg == "stop" for k in (call.keywords if call else [])):
-                found.append(Finding(block.line + decorator.lineno, "tenacity @retry without stop=: it retries forever"))
+            if (
+                name == "retry"
+                and "tenacity" in block.code
+                and not any(k.arg == "stop" for k in (call.keywords if call else []))
+            ):
+                found.append(
+                    Finding(
+                        block.line + decorator.lineno, "tenacity @retry without stop=: it retries forever"
+                    )
+                )
     return found
 
 

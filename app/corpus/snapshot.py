@@ -75,7 +75,10 @@ def build_snapshot(conn, generated: str | None = None) -> dict[str, Any]:
             json.loads(row[3] or "[]"),
             row[4],
             fixes.get(row[0]),
-            {k: json.loads(v or "[]") for k, v in zip(("not_errors", "libraries", "applies_to"), row[5:], strict=True)},
+            {
+                k: json.loads(v or "[]")
+                for k, v in zip(("not_errors", "libraries", "applies_to"), row[5:], strict=True)
+            },
         )
         for row in conn.execute(
             "SELECT slug, title, errors, tags, token_savings, not_errors, libraries, applies_to FROM entries"

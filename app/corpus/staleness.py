@@ -72,7 +72,9 @@ def stale_reasons(entry: Entry, latest: dict[str, str], retired: dict[str, str],
             if now and then and now > then:
                 reasons.append(f"{name} checked at {version}, {latest[name]} is out")
     for model, date in retired.items():
-        if dt.date.fromisoformat(date) <= today and re.search(rf"(?<![\w.-]){re.escape(model)}(?![\w.-])", entry.markdown):
+        if dt.date.fromisoformat(date) <= today and re.search(
+            rf"(?<![\w.-]){re.escape(model)}(?![\w.-])", entry.markdown
+        ):
             reasons.append(f"names {model}, retired on {date}")
     return reasons
 

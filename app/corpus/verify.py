@@ -106,7 +106,9 @@ def python_for(reqs: list[str]) -> Path:
 def run_block(entry: Entry, block: CodeBlock, python: Path | None = None) -> BlockResult:
     """Run one block as `python block.py` in an empty folder; judge it by its attributes."""
     if "norun" in block.attributes:
-        return BlockResult(entry.slug, block.line, "skipped", block.attributes["norun"] or "norun without a reason")
+        return BlockResult(
+            entry.slug, block.line, "skipped", block.attributes["norun"] or "norun without a reason"
+        )
     python = python or Path(sys.executable)
     env = {
         "PATH": os.environ.get("PATH", ""),
@@ -120,7 +122,12 @@ def run_block(entry: Entry, block: CodeBlock, python: Path | None = None) -> Blo
         (Path(folder) / "block.py").write_text(block.code, encoding="utf-8")
         try:
             done = subprocess.run(
-                [str(python), "block.py"], cwd=folder, env=env, capture_output=True, text=True, timeout=TIMEOUT_SECONDS
+                [str(python), "block.py"],
+                cwd=folder,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT_SECONDS,
             )
         except subprocess.TimeoutExpired:
             return BlockResult(entry.slug, block.line, "failed", f"still running after {TIMEOUT_SECONDS} s")
@@ -129,7 +136,9 @@ def run_block(entry: Entry, block: CodeBlock, python: Path | None = None) -> Blo
     if expected:
         if done.returncode != 0 and expected in done.stderr:
             return BlockResult(entry.slug, block.line, "passed", f"raised {expected} as the entry says")
-        return BlockResult(entry.slug, block.line, "failed", f"should raise {expected}; exit {done.returncode}: {last}")
+        return BlockResult(
+            entry.slug, block.line, "failed", f"should raise {expected}; exit {done.returncode}: {last}"
+        )
     if done.returncode == 0:
         return BlockResult(entry.slug, block.line, "passed")
     return BlockResult(entry.slug, block.line, "failed", f"exit {done.returncode}: {last}")

@@ -38,7 +38,9 @@ class EvalReport:
     false_confident: int = 0  # negatives given a confident answer
     latencies_ms: list[float] = field(default_factory=list)
     failures: list[tuple[str, str, str | None, str | None, float]] = field(default_factory=list)
-    outcomes: list[tuple[Case, str | None]] = field(default_factory=list)  # each case and its confident answer
+    outcomes: list[tuple[Case, str | None]] = field(
+        default_factory=list
+    )  # each case and its confident answer
 
     @property
     def answered(self) -> int:
@@ -94,7 +96,13 @@ def load_cases(path: Path) -> list[Case]:
         if line.strip():
             row = json.loads(line)
             cases.append(
-                Case(row["q"], row.get("expect"), row.get("kind", "positive"), row.get("topic", ""), row.get("env"))
+                Case(
+                    row["q"],
+                    row.get("expect"),
+                    row.get("kind", "positive"),
+                    row.get("topic", ""),
+                    row.get("env"),
+                )
             )
     return cases
 
@@ -137,7 +145,9 @@ def evaluate(conn, cases: list[Case]) -> EvalReport:
                 report.false_confident += 1
         report.outcomes.append((case, answered))
         if answered != case.expect:
-            report.failures.append((case.kind, case.q, case.expect, top.slug if top else None, top.score if top else 0))
+            report.failures.append(
+                (case.kind, case.q, case.expect, top.slug if top else None, top.score if top else 0)
+            )
     return report
 
 

@@ -63,7 +63,9 @@ def validate_env(env) -> dict | None:
         raise BadQuery(f"env.packages must map at most {MAX_ENV_PACKAGES} distribution names to versions")
     for name, version in packages.items():
         if not (_ENV_VALUE.match(name) and isinstance(version, str) and _ENV_VALUE.match(version)):
-            raise BadQuery("env.packages must map distribution names to versions, e.g. {\"langchain-core\": \"0.3.15\"}")
+            raise BadQuery(
+                'env.packages must map distribution names to versions, e.g. {"langchain-core": "0.3.15"}'
+            )
     return {"python": env.get("python"), "platform": env.get("platform"), "packages": dict(packages)}
 
 
@@ -86,11 +88,21 @@ def run_search(conn, q: str, limit: int = 5, env: dict | None = None) -> SearchR
             continue
         results.append(
             matcher.hit_result(
-                hit, title=data["title"], url=f"/solutions/{hit.slug}", fix=data["fix"], token_savings=data["token_savings"]
+                hit,
+                title=data["title"],
+                url=f"/solutions/{hit.slug}",
+                fix=data["fix"],
+                token_savings=data["token_savings"],
             )
         )
     best = results[0]["slug"] if results and results[0]["confident"] else None
-    body = {"query": q, "normalized": outcome.normalized, "took_ms": outcome.took_ms, "match": best, "results": results}
+    body = {
+        "query": q,
+        "normalized": outcome.normalized,
+        "took_ms": outcome.took_ms,
+        "match": best,
+        "results": results,
+    }
     return SearchResult(body, best, outcome.normalized)
 
 

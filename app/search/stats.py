@@ -25,7 +25,8 @@ def record_search(conn, normalized: str, slug: str | None, client: str | None = 
     norm = redact(normalized)[:MAX_STORED_QUERY]
     if client and not slug:
         conn.execute(
-            "INSERT OR IGNORE INTO query_clients (norm, client) VALUES (?, ?)", (norm, client_hash(conn, client))
+            "INSERT OR IGNORE INTO query_clients (norm, client) VALUES (?, ?)",
+            (norm, client_hash(conn, client)),
         )
     conn.execute(
         "INSERT INTO queries (norm, count, confident, last_slug, last_seen) VALUES (?, 1, ?, ?, ?) "
@@ -75,7 +76,8 @@ def counters(conn) -> dict[str, int]:
 
 def most_searched(conn, limit: int = 8) -> list[dict]:
     rows = conn.execute(
-        "SELECT norm, count, last_slug FROM queries WHERE confident > 0 ORDER BY count DESC, norm LIMIT ?", (limit,)
+        "SELECT norm, count, last_slug FROM queries WHERE confident > 0 ORDER BY count DESC, norm LIMIT ?",
+        (limit,),
     )
     return [dict(r) for r in rows]
 
@@ -99,8 +101,15 @@ def hide_wanted(conn, norm: str) -> bool:
 
 # The matcher's placeholders (numbers, paths, addresses…) shown as a reader would write them.
 _PLACEHOLDERS = {
-    "num": "N", "hex": "0x…", "path": "…", "uuid": "…", "ip": "…", "socket": "…",
-    "date": "…", "time": "…", "duration": "…",
+    "num": "N",
+    "hex": "0x…",
+    "path": "…",
+    "uuid": "…",
+    "ip": "…",
+    "socket": "…",
+    "date": "…",
+    "time": "…",
+    "duration": "…",
 }
 _PLACEHOLDER = re.compile(r"\b_([a-z]+)_\b")
 _HOST = re.compile(

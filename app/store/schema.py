@@ -41,7 +41,15 @@ def _v1(conn) -> None:
         not_null={"title", "errors", "tags", "markdown", "content_hash", "origin"},
     )
     db.table("fixes").create(
-        {"id": int, "slug": str, "position": int, "title": str, "description": str, "language": str, "code": str},
+        {
+            "id": int,
+            "slug": str,
+            "position": int,
+            "title": str,
+            "description": str,
+            "language": str,
+            "code": str,
+        },
         pk="id",
         foreign_keys=[("slug", "entries", "slug")],
         not_null={"slug", "position", "title", "code"},
@@ -82,7 +90,9 @@ def _v1(conn) -> None:
         defaults={"count": 0, "confident": 0},
     )
     db.table("counters").create({"name": str, "value": int}, pk="name", defaults={"value": 0})
-    db.table("rate_hits").create({"bucket": str, "window": int, "hits": int}, pk="bucket", defaults={"hits": 0})
+    db.table("rate_hits").create(
+        {"bucket": str, "window": int, "hits": int}, pk="bucket", defaults={"hits": 0}
+    )
     db.table("rate_hits").create_index(["window"])
     matcher.create_schema(conn)
 
@@ -92,7 +102,9 @@ def _v2(conn) -> None:
     matcher.drop_schema(conn)
     matcher.create_schema(conn)
     rows = conn.execute("SELECT slug, errors, title FROM entries").fetchall()
-    matcher.index_entries(conn, [(slug, json.loads(errors or "[]"), title or "") for slug, errors, title in rows])
+    matcher.index_entries(
+        conn, [(slug, json.loads(errors or "[]"), title or "") for slug, errors, title in rows]
+    )
 
 
 def _v3(conn) -> None:
@@ -117,7 +129,9 @@ def rebuild_matcher(conn) -> None:
     """Drop the matcher's tables and index every stored entry again."""
     matcher.drop_schema(conn)
     matcher.create_schema(conn)
-    rows = conn.execute("SELECT slug, errors, title, not_errors, libraries, applies_to FROM entries").fetchall()
+    rows = conn.execute(
+        "SELECT slug, errors, title, not_errors, libraries, applies_to FROM entries"
+    ).fetchall()
     matcher.index_entries(
         conn,
         [
@@ -142,7 +156,9 @@ def migrate(conn) -> int:
     """Apply the migrations this file has not seen yet; return the version reached."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
-        raise RuntimeError(f"database schema {version} is newer than this code ({SCHEMA_VERSION}); upgrade SynapseAI")
+        raise RuntimeError(
+            f"database schema {version} is newer than this code ({SCHEMA_VERSION}); upgrade SynapseAI"
+        )
     for number in range(version, SCHEMA_VERSION):
         MIGRATIONS[number](conn)
         conn.execute(f"PRAGMA user_version = {number + 1}")
@@ -153,7 +169,7 @@ def migrate(conn) -> int:
 
 
 def _v5_wanted_clients(conn) -> None:
-    """"Most wanted" counts distinct clients, not searches: each unanswered query keeps the
+    """ "Most wanted" counts distinct clients, not searches: each unanswered query keeps the
     salted hashes of the client addresses that sent it (never the addresses), and an admin
     can hide a query from the home page."""
     import secrets
@@ -186,7 +202,9 @@ def _v6_page_indexes(conn) -> None:
         "CREATE INDEX IF NOT EXISTS entries_by_recent"
         " ON entries(max(coalesce(published_at, ''), coalesce(updated, '')) DESC, slug)"
     )
-    conn.execute("CREATE INDEX IF NOT EXISTS queries_most_searched ON queries(count DESC, norm) WHERE confident > 0")
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS queries_most_searched ON queries(count DESC, norm) WHERE confident > 0"
+    )
 
 
 MIGRATIONS.append(_v6_page_indexes)

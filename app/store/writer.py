@@ -35,7 +35,14 @@ CHECKPOINT_INTERVAL_S = 1.0
 _STOP = object()
 
 # SQLite primary result codes of the faults that come from the disk, not from the caller.
-_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 5, 6, 8, 10, 13, 14
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = (
+    5,
+    6,
+    8,
+    10,
+    13,
+    14,
+)
 _FAULTS = {
     _SQLITE_FULL: "full",
     _SQLITE_READONLY: "read_only",
@@ -55,7 +62,7 @@ _REOPEN_AFTER = {"read_only", "io"}  # the connection itself may be stuck in tha
 
 
 def storage_fault(exc: BaseException) -> str | None:
-    """"full", "read_only", "io" or "busy" when `exc` is SQLite reporting a storage fault, else None.
+    """ "full", "read_only", "io" or "busy" when `exc` is SQLite reporting a storage fault, else None.
 
     Constraint violations and SQL errors are the caller's bugs, not faults: they give None.
     """
@@ -79,7 +86,9 @@ class Writer:
         self._closed = False
         self._lock = threading.Lock()
         self._ready: Future = Future()
-        self._thread = threading.Thread(target=self._run, name=f"synapse-writer:{self.path.name}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"synapse-writer:{self.path.name}", daemon=True
+        )
         self._thread.start()
         self._ready.result()  # re-raises if the connection could not be opened
 
@@ -140,8 +149,10 @@ class Writer:
                 if batch:
                     conn = self._commit_batch(conn, batch)
                     dirty = True
-                if conn is not None and dirty and (
-                    stopping or time.monotonic() - last_checkpoint > CHECKPOINT_INTERVAL_S
+                if (
+                    conn is not None
+                    and dirty
+                    and (stopping or time.monotonic() - last_checkpoint > CHECKPOINT_INTERVAL_S)
                 ):
                     self._checkpoint(conn, "TRUNCATE" if stopping else "PASSIVE")
                     last_checkpoint = time.monotonic()

@@ -390,8 +390,14 @@ def _redact_code(code: str, env: Mapping[str, str]) -> str:
     if whole == code:
         return code
     before, after = code.split("\n"), whole.split("\n")
-    changed = [b != a for b, a in zip(before, after, strict=True)] if len(before) == len(after) else [True] * len(before)
-    return "\n".join(_redact_words(line, env) if hit else line for line, hit in zip(before, changed, strict=True))
+    changed = (
+        [b != a for b, a in zip(before, after, strict=True)]
+        if len(before) == len(after)
+        else [True] * len(before)
+    )
+    return "\n".join(
+        _redact_words(line, env) if hit else line for line, hit in zip(before, changed, strict=True)
+    )
 
 
 def _redact_words(line: str, env: Mapping[str, str]) -> str:

@@ -34,7 +34,9 @@ class ApiError(Exception):
 def error_response(
     status: int, code: str, message: str, headers: Mapping[str, str] | None = None
 ) -> SafeJSONResponse:
-    return SafeJSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+    return SafeJSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
+    )
 
 
 def _describe_validation(exc: RequestValidationError) -> str:
@@ -77,7 +79,11 @@ def _respond(
 # A storage fault is the server's problem, not the client's, and it passes: 503/507 with Retry-After.
 STORAGE_FAULTS = {
     "full": (507, "storage_full", "the server's disk is full, so nothing was saved; try again later"),
-    "read_only": (503, "read_only", "the database is read-only right now, so nothing was saved; try again later"),
+    "read_only": (
+        503,
+        "read_only",
+        "the database is read-only right now, so nothing was saved; try again later",
+    ),
     "io": (503, "storage_error", "the server cannot read or write its database right now; try again later"),
     "busy": (503, "busy", "the database is busy; try again in a moment"),
 }
@@ -86,7 +92,9 @@ RETRY_AFTER_S = 30
 
 def _unexpected(render_html: ErrorPage | None, request: Request, exc: BaseException) -> Response:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _respond(render_html, request, 500, "internal", "something went wrong on our side; it has been logged")
+    return _respond(
+        render_html, request, 500, "internal", "something went wrong on our side; it has been logged"
+    )
 
 
 class _LastResort:

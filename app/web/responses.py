@@ -13,4 +13,3 @@ class SafeJSONResponse(JSONResponse):
     def render(self, content) -> bytes:
         text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         return clean_text(text).encode("utf-8")
-

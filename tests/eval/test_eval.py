@@ -46,7 +46,9 @@ def test_matching_quality_stays_above_the_floor():
     assert report.confident_wrong <= MAX_CONFIDENT_WRONG, report.summary()
 
 
-@pytest.mark.parametrize(("path", "min_accuracy", "max_false_confident"), REAL_SETS, ids=lambda v: getattr(v, "stem", v))
+@pytest.mark.parametrize(
+    ("path", "min_accuracy", "max_false_confident"), REAL_SETS, ids=lambda v: getattr(v, "stem", v)
+)
 def test_real_error_texts_stay_above_the_floor(path, min_accuracy, max_false_confident):
     """Sets never tuned line by line; a drop here means a change over-fits the dev set."""
     cases = load_cases(path)

@@ -44,7 +44,9 @@ def answered(conn, text, env=None):
 def test_errno_words_decide_but_the_platform_number_does_not():
     conn = index(
         IndexItem("in-use", ["OSError: [Errno 98] Address already in use"], "Address already in use"),
-        IndexItem("refused", ["ConnectionRefusedError: [Errno 111] Connection refused"], "Connection refused"),
+        IndexItem(
+            "refused", ["ConnectionRefusedError: [Errno 111] Connection refused"], "Connection refused"
+        ),
     )
     hit = best(conn, "OSError: [Errno 99] Cannot assign requested address")
     assert answered(conn, "OSError: [Errno 99] Cannot assign requested address") is None
@@ -55,43 +57,98 @@ def test_errno_words_decide_but_the_platform_number_does_not():
 
 
 def test_an_http_status_decides():
-    conn = index(IndexItem("rate-limit", ["openai.RateLimitError: Error code: 429 - {'error': {'message': 'Rate limit reached'}}"], "Rate limit 429"))
-    assert answered(conn, "openai.RateLimitError: Error code: 429 - {'error': {'message': 'Rate limit reached for gpt-4o'}}") == "rate-limit"
-    assert answered(conn, "openai.NotFoundError: Error code: 404 - {'error': {'message': 'Rate limit reached'}}") is None
+    conn = index(
+        IndexItem(
+            "rate-limit",
+            ["openai.RateLimitError: Error code: 429 - {'error': {'message': 'Rate limit reached'}}"],
+            "Rate limit 429",
+        )
+    )
+    assert (
+        answered(
+            conn,
+            "openai.RateLimitError: Error code: 429 - {'error': {'message': 'Rate limit reached for gpt-4o'}}",
+        )
+        == "rate-limit"
+    )
+    assert (
+        answered(conn, "openai.NotFoundError: Error code: 404 - {'error': {'message': 'Rate limit reached'}}")
+        is None
+    )
 
 
 def test_a_dotted_module_of_an_installed_package_is_not_a_missing_package():
-    conn = index(IndexItem("missing-package", ["ModuleNotFoundError: No module named 'requests'"], "Package not installed"))
+    conn = index(
+        IndexItem(
+            "missing-package", ["ModuleNotFoundError: No module named 'requests'"], "Package not installed"
+        )
+    )
     assert answered(conn, "ModuleNotFoundError: No module named 'pandas'") == "missing-package"
     assert answered(conn, "ModuleNotFoundError: No module named 'langchain.chat_models'") is None
 
 
 def test_a_standard_library_module_is_not_a_missing_pip_package():
-    conn = index(IndexItem("missing-package", ["ModuleNotFoundError: No module named 'requests'"], "Package not installed"))
+    conn = index(
+        IndexItem(
+            "missing-package", ["ModuleNotFoundError: No module named 'requests'"], "Package not installed"
+        )
+    )
     assert answered(conn, "ModuleNotFoundError: No module named 'fcntl'") is None
 
 
 def test_an_import_from_site_packages_is_not_a_local_file_shadowing_it():
     conn = index(
-        IndexItem("shadowing", ["ImportError: cannot import name 'OpenAI' from 'openai' (/home/user/project/openai.py)"], "Local file shadows a library")
+        IndexItem(
+            "shadowing",
+            ["ImportError: cannot import name 'OpenAI' from 'openai' (/home/user/project/openai.py)"],
+            "Local file shadows a library",
+        )
     )
-    assert answered(conn, "ImportError: cannot import name 'Foo' from 'bar' (/home/me/app/bar.py)") == "shadowing"
-    installed = "ImportError: cannot import name 'Foo' from 'bar' (/usr/lib/python3.11/site-packages/bar/__init__.py)"
+    assert (
+        answered(conn, "ImportError: cannot import name 'Foo' from 'bar' (/home/me/app/bar.py)")
+        == "shadowing"
+    )
+    installed = (
+        "ImportError: cannot import name 'Foo' from 'bar' (/usr/lib/python3.11/site-packages/bar/__init__.py)"
+    )
     assert answered(conn, installed) is None
 
 
 def test_the_circular_import_wording_decides():
-    conn = index(IndexItem("cycle", ["ImportError: cannot import name 'X' from partially initialized module 'y' (most likely due to a circular import)"], "Circular import"))
-    assert answered(conn, "ImportError: cannot import name 'A' from partially initialized module 'b' (most likely due to a circular import) (/p/b.py)") == "cycle"
+    conn = index(
+        IndexItem(
+            "cycle",
+            [
+                "ImportError: cannot import name 'X' from partially initialized module 'y' (most likely due to a circular import)"
+            ],
+            "Circular import",
+        )
+    )
+    assert (
+        answered(
+            conn,
+            "ImportError: cannot import name 'A' from partially initialized module 'b' (most likely due to a circular import) (/p/b.py)",
+        )
+        == "cycle"
+    )
     assert answered(conn, "ImportError: cannot import name 'A' from 'b'") is None
 
 
 def test_a_module_the_title_names_decides_but_an_example_module_does_not():
     conn = index(
-        IndexItem("openai-migration", ["AttributeError: module 'openai' has no attribute 'ChatCompletion'"], "OpenAI 1.0 migration"),
-        IndexItem("missing-package", ["ModuleNotFoundError: No module named 'requests'"], "Package not installed"),
+        IndexItem(
+            "openai-migration",
+            ["AttributeError: module 'openai' has no attribute 'ChatCompletion'"],
+            "OpenAI 1.0 migration",
+        ),
+        IndexItem(
+            "missing-package", ["ModuleNotFoundError: No module named 'requests'"], "Package not installed"
+        ),
     )
-    assert answered(conn, "AttributeError: module 'openai' has no attribute 'ChatCompletion'") == "openai-migration"
+    assert (
+        answered(conn, "AttributeError: module 'openai' has no attribute 'ChatCompletion'")
+        == "openai-migration"
+    )
     assert answered(conn, "AttributeError: module 'dspy' has no attribute 'ChatCompletion'") is None
     assert answered(conn, "ModuleNotFoundError: No module named 'numpy'") == "missing-package"
 
@@ -105,11 +162,19 @@ def test_a_query_like_one_of_the_entry_s_not_errors_gets_no_answer():
             "json-reply",
             ["json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)"],
             "Model reply is not JSON",
-            not_errors=["json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0) from response.json() on an HTML page"],
+            not_errors=[
+                "json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0) from response.json() on an HTML page"
+            ],
         )
     )
-    assert answered(conn, "json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)") == "json-reply"
-    hit = best(conn, "JSONDecodeError: Expecting value: line 1 column 1 (char 0) from response.json() on an HTML page")
+    assert (
+        answered(conn, "json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)")
+        == "json-reply"
+    )
+    hit = best(
+        conn,
+        "JSONDecodeError: Expecting value: line 1 column 1 (char 0) from response.json() on an HTML page",
+    )
     assert not hit.confident and hit.not_error
 
 
@@ -152,8 +217,18 @@ json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)"""
 
 def test_frames_pick_the_entry_about_the_library_that_raised():
     conn = index(
-        IndexItem("llm-reply", ["json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)"], "Model reply is not JSON", libraries=["openai", "anthropic"]),
-        IndexItem("http-body", ["json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)"], "HTTP body is not JSON", libraries=["requests", "httpx"]),
+        IndexItem(
+            "llm-reply",
+            ["json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)"],
+            "Model reply is not JSON",
+            libraries=["openai", "anthropic"],
+        ),
+        IndexItem(
+            "http-body",
+            ["json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)"],
+            "HTTP body is not JSON",
+            libraries=["requests", "httpx"],
+        ),
     )
     hit = best(conn, HTML_BODY)
     assert hit.slug == "http-body" and hit.confident
@@ -161,7 +236,14 @@ def test_frames_pick_the_entry_about_the_library_that_raised():
 
 
 def test_frames_of_another_library_demote_an_entry_about_a_library():
-    conn = index(IndexItem("llm-reply", ["json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)"], "Model reply is not JSON", libraries=["openai"]))
+    conn = index(
+        IndexItem(
+            "llm-reply",
+            ["json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)"],
+            "Model reply is not JSON",
+            libraries=["openai"],
+        )
+    )
     plain = best(conn, "json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)")
     through_requests = best(conn, HTML_BODY)
     assert through_requests.score < plain.score
@@ -169,8 +251,23 @@ def test_frames_of_another_library_demote_an_entry_about_a_library():
 
 
 def test_a_signature_naming_its_library_needs_the_error_to_name_it():
-    conn = index(IndexItem("redis", ["redis.exceptions.ConnectionError: Error -2 connecting to redis:6379. Name or service not known."], "Redis unreachable", libraries=["redis"]))
-    assert answered(conn, "redis.exceptions.ConnectionError: Error -2 connecting to redis:6380. Name or service not known.") == "redis"
+    conn = index(
+        IndexItem(
+            "redis",
+            [
+                "redis.exceptions.ConnectionError: Error -2 connecting to redis:6379. Name or service not known."
+            ],
+            "Redis unreachable",
+            libraries=["redis"],
+        )
+    )
+    assert (
+        answered(
+            conn,
+            "redis.exceptions.ConnectionError: Error -2 connecting to redis:6380. Name or service not known.",
+        )
+        == "redis"
+    )
     assert answered(conn, "ERROR: [Errno -2] Name or service not known") is None
 
 
@@ -186,12 +283,21 @@ def moved():
             "langchain 0.2 moved the chat models",
             applies_to=[("langchain", ">=0.2", "")],
         ),
-        IndexItem("fcntl", ["ModuleNotFoundError: No module named 'fcntl'"], "POSIX-only module on Windows", applies_to=[("", "", "windows")]),
+        IndexItem(
+            "fcntl",
+            ["ModuleNotFoundError: No module named 'fcntl'"],
+            "POSIX-only module on Windows",
+            applies_to=[("", "", "windows")],
+        ),
     )
 
 
 def test_an_environment_inside_the_range_supports_the_answer(moved):
-    hit = best(moved, "ModuleNotFoundError: No module named 'langchain.chat_models'", {"packages": {"langchain": "0.3.7"}})
+    hit = best(
+        moved,
+        "ModuleNotFoundError: No module named 'langchain.chat_models'",
+        {"packages": {"langchain": "0.3.7"}},
+    )
     assert hit.confident and hit.env == ("langchain 0.3.7 matches >=0.2",)
 
 
@@ -219,9 +325,18 @@ def corpus():
     ("text", "not_this"),
     [
         ("ModuleNotFoundError: No module named 'llama_index.vector_stores'", "module-not-found"),
-        ("ModuleNotFoundError: No module named 'semantic_kernel.connectors.ai.open_ai.services'", "module-not-found"),
-        ("ImportError: cannot import name 'ToolCall' from 'mcp.types' (/opt/venv/lib/python3.12/site-packages/mcp/types.py)", "circular-import"),
-        ("ImportError: cannot import name 'soft_unicode' from 'markupsafe' (/usr/lib/python3/dist-packages/markupsafe/__init__.py)", "circular-import"),
+        (
+            "ModuleNotFoundError: No module named 'semantic_kernel.connectors.ai.open_ai.services'",
+            "module-not-found",
+        ),
+        (
+            "ImportError: cannot import name 'ToolCall' from 'mcp.types' (/opt/venv/lib/python3.12/site-packages/mcp/types.py)",
+            "circular-import",
+        ),
+        (
+            "ImportError: cannot import name 'soft_unicode' from 'markupsafe' (/usr/lib/python3/dist-packages/markupsafe/__init__.py)",
+            "circular-import",
+        ),
         ("ModuleNotFoundError: No module named 'openai'", "openai-v1-migration"),
         ("OSError: [Errno 99] Cannot assign requested address", "address-already-in-use"),
         (HTML_BODY, "llm-json-decode-error"),

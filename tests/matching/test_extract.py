@@ -65,7 +65,9 @@ def test_chained_traceback_keeps_last_error_primary_and_earlier_as_evidence():
     found = extract(CHAINED)
     assert found.primary.type == "sqlalchemy.exc.OperationalError"
     assert found.primary.message == "(sqlite3.OperationalError) database is locked"
-    assert any(e.type == "sqlite3.OperationalError" and e.message == "database is locked" for e in found.evidence)
+    assert any(
+        e.type == "sqlite3.OperationalError" and e.message == "database is locked" for e in found.evidence
+    )
 
 
 def test_during_handling_chain():
@@ -77,7 +79,9 @@ def test_during_handling_chain():
 def test_jupyter_traceback_with_multi_line_message_is_kept_whole():
     found = extract(JUPYTER)
     assert found.primary.type == "ImportError"
-    assert found.primary.message.startswith("A module that was compiled using NumPy 1.x cannot be run in NumPy 2.1.1")
+    assert found.primary.message.startswith(
+        "A module that was compiled using NumPy 1.x cannot be run in NumPy 2.1.1"
+    )
 
 
 def test_pytest_e_lines():
@@ -101,16 +105,28 @@ def test_requests_caused_by_is_evidence():
 @pytest.mark.parametrize(
     "text, expected_type, expected_start",
     [
-        ("/app/main.py:12: RuntimeWarning: coroutine 'get_user' was never awaited\n  get_user(1)\n"
-         "RuntimeWarning: Enable tracemalloc to get the object allocation traceback",
-         "RuntimeWarning", "coroutine 'get_user' was never awaited"),
-        ("2024-05-01 12:00:01,123 ERROR [worker] Task failed: openai.RateLimitError: Error code: 429 - x",
-         "openai.RateLimitError", "Error code: 429"),
+        (
+            "/app/main.py:12: RuntimeWarning: coroutine 'get_user' was never awaited\n  get_user(1)\n"
+            "RuntimeWarning: Enable tracemalloc to get the object allocation traceback",
+            "RuntimeWarning",
+            "coroutine 'get_user' was never awaited",
+        ),
+        (
+            "2024-05-01 12:00:01,123 ERROR [worker] Task failed: openai.RateLimitError: Error code: 429 - x",
+            "openai.RateLimitError",
+            "Error code: 429",
+        ),
         ("fatal: detected dubious ownership in repository at '/workspace'", None, "fatal: detected dubious"),
-        ("error: externally-managed-environment\n\n× This environment is externally managed", None,
-         "error: externally-managed-environment"),
-        ("npm ERR! code EADDRINUSE\nError: listen EADDRINUSE: address already in use :::3000", "Error",
-         "listen EADDRINUSE"),
+        (
+            "error: externally-managed-environment\n\n× This environment is externally managed",
+            None,
+            "error: externally-managed-environment",
+        ),
+        (
+            "npm ERR! code EADDRINUSE\nError: listen EADDRINUSE: address already in use :::3000",
+            "Error",
+            "listen EADDRINUSE",
+        ),
         ("\x1b[31mValueError: bad\x1b[0m", "ValueError", "bad"),
     ],
 )

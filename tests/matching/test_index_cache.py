@@ -21,7 +21,11 @@ def db(tmp_path):
     matcher.index_entries(
         writer,
         [
-            ("widget-fix", ["WidgetError: the widget spun out of control", "WidgetError: widget jammed"], "Widget"),
+            (
+                "widget-fix",
+                ["WidgetError: the widget spun out of control", "WidgetError: widget jammed"],
+                "Widget",
+            ),
             ("gadget-fix", ["GadgetError: gadget overheated while charging"], "Gadget"),
         ],
     )
@@ -77,7 +81,10 @@ def test_the_cache_holds_at_most_its_bound_and_answers_the_same(db):
     _, reader = db
     small, unbounded = matcher.IndexCache(max_signatures=1), matcher.IndexCache()
     for text in ("WidgetError: widget jammed", "GadgetError: gadget overheated while charging"):
-        assert matcher.search(reader, text, cache=small).hits == matcher.search(reader, text, cache=unbounded).hits
+        assert (
+            matcher.search(reader, text, cache=small).hits
+            == matcher.search(reader, text, cache=unbounded).hits
+        )
         assert len(small) <= 1
     assert len(unbounded) == 3
 

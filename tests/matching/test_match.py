@@ -42,7 +42,10 @@ def test_a_hard_neighbour_is_not_answered_by_the_entry_it_resembles(corpus):
     for text, look_alike in (
         ("sqlite3.OperationalError: no such table: users", "sqlite-database-locked"),
         ("KeyError: 'choices'", "missing-env-var"),
-        ("ImportError: libGL.so.1: cannot open shared object file: No such file or directory", "module-not-found"),
+        (
+            "ImportError: libGL.so.1: cannot open shared object file: No such file or directory",
+            "module-not-found",
+        ),
     ):
         hit = top(corpus, text)
         assert hit is None or not hit.confident or hit.slug != look_alike, (text, hit)
@@ -56,7 +59,9 @@ def test_different_env_var_names_still_find_the_env_entry(corpus):
 def test_same_class_name_from_another_library_is_not_a_type_match():
     conn = sqlite3.connect(":memory:")
     matcher.create_schema(conn)
-    matcher.index_entry(conn, "reply-not-json", ["json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)"])
+    matcher.index_entry(
+        conn, "reply-not-json", ["json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)"]
+    )
     hit = top(conn, "requests.exceptions.JSONDecodeError: Expecting value: line 1 column 1 (char 0)")
     assert hit.type_match is False
     exact = top(conn, "json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)")

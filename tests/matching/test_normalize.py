@@ -42,11 +42,14 @@ def test_snake_case_names_split_into_words():
 
 
 def test_contractions_do_not_open_a_quote():
-    assert normalize("We couldn't connect to 'https://huggingface.co'") == "we could not connect to huggingface.co"
+    assert (
+        normalize("We couldn't connect to 'https://huggingface.co'")
+        == "we could not connect to huggingface.co"
+    )
 
 
 def test_slot_values_are_short_quoted_values_only():
     assert slot_values("KeyError: 'OPENAI_API_KEY'") == ["OPENAI_API_KEY"]
-    assert slot_values("{'message': 'Rate limit reached for gpt-4o in organization org-x on tokens per min'}") == [
-        "message"
-    ]
+    assert slot_values(
+        "{'message': 'Rate limit reached for gpt-4o in organization org-x on tokens per min'}"
+    ) == ["message"]

@@ -371,4 +371,4 @@ def test_a_get_search_as_long_as_the_schema_allows_gets_an_http_answer(own_serve
 def test_a_lone_surrogate_in_front_matter_is_an_invalid_entry():
     """libyaml accepts UTF-8 only; such text must be reported, not raise UnicodeEncodeError."""
     with pytest.raises(EntryInvalid):
-        parse_text("---\ntitle: \ud800\nerrors: [\"x\"]\n---\n", slug="hostile-entry")
+        parse_text('---\ntitle: \ud800\nerrors: ["x"]\n---\n', slug="hostile-entry")

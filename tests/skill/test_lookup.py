@@ -69,7 +69,9 @@ def test_online_lookup_sends_only_the_query_and_makes_urls_absolute():
     # Beside the text only the interpreter, the platform and versions of the distributions involved.
     assert set(body) == {"q", "limit", "env"}
     assert set(body["env"]) == {"python", "platform", "packages"}
-    assert all("/" not in str(v) and "\\" not in str(v) for v in (body["env"]["python"], body["env"]["platform"]))
+    assert all(
+        "/" not in str(v) and "\\" not in str(v) for v in (body["env"]["python"], body["env"]["platform"])
+    )
     for secret in (b"hunter2", b"alice", b"engine.connect"):
         assert secret not in request.content
 
@@ -163,7 +165,14 @@ def test_public_search_returns_the_best_answer(monkeypatch):
 
 
 def test_public_api_is_exactly_the_documented_names():
-    assert sorted(synapse_skill.__all__) == ["Answer", "__version__", "install", "search", "uninstall", "watch"]
+    assert sorted(synapse_skill.__all__) == [
+        "Answer",
+        "__version__",
+        "install",
+        "search",
+        "uninstall",
+        "watch",
+    ]
 
 
 def test_answer_round_trips_the_server_result_shape():

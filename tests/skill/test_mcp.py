@@ -104,7 +104,9 @@ def test_tool_contracts_as_a_real_client_sees_them(tmp_path):
                 "limit_0": await client.call_tool("search_error", {"error_text": TRACEBACK, "limit": 0}),
                 "limit_11": await client.call_tool("search_error", {"error_text": TRACEBACK, "limit": 11}),
                 "limit_10": await client.call_tool("search_error", {"error_text": TRACEBACK, "limit": 10}),
-                "yes": await client.call_tool("report_outcome", {"slug": "sqlite-database-locked", "worked": "yes"}),
+                "yes": await client.call_tool(
+                    "report_outcome", {"slug": "sqlite-database-locked", "worked": "yes"}
+                ),
             }
             return client.server_info, tools, calls
 

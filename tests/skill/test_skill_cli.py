@@ -157,4 +157,9 @@ def test_mcp_without_the_sdk_explains_how_to_install_it(tmp_path):
     """)
     )
     ran = run_python(script, skill_env(tmp_path))
-    assert ran.code == 2 and "pip install mcp" in ran.stderr and "synapse-ai[mcp]" not in ran.stderr and ran.stdout == ""
+    assert (
+        ran.code == 2
+        and "pip install mcp" in ran.stderr
+        and "synapse-ai[mcp]" not in ran.stderr
+        and ran.stdout == ""
+    )

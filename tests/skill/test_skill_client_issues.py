@@ -13,7 +13,11 @@ SCRIPT = SKILL_DIR / "scripts" / "synapse_skill.py"
 
 
 def _bare_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SYNAPSE_") and k not in ("PYTHONPATH", "PYTHONHOME")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SYNAPSE_") and k not in ("PYTHONPATH", "PYTHONHOME")
+    }
     env["SYNAPSE_CACHE_DIR"] = str(tmp_path / "cache")
     env.update(extra)
     return env
@@ -22,9 +26,15 @@ def _bare_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 def test_missing_httpx_is_a_clear_message_and_exit_2_not_a_traceback(tmp_path):
     # -S: no site-packages on sys.path, so neither httpx nor rapidfuzz can be imported;
     # the script puts only the skill folder first on the path.
-    probe = subprocess.run([sys.executable, "-S", "-c", "import httpx"], capture_output=True, env=_bare_env(tmp_path))
+    probe = subprocess.run(
+        [sys.executable, "-S", "-c", "import httpx"], capture_output=True, env=_bare_env(tmp_path)
+    )
     assert probe.returncode != 0, "this interpreter still finds httpx without site-packages"
-    for args in (["search", "ValueError: boom"], ["search", "--show-query", "ValueError: boom"], ["snapshot"]):
+    for args in (
+        ["search", "ValueError: boom"],
+        ["search", "--show-query", "ValueError: boom"],
+        ["snapshot"],
+    ):
         proc = subprocess.run(
             [sys.executable, "-S", str(SCRIPT), *args],
             capture_output=True,
@@ -42,7 +52,16 @@ def test_missing_httpx_is_a_clear_message_and_exit_2_not_a_traceback(tmp_path):
 
 def test_run_without_httpx_keeps_the_commands_exit_code(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-S", str(SCRIPT), "run", "--", sys.executable, "-c", "import sys; sys.exit('boom')"],
+        [
+            sys.executable,
+            "-S",
+            str(SCRIPT),
+            "run",
+            "--",
+            sys.executable,
+            "-c",
+            "import sys; sys.exit('boom')",
+        ],
         capture_output=True,
         text=True,
         env=_bare_env(tmp_path, SYNAPSE_OFFLINE="1"),
@@ -58,8 +77,15 @@ def test_run_runs_the_command_in_the_current_directory(tmp_path):
     project.mkdir()
     (project / "marker.txt").write_text("here")
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "run", "--", sys.executable, "-c",
-         "import os; print(os.getcwd()); print(open('marker.txt').read())"],
+        [
+            sys.executable,
+            str(SCRIPT),
+            "run",
+            "--",
+            sys.executable,
+            "-c",
+            "import os; print(os.getcwd()); print(open('marker.txt').read())",
+        ],
         capture_output=True,
         text=True,
         env=skill_env(tmp_path, SYNAPSE_OFFLINE="1"),
@@ -71,7 +97,7 @@ def test_run_runs_the_command_in_the_current_directory(tmp_path):
 
 
 def test_a_non_utf8_byte_on_stdin_does_not_crash(tmp_path):
-    error = b"Traceback (most recent call last):\n  File \"x.py\", line 1\nValueError: bad \xff byte\n"
+    error = b'Traceback (most recent call last):\n  File "x.py", line 1\nValueError: bad \xff byte\n'
     for args, extra in (
         (["search", "--show-query", "-"], {}),
         (["search", "-"], {"SYNAPSE_OFFLINE": "1"}),

@@ -155,4 +155,9 @@ def test_mcp_in_the_bare_venv_explains_the_missing_extra(bare_venv, lone_skill, 
         stdin=subprocess.DEVNULL,
         timeout=60,
     )
-    assert proc.returncode == 2 and "pip install mcp" in proc.stderr and "synapse-ai[mcp]" not in proc.stderr and proc.stdout == ""
+    assert (
+        proc.returncode == 2
+        and "pip install mcp" in proc.stderr
+        and "synapse-ai[mcp]" not in proc.stderr
+        and proc.stdout == ""
+    )

@@ -25,8 +25,6 @@ WRONG = textwrap.dedent(
 )
 
 
-
-
 def test_second_bind_reproduces_address_in_use():
     proc = run(WRONG)
     assert proc.returncode != 0
@@ -46,7 +44,7 @@ def test_option1_script_runs_clean(fix_code):
 
 def test_option1_function_falls_back_when_port_is_taken(fix_code):
     namespace = {"__name__": "fix_module"}
-    exec(compile(fix_code(SLUG), "<option1>", "exec"), namespace)  # noqa: S102 - runs the published fix
+    exec(compile(fix_code(SLUG), "<option1>", "exec"), namespace)
     bind_listener = namespace["bind_listener"]
 
     squatter = socket.create_server(("127.0.0.1", 0))
@@ -75,7 +73,7 @@ def test_option1_function_falls_back_when_port_is_taken(fix_code):
 
 def test_option1_uses_the_requested_port_when_free(fix_code):
     namespace = {"__name__": "fix_module"}
-    exec(compile(fix_code(SLUG), "<option1>", "exec"), namespace)  # noqa: S102 - runs the published fix
+    exec(compile(fix_code(SLUG), "<option1>", "exec"), namespace)
     probe = socket.create_server(("127.0.0.1", 0))
     free = probe.getsockname()[1]
     probe.close()

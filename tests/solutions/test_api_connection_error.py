@@ -20,7 +20,7 @@ SLUG = "api-connection-error"
 
 
 class _Ok(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         self.send_response(200)
         self.send_header("content-length", "2")
         self.end_headers()
@@ -56,15 +56,24 @@ def _env(**extra) -> dict:
 
 
 def _check(code: str, url: str, tmp_path, **extra) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True,
-                          timeout=30, cwd=tmp_path, env=_env(**extra), check=False)
+    return subprocess.run(
+        [sys.executable, "-c", code, url],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=tmp_path,
+        env=_env(**extra),
+        check=False,
+    )
 
 
 def test_reproduces_the_transport_errors_the_sdk_wraps(closed_port, plain_http_port):
     with httpx.Client(trust_env=False) as client:
         with pytest.raises(httpx.ConnectError, match="Connection refused"):
             client.get(f"http://127.0.0.1:{closed_port}/v1/models")
-        with pytest.raises(httpx.ConnectError, match="WRONG_VERSION_NUMBER|wrong version number|record layer"):
+        with pytest.raises(
+            httpx.ConnectError, match=r"WRONG_VERSION_NUMBER|wrong version number|record layer"
+        ):
             client.get(f"https://127.0.0.1:{plain_http_port}/v1/models")
 
 
@@ -89,15 +98,25 @@ def test_option1_passes_a_working_endpoint(fix_code, plain_http_port, tmp_path):
 
 
 def test_option1_reports_a_dead_proxy_first(fix_code, closed_port, plain_http_port, tmp_path):
-    result = _check(fix_code(SLUG, 1), f"http://127.0.0.1:{plain_http_port}/v1", tmp_path,
-                    HTTP_PROXY=f"http://127.0.0.1:{closed_port}")
+    result = _check(
+        fix_code(SLUG, 1),
+        f"http://127.0.0.1:{plain_http_port}/v1",
+        tmp_path,
+        HTTP_PROXY=f"http://127.0.0.1:{closed_port}",
+    )
     assert result.returncode == 1
     assert "PROXY UNREACHABLE" in result.stdout
 
 
 def test_option1_uses_openai_base_url_when_no_argument(fix_code, closed_port, tmp_path):
-    result = subprocess.run([sys.executable, "-c", fix_code(SLUG, 1)], capture_output=True, text=True,
-                            timeout=30, cwd=tmp_path, check=False,
-                            env=_env(OPENAI_BASE_URL=f"http://127.0.0.1:{closed_port}/v1"))
+    result = subprocess.run(
+        [sys.executable, "-c", fix_code(SLUG, 1)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=tmp_path,
+        check=False,
+        env=_env(OPENAI_BASE_URL=f"http://127.0.0.1:{closed_port}/v1"),
+    )
     assert result.returncode == 1
     assert f"127.0.0.1:{closed_port}" in result.stdout

@@ -1,6 +1,5 @@
 """asyncio-no-current-loop: get_event_loop() in a worker thread fails; the entry's asyncio.run() fix works."""
 
-
 from pyrun import run_python as run
 
 SLUG = "asyncio-no-current-loop"
@@ -44,8 +43,6 @@ async def job():
 
 asyncio.get_running_loop()
 """
-
-
 
 
 def test_get_event_loop_in_worker_thread_raises():

@@ -1,6 +1,5 @@
 """asyncio-run-in-running-loop: reproduce the nested-loop RuntimeError, then run the entry's published fixes."""
 
-
 from pyrun import run_python as run
 
 SLUG = "asyncio-run-in-running-loop"
@@ -31,8 +30,6 @@ async def handle_request():
 
 asyncio.run(handle_request())
 """
-
-
 
 
 def test_nested_asyncio_run_raises_the_real_error():

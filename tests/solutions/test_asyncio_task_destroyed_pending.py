@@ -13,7 +13,9 @@ MESSAGE = "Task was destroyed but it is pending!"
 
 
 def _run(code: str, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60, cwd=cwd
+    )
 
 
 def test_reproduces_unreferenced_task_collected(tmp_path):
@@ -59,7 +61,9 @@ def test_option1_keeps_tasks_alive_through_gc(fix_code, tmp_path):
 
 
 def test_option1_spawn_survives_the_reproducer(fix_code, tmp_path):
-    code = fix_code(SLUG, 1).split('if __name__ == "__main__":')[0] + """
+    code = (
+        fix_code(SLUG, 1).split('if __name__ == "__main__":')[0]
+        + """
 async def waiter(fut, out):
     out.append(await fut)
 async def scenario():
@@ -74,6 +78,7 @@ async def scenario():
     print("result:", out)
 asyncio.run(scenario())
 """
+    )
     result = _run(code, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "result: ['ok']" in result.stdout

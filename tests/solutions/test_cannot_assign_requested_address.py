@@ -25,9 +25,8 @@ def helper(fix_code):
 
 @pytest.mark.skipif(sys.platform != "linux", reason="errno 99 is the Linux number")
 def test_reproduces_errno_99():
-    with socket.socket() as sock:
-        with pytest.raises(OSError) as info:
-            sock.bind((FOREIGN_IP, 0))
+    with socket.socket() as sock, pytest.raises(OSError) as info:
+        sock.bind((FOREIGN_IP, 0))
     assert info.value.errno == errno.EADDRNOTAVAIL == 99
     assert "Cannot assign requested address" in str(info.value)
 
@@ -45,7 +44,13 @@ def test_option1_keeps_a_local_ip(helper):
 
 
 def test_option1_demo_serves(fix_code, tmp_path):
-    result = subprocess.run([sys.executable, "-c", fix_code(SLUG, 1)], capture_output=True, text=True,
-                            timeout=60, cwd=tmp_path, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", fix_code(SLUG, 1)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "listening on ('0.0.0.0'" in result.stdout

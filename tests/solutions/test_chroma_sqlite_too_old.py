@@ -14,7 +14,7 @@ import textwrap
 
 SLUG = "chroma-sqlite-too-old"
 
-FAKE_CHROMADB = '''
+FAKE_CHROMADB = """
 import sqlite3
 
 if sqlite3.sqlite_version_info < (3, 35, 0):
@@ -30,15 +30,15 @@ def PersistentClient(path):
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE IF NOT EXISTS t (x INTEGER) STRICT")  # a real query through the swapped module
     return conn
-'''
+"""
 
-FAKE_PYSQLITE3 = '''
+FAKE_PYSQLITE3 = """
 import sqlite3 as _std
 from sqlite3 import *  # noqa: F401,F403  (the real driver underneath)
 from sqlite3 import dbapi2  # noqa: F401
 sqlite_version_info = (3, 51, 1)
 sqlite_version = "3.51.1"
-'''
+"""
 
 OLD_SQLITE = 'import sqlite3\nsqlite3.sqlite_version_info = (3, 31, 1)\nsqlite3.sqlite_version = "3.31.1"\n'
 
@@ -85,7 +85,9 @@ def test_option1_swaps_in_pysqlite3_before_chromadb(fix_code, tmp_path):
 
 def test_option1_leaves_a_new_enough_sqlite_alone(fix_code, tmp_path):
     _setup(tmp_path, fix_code)
-    result = _run("from sqlite_fix import ensure_new_sqlite\nprint(ensure_new_sqlite())\nimport chromadb\n", tmp_path)
+    result = _run(
+        "from sqlite_fix import ensure_new_sqlite\nprint(ensure_new_sqlite())\nimport chromadb\n", tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert "(system, new enough)" in result.stdout
 

@@ -54,16 +54,30 @@ def _script(fix_code, tmp_path):
 
 def test_reproduces_invalid_choice(two_copies, tmp_path):
     old, new = two_copies
-    result = subprocess.run(["mytool", "serve"], capture_output=True, text=True, env=_env(old, new), cwd=tmp_path,
-                            timeout=30, check=False)
+    result = subprocess.run(
+        ["mytool", "serve"],
+        capture_output=True,
+        text=True,
+        env=_env(old, new),
+        cwd=tmp_path,
+        timeout=30,
+        check=False,
+    )
     assert result.returncode == 2
     assert "mytool: error: argument command: invalid choice: 'serve' (choose from 'run')" in result.stderr
 
 
 def test_option1_finds_the_old_copy_first_on_path(fix_code, two_copies, tmp_path):
     old, new = two_copies
-    result = subprocess.run([sys.executable, str(_script(fix_code, tmp_path)), "mytool", "serve"],
-                            capture_output=True, text=True, env=_env(old, new), cwd=tmp_path, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, str(_script(fix_code, tmp_path)), "mytool", "serve"],
+        capture_output=True,
+        text=True,
+        env=_env(old, new),
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 1, result.stderr
     assert f"USED  {old / 'mytool'}: mytool 1.0 | `serve`: MISSING" in result.stdout
     assert f"later {new / 'mytool'}: mytool 2.0 | `serve`: available" in result.stdout
@@ -72,21 +86,48 @@ def test_option1_finds_the_old_copy_first_on_path(fix_code, two_copies, tmp_path
 
 def test_option1_reports_success_when_the_new_copy_comes_first(fix_code, two_copies, tmp_path):
     old, new = two_copies
-    result = subprocess.run([sys.executable, str(_script(fix_code, tmp_path)), "mytool", "serve"],
-                            capture_output=True, text=True, env=_env(new, old), cwd=tmp_path, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, str(_script(fix_code, tmp_path)), "mytool", "serve"],
+        capture_output=True,
+        text=True,
+        env=_env(new, old),
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"USED  {new / 'mytool'}: mytool 2.0 | `serve`: available" in result.stdout
-    served = subprocess.run(["mytool", "serve"], capture_output=True, text=True, env=_env(new, old), cwd=tmp_path,
-                            timeout=30, check=False)
+    served = subprocess.run(
+        ["mytool", "serve"],
+        capture_output=True,
+        text=True,
+        env=_env(new, old),
+        cwd=tmp_path,
+        timeout=30,
+        check=False,
+    )
     assert served.returncode == 0, served.stderr
 
 
 def test_option1_when_no_copy_has_the_subcommand(fix_code, two_copies, tmp_path):
     old, _ = two_copies
-    result = subprocess.run([sys.executable, str(_script(fix_code, tmp_path)), "mytool", "serve"],
-                            capture_output=True, text=True, env=_env(old), cwd=tmp_path, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, str(_script(fix_code, tmp_path)), "mytool", "serve"],
+        capture_output=True,
+        text=True,
+        env=_env(old),
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 1
     assert "fix: no copy has `serve`: upgrade mytool" in result.stdout
-    bare = subprocess.run([sys.executable, "-c", fix_code(SLUG, 1)], capture_output=True, text=True, cwd=tmp_path,
-                          timeout=60, check=False)
+    bare = subprocess.run(
+        [sys.executable, "-c", fix_code(SLUG, 1)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
     assert bare.returncode == 0 and "usage:" in bare.stdout

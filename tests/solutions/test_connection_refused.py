@@ -9,8 +9,6 @@ from pyrun import run_python as run
 SLUG = "connection-refused"
 
 
-
-
 @pytest.fixture
 def silent_port():
     """A local port that is bound but not listening: connecting to it is refused, and nobody else can take it."""
@@ -35,6 +33,7 @@ socket.create_connection(("127.0.0.1", {silent_port}), timeout=2)
 
 def test_httpx_wording(silent_port):
     import httpx
+
     with pytest.raises(httpx.ConnectError) as info:
         httpx.get(f"http://127.0.0.1:{silent_port}/", timeout=2)
     assert "Connection refused" in str(info.value)
@@ -52,7 +51,7 @@ def test_option1_probe_and_wait_connects(fix_code):
 
 def test_option1_wait_fails_clearly_when_nothing_ever_listens(fix_code, silent_port):
     namespace: dict = {"__name__": "synapse_fix"}
-    exec(compile(fix_code(SLUG), "<fix>", "exec"), namespace)  # noqa: S102 - runs the published fix
+    exec(compile(fix_code(SLUG), "<fix>", "exec"), namespace)
     assert namespace["probe"]("127.0.0.1", silent_port) == "refused"
     with pytest.raises(TimeoutError, match="still 'refused'"):
         namespace["wait_for_port"]("127.0.0.1", silent_port, timeout=0.5, interval=0.1)

@@ -26,7 +26,7 @@ def _server(failures: int, how: str):
     state = {"calls": 0}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             state["calls"] += 1
             if state["calls"] <= failures:
                 if how == "reset":
@@ -76,8 +76,14 @@ def test_reproduces_reset_and_remote_disconnected():
 
 
 def test_option1_demo_runs(fix_code, tmp_path):
-    result = subprocess.run([sys.executable, "-c", fix_code(SLUG, 1)], capture_output=True, text=True,
-                            timeout=60, cwd=tmp_path, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", fix_code(SLUG, 1)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "got b'ok' after 2 attempts" in result.stdout
 

@@ -46,14 +46,16 @@ def user_tool(tmp_path):
 
 
 def test_reproduces_command_not_found(user_tool, tmp_path):
-    scripts, env = user_tool
+    _scripts, env = user_tool
     if shutil.which("sh") is None:
         pytest.skip("no sh")
     result = subprocess.run(["sh", "-c", "mytool"], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert result.returncode == 127
     assert "mytool: not found" in result.stderr or "command not found" in result.stderr
     code = "import subprocess\nsubprocess.run(['mytool'])\n"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
     assert "FileNotFoundError: [Errno 2] No such file or directory: 'mytool'" in result.stderr
 
 
@@ -61,16 +63,28 @@ def test_option2_finds_the_folder_and_prints_the_path_line(fix_code, user_tool, 
     scripts, env = user_tool
     script = tmp_path / "find_script.py"
     script.write_text(fix_code(SLUG, 2), encoding="utf-8")
-    result = subprocess.run([sys.executable, str(script), "mytool"], capture_output=True, text=True,
-                            env=env, cwd=tmp_path, timeout=30)
+    result = subprocess.run(
+        [sys.executable, str(script), "mytool"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=30,
+    )
     assert result.returncode == 0, result.stderr
     assert f"{scripts} (NOT on PATH): contains mytool" in result.stdout
     assert f'export PATH="{scripts}:$PATH"' in result.stdout
 
     # applying the printed fix makes the bare command work
     env_fixed = dict(env, PATH=f"{scripts}{os.pathsep}{env['PATH']}")
-    result = subprocess.run([sys.executable, str(script), "mytool"], capture_output=True, text=True,
-                            env=env_fixed, cwd=tmp_path, timeout=30)
+    result = subprocess.run(
+        [sys.executable, str(script), "mytool"],
+        capture_output=True,
+        text=True,
+        env=env_fixed,
+        cwd=tmp_path,
+        timeout=30,
+    )
     assert result.returncode == 0
     assert f"mytool is on PATH: {scripts / 'mytool'}" in result.stdout
     ran = subprocess.run(["mytool"], capture_output=True, text=True, env=env_fixed)
@@ -81,8 +95,14 @@ def test_option2_reports_a_missing_install(fix_code, user_tool, tmp_path):
     _, env = user_tool
     script = tmp_path / "find_script.py"
     script.write_text(fix_code(SLUG, 2), encoding="utf-8")
-    result = subprocess.run([sys.executable, str(script), "no-such-tool-xyz"], capture_output=True,
-                            text=True, env=env, cwd=tmp_path, timeout=30)
+    result = subprocess.run(
+        [sys.executable, str(script), "no-such-tool-xyz"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=30,
+    )
     assert result.returncode == 1
     assert "is not installed for this interpreter" in result.stdout
     assert sysconfig.get_path("scripts") in result.stdout

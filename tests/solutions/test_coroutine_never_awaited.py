@@ -1,6 +1,5 @@
 """coroutine-never-awaited: calling an async function without await, then the entry's published fix."""
 
-
 from pyrun import run_python as run
 
 SLUG = "coroutine-never-awaited"
@@ -40,8 +39,6 @@ class Completions:
 resp = Completions().create(model="m")
 print(resp.choices[0])
 """
-
-
 
 
 def test_missing_await_gives_typeerror_and_warning():
@@ -102,14 +99,23 @@ def test_option3_pytest_command_fails_the_test_that_drops_a_coroutine(fix_code, 
     import subprocess
     import sys
 
-    env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")  # a bare pytest: faster, and no plugin filters warnings
+    env = dict(
+        os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1"
+    )  # a bare pytest: faster, and no plugin filters warnings
     (tmp_path / "test_drop.py").write_text(DROPS_A_COROUTINE)
     flags = _pytest_flags(fix_code)
     base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "test_drop.py")]
-    published = subprocess.run(base + flags, capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env)
+    published = subprocess.run(
+        base + flags, capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env
+    )
     assert published.returncode != 0, published.stdout  # the published flags really fail the test
     # The trap the entry used to publish: -W error::RuntimeWarning alone lets the test pass.
     alone = subprocess.run(
-        [*base, "-W", "error::RuntimeWarning"], capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env
+        [*base, "-W", "error::RuntimeWarning"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env=env,
     )
     assert alone.returncode == 0, alone.stdout

@@ -51,7 +51,9 @@ def test_single_thread_mutation_reproduces():
 
 
 def test_cross_thread_mutation_reproduces():
-    result = subprocess.run([sys.executable, "-c", WRONG_THREADED], capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-c", WRONG_THREADED], capture_output=True, text=True, timeout=30
+    )
     assert result.returncode != 0, result.stdout
     # Depending on where the writer thread interrupts (after its insert, or after insert + pop), CPython
     # reports either wording; both are signatures of this entry.

@@ -16,26 +16,42 @@ import pytest
 SLUG = "dll-load-failed"
 
 CASES = [
-    ("ImportError: DLL load failed while importing _multiarray_umath: The specified module could not be found.",
-     "Visual C++ Redistributable (x64), activate the conda env"),
-    ('OSError: [WinError 126] The specified module could not be found. Error loading "C:\\v\\torch\\lib\\fbgemm.dll" '
-     "or one of its dependencies.", "not on the DLL search path"),
-    ("FileNotFoundError: Could not find module 'C:\\a\\geos_c.dll' (or one of its dependencies). "
-     "Try using the full path with constructor syntax.", "os.add_dll_directory()"),
-    ("ImportError: DLL load failed while importing _psycopg: The specified procedure could not be found.",
-     "two different versions of one DLL"),
+    (
+        "ImportError: DLL load failed while importing _multiarray_umath: The specified module could not be found.",
+        "Visual C++ Redistributable (x64), activate the conda env",
+    ),
+    (
+        'OSError: [WinError 126] The specified module could not be found. Error loading "C:\\v\\torch\\lib\\fbgemm.dll" '
+        "or one of its dependencies.",
+        "not on the DLL search path",
+    ),
+    (
+        "FileNotFoundError: Could not find module 'C:\\a\\geos_c.dll' (or one of its dependencies). "
+        "Try using the full path with constructor syntax.",
+        "os.add_dll_directory()",
+    ),
+    (
+        "ImportError: DLL load failed while importing _psycopg: The specified procedure could not be found.",
+        "two different versions of one DLL",
+    ),
     ("OSError: [WinError 193] %1 is not a valid Win32 application", "32-bit / 64-bit mismatch"),
-    ('OSError: [WinError 1114] A dynamic link library (DLL) initialization routine failed. Error loading '
-     '"C:\\v\\torch\\lib\\c10.dll" or one of its dependencies.', "outdated Visual C++ runtime"),
-    ("ImportError: DLL load failed while importing _C: An Application Control policy has blocked this file.",
-     "application-control policy"),
+    (
+        "OSError: [WinError 1114] A dynamic link library (DLL) initialization routine failed. Error loading "
+        '"C:\\v\\torch\\lib\\c10.dll" or one of its dependencies.',
+        "outdated Visual C++ runtime",
+    ),
+    (
+        "ImportError: DLL load failed while importing _C: An Application Control policy has blocked this file.",
+        "application-control policy",
+    ),
 ]
 
 
 def _run(args, cwd):
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=120,
-                          check=False)
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=120, check=False
+    )
 
 
 @pytest.fixture
@@ -58,7 +74,8 @@ def test_option1_imports_in_a_child_process(doctor, tmp_path):
     assert ok.returncode == 0 and "import json: OK" in ok.stdout
     (tmp_path / "broken_ext.py").write_text(
         'raise ImportError("DLL load failed while importing _broken: The specified module could not be found.")\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     bad = _run([str(doctor), "broken_ext"], tmp_path)
     assert bad.returncode == 1
     assert "import broken_ext: ImportError: DLL load failed while importing _broken" in bad.stdout

@@ -30,7 +30,13 @@ print("done")
 
 def _run(code: str, cwd, *flags, stdin=None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, *flags, "-c", code], check=False, capture_output=True, text=True, timeout=30, cwd=cwd, input=stdin
+        [sys.executable, *flags, "-c", code],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=cwd,
+        input=stdin,
     )
 
 
@@ -45,11 +51,18 @@ def test_warnings_are_printed_and_do_not_stop_the_program(tmp_path):
 def test_option1_finds_the_real_exception_under_warnings(fix_code, tmp_path):
     crash = _run(NOISY_CRASH, tmp_path, "-W", "always")
     assert crash.returncode == 1
-    assert crash.stderr.splitlines()[0].endswith("DeprecationWarning: datetime.datetime.utcnow() is deprecated and scheduled for removal")
+    assert crash.stderr.splitlines()[0].endswith(
+        "DeprecationWarning: datetime.datetime.utcnow() is deprecated and scheduled for removal"
+    )
     script = tmp_path / "real_error.py"
     script.write_text(fix_code(SLUG, 1), encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, str(script), "-"], check=False, capture_output=True, text=True, timeout=30, input=crash.stderr
+        [sys.executable, str(script), "-"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        input=crash.stderr,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("real error: KeyError: 'question'")
@@ -61,7 +74,12 @@ def test_option1_says_when_there_is_no_failure(fix_code, tmp_path):
     script = tmp_path / "real_error.py"
     script.write_text(fix_code(SLUG, 1), encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, str(script), "-"], check=False, capture_output=True, text=True, timeout=30, input=ok.stderr
+        [sys.executable, str(script), "-"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        input=ok.stderr,
     )
     assert result.returncode == 0, result.stderr
     assert "the warnings are not the failure" in result.stdout

@@ -21,17 +21,29 @@ REPO = "meta-llama/Llama-3.1-8B-Instruct"
 
 
 class _Hub(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         auth = self.headers.get("Authorization", "")
         repo = self.path.split("/api/models/")[-1].rsplit("/auth-check", 1)[0]
         if repo == "nobody/missing":
             status, code, msg = 404, "RepoNotFound", "Repository not found"
         elif not auth:
-            status, code, msg = 401, "GatedRepo", (f"Access to model {repo} is restricted. You must have access "
-                                                   "to it and be authenticated to access it. Please log in.")
+            status, code, msg = (
+                401,
+                "GatedRepo",
+                (
+                    f"Access to model {repo} is restricted. You must have access "
+                    "to it and be authenticated to access it. Please log in."
+                ),
+            )
         elif auth == "Bearer hf_unapproved":
-            status, code, msg = 403, "GatedRepo", (f"Access to model {repo} is restricted and you are not in the "
-                                                   f"authorized list. Visit https://huggingface.co/{repo} to ask for access.")
+            status, code, msg = (
+                403,
+                "GatedRepo",
+                (
+                    f"Access to model {repo} is restricted and you are not in the "
+                    f"authorized list. Visit https://huggingface.co/{repo} to ask for access."
+                ),
+            )
         elif auth == "Bearer hf_approved":
             status, code, msg = 200, "", ""
         else:
@@ -60,21 +72,32 @@ def hub():
 
 
 def _run(code, hub, tmp_path, repo=REPO, token=None, saved=None):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("HF_") and k != "HUGGING_FACE_HUB_TOKEN" and "proxy" not in k.lower()}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("HF_") and k != "HUGGING_FACE_HUB_TOKEN" and "proxy" not in k.lower()
+    }
     env.update(HF_ENDPOINT=hub, HF_HOME=str(tmp_path / "hf_home"))
     if token:
         env["HF_TOKEN"] = token
     if saved:
         (tmp_path / "hf_home").mkdir(exist_ok=True)
         (tmp_path / "hf_home" / "token").write_text(saved + "\n")
-    return subprocess.run([sys.executable, "-c", code, repo], capture_output=True, text=True, timeout=60,
-                          cwd=tmp_path, env=env, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", code, repo],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env=env,
+        check=False,
+    )
 
 
 def test_reproduces_gated_401(hub):
     import urllib.error
     import urllib.request
+
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with pytest.raises(urllib.error.HTTPError) as info:
         opener.open(f"{hub}/api/models/{REPO}/auth-check", timeout=10)

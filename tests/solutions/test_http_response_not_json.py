@@ -25,7 +25,7 @@ ROUTES = {
 
 
 class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         status, ctype, body = ROUTES[self.path]
         self.send_response(status)
         if ctype:
@@ -56,14 +56,22 @@ def helper(fix_code):
 
 @pytest.mark.parametrize("path", ["/html", "/empty"])
 def test_reproduces_jsondecodeerror_from_httpx(base_url, path):
-    with httpx.Client(trust_env=False) as client:
-        with pytest.raises(json.JSONDecodeError, match=r"Expecting value: line 1 column 1 \(char 0\)"):
-            client.get(base_url + path).json()
+    with (
+        httpx.Client(trust_env=False) as client,
+        pytest.raises(json.JSONDecodeError, match=r"Expecting value: line 1 column 1 \(char 0\)"),
+    ):
+        client.get(base_url + path).json()
 
 
 def test_option1_demo_runs(fix_code, tmp_path):
-    result = subprocess.run([sys.executable, "-c", fix_code(SLUG, 1)], capture_output=True, text=True,
-                            timeout=60, cwd=tmp_path, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", fix_code(SLUG, 1)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "{'answer': 42}" in result.stdout
     assert "HTTP 502" in result.stdout and "text/html" in result.stdout

@@ -25,14 +25,22 @@ def _run(code: str, cwd, extra_path=None) -> subprocess.CompletedProcess:
     if extra_path:
         env["PYTHONPATH"] = str(extra_path)
     return subprocess.run(
-        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60, cwd=cwd, env=env
+        [sys.executable, "-c", code],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+        env=env,
     )
 
 
 def _dist(site, name: str, version: str) -> None:
     meta = site / f"{name}-{version}.dist-info"
     meta.mkdir(parents=True)
-    (meta / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8")
+    (meta / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8"
+    )
 
 
 def test_reproduces_proxies_and_app_typeerrors(tmp_path):

@@ -36,8 +36,12 @@ WATCHER = textwrap.dedent(
 def test_usage_check_counts_real_watches(fix_code, tmp_path):
     for i in range(37):
         (tmp_path / "tree" / f"dir{i:02d}").mkdir(parents=True)
-    watcher = subprocess.Popen([sys.executable, "-c", WATCHER, str(tmp_path / "tree")],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    watcher = subprocess.Popen(
+        [sys.executable, "-c", WATCHER, str(tmp_path / "tree")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert watcher.stdout.readline().strip() == "37"
         script = tmp_path / "inotify_usage.py"
@@ -46,7 +50,7 @@ def test_usage_check_counts_real_watches(fix_code, tmp_path):
         assert result.returncode == 0, result.stderr
         limit = Path("/proc/sys/fs/inotify/max_user_watches").read_text().strip()
         assert f"max_user_watches={limit}" in result.stdout
-        line = next(l for l in result.stdout.splitlines() if f"pid {watcher.pid}:" in l)
+        line = next(ln for ln in result.stdout.splitlines() if f"pid {watcher.pid}:" in ln)
         assert line.split()[0] == "37" and "watches" in line
     finally:
         watcher.stdin.close()

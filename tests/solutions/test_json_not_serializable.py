@@ -64,6 +64,7 @@ def test_option1_hook_covers_the_listed_types_and_still_rejects_unknown(fix_code
 
 def test_option1_handles_numpy(fix_code):
     import numpy as np  # a dev dependency, so this always runs
+
     namespace = {"__name__": "fix_under_test"}
     exec(compile(fix_code(SLUG), "<option1>", "exec"), namespace)
     with pytest.raises(TypeError, match="Object of type int64 is not JSON serializable"):

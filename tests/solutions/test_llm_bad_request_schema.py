@@ -22,28 +22,36 @@ def fake_openai_validate(body: dict):
     for i, tool in enumerate(body.get("tools", [])):
         fn = tool["function"]
         if not re.fullmatch(r"[a-zA-Z0-9_-]+", fn["name"]):
-            return 400, (f"Invalid 'tools[{i}].function.name': string does not match pattern. "
-                         "Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.")
+            return 400, (
+                f"Invalid 'tools[{i}].function.name': string does not match pattern. "
+                "Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'."
+            )
         if fn.get("strict"):
             stack = [((), fn["parameters"])]
             while stack:
                 path, node = stack.pop()
                 if "properties" in node:
                     if node.get("additionalProperties") is not False:
-                        return 400, (f"Invalid schema for function '{fn['name']}': In context={path}, "
-                                     "'additionalProperties' is required to be supplied and to be false.")
+                        return 400, (
+                            f"Invalid schema for function '{fn['name']}': In context={path}, "
+                            "'additionalProperties' is required to be supplied and to be false."
+                        )
                     missing = [k for k in node["properties"] if k not in node.get("required", [])]
                     if missing:
-                        return 400, (f"Invalid schema for function '{fn['name']}': In context={path}, 'required' "
-                                     "is required to be supplied and to be an array including every key in "
-                                     f"properties. Missing '{missing[0]}'.")
-                    stack += [(path + ("properties", k), v) for k, v in node["properties"].items()]
+                        return 400, (
+                            f"Invalid schema for function '{fn['name']}': In context={path}, 'required' "
+                            "is required to be supplied and to be an array including every key in "
+                            f"properties. Missing '{missing[0]}'."
+                        )
+                    stack += [((*path, "properties", k), v) for k, v in node["properties"].items()]
                 types = node.get("type") if isinstance(node.get("type"), list) else [node.get("type")]
                 if "array" in types:
                     if "items" not in node:
-                        return 400, (f"Invalid schema for function '{fn['name']}': In context={path}, "
-                                     "array schema missing items.")
-                    stack.append((path + ("items",), node["items"]))
+                        return 400, (
+                            f"Invalid schema for function '{fn['name']}': In context={path}, "
+                            "array schema missing items."
+                        )
+                    stack.append(((*path, "items"), node["items"]))
     for message in body.get("messages", []):
         if "content" in message and not isinstance(message["content"], (str, list)):
             return 400, "Invalid value for 'content': expected a string, got null."
@@ -58,12 +66,22 @@ def entry(fix_code):
     return namespace
 
 
-BAD_TOOL = {"type": "function", "function": {
-    "name": "github.create_issue", "strict": True,
-    "parameters": {"type": "object",
-                   "properties": {"title": {"type": "string"}, "labels": {"type": "array"},
-                                  "body": {"type": "string"}},
-                   "required": ["title"]}}}
+BAD_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "github.create_issue",
+        "strict": True,
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "title": {"type": "string"},
+                "labels": {"type": "array"},
+                "body": {"type": "string"},
+            },
+            "required": ["title"],
+        },
+    },
+}
 
 
 def test_reproduces_the_400s():
@@ -73,7 +91,9 @@ def test_reproduces_the_400s():
     renamed["function"]["name"] = "github_create_issue"
     status, message = fake_openai_validate({"tools": [renamed], "messages": []})
     assert status == 400 and "'additionalProperties' is required to be supplied and to be false" in message
-    status, message = fake_openai_validate({"messages": [{"role": "tool", "tool_call_id": "c", "content": None}]})
+    status, message = fake_openai_validate(
+        {"messages": [{"role": "tool", "tool_call_id": "c", "content": None}]}
+    )
     assert (status, message) == (400, "Invalid value for 'content': expected a string, got null.")
 
 
@@ -101,8 +121,17 @@ def test_option1_fixed_tool_is_accepted(entry):
 def test_option2_cleaned_messages_are_accepted(entry):
     history = [
         {"role": "user", "content": "open an issue"},
-        {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function",
-         "function": {"name": "github_create_issue", "arguments": "{}"}}]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {"name": "github_create_issue", "arguments": "{}"},
+                }
+            ],
+        },
         {"role": "tool", "tool_call_id": "c1", "content": {"number": 7}},
         {"role": "tool", "tool_call_id": "c2", "content": None},
     ]
@@ -115,6 +144,12 @@ def test_option2_cleaned_messages_are_accepted(entry):
 
 @pytest.mark.parametrize("option", [1, 2])
 def test_demos_run(fix_code, tmp_path, option):
-    result = subprocess.run([sys.executable, "-c", fix_code(SLUG, option)], capture_output=True, text=True,
-                            timeout=60, cwd=tmp_path, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", fix_code(SLUG, option)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr

@@ -17,7 +17,9 @@ import pytest
 
 SLUG = "llm-response-missing-choices"
 ERROR_BODY = {"error": {"message": "Provider returned error", "code": 429}}
-GOOD_BODY = {"choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "Hi!"}}]}
+GOOD_BODY = {
+    "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "Hi!"}}]
+}
 
 
 @pytest.fixture
@@ -25,7 +27,7 @@ def router():
     bodies = {"/error": ERROR_BODY, "/ok": GOOD_BODY}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             self.rfile.read(int(self.headers.get("content-length") or 0))
             body = json.dumps(bodies[self.path]).encode()
             self.send_response(200)  # even for the error, like some routers
@@ -73,9 +75,19 @@ def test_option1_returns_text_of_a_good_body(entry, router):
 
 
 def test_option1_explains_tool_calls_and_missing_choices(entry):
-    tool_only = {"choices": [{"index": 0, "finish_reason": "tool_calls",
-                              "message": {"role": "assistant", "content": None,
-                                          "tool_calls": [{"id": "c1", "type": "function"}]}}]}
+    tool_only = {
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "tool_calls",
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [{"id": "c1", "type": "function"}],
+                },
+            }
+        ]
+    }
     with pytest.raises(entry["LLMResponseError"], match="tool_calls"):
         entry["completion_text"](tool_only)
     with pytest.raises(entry["LLMResponseError"], match="no choices"):
@@ -83,18 +95,26 @@ def test_option1_explains_tool_calls_and_missing_choices(entry):
 
 
 def test_option1_stream_skips_choiceless_chunks(entry):
-    chunks = [{"choices": [], "prompt_filter_results": []},
-              {"choices": [{"index": 0, "delta": {"content": "a"}}]},
-              {"choices": [{"index": 0, "delta": {}}]},
-              {"choices": [], "usage": {"total_tokens": 3}}]
+    chunks = [
+        {"choices": [], "prompt_filter_results": []},
+        {"choices": [{"index": 0, "delta": {"content": "a"}}]},
+        {"choices": [{"index": 0, "delta": {}}]},
+        {"choices": [], "usage": {"total_tokens": 3}},
+    ]
     assert entry["stream_text"](chunks) == "a"
     with pytest.raises(entry["LLMResponseError"]):
         entry["stream_text"]([{"choices": [{"index": 0, "delta": {"content": "a"}}]}, ERROR_BODY])
 
 
 def test_option1_demo_runs(fix_code, tmp_path):
-    result = subprocess.run([sys.executable, "-c", fix_code(SLUG, 1)], capture_output=True, text=True,
-                            timeout=60, cwd=tmp_path, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", fix_code(SLUG, 1)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "Hi!"
     assert "explained: provider returned an error" in result.stdout

@@ -73,10 +73,17 @@ def test_reproduces_env_interpreter_missing(tmp_path):
 def test_option1_suggests_a_config_that_starts_without_the_shell_path(fix_code, tmp_path):
     nodebin, npmbin = _launcher_layout(tmp_path)
     config = tmp_path / "claude_desktop_config.json"
-    config.write_text(json.dumps({"mcpServers": {
-        "fs": {"command": "fakenpx", "args": ["-y", "server-fs"]},
-        "web": {"url": "http://127.0.0.1:8000/mcp"},
-    }}), encoding="utf-8")
+    config.write_text(
+        json.dumps(
+            {
+                "mcpServers": {
+                    "fs": {"command": "fakenpx", "args": ["-y", "server-fs"]},
+                    "web": {"url": "http://127.0.0.1:8000/mcp"},
+                }
+            }
+        ),
+        encoding="utf-8",
+    )
     script = tmp_path / "mcp_resolve.py"
     script.write_text(fix_code(SLUG, 1), encoding="utf-8")
     shell_env = dict(os.environ, PATH=f"{npmbin}{os.pathsep}{nodebin}{os.pathsep}{os.environ['PATH']}")

@@ -78,7 +78,9 @@ def servers(tmp_path_factory):
             port = _free_port()
             proc = subprocess.Popen(
                 [sys.executable, str(script), transport, str(port)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
             )
             started[transport] = (proc, port)
             _wait_listening(port, proc)

@@ -17,14 +17,20 @@ import zipfile
 import pytest
 
 SLUG = "model-file-corrupt"
-POINTER = (b"version https://git-lfs.github.com/spec/v1\n"
-           b"oid sha256:4d8a2f0c7e5b9a1c3d6e8f0a2b4c6d8e0f1a3b5c7d9e1f3a5b7c9d1e3f5a7b9c\nsize 4965799096\n")
+POINTER = (
+    b"version https://git-lfs.github.com/spec/v1\n"
+    b"oid sha256:4d8a2f0c7e5b9a1c3d6e8f0a2b4c6d8e0f1a3b5c7d9e1f3a5b7c9d1e3f5a7b9c\nsize 4965799096\n"
+)
 
 
 def _safetensors() -> bytes:
-    header = json.dumps({"__metadata__": {"format": "pt"},
-                         "a": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]},
-                         "b": {"dtype": "F32", "shape": [4], "data_offsets": [16, 32]}}).encode()
+    header = json.dumps(
+        {
+            "__metadata__": {"format": "pt"},
+            "a": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]},
+            "b": {"dtype": "F32", "shape": [4], "data_offsets": [16, 32]},
+        }
+    ).encode()
     header += b" " * (-len(header) % 8)
     return struct.pack("<Q", len(header)) + header + bytes(32)
 
@@ -51,12 +57,15 @@ def test_good_safetensors_passes(check, tmp_path):
     assert "2 tensors" in message
 
 
-@pytest.mark.parametrize("name,content,expected", [
-    ("pointer.safetensors", POINTER, "git-lfs POINTER"),
-    ("empty.safetensors", b"", "empty file"),
-    ("page.safetensors", b"<!DOCTYPE html><html><title>Hugging Face</title></html>", "HTML page"),
-    ("pointer.bin", POINTER, "git-lfs POINTER"),
-])
+@pytest.mark.parametrize(
+    "name,content,expected",
+    [
+        ("pointer.safetensors", POINTER, "git-lfs POINTER"),
+        ("empty.safetensors", b"", "empty file"),
+        ("page.safetensors", b"<!DOCTYPE html><html><title>Hugging Face</title></html>", "HTML page"),
+        ("pointer.bin", POINTER, "git-lfs POINTER"),
+    ],
+)
 def test_broken_files_are_named(check, tmp_path, name, content, expected):
     path = tmp_path / name
     path.write_bytes(content)
@@ -94,14 +103,25 @@ def test_cli_exit_code(fix_code, tmp_path):
     good, bad = tmp_path / "a.safetensors", tmp_path / "b.safetensors"
     good.write_bytes(_safetensors())
     bad.write_bytes(POINTER)
-    result = subprocess.run([sys.executable, "-c", fix_code(SLUG, 1), str(good), str(bad)],
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", fix_code(SLUG, 1), str(good), str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 1
     assert "OK  a.safetensors" in result.stdout and "BAD b.safetensors" in result.stdout
 
 
 def test_demo_runs(fix_code, tmp_path):
-    result = subprocess.run([sys.executable, "-c", fix_code(SLUG, 1)], capture_output=True, text=True,
-                            timeout=60, cwd=tmp_path, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", fix_code(SLUG, 1)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("BAD") == 2 and result.stdout.count("OK ") == 1

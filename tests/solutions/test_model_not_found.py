@@ -30,21 +30,29 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         if self.path == "/v1/models":
             self._send(200, {"object": "list", "data": [{"id": m, "object": "model"} for m in SERVED]})
         else:
             self._send(404, {"error": {"message": "Invalid URL", "type": "invalid_request_error"}})
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         request = json.loads(self.rfile.read(int(self.headers["content-length"])))
         model = request["model"]
         if model in SERVED:
             self._send(200, {"choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}}]})
         else:
-            self._send(404, {"error": {
-                "message": f"The model `{model}` does not exist or you do not have access to it.",
-                "type": "invalid_request_error", "param": None, "code": "model_not_found"}})
+            self._send(
+                404,
+                {
+                    "error": {
+                        "message": f"The model `{model}` does not exist or you do not have access to it.",
+                        "type": "invalid_request_error",
+                        "param": None,
+                        "code": "model_not_found",
+                    }
+                },
+            )
 
     def log_message(self, *args):
         pass
@@ -67,15 +75,24 @@ def _env(base_url: str) -> dict:
 
 
 def _run(code: str, base_url: str, model: str, tmp_path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code, model], capture_output=True, text=True,
-                          timeout=30, cwd=tmp_path, env=_env(base_url), check=False)
+    return subprocess.run(
+        [sys.executable, "-c", code, model],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=tmp_path,
+        env=_env(base_url),
+        check=False,
+    )
 
 
 def test_reproduces_model_not_found_404(server):
     request = urllib.request.Request(
-        server + "/chat/completions", method="POST",
+        server + "/chat/completions",
+        method="POST",
         data=json.dumps({"model": "gpt-5o", "messages": []}).encode(),
-        headers={"content-type": "application/json"})
+        headers={"content-type": "application/json"},
+    )
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with pytest.raises(urllib.error.HTTPError) as info:
         opener.open(request, timeout=10)

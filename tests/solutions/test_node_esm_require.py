@@ -21,8 +21,10 @@ pytestmark = pytest.mark.skipif(NODE is None, reason="needs node on PATH")
 def _project(root, exports="./index.js"):
     pkg = root / "node_modules" / "esm-only"
     pkg.mkdir(parents=True)
-    (pkg / "package.json").write_text(json.dumps(
-        {"name": "esm-only", "version": "3.0.0", "type": "module", "exports": exports}), encoding="utf-8")
+    (pkg / "package.json").write_text(
+        json.dumps({"name": "esm-only", "version": "3.0.0", "type": "module", "exports": exports}),
+        encoding="utf-8",
+    )
     (pkg / "index.js").write_text('export default function hi() { return "hi"; }\n', encoding="utf-8")
     (root / "package.json").write_text(json.dumps({"name": "app", "version": "1.0.0"}), encoding="utf-8")
 
@@ -58,8 +60,13 @@ def test_option1_explains_and_option2_import_works(fix_code, tmp_path):
     _project(tmp_path)
     script = tmp_path / "esm_check.py"
     script.write_text(fix_code(SLUG, 1), encoding="utf-8")
-    report = subprocess.run([sys.executable, str(script), "esm-only", str(tmp_path)],
-                            capture_output=True, text=True, timeout=60, check=False)
+    report = subprocess.run(
+        [sys.executable, str(script), "esm-only", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert report.returncode == 0, report.stderr
     assert "your project: .js files are CommonJS" in report.stdout
     assert "esm-only 3.0.0: ESM-only" in report.stdout
@@ -67,7 +74,8 @@ def test_option1_explains_and_option2_import_works(fix_code, tmp_path):
 
     (tmp_path / "index.js").write_text(
         'async function main() {\n  const { default: hi } = await import("esm-only");\n  console.log(hi());\n}\nmain();\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     args = ["--no-experimental-require-module"] if _supports("--no-experimental-require-module") else []
     result = _node(tmp_path, *args, "index.js")
     assert result.returncode == 0, result.stderr
@@ -79,10 +87,15 @@ def test_import_only_exports_cannot_be_required(fix_code, tmp_path):
     (tmp_path / "index.js").write_text('require("esm-only");\n', encoding="utf-8")
     result = _node(tmp_path, "index.js")
     assert result.returncode != 0
-    assert 'ERR_PACKAGE_PATH_NOT_EXPORTED' in result.stderr and 'No "exports" main defined' in result.stderr
+    assert "ERR_PACKAGE_PATH_NOT_EXPORTED" in result.stderr and 'No "exports" main defined' in result.stderr
 
     script = tmp_path / "esm_check.py"
     script.write_text(fix_code(SLUG, 1), encoding="utf-8")
-    report = subprocess.run([sys.executable, str(script), "esm-only", str(tmp_path)],
-                            capture_output=True, text=True, timeout=60, check=False)
+    report = subprocess.run(
+        [sys.executable, str(script), "esm-only", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert "cannot resolve it on any Node (ERR_PACKAGE_PATH_NOT_EXPORTED" in report.stdout

@@ -20,10 +20,14 @@ pytestmark = pytest.mark.skipif(NODE is None, reason="needs node on PATH")
 
 def _project(root):
     (root / "src").mkdir()
-    (root / "package.json").write_text(json.dumps(
-        {"name": "app", "version": "1.0.0", "type": "module", "dependencies": {"zod": "^3.0.0"}}), encoding="utf-8")
+    (root / "package.json").write_text(
+        json.dumps({"name": "app", "version": "1.0.0", "type": "module", "dependencies": {"zod": "^3.0.0"}}),
+        encoding="utf-8",
+    )
     (root / "src" / "utils.js").write_text("export const u = 41;\n", encoding="utf-8")
-    (root / "src" / "index.js").write_text('import { u } from "./utils";\nconsole.log(u + 1);\n', encoding="utf-8")
+    (root / "src" / "index.js").write_text(
+        'import { u } from "./utils";\nconsole.log(u + 1);\n', encoding="utf-8"
+    )
     (root / "src" / "schema.js").write_text('import z from "zod";\n', encoding="utf-8")
     (root / "server.cjs").write_text('require("express");\n', encoding="utf-8")
 
@@ -35,8 +39,14 @@ def _node(root, *args):
 def _check(fix_code, root, *args):
     script = root / "node_module_check.py"
     script.write_text(fix_code(SLUG, 1), encoding="utf-8")
-    return subprocess.run([sys.executable, str(script), *args], cwd=root, capture_output=True, text=True,
-                          timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, str(script), *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_missing_extension_found_and_fixed(fix_code, tmp_path):
@@ -49,7 +59,9 @@ def test_missing_extension_found_and_fixed(fix_code, tmp_path):
     assert report.returncode == 1
     assert 'import from "./utils.js"' in report.stdout
 
-    (tmp_path / "src" / "index.js").write_text('import { u } from "./utils.js";\nconsole.log(u + 1);\n', encoding="utf-8")
+    (tmp_path / "src" / "index.js").write_text(
+        'import { u } from "./utils.js";\nconsole.log(u + 1);\n', encoding="utf-8"
+    )
     fixed = _node(tmp_path, "src/index.js")
     assert fixed.returncode == 0, fixed.stderr
     assert fixed.stdout.strip() == "42"

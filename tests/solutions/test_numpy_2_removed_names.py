@@ -35,12 +35,16 @@ OLD_CODE = textwrap.dedent(
 def _run(args, cwd) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return subprocess.run([sys.executable, *args], check=False, capture_output=True, text=True, timeout=60, cwd=cwd, env=env)
+    return subprocess.run(
+        [sys.executable, *args], check=False, capture_output=True, text=True, timeout=60, cwd=cwd, env=env
+    )
 
 
 def test_reproduces_the_removal_messages(tmp_path):
     nan = _run(["-c", "import numpy as np; np.NaN"], tmp_path)
-    assert "AttributeError: `np.NaN` was removed in the NumPy 2.0 release. Use `np.nan` instead." in nan.stderr
+    assert (
+        "AttributeError: `np.NaN` was removed in the NumPy 2.0 release. Use `np.nan` instead." in nan.stderr
+    )
     product = _run(["-c", "import numpy as np; np.product([1, 2])"], tmp_path)
     assert "AttributeError: module 'numpy' has no attribute 'product'" in product.stderr
     builtin_alias = _run(["-c", "import numpy as np; np.float"], tmp_path)

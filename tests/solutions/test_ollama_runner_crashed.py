@@ -28,7 +28,7 @@ BODIES = {
 @pytest.fixture
 def fake_ollama():
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             request = json.loads(self.rfile.read(int(self.headers["content-length"])))
             body = json.dumps({"error": BODIES[request["model"]]}).encode()
             self.send_response(500)
@@ -55,7 +55,9 @@ def explain(fix_code):
 
 
 def _chat(base, model):
-    response = httpx.post(base + "/api/chat", json={"model": model, "messages": []}, trust_env=False, timeout=10)
+    response = httpx.post(
+        base + "/api/chat", json={"model": model, "messages": []}, trust_env=False, timeout=10
+    )
     return response.status_code, response.json()["error"]
 
 
@@ -65,13 +67,16 @@ def test_reproduces_runner_errors(fake_ollama):
     assert error == "llama runner process has terminated: exit status 2"
 
 
-@pytest.mark.parametrize("model,expected", [
-    ("oom-killed", "not enough RAM/VRAM"),
-    ("precheck", "not enough RAM/VRAM"),
-    ("arch", "does not know the model's architecture"),
-    ("dll", "GPU runtime/driver libraries"),
-    ("crash", "the runner crashed"),
-])
+@pytest.mark.parametrize(
+    "model,expected",
+    [
+        ("oom-killed", "not enough RAM/VRAM"),
+        ("precheck", "not enough RAM/VRAM"),
+        ("arch", "does not know the model's architecture"),
+        ("dll", "GPU runtime/driver libraries"),
+        ("crash", "the runner crashed"),
+    ],
+)
 def test_option1_classifies_api_errors(explain, fake_ollama, model, expected):
     _, error = _chat(fake_ollama, model)
     cause, fix = explain(error)
@@ -80,11 +85,18 @@ def test_option1_classifies_api_errors(explain, fake_ollama, model, expected):
 
 
 def test_option1_classifies_log_lines(explain):
-    log = ("llama_model_load: error loading model: gguf_init_from_file: invalid magic characters\n"
-           "llama runner process has terminated: exit status 1")
+    log = (
+        "llama_model_load: error loading model: gguf_init_from_file: invalid magic characters\n"
+        "llama runner process has terminated: exit status 1"
+    )
     assert "corrupt" in explain(log)[0]
-    assert "RAM/VRAM" in explain("ggml_backend_cuda_buffer_type_alloc_buffer: allocating 5120 MiB "
-                                 "on device 0: cudaMalloc failed: out of memory")[0]
+    assert (
+        "RAM/VRAM"
+        in explain(
+            "ggml_backend_cuda_buffer_type_alloc_buffer: allocating 5120 MiB "
+            "on device 0: cudaMalloc failed: out of memory"
+        )[0]
+    )
 
 
 def test_option1_unknown_points_to_the_log(explain):
@@ -94,7 +106,13 @@ def test_option1_unknown_points_to_the_log(explain):
 
 
 def test_option1_demo_runs(fix_code, tmp_path):
-    result = subprocess.run([sys.executable, "-c", fix_code(SLUG, 1)], capture_output=True, text=True,
-                            timeout=60, cwd=tmp_path, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", fix_code(SLUG, 1)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("cause:") == 4

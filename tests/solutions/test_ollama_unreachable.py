@@ -22,7 +22,7 @@ SLUG = "ollama-unreachable"
 @pytest.fixture
 def fake_ollama():
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             body = json.dumps({"version": "0.12.3"}).encode()
             self.send_response(200 if self.path == "/api/version" else 404)
             self.send_header("content-type", "application/json")
@@ -53,8 +53,15 @@ def _probe(code, tmp_path, ollama_host=None, *args):
     env = {k: v for k, v in os.environ.items() if k != "OLLAMA_HOST"}
     if ollama_host is not None:
         env["OLLAMA_HOST"] = ollama_host
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60,
-                          cwd=tmp_path, env=env, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env=env,
+        check=False,
+    )
 
 
 def test_reachable_server(fix_code, fake_ollama, tmp_path):

@@ -15,7 +15,7 @@ SLUG = "openai-sdk-too-old"
 
 OPENAI_028 = "__version__ = '0.28.1'\nclass ChatCompletion:\n    pass\n"
 
-CLIENT_1X = '''
+CLIENT_1X = """
 __version__ = "{version}"
 
 
@@ -40,9 +40,9 @@ class OpenAI:
         self.api_key = api_key
         self.chat = Chat()
         self.beta = Beta()
-'''
+"""
 
-BETA_PARSE = '''
+BETA_PARSE = """
 
 class BetaCompletions:
     def parse(self, **kwargs):
@@ -52,7 +52,7 @@ class BetaCompletions:
 class BetaChat:
     def __init__(self):
         self.completions = BetaCompletions()
-'''
+"""
 
 
 def _fake_openai(root, version: str, body: str) -> None:
@@ -61,7 +61,9 @@ def _fake_openai(root, version: str, body: str) -> None:
     (pkg / "__init__.py").write_text(body, encoding="utf-8")
     meta = root / f"openai-{version}.dist-info"
     meta.mkdir()
-    (meta / "METADATA").write_text(f"Metadata-Version: 2.1\nName: openai\nVersion: {version}\n", encoding="utf-8")
+    (meta / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: openai\nVersion: {version}\n", encoding="utf-8"
+    )
 
 
 def _client_body(version: str, beta_chat: bool) -> str:
@@ -78,7 +80,13 @@ def _run(code: str, site, cwd) -> subprocess.CompletedProcess:
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["PYTHONPATH"] = str(site)
     return subprocess.run(
-        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60, cwd=cwd, env=env
+        [sys.executable, "-c", code],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+        env=env,
     )
 
 
@@ -89,7 +97,8 @@ def test_reproduces_cannot_import_openai_on_028_and_option1_flags_it(fix_code, t
     pin = site / "oldagent-0.3.dist-info"
     pin.mkdir()
     (pin / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: oldagent\nVersion: 0.3\nRequires-Dist: openai<1,>=0.27\n", encoding="utf-8"
+        "Metadata-Version: 2.1\nName: oldagent\nVersion: 0.3\nRequires-Dist: openai<1,>=0.27\n",
+        encoding="utf-8",
     )
 
     wrong = _run("from openai import OpenAI", site, work)

@@ -16,10 +16,22 @@ import httpx
 import pytest
 
 SLUG = "openai-server-error"
-ERR_500 = {"error": {"message": "The server had an error while processing your request. Sorry about that!",
-                     "type": "server_error", "param": None, "code": None}}
-ERR_503 = {"error": {"message": "The server is overloaded or not ready yet.", "type": "server_error",
-                     "param": None, "code": None}}
+ERR_500 = {
+    "error": {
+        "message": "The server had an error while processing your request. Sorry about that!",
+        "type": "server_error",
+        "param": None,
+        "code": None,
+    }
+}
+ERR_503 = {
+    "error": {
+        "message": "The server is overloaded or not ready yet.",
+        "type": "server_error",
+        "param": None,
+        "code": None,
+    }
+}
 OK = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "pong"}}]}
 
 
@@ -28,7 +40,7 @@ def _server(script):
     hits = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             self.rfile.read(int(self.headers.get("content-length") or 0))
             status, payload = answers[min(len(hits), len(answers) - 1)]
             hits.append(status)
@@ -106,7 +118,13 @@ def test_option1_gives_up_after_budget(helper):
 
 
 def test_option1_demo_runs(fix_code, tmp_path):
-    result = subprocess.run([sys.executable, "-c", fix_code(SLUG, 1)], capture_output=True, text=True,
-                            timeout=60, cwd=tmp_path, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", fix_code(SLUG, 1)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("ok")

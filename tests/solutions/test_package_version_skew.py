@@ -28,10 +28,14 @@ def _dist_info(site, name, version, top, requires=(), urls=()):
 def _site(tmp_path):
     site = tmp_path / "lib" / "site-packages"
     (site / "fakelib" / "utils").mkdir(parents=True)
-    (site / "fakelib" / "__init__.py").write_text("def new_download(repo_id, filename):\n    return filename\n")
+    (site / "fakelib" / "__init__.py").write_text(
+        "def new_download(repo_id, filename):\n    return filename\n"
+    )
     (site / "fakelib" / "utils" / "__init__.py").write_text("")
     (site / "fakelib" / "utils" / "_headers.py").write_text("")
-    _dist_info(site, "fakelib", "2.0.0", "fakelib", urls=["Changelog, https://example.invalid/fakelib/changelog"])
+    _dist_info(
+        site, "fakelib", "2.0.0", "fakelib", urls=["Changelog, https://example.invalid/fakelib/changelog"]
+    )
     (site / "consumer").mkdir()
     (site / "consumer" / "__init__.py").write_text("from fakelib import old_download\n")
     _dist_info(site, "consumer", "1.0", "consumer", requires=["fakelib<2"])
@@ -42,8 +46,9 @@ def _site(tmp_path):
 
 def _run(args, site, cwd):
     env = {**os.environ, "PYTHONPATH": str(site), "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.run([sys.executable, *args], check=False, capture_output=True, text=True,
-                          timeout=60, cwd=cwd, env=env)
+    return subprocess.run(
+        [sys.executable, *args], check=False, capture_output=True, text=True, timeout=60, cwd=cwd, env=env
+    )
 
 
 def test_reproduces_cannot_import_name_from_site_packages(tmp_path):

@@ -37,7 +37,9 @@ LOCAL_OBJECT = re.compile(r"Can't (pickle|get) local object '?(<function )?main\
 def _run_file(tmp_path, name, code):
     path = tmp_path / name
     path.write_text(code, encoding="utf-8")
-    return subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    return subprocess.run(
+        [sys.executable, str(path)], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
 
 
 def test_local_function_and_lock_fail_to_pickle():
@@ -74,5 +76,7 @@ def test_option2_per_worker_resources_and_lock_state(tmp_path, fix_code, monkeyp
     exec(compile(fix_code(SLUG, option=2), "<option2>", "exec"), module.__dict__)
     counter = module.Counter()
     counter.total = 41
-    clone = pickle.loads(pickle.dumps(counter))  # would raise "cannot pickle '_thread.lock' object" without the fix
+    clone = pickle.loads(
+        pickle.dumps(counter)
+    )  # would raise "cannot pickle '_thread.lock' object" without the fix
     assert clone.total == 41 and clone.lock is not counter.lock

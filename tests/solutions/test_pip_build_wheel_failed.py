@@ -79,9 +79,21 @@ def _pip_install(path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
     env["PIP_CONFIG_FILE"] = os.devnull
     return subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-index", "--no-build-isolation",
-         "--disable-pip-version-check", str(path)],
-        capture_output=True, text=True, timeout=180, check=False, env=env,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-index",
+            "--no-build-isolation",
+            "--disable-pip-version-check",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        env=env,
     )
 
 
@@ -89,8 +101,13 @@ def _diagnose(fix_code, tmp_path, log):
     script = tmp_path / "why_build_failed.py"
     script.write_text(fix_code(SLUG, 1), encoding="utf-8")
     (tmp_path / "pip.log").write_text(log, encoding="utf-8")
-    return subprocess.run([sys.executable, str(script), str(tmp_path / "pip.log")],
-                          capture_output=True, text=True, timeout=30, check=False)
+    return subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "pip.log")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
 
 
 @pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler to reproduce a compile error")

@@ -53,9 +53,24 @@ def _pip(wheels: Path, *reqs: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
     env["PIP_CONFIG_FILE"] = os.devnull
     return subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--no-index",
-         "--find-links", str(wheels), "--disable-pip-version-check", *reqs],
-        capture_output=True, text=True, timeout=120, check=False, env=env,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--ignore-installed",
+            "--no-index",
+            "--find-links",
+            str(wheels),
+            "--disable-pip-version-check",
+            *reqs,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
     )
 
 
@@ -64,8 +79,9 @@ def _explain(fix_code, tmp_path: Path, pip_output: str) -> subprocess.CompletedP
     script.write_text(fix_code(SLUG, 1), encoding="utf-8")
     report = tmp_path / "pip-output.txt"
     report.write_text(pip_output, encoding="utf-8")
-    return subprocess.run([sys.executable, str(script), str(report)], capture_output=True, text=True,
-                          timeout=30, check=False)
+    return subprocess.run(
+        [sys.executable, str(script), str(report)], capture_output=True, text=True, timeout=30, check=False
+    )
 
 
 def test_reproduces_resolution_impossible(tmp_path):
@@ -86,9 +102,12 @@ def test_option1_names_the_conflict_and_its_command_resolves(fix_code, tmp_path)
     assert "by agentkit 1.0" in summary.stdout and "by webclient 3.0" in summary.stdout
     assert "    agentkit==1.0" in summary.stdout and "    webclient==3.0" in summary.stdout
 
-    suggested = next(line.strip() for line in summary.stdout.splitlines()
-                     if line.strip().startswith("python -m pip install --dry-run"))
-    reqs = shlex.split(suggested)[len("python -m pip install --dry-run".split()):]
+    suggested = next(
+        line.strip()
+        for line in summary.stdout.splitlines()
+        if line.strip().startswith("python -m pip install --dry-run")
+    )
+    reqs = shlex.split(suggested)[len(["python", "-m", "pip", "install", "--dry-run"]) :]
     assert reqs == ["agentkit", "webclient"]
     resolved = _pip(wheels, *reqs)
     assert resolved.returncode == 0, resolved.stderr

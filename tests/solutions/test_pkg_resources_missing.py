@@ -30,8 +30,9 @@ def bare_python(tmp_path_factory):
 def _run(python, args, cwd):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return subprocess.run([python, *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=60,
-                          check=False)
+    return subprocess.run(
+        [python, *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=60, check=False
+    )
 
 
 def test_reproduces_no_module_named_pkg_resources(bare_python, tmp_path):

@@ -41,12 +41,20 @@ def _fake_playwright(site):
     (pkg / "__main__.py").write_text(MAIN, encoding="utf-8")
     dist = site / "playwright-1.65.3.dist-info"
     dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: playwright\nVersion: 1.65.3\n", encoding="utf-8")
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: playwright\nVersion: 1.65.3\n", encoding="utf-8"
+    )
 
 
 def _run(code_path, env, *args):
-    return subprocess.run([sys.executable, str(code_path), *args], env=env, capture_output=True,
-                          text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, str(code_path), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_reports_missing_builds_and_the_interpreter_bound_command(fix_code, tmp_path):
@@ -91,10 +99,17 @@ def test_real_playwright_if_installed(fix_code, tmp_path):
     env = dict(os.environ, PLAYWRIGHT_BROWSERS_PATH=str(browsers))
     env.pop("PYTHONPATH", None)
     launch = subprocess.run(
-        [sys.executable, "-c",
-         "from playwright.sync_api import sync_playwright\n"
-         "with sync_playwright() as p:\n    p.chromium.launch()\n"],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-c",
+            "from playwright.sync_api import sync_playwright\n"
+            "with sync_playwright() as p:\n    p.chromium.launch()\n",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert launch.returncode != 0
     assert "Executable doesn't exist at" in launch.stderr

@@ -40,11 +40,16 @@ def test_option1_lock_excludes_a_second_process(fix_code, tmp_path):
         "import sys, time\nsys.path.insert(0, sys.argv[1])\nfrom portable_lock import file_lock\n"
         "t = time.monotonic()\nwith file_lock(sys.argv[2]):\n    print(f'{time.monotonic() - t:.2f}')\n"
     )
-    first = subprocess.Popen([sys.executable, "-c", holder, str(tmp_path), str(lock_file)],
-                             stdout=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        [sys.executable, "-c", holder, str(tmp_path), str(lock_file)], stdout=subprocess.PIPE, text=True
+    )
     assert first.stdout.readline().strip() == "locked"
-    second = subprocess.run([sys.executable, "-c", waiter, str(tmp_path), str(lock_file)],
-                            capture_output=True, text=True, timeout=30)
+    second = subprocess.run(
+        [sys.executable, "-c", waiter, str(tmp_path), str(lock_file)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     first.wait(timeout=30)
     assert second.returncode == 0, second.stderr
     assert float(second.stdout.strip()) >= 0.5  # it had to wait for the holder to release
@@ -53,7 +58,9 @@ def test_option1_lock_excludes_a_second_process(fix_code, tmp_path):
 def test_option1_runs_as_published(fix_code, tmp_path):
     script = tmp_path / "lock_demo.py"
     script.write_text(fix_code(SLUG, 1), encoding="utf-8")
-    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=30, cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert "holding" in result.stdout
 
@@ -62,11 +69,15 @@ def test_option2_timeout_without_signals(fix_code, tmp_path):
     script = tmp_path / "timeout_demo.py"
     script.write_text(fix_code(SLUG, 2), encoding="utf-8")
     started = time.monotonic()
-    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=30, cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["done", "timed out after 0.2 s"]
     assert time.monotonic() - started < 20
-    assert "signal.alarm" not in fix_code(SLUG, 2).replace("# WRONG on Windows: signal.signal(signal.SIGALRM, handler); signal.alarm(5)", "")
+    assert "signal.alarm" not in fix_code(SLUG, 2).replace(
+        "# WRONG on Windows: signal.signal(signal.SIGALRM, handler); signal.alarm(5)", ""
+    )
 
 
 def test_wrong_form_needs_sigalrm():

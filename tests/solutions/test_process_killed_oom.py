@@ -43,8 +43,9 @@ def small_cgroup():
 
 def _in_group(group: Path, argv: list[str]) -> subprocess.CompletedProcess:
     launcher = f'echo $$ > "{group}/cgroup.procs" && exec "$@"'
-    return subprocess.run(["bash", "-c", launcher, "bash", *argv], capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        ["bash", "-c", launcher, "bash", *argv], capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def test_real_oom_kill_then_check_reports_it(small_cgroup, fix_code, tmp_path):
@@ -53,8 +54,17 @@ def test_real_oom_kill_then_check_reports_it(small_cgroup, fix_code, tmp_path):
     assert "survived" not in killed.stdout
     assert "Traceback" not in killed.stderr  # SIGKILL: no Python traceback at all
 
-    shell = subprocess.run(["bash", "-c", f'echo $$ > "{small_cgroup}/cgroup.procs"; "{sys.executable}" -c "{HOG}"; echo "status=$?"'],
-                           capture_output=True, text=True, timeout=120, check=False)
+    shell = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f'echo $$ > "{small_cgroup}/cgroup.procs"; "{sys.executable}" -c "{HOG}"; echo "status=$?"',
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert "status=137" in shell.stdout
 
     script = tmp_path / "oom_check.py"

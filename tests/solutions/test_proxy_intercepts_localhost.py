@@ -13,7 +13,7 @@ import textwrap
 
 SLUG = "proxy-intercepts-localhost"
 
-SERVERS = textwrap.dedent('''
+SERVERS = textwrap.dedent("""
     import os, threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
     import httpx
@@ -33,7 +33,7 @@ SERVERS = textwrap.dedent('''
 
     local = f"http://localhost:{serve(Local)}/api/tags"
     os.environ["HTTP_PROXY"] = f"http://127.0.0.1:{serve(Proxy)}"
-''')
+""")
 
 
 def _env() -> dict:
@@ -43,8 +43,15 @@ def _env() -> dict:
 
 
 def _run(code: str, tmp_path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                          cwd=tmp_path, env=_env(), check=False)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env=_env(),
+        check=False,
+    )
 
 
 def test_reproduces_proxy_answering_for_localhost(tmp_path):
@@ -65,14 +72,18 @@ def test_option1_demo_runs(fix_code, tmp_path):
 def test_option1_bypass_makes_httpx_go_direct(fix_code, tmp_path):
     entry = fix_code(SLUG, 1).replace('if __name__ == "__main__":', "if False:")
     # entry first: it may start with a __future__ import
-    code = entry + SERVERS + textwrap.dedent('''
+    code = (
+        entry
+        + SERVERS
+        + textwrap.dedent("""
         assert proxy_for(local) == os.environ["HTTP_PROXY"]
         bypass_proxy_for_local_hosts()
         assert proxy_for(local) is None
         with httpx.Client() as client:  # created after the fix, trust_env as by default
             print("status", client.get(local).status_code)
             print("ip status", client.get(local.replace("localhost", "127.0.0.1")).status_code)
-    ''')
+    """)
+    )
     result = _run(code, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "status 200" in result.stdout and "ip status 200" in result.stdout
@@ -80,12 +91,12 @@ def test_option1_bypass_makes_httpx_go_direct(fix_code, tmp_path):
 
 def test_option1_keeps_existing_no_proxy_entries(fix_code, tmp_path):
     entry = fix_code(SLUG, 1).replace('if __name__ == "__main__":', "if False:")
-    code = entry + textwrap.dedent('''
+    code = entry + textwrap.dedent("""
         os.environ["NO_PROXY"] = "corp.internal"
         value = bypass_proxy_for_local_hosts(extra=("gpu-box",))
         print(value)
         assert os.environ["no_proxy"] == value
-    ''')
+    """)
     result = _run(code, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().startswith("corp.internal,localhost,127.0.0.1")

@@ -40,11 +40,17 @@ def test_pydantic2_is_what_the_project_runs(tmp_path):
 def test_reproduces_basesettings_moved(tmp_path):
     result = _run("from pydantic import BaseSettings", tmp_path)
     assert result.returncode != 0
-    assert "PydanticImportError: `BaseSettings` has been moved to the `pydantic-settings` package" in result.stderr
+    assert (
+        "PydanticImportError: `BaseSettings` has been moved to the `pydantic-settings` package"
+        in result.stderr
+    )
 
 
 def test_reproduces_removed_kwargs_and_root_validator(tmp_path):
-    regex = _run("from pydantic import BaseModel, Field\nclass M(BaseModel):\n    x: str = Field('a', regex='a')\n", tmp_path)
+    regex = _run(
+        "from pydantic import BaseModel, Field\nclass M(BaseModel):\n    x: str = Field('a', regex='a')\n",
+        tmp_path,
+    )
     assert "PydanticUserError: `regex` is removed. use `pattern` instead" in regex.stderr
     root = _run(
         textwrap.dedent(
@@ -87,11 +93,14 @@ def test_option4_reports_an_old_pydantic_and_its_pinner(fix_code, tmp_path):
     (pkg / "__init__.py").write_text("VERSION = '1.10.12'\nclass BaseModel: pass\n", encoding="utf-8")
     meta = site / "pydantic-1.10.12.dist-info"
     meta.mkdir()
-    (meta / "METADATA").write_text("Metadata-Version: 2.1\nName: pydantic\nVersion: 1.10.12\n", encoding="utf-8")
+    (meta / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: pydantic\nVersion: 1.10.12\n", encoding="utf-8"
+    )
     old = site / "oldlib-0.1.dist-info"
     old.mkdir()
     (old / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: oldlib\nVersion: 0.1\nRequires-Dist: pydantic<2,>=1.8\n", encoding="utf-8"
+        "Metadata-Version: 2.1\nName: oldlib\nVersion: 0.1\nRequires-Dist: pydantic<2,>=1.8\n",
+        encoding="utf-8",
     )
     work = tmp_path / "work"
     work.mkdir()

@@ -41,7 +41,9 @@ MODERN = "from collections.abc import Mapping\nimport importlib\nimport shlex\np
 def _run(args, cwd) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return subprocess.run([sys.executable, *args], check=False, capture_output=True, text=True, timeout=60, cwd=cwd, env=env)
+    return subprocess.run(
+        [sys.executable, *args], check=False, capture_output=True, text=True, timeout=60, cwd=cwd, env=env
+    )
 
 
 @pytest.mark.skipif(sys.version_info < (3, 10), reason="collections ABC aliases were removed in 3.10")

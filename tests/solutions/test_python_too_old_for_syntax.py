@@ -22,10 +22,14 @@ def _interpreters():
     """(major, minor) -> executable for the CPython 3.7-3.13 builds present on this machine."""
     found = {}
     paths = glob.glob(os.path.expanduser("~/.pyenv/versions/3.*/bin/python"))
-    paths += [shutil.which("python3.%d" % m) for m in range(7, 14)]
+    paths += [shutil.which(f"python3.{m}") for m in range(7, 14)]
     for exe in filter(None, paths):
-        r = subprocess.run([exe, "-c", "import sys; print('%d %d' % sys.version_info[:2])"],
-                           capture_output=True, text=True, timeout=30)
+        r = subprocess.run(
+            [exe, "-c", "import sys; print('%d %d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         if r.returncode == 0:
             major, minor = map(int, r.stdout.split())
             if (3, 7) <= (major, minor) <= (3, 13):
@@ -38,12 +42,18 @@ OLD = {v: exe for v, exe in INTERPRETERS.items() if v < (3, 10)}
 
 
 def _run(exe, code, *args, cwd=None):
-    return subprocess.run([exe, "-c", code, *args], capture_output=True, text=True, timeout=60,
-                          cwd=cwd, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    return subprocess.run(
+        [exe, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
 
 
 def test_compiler_rejects_grammar_newer_than_the_target_release():
-    with pytest.raises(SyntaxError, match="Pattern matching is only supported in Python 3.10 and greater"):
+    with pytest.raises(SyntaxError, match=r"Pattern matching is only supported in Python 3\.10 and greater"):
         ast.parse("match cmd:\n    case 1:\n        pass\n", feature_version=(3, 9))
 
 
@@ -60,9 +70,9 @@ def test_reproduces_pep604_and_pep585_errors_on_an_old_interpreter():
 
 def test_option1_lists_interpreters_and_reports_when_none_is_new_enough(fix_code, tmp_path):
     code = fix_code(SLUG, 1)
-    ok = _run(sys.executable, code, "%d.%d" % sys.version_info[:2], cwd=tmp_path)
+    ok = _run(sys.executable, code, "{}.{}".format(*sys.version_info[:2]), cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr
-    assert "code needs: Python %d.%d+" % sys.version_info[:2] in ok.stdout
+    assert "code needs: Python {}.{}+".format(*sys.version_info[:2]) in ok.stdout
     assert "create the venv with it:" in ok.stdout
     too_new = _run(sys.executable, code, "3.99", cwd=tmp_path)
     assert too_new.returncode == 1
@@ -71,7 +81,7 @@ def test_option1_lists_interpreters_and_reports_when_none_is_new_enough(fix_code
 
 def test_option1_reads_requires_python_and_runs_on_old_interpreters(fix_code, tmp_path):
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nrequires-python = ">=3.10"\n')
-    for exe in [sys.executable] + list(OLD.values()):
+    for exe in [sys.executable, *list(OLD.values())]:
         r = _run(exe, fix_code(SLUG, 1), cwd=tmp_path)
         assert "code needs: Python 3.10+" in r.stdout, (exe, r.stderr)
         assert "Traceback" not in r.stderr

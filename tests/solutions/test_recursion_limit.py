@@ -26,14 +26,17 @@ print(max_depth(deep))
 
 
 def test_deep_data_reproduces_recursion_error():
-    result = subprocess.run([sys.executable, "-c", WRONG_RECURSIVE_DEPTH], capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", WRONG_RECURSIVE_DEPTH], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode != 0
     assert "RecursionError: maximum recursion depth exceeded" in result.stderr
 
 
 def test_option1_handles_50k_levels(fix_code):
-    result = subprocess.run([sys.executable, "-c", fix_code(SLUG)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", fix_code(SLUG)], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert "RecursionError" not in result.stderr
     assert "depth 50001" in result.stdout
@@ -78,7 +81,7 @@ def test_option2_proxy_survives_copy_and_pickle(fix_code):
     assert copy.copy(proxy).upper() == "HELLO"
     assert copy.deepcopy(proxy).upper() == "HELLO"
     with pytest.raises(AttributeError):
-        namespace["Proxy"].__new__(namespace["Proxy"]).anything
+        _ = namespace["Proxy"].__new__(namespace["Proxy"]).anything
     assert namespace["User"]("ada").name == "ada"
 
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)

@@ -14,5 +14,11 @@ def test_option2_has_a_single_retry_layer(fix_code):
     tree = ast.parse(fix_code(SLUG, 2))
     loops = [node for node in ast.walk(tree) if isinstance(node, (ast.For, ast.While))]
     assert loops == [], "no retry loop around ping(): redis-py retries the connect itself"
-    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and ast.unparse(node.func).endswith("from_url")]
-    assert calls and any(kw.arg == "retry" for kw in calls[0].keywords), "the retry policy is given to the client"
+    calls = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and ast.unparse(node.func).endswith("from_url")
+    ]
+    assert calls and any(kw.arg == "retry" for kw in calls[0].keywords), (
+        "the retry policy is given to the client"
+    )

@@ -38,7 +38,9 @@ def _env(**extra) -> dict:
 
 
 def _run(args, cwd, **env):
-    return subprocess.run(args, capture_output=True, text=True, cwd=cwd, env=_env(**env), timeout=60, check=False)
+    return subprocess.run(
+        args, capture_output=True, text=True, cwd=cwd, env=_env(**env), timeout=60, check=False
+    )
 
 
 @pytest.fixture
@@ -52,26 +54,60 @@ def fake_extension(tmp_path):
     mods.mkdir()
     (tmp_path / "dep.c").write_text("int synapse_dep_answer(void) { return 42; }\n", encoding="utf-8")
     (tmp_path / "ext.c").write_text(EXT_C, encoding="utf-8")
-    subprocess.run(["gcc", "-shared", "-fPIC", "-Wl,-soname,libsynapsedep.so.1", "-o",
-                    str(libs / "libsynapsedep.so.1"), str(tmp_path / "dep.c")], check=True, timeout=60)
-    subprocess.run(["gcc", "-shared", "-fPIC", f"-I{include}", "-o", str(mods / "synapse_fakeext.so"),
-                    str(tmp_path / "ext.c"), f"-L{libs}", "-l:libsynapsedep.so.1"], check=True, timeout=60)
+    subprocess.run(
+        [
+            "gcc",
+            "-shared",
+            "-fPIC",
+            "-Wl,-soname,libsynapsedep.so.1",
+            "-o",
+            str(libs / "libsynapsedep.so.1"),
+            str(tmp_path / "dep.c"),
+        ],
+        check=True,
+        timeout=60,
+    )
+    subprocess.run(
+        [
+            "gcc",
+            "-shared",
+            "-fPIC",
+            f"-I{include}",
+            "-o",
+            str(mods / "synapse_fakeext.so"),
+            str(tmp_path / "ext.c"),
+            f"-L{libs}",
+            "-l:libsynapsedep.so.1",
+        ],
+        check=True,
+        timeout=60,
+    )
     return mods, libs
 
 
 def test_reproduces_oserror_from_ctypes(tmp_path):
     result = _run([sys.executable, "-c", "import ctypes; ctypes.CDLL('libsynapse-missing.so.1')"], tmp_path)
     assert result.returncode != 0
-    assert "OSError: libsynapse-missing.so.1: cannot open shared object file: No such file or directory" in result.stderr
+    assert (
+        "OSError: libsynapse-missing.so.1: cannot open shared object file: No such file or directory"
+        in result.stderr
+    )
 
 
 def test_reproduces_importerror_from_an_extension_module(fake_extension, tmp_path):
     mods, libs = fake_extension
     result = _run([sys.executable, "-c", "import synapse_fakeext"], tmp_path, PYTHONPATH=str(mods))
     assert result.returncode != 0
-    assert "ImportError: libsynapsedep.so.1: cannot open shared object file: No such file or directory" in result.stderr
-    fixed = _run([sys.executable, "-c", "import synapse_fakeext; print(synapse_fakeext.answer())"], tmp_path,
-                 PYTHONPATH=str(mods), LD_LIBRARY_PATH=str(libs))
+    assert (
+        "ImportError: libsynapsedep.so.1: cannot open shared object file: No such file or directory"
+        in result.stderr
+    )
+    fixed = _run(
+        [sys.executable, "-c", "import synapse_fakeext; print(synapse_fakeext.answer())"],
+        tmp_path,
+        PYTHONPATH=str(mods),
+        LD_LIBRARY_PATH=str(libs),
+    )
     assert fixed.stdout.strip() == "42", fixed.stderr
 
 
@@ -87,8 +123,12 @@ def test_option1_names_the_missing_library_of_an_installed_module(fix_code, fake
     assert "MISSING libsynapsedep.so.1: apt-cache search --names-only libsynapsedep" in result.stdout
 
     # once the loader can find the folder, the same scan reports nothing missing
-    result = _run([sys.executable, str(script), "synapse_fakeext"], tmp_path, PYTHONPATH=str(mods),
-                  LD_LIBRARY_PATH=str(libs))
+    result = _run(
+        [sys.executable, str(script), "synapse_fakeext"],
+        tmp_path,
+        PYTHONPATH=str(mods),
+        LD_LIBRARY_PATH=str(libs),
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "nothing is missing" in result.stdout
 
@@ -96,8 +136,10 @@ def test_option1_names_the_missing_library_of_an_installed_module(fix_code, fake
 def test_option1_maps_error_texts_to_debian_packages(fix_code, tmp_path):
     script = tmp_path / "find_missing_libs.py"
     script.write_text(fix_code(SLUG, 1), encoding="utf-8")
-    text = ("ImportError: libGL.so.1: cannot open shared object file: No such file or directory\n"
-            "OSError: cannot load library 'libcairo.so.2': libcairo.so.2: cannot open shared object file")
+    text = (
+        "ImportError: libGL.so.1: cannot open shared object file: No such file or directory\n"
+        "OSError: cannot load library 'libcairo.so.2': libcairo.so.2: cannot open shared object file"
+    )
     result = _run([sys.executable, str(script), text], tmp_path)
     assert result.returncode == 1
     assert "MISSING libGL.so.1: apt-get install -y libgl1" in result.stdout

@@ -13,8 +13,6 @@ from pyrun import run_python as _run
 SLUG = "sqlite-database-locked"
 
 
-
-
 def test_reproduces_database_is_locked(tmp_path):
     path = tmp_path / "locked.db"
     holder = sqlite3.connect(path)

@@ -13,13 +13,18 @@ SLUG = "sqlite-no-such-table"
 
 
 def _run(code: str, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=30, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=30, cwd=cwd
+    )
 
 
 def test_reproduces_relative_path_from_another_cwd(tmp_path):
     project = tmp_path / "project"
     project.mkdir()
-    made = _run("import sqlite3\nc = sqlite3.connect('app.db')\nc.execute('CREATE TABLE users(id)')\nc.commit()\n", project)
+    made = _run(
+        "import sqlite3\nc = sqlite3.connect('app.db')\nc.execute('CREATE TABLE users(id)')\nc.commit()\n",
+        project,
+    )
     assert made.returncode == 0, made.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -47,7 +52,10 @@ def test_option1_opens_the_intended_file_and_lists_tables(fix_code, tmp_path):
 
 def test_option1_refuses_to_create_an_empty_database(fix_code, tmp_path):
     missing = tmp_path / "nowhere" / "app.db"
-    code = fix_code(SLUG, 1).split('if __name__ == "__main__":')[0] + f"\nopen_existing(Path({str(missing)!r}))\n"
+    code = (
+        fix_code(SLUG, 1).split('if __name__ == "__main__":')[0]
+        + f"\nopen_existing(Path({str(missing)!r}))\n"
+    )
     result = _run(code, tmp_path)
     assert result.returncode != 0
     assert "FileNotFoundError: no database at" in result.stderr

@@ -16,7 +16,13 @@ SLUG = "sqlite-unable-to-open"
 def _run(code: str, cwd, home) -> subprocess.CompletedProcess:
     env = dict(os.environ, HOME=str(home), PYTHONDONTWRITEBYTECODE="1")
     return subprocess.run(
-        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=30, cwd=cwd, env=env
+        [sys.executable, "-c", code],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=cwd,
+        env=env,
     )
 
 
@@ -24,7 +30,9 @@ def test_reproduces_missing_directory_and_tilde(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     for target in ("data/app.db", "~/agent/app.db", str(tmp_path)):
-        result = _run(f"import sqlite3\nsqlite3.connect({target!r}).execute('CREATE TABLE t(x)')\n", tmp_path, home)
+        result = _run(
+            f"import sqlite3\nsqlite3.connect({target!r}).execute('CREATE TABLE t(x)')\n", tmp_path, home
+        )
         assert result.returncode != 0, target
         assert "sqlite3.OperationalError: unable to open database file" in result.stderr, target
 
@@ -55,7 +63,13 @@ def test_option1_relative_path_is_anchored_not_cwd_dependent(fix_code, tmp_path)
     other.mkdir()
     env = dict(os.environ, HOME=str(home), PYTHONDONTWRITEBYTECODE="1")
     result = subprocess.run(
-        [sys.executable, str(script)], check=False, capture_output=True, text=True, timeout=30, cwd=other, env=env
+        [sys.executable, str(script)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=other,
+        env=env,
     )
     assert result.returncode == 0, result.stderr
     assert (script_dir / "data" / "sub" / "app.db").is_file()

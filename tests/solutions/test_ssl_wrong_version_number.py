@@ -21,11 +21,16 @@ PORT = server.server_address[1]
 
 
 def _run(code: str, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60, cwd=cwd
+    )
 
 
 def test_reproduces_https_to_plain_http_port(tmp_path):
-    code = PLAIN_SERVER + "import urllib.request\nurllib.request.urlopen(f'https://127.0.0.1:{PORT}/', timeout=10)\n"
+    code = (
+        PLAIN_SERVER
+        + "import urllib.request\nurllib.request.urlopen(f'https://127.0.0.1:{PORT}/', timeout=10)\n"
+    )
     result = _run(code, tmp_path)
     assert result.returncode != 0
     assert "[SSL: WRONG_VERSION_NUMBER] wrong version number" in result.stderr
@@ -53,7 +58,7 @@ def test_option1_demo_rewrites_to_http(fix_code, tmp_path):
     assert result.returncode == 0, result.stderr
     wrong, fixed = result.stdout.strip().split(" -> ")
     assert wrong.startswith("https://127.0.0.1:")
-    assert fixed == "http://" + wrong[len("https://"):]
+    assert fixed == "http://" + wrong[len("https://") :]
 
 
 def test_option1_fixed_url_actually_works(fix_code, tmp_path):

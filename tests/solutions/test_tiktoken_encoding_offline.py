@@ -19,7 +19,12 @@ URL = "https://openaipublic.blob.core.windows.net/encodings/{}.tiktoken"
 
 def _run(args, cwd) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "tiktoken_offline.py", *args], check=False, capture_output=True, text=True, timeout=60, cwd=cwd
+        [sys.executable, "tiktoken_offline.py", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
     )
 
 
@@ -47,7 +52,9 @@ def test_installs_a_verified_file_under_the_sha1_name(fix_code, tmp_path):
         f"p = t.install('enc.tiktoken', 'cl100k_base', 'cache', expected_sha256={hashlib.sha256(payload).hexdigest()!r})\n"
         "print(p)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     target = tmp_path / "cache" / hashlib.sha1(URL.format("cl100k_base").encode()).hexdigest()
     assert target.read_bytes() == payload

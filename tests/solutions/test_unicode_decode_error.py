@@ -38,12 +38,21 @@ def test_wrong_variant_fails_in_a_subprocess(tmp_path):
     wrong = f"open({str(target)!r}, encoding='utf-8').read()"
     result = subprocess.run([sys.executable, "-c", wrong], capture_output=True, text=True, timeout=30)
     assert result.returncode != 0
-    assert "UnicodeDecodeError: 'utf-8' codec can't decode byte 0xff in position 0: invalid start byte" in result.stderr
+    assert (
+        "UnicodeDecodeError: 'utf-8' codec can't decode byte 0xff in position 0: invalid start byte"
+        in result.stderr
+    )
 
 
 def test_option1_demo_runs_clean(fix_code):
-    result = subprocess.run([sys.executable, "-c", fix_code(SLUG)], capture_output=True, text=True,
-                            encoding="utf-8", timeout=30, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    result = subprocess.run(
+        [sys.executable, "-c", fix_code(SLUG)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=30,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
     assert result.returncode == 0, result.stderr
     assert "utf16.txt: utf-16: hello from PowerShell" in result.stdout
     assert "cp1252.csv: cp1252: café – 5€" in result.stdout

@@ -19,14 +19,23 @@ def _run(code, cwd, extra_path=None):
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     if extra_path:
         env["PYTHONPATH"] = str(extra_path)
-    return subprocess.run([sys.executable, "-W", "always", "-c", code], capture_output=True, text=True,
-                          timeout=60, cwd=cwd, env=env)
+    return subprocess.run(
+        [sys.executable, "-W", "always", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+        env=env,
+    )
 
 
 def test_reproduces_importerror_with_openssl_102(tmp_path):
     r = _run(OLD_OPENSSL + "import urllib3\n", tmp_path)
     assert r.returncode != 0
-    assert "ImportError: urllib3 v2 only supports OpenSSL 1.1.1+, currently the 'ssl' module is compiled with 'OpenSSL 1.0.2k-fips  26 Jan 2017'" in r.stderr
+    assert (
+        "ImportError: urllib3 v2 only supports OpenSSL 1.1.1+, currently the 'ssl' module is compiled with 'OpenSSL 1.0.2k-fips  26 Jan 2017'"
+        in r.stderr
+    )
 
 
 def test_reproduces_warning_with_libressl(tmp_path):

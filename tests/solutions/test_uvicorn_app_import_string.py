@@ -19,9 +19,13 @@ SLUG = "uvicorn-app-import-string"
 def _make_project(root):
     (root / "app").mkdir()
     (root / "app" / "__init__.py").write_text("", encoding="utf-8")
-    (root / "app" / "main.py").write_text("from fastapi import FastAPI\n\napp = FastAPI()\n", encoding="utf-8")
+    (root / "app" / "main.py").write_text(
+        "from fastapi import FastAPI\n\napp = FastAPI()\n", encoding="utf-8"
+    )
     (root / "src" / "api").mkdir(parents=True)
-    (root / "src" / "api" / "server.py").write_text("from fastapi import FastAPI\n\napi = FastAPI()\n", encoding="utf-8")
+    (root / "src" / "api" / "server.py").write_text(
+        "from fastapi import FastAPI\n\napi = FastAPI()\n", encoding="utf-8"
+    )
     (root / "app" / "factory.py").write_text(
         "from fastapi import FastAPI\n\n\ndef create_app():\n    return FastAPI()\n", encoding="utf-8"
     )
@@ -36,7 +40,11 @@ def _free_port() -> int:
 def _uvicorn(args, cwd, timeout=30):
     return subprocess.run(
         [sys.executable, "-m", "uvicorn", *args, "--port", str(_free_port())],
-        cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -58,12 +66,16 @@ def test_reproduces_import_string_warning_for_reload(tmp_path):
     script = tmp_path / "run.py"
     script.write_text(
         "import uvicorn\nfrom fastapi import FastAPI\napp = FastAPI()\n"
-        "uvicorn.run(app, reload=True, port=%d)\n" % _free_port(), encoding="utf-8",
+        f"uvicorn.run(app, reload=True, port={_free_port()})\n",
+        encoding="utf-8",
     )
-    result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True,
-                            text=True, timeout=30, check=False)
+    result = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=30, check=False
+    )
     assert result.returncode != 0
-    assert "You must pass the application as an import string to enable 'reload' or 'workers'." in result.stderr
+    assert (
+        "You must pass the application as an import string to enable 'reload' or 'workers'." in result.stderr
+    )
 
 
 def _serve_until_started(command: list[str], cwd) -> str:
@@ -92,16 +104,20 @@ def test_option1_commands_start_every_app(fix_code, tmp_path):
     _make_project(tmp_path)
     scanner = tmp_path / "find_asgi_app.py"
     scanner.write_text(fix_code(SLUG, 1), encoding="utf-8")
-    result = subprocess.run([sys.executable, str(scanner)], cwd=tmp_path, capture_output=True,
-                            text=True, timeout=30, check=False)
+    result = subprocess.run(
+        [sys.executable, str(scanner)], cwd=tmp_path, capture_output=True, text=True, timeout=30, check=False
+    )
     assert result.returncode == 0, result.stderr
-    commands = [line.split(": ", 1)[1] for line in result.stdout.splitlines()
-                if ": uvicorn " in line and not line.startswith(" ")]
+    commands = [
+        line.split(": ", 1)[1]
+        for line in result.stdout.splitlines()
+        if ": uvicorn " in line and not line.startswith(" ")
+    ]
     assert "uvicorn app.main:app" in commands
     assert "uvicorn server:api --app-dir " + os.path.join("src", "api") in commands
     assert "uvicorn app.factory:create_app --factory" in commands
     for command in commands:
-        argv = [sys.executable, "-m"] + shlex.split(command) + ["--port", str(_free_port())]
+        argv = [sys.executable, "-m", *shlex.split(command), "--port", str(_free_port())]
         output = _serve_until_started(argv, tmp_path)
         assert "Application startup complete" in output, (command, output)
         assert "Error loading ASGI app" not in output
@@ -112,7 +128,13 @@ def test_option1_in_an_empty_folder_exits_cleanly(fix_code, tmp_path):
     scanner.write_text(fix_code(SLUG, 1), encoding="utf-8")
     empty = tmp_path / "empty"
     empty.mkdir()
-    result = subprocess.run([sys.executable, str(scanner), str(empty)], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=30, check=False)
+    result = subprocess.run(
+        [sys.executable, str(scanner), str(empty)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     assert result.returncode == 0
     assert "no `app = FastAPI()" in result.stdout

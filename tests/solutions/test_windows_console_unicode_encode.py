@@ -20,24 +20,39 @@ def _env(**extra):
 
 
 def test_reproduces_charmap_encode_error(tmp_path):
-    result = subprocess.run([sys.executable, "-c", "print('done \\u2713')"], cwd=tmp_path,
-                            env=_env(PYTHONIOENCODING="cp1252"), capture_output=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", "print('done \\u2713')"],
+        cwd=tmp_path,
+        env=_env(PYTHONIOENCODING="cp1252"),
+        capture_output=True,
+        check=False,
+    )
     assert result.returncode != 0
     assert b"UnicodeEncodeError: 'charmap' codec can't encode character '\\u2713'" in result.stderr
 
 
 def test_reproduces_logging_error(tmp_path):
     code = "import logging, sys\nlogging.basicConfig(stream=sys.stdout)\nlogging.warning('ok \\u2705')\n"
-    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path,
-                            env=_env(PYTHONIOENCODING="cp1252"), capture_output=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=_env(PYTHONIOENCODING="cp1252"),
+        capture_output=True,
+        check=False,
+    )
     assert b"--- Logging error ---" in result.stderr
 
 
 def test_option1_prints_utf8_under_cp1252(fix_code, tmp_path):
     script = tmp_path / "app.py"
     script.write_text(fix_code(SLUG, 1), encoding="utf-8")
-    result = subprocess.run([sys.executable, str(script)], cwd=tmp_path,
-                            env=_env(PYTHONIOENCODING="cp1252"), capture_output=True, check=False)
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=_env(PYTHONIOENCODING="cp1252"),
+        capture_output=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     text = result.stdout.decode("utf-8")
     assert "done \u2713" in text and "\u2705" in text and "\u4e2d\u6587" in text
@@ -48,7 +63,12 @@ def test_option1_prints_utf8_under_cp1252(fix_code, tmp_path):
 def test_option3_child_output_decodes(fix_code, tmp_path):
     script = tmp_path / "parent.py"
     script.write_text(fix_code(SLUG, 3), encoding="utf-8")
-    result = subprocess.run([sys.executable, str(script)], cwd=tmp_path,
-                            env=_env(PYTHONIOENCODING="cp1252"), capture_output=True, check=False)
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=_env(PYTHONIOENCODING="cp1252"),
+        capture_output=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == b"'step 1 \\u2713 \\u2192 \\u2705'"

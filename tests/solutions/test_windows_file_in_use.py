@@ -6,6 +6,7 @@ winerror=32 twice and then succeeds (a brief lock by another program), one that 
 it re-raises), and an unrelated OSError (never retried). Option 1 and 2 must also run as scripts.
 """
 
+import contextlib
 import subprocess
 import sys
 import types
@@ -20,7 +21,9 @@ def _module(code: str) -> types.ModuleType:
 
 
 def _sharing_violation() -> OSError:
-    exc = PermissionError(13, "The process cannot access the file because it is being used by another process")
+    exc = PermissionError(
+        13, "The process cannot access the file because it is being used by another process"
+    )
     exc.winerror = 32  # what Windows sets for ERROR_SHARING_VIOLATION
     return exc
 
@@ -64,10 +67,8 @@ def test_does_not_retry_other_errors(fix_code):
         calls.append(1)
         raise PermissionError(13, "Access is denied")
 
-    try:
+    with contextlib.suppress(PermissionError):
         fix.retry_while_locked(denied, first_delay=0.001)
-    except PermissionError:
-        pass
     assert len(calls) == 1
 
 
@@ -75,6 +76,12 @@ def test_option_scripts_run(fix_code, tmp_path):
     for option in (1, 2):
         script = tmp_path / f"option{option}.py"
         script.write_text(fix_code(SLUG, option), encoding="utf-8")
-        result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True,
-                                text=True, timeout=60, check=False)
+        result = subprocess.run(
+            [sys.executable, str(script)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert result.returncode == 0, result.stderr

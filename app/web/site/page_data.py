@@ -224,7 +224,40 @@ def llms_txt(conn, base_url: str) -> str:
 
 NEAR_MISS_FLOOR = 30.0  # below this score a result is noise, not a "near miss"
 STOP_WORDS = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "by", "can", "could", "for", "from", "has", "have", "in", "into", "is", "it", "its", "no", "not", "of", "on", "or", "that", "the", "this", "to", "was", "were", "will", "with"]
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "could",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "this",
+        "to",
+        "was",
+        "were",
+        "will",
+        "with",
+    ]
 )
 
 

@@ -199,7 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_feedback)
 
     p = sub.add_parser(
-        "mcp", parents=[common], help="serve the tools over MCP (stdio); needs the mcp package (pip install mcp)"
+        "mcp",
+        parents=[common],
+        help="serve the tools over MCP (stdio); needs the mcp package (pip install mcp)",
     )
     p.set_defaults(func=cmd_mcp)
     return parser

@@ -67,18 +67,24 @@ class Client:
 
         def send() -> httpx.Response:
             # Read at most MAX_RESPONSE_BYTES: a runaway answer must not hold the host past its budget.
-            with httpx.Client(transport=self.transport, timeout=budget) as http:
-                with http.stream(method, self.base_url + path, headers=headers, **kwargs) as streamed:
-                    body = bytearray()
-                    for chunk in streamed.iter_bytes():
-                        body += chunk
-                        if len(body) > MAX_RESPONSE_BYTES:
-                            raise ServerError(f"the answer is larger than {MAX_RESPONSE_BYTES // 1_000_000} MB")
-                    # iter_bytes() already undid any gzip: the rebuilt response must not claim it again.
-                    kept = [
-                        (k, v) for k, v in streamed.headers.items() if k.lower() not in ("content-encoding", "content-length")
-                    ]
-                    return httpx.Response(streamed.status_code, headers=kept, content=bytes(body), request=streamed.request)
+            with (
+                httpx.Client(transport=self.transport, timeout=budget) as http,
+                http.stream(method, self.base_url + path, headers=headers, **kwargs) as streamed,
+            ):
+                body = bytearray()
+                for chunk in streamed.iter_bytes():
+                    body += chunk
+                    if len(body) > MAX_RESPONSE_BYTES:
+                        raise ServerError(f"the answer is larger than {MAX_RESPONSE_BYTES // 1_000_000} MB")
+                # iter_bytes() already undid any gzip: the rebuilt response must not claim it again.
+                kept = [
+                    (k, v)
+                    for k, v in streamed.headers.items()
+                    if k.lower() not in ("content-encoding", "content-length")
+                ]
+                return httpx.Response(
+                    streamed.status_code, headers=kept, content=bytes(body), request=streamed.request
+                )
 
         try:
             return call_within(budget, send)

@@ -61,7 +61,11 @@ def _index_item(slug: str, entry: dict[str, Any]) -> matcher.IndexItem:
         str(entry.get("title", "")),
         [str(s) for s in entry.get("not_errors", [])],
         [str(s) for s in entry.get("libraries", [])],
-        [(str(rule[0]), str(rule[1]), str(rule[2])) for rule in entry.get("applies_to", []) if len(rule) == 3],
+        [
+            (str(rule[0]), str(rule[1]), str(rule[2]))
+            for rule in entry.get("applies_to", [])
+            if len(rule) == 3
+        ],
     )
 
 

@@ -89,7 +89,9 @@ FEATURES: tuple[Feature, ...] = (
     # without the path (`unknown`) may be either, and is never the shadowing entry's answer.
     Feature(
         "import_origin",
-        re.compile(r"cannot import name .{1,200}? from .{1,200}? \(([^()]{0,400}[/\\][^()]{0,400}\.py)\)", re.I),
+        re.compile(
+            r"cannot import name .{1,200}? from .{1,200}? \(([^()]{0,400}[/\\][^()]{0,400}\.py)\)", re.I
+        ),
         _import_origin,
         absent="unknown",
         applies_to=re.compile(r"cannot import name .{1,200}? from ['\"]", re.I),
@@ -133,7 +135,9 @@ def features(text: str) -> dict[str, str]:
         m = feature.pattern.search(text)
         if m:
             found[feature.name] = feature.value(m)
-        elif feature.absent is not None and feature.applies_to is not None and feature.applies_to.search(text):
+        elif (
+            feature.absent is not None and feature.applies_to is not None and feature.applies_to.search(text)
+        ):
             found[feature.name] = feature.absent
     return found
 

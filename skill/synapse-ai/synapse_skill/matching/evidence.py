@@ -30,8 +30,16 @@ UNNAMED_LIBRARY_PENALTY = 15.0
 ENV_BONUS = 3.0
 ENV_PENALTY = 40.0
 
-PLATFORM_NAMES = {"linux": "linux", "win32": "windows", "windows": "windows", "cygwin": "windows",
-                  "darwin": "macos", "macos": "macos", "mac": "macos", "osx": "macos"}
+PLATFORM_NAMES = {
+    "linux": "linux",
+    "win32": "windows",
+    "windows": "windows",
+    "cygwin": "windows",
+    "darwin": "macos",
+    "macos": "macos",
+    "mac": "macos",
+    "osx": "macos",
+}
 
 
 @dataclass(frozen=True)
@@ -47,7 +55,9 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def frames_evidence(libraries: Iterable[str], frames: tuple[str, ...], installed: tuple[str, ...]) -> Judgement:
+def frames_evidence(
+    libraries: Iterable[str], frames: tuple[str, ...], installed: tuple[str, ...]
+) -> Judgement:
     """Agreement when a frame ran through one of the entry's libraries; contradiction when the
     traceback went through installed libraries and none of them is the entry's."""
     wanted = {canonical(lib) for lib in libraries}
@@ -62,14 +72,19 @@ def frames_evidence(libraries: Iterable[str], frames: tuple[str, ...], installed
 
 
 def named_library_evidence(
-    signature_words: frozenset[str], libraries: Iterable[str], query_words: frozenset[str], frames: tuple[str, ...]
+    signature_words: frozenset[str],
+    libraries: Iterable[str],
+    query_words: frozenset[str],
+    frames: tuple[str, ...],
 ) -> Judgement:
     """A signature that names the entry's library (`redis … Name or service not known`) is about
     that library: a query that names it nowhere, in its words or its frames, is another failure."""
     named = {lib.lower() for lib in libraries} & signature_words
     if not named or named & query_words or named & {f.lower() for f in frames}:
         return Judgement()
-    return Judgement(-UNNAMED_LIBRARY_PENALTY, frames=tuple(f"{lib} (not named in the error)" for lib in sorted(named)))
+    return Judgement(
+        -UNNAMED_LIBRARY_PENALTY, frames=tuple(f"{lib} (not named in the error)" for lib in sorted(named))
+    )
 
 
 def env_evidence(applies_to: Iterable[tuple[str, str, str]], env: Mapping | None) -> Judgement:

@@ -39,7 +39,9 @@ _CHAIN_MARKERS = (
 )
 # A stack frame after the message (Sentry prints the error first, then the frames; Node and
 # Java print `at …` lines): the message stops there.
-_FRAME_START = re.compile(r"^\s{0,8}(?:File \"|File '|\(\d{1,4} additional frame|\.\.\.$|at [\w$.<>\[\]/-]{1,200}[ (])")
+_FRAME_START = re.compile(
+    r"^\s{0,8}(?:File \"|File '|\(\d{1,4} additional frame|\.\.\.$|at [\w$.<>\[\]/-]{1,200}[ (])"
+)
 _CARETS = re.compile(r"^\s*[\^~]{3,}\s*$")
 _FRAME_LINE = re.compile(r"^\s{0,8}(?:File \"|File '|Cell In\[|-{3,}>|\d{1,6}\s|\.\.\.|\^|~|\s{2,})")
 _TYPE = r"(?:[A-Za-z_][A-Za-z0-9_]{0,60}\.){0,6}[A-Za-z_][A-Za-z0-9_]{0,80}"
@@ -58,7 +60,9 @@ _CAUSED_BY = re.compile(rf"\(Caused by (?P<type>{_TYPE})\((?P<msg>.{{0,600}})\)\
 # Lines shaped like errors that only annotate the real one.
 _NOT_AN_ERROR = re.compile(r"Enable tracemalloc to get|^RuntimeWarning: Enable tracemalloc")
 _SQLALCHEMY_NOTE = re.compile(r"\s?\(Background on this error at: [^)\s]{0,200}\)")
-_NOISE_LINE = re.compile(r"^\s{0,4}(?:\[SQL:|\[parameters:|\(Background on this error at:|For more information)")
+_NOISE_LINE = re.compile(
+    r"^\s{0,4}(?:\[SQL:|\[parameters:|\(Background on this error at:|For more information)"
+)
 
 
 @dataclass(frozen=True)
@@ -158,7 +162,12 @@ def extract(text: str) -> Extracted:
     if not errors:
         errors = _loose_errors(lines)
     if not errors:
-        return Extracted(RaisedError(None, _squash(_unframed(lines)[-MAX_MESSAGE_LINES:])), found=False, frames=frames, installed=installed)
+        return Extracted(
+            RaisedError(None, _squash(_unframed(lines)[-MAX_MESSAGE_LINES:])),
+            found=False,
+            frames=frames,
+            installed=installed,
+        )
     # A log line after an exception (`ERROR: Exception in ASGI application`) says less than it.
     typed = [i for i, err in enumerate(errors) if err.type]
     last = typed[-1] if typed and errors[-1].type is None else len(errors) - 1
@@ -188,7 +197,10 @@ def _traceback_blocks(lines: list[str]) -> list[list[str]]:
     if not starts:
         return []
     # A chained exception may follow its marker without a traceback of its own.
-    starts = sorted(set(starts) | {i for i, ln in enumerate(lines) if i > starts[0] and any(m in ln for m in _CHAIN_MARKERS)})
+    starts = sorted(
+        set(starts)
+        | {i for i, ln in enumerate(lines) if i > starts[0] and any(m in ln for m in _CHAIN_MARKERS)}
+    )
     bounds = [*starts, len(lines)]
     return [lines[bounds[i] + 1 : bounds[i + 1]] for i in range(len(starts))]
 
@@ -256,7 +268,12 @@ def _loose_errors(lines: list[str]) -> list[RaisedError]:
             continue
         rest = []
         for nxt in lines[i + 1 : i + MAX_MESSAGE_LINES]:
-            if not nxt.strip() or _FRAME_START.match(nxt) or _parse_exception_line(nxt.strip()) or _TOOL_LINE.match(nxt.strip()):
+            if (
+                not nxt.strip()
+                or _FRAME_START.match(nxt)
+                or _parse_exception_line(nxt.strip())
+                or _TOOL_LINE.match(nxt.strip())
+            ):
                 break
             # an empty message (`ImportError: ` then the text) runs on in the lines below
             if nxt[:1].isspace() or not err.message or (err.type is None and not _NOISE_LINE.match(nxt)):

@@ -113,8 +113,20 @@ def index_entries(conn, items: Iterable[IndexItem | tuple[str, Sequence[str], st
         texts = [(text, 0) for text in item.signatures] + [(text, 1) for text in item.not_errors]
         for text, negative in texts:
             sig = prepare(text)
-            rows.append((next_id, item.slug, text, sig.type, sig.bare, sig.norm, " ".join(sig.tokens),
-                         " ".join(sorted(sig.slots)), " ".join(sorted(sig.slots - title_words)), negative))
+            rows.append(
+                (
+                    next_id,
+                    item.slug,
+                    text,
+                    sig.type,
+                    sig.bare,
+                    sig.norm,
+                    " ".join(sig.tokens),
+                    " ".join(sorted(sig.slots)),
+                    " ".join(sorted(sig.slots - title_words)),
+                    negative,
+                )
+            )
             content = _fts_content(sig.tokens, sig.bare)
             fts_rows.append((next_id, content))
             df.update(set(content.split()))
@@ -123,7 +135,10 @@ def index_entries(conn, items: Iterable[IndexItem | tuple[str, Sequence[str], st
     conn.executemany("INSERT INTO match_fts (rowid, tokens) VALUES (?, ?)", fts_rows)
     conn.executemany(
         "INSERT INTO match_entries (slug, libraries, applies_to) VALUES (?, ?, ?)",
-        [(i.slug, json.dumps(sorted(i.libraries)), json.dumps([list(a) for a in i.applies_to])) for i in entries],
+        [
+            (i.slug, json.dumps(sorted(i.libraries)), json.dumps([list(a) for a in i.applies_to]))
+            for i in entries
+        ],
     )
     _adjust_counts(conn, df, len(rows))
 
@@ -135,7 +150,9 @@ def remove_entry(conn, slug: str) -> None:
     df: Counter[str] = Counter()
     for row_id, terms, bare in rows:
         content = _fts_content(terms.split(), bare)
-        conn.execute("INSERT INTO match_fts (match_fts, rowid, tokens) VALUES ('delete', ?, ?)", (row_id, content))
+        conn.execute(
+            "INSERT INTO match_fts (match_fts, rowid, tokens) VALUES ('delete', ?, ?)", (row_id, content)
+        )
         df.update({t: -1 for t in set(content.split())})
     conn.execute("DELETE FROM match_signatures WHERE slug = ?", (slug,))
     conn.execute("DELETE FROM match_entries WHERE slug = ?", (slug,))
@@ -159,7 +176,6 @@ def _adjust_counts(conn, df: Counter, signatures: int) -> None:
     )
 
 
-
 # -- reading -------------------------------------------------------------------
 
 
@@ -179,6 +195,7 @@ def read_snapshot(conn) -> Iterator[None]:
         yield
     finally:
         conn.execute("COMMIT")
+
 
 _COLUMNS = "id, slug, signature, exc_type, bare, norm, terms, slots, examples, negative"
 
@@ -209,7 +226,9 @@ class IndexCache:
         return len(self._signatures)
 
     def sync(self, conn) -> None:
-        meta = dict(conn.execute("SELECT key, value FROM match_meta WHERE key IN ('generation', 'signatures')"))
+        meta = dict(
+            conn.execute("SELECT key, value FROM match_meta WHERE key IN ('generation', 'signatures')")
+        )
         # The connection's own change counter covers a writer that searches inside its transaction.
         generation = (meta.get("generation", 0), conn.total_changes)
         if generation != self._generation:
@@ -223,7 +242,9 @@ class IndexCache:
         unknown = [t for t in terms if t not in self._df]
         for start in range(0, len(unknown), 500):
             chunk = unknown[start : start + 500]
-            found = dict(conn.execute(f"SELECT term, df FROM match_terms WHERE term IN ({_marks(chunk)})", chunk))
+            found = dict(
+                conn.execute(f"SELECT term, df FROM match_terms WHERE term IN ({_marks(chunk)})", chunk)
+            )
             self._df.update({t: found.get(t, 0) for t in chunk})
         return {t: self._df[t] for t in terms}
 
@@ -252,9 +273,15 @@ class IndexCache:
         loaded: dict[int, Signature] = {}
         for start in range(0, len(missing), 500):
             chunk = missing[start : start + 500]
-            rows = conn.execute(f"SELECT {_COLUMNS} FROM match_signatures WHERE id IN ({_marks(chunk)})", chunk).fetchall()
-            prepared = {row[0]: (row[1], _prepared(row), frozenset(row[8].split()), bool(row[9])) for row in rows}
-            idf_of = self.idf(conn, itertools.chain.from_iterable(p.tokens for _, p, _, _ in prepared.values()))
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} FROM match_signatures WHERE id IN ({_marks(chunk)})", chunk
+            ).fetchall()
+            prepared = {
+                row[0]: (row[1], _prepared(row), frozenset(row[8].split()), bool(row[9])) for row in rows
+            }
+            idf_of = self.idf(
+                conn, itertools.chain.from_iterable(p.tokens for _, p, _, _ in prepared.values())
+            )
             for row_id, (slug, sig, examples, negative) in prepared.items():
                 loaded[row_id] = Signature(slug, sig, examples, idf_of, negative)
         found = [self._signatures.get(i) or loaded.get(i) for i in ids]
@@ -263,17 +290,19 @@ class IndexCache:
             del self._signatures[next(iter(self._signatures))]
         return [sig for sig in found if sig is not None]
 
-
     def facts(self, conn, slugs: Iterable[str]) -> dict[str, EntryFacts]:
         """Each entry's libraries and `applies_to`, for the evidence beyond the message."""
         slugs = list(dict.fromkeys(slugs))
         missing = [s for s in slugs if s not in self._facts]
         if missing:
             rows = conn.execute(
-                f"SELECT slug, libraries, applies_to FROM match_entries WHERE slug IN ({_marks(missing)})", missing
+                f"SELECT slug, libraries, applies_to FROM match_entries WHERE slug IN ({_marks(missing)})",
+                missing,
             )
             for slug, libraries, applies_to in rows:
-                self._facts[slug] = EntryFacts(frozenset(json.loads(libraries)), tuple(tuple(a) for a in json.loads(applies_to)))
+                self._facts[slug] = EntryFacts(
+                    frozenset(json.loads(libraries)), tuple(tuple(a) for a in json.loads(applies_to))
+                )
         none = EntryFacts(frozenset(), ())
         return {s: self._facts.get(s, none) for s in slugs}
 
@@ -281,7 +310,13 @@ class IndexCache:
 def _prepared(row) -> Prepared:
     signature, exc_type, bare, norm, terms, slots = row[2:8]
     return Prepared(
-        exc_type, bare, norm, tuple(terms.split()), signature, frozenset(slots.split()), decisive.features(signature)
+        exc_type,
+        bare,
+        norm,
+        tuple(terms.split()),
+        signature,
+        frozenset(slots.split()),
+        decisive.features(signature),
     )
 
 
@@ -317,7 +352,9 @@ def candidate_ids(conn, primary: list[str], terms: list[str], df: dict[str, int]
         if len(ids) >= CANDIDATE_LIMIT:
             break
     if len(ids) < CANDIDATE_LIMIT:  # also gives near misses from other entries
-        rare_cap = max(RARE_TERM_DOCS, int(n * COMMON_TERM_SHARE)) if n < RARE_TERM_DOCS * 20 else RARE_TERM_DOCS
+        rare_cap = (
+            max(RARE_TERM_DOCS, int(n * COMMON_TERM_SHARE)) if n < RARE_TERM_DOCS * 20 else RARE_TERM_DOCS
+        )
         known = list(dict.fromkeys(ranked[0] + ranked[1]))
         rare = [t for t in known if df[t] <= rare_cap][:MAX_QUERY_TERMS] or known[:1]
         ids.update(dict.fromkeys(_fts_ids(conn, rare, "OR")))
@@ -338,6 +375,7 @@ def candidate_ids(conn, primary: list[str], terms: list[str], df: dict[str, int]
 def _fts_ids(conn, terms: list[str], operator: str) -> list[int]:
     fts_query = f" {operator} ".join('"' + t.replace('"', '""') + '"' for t in terms)
     rows = conn.execute(
-        "SELECT rowid FROM match_fts WHERE match_fts MATCH ? ORDER BY rank LIMIT ?", (fts_query, CANDIDATE_LIMIT)
+        "SELECT rowid FROM match_fts WHERE match_fts MATCH ? ORDER BY rank LIMIT ?",
+        (fts_query, CANDIDATE_LIMIT),
     )
     return [r[0] for r in rows]

@@ -33,8 +33,17 @@ from synapse_skill.matching.index import (
 from synapse_skill.matching.score import Query, Signature, prepare_error
 
 __all__ = [
-    "Hit", "IndexCache", "IndexItem", "Outcome", "create_schema", "drop_schema", "index_entries", "index_entry",
-    "read_snapshot", "remove_entry", "search",
+    "Hit",
+    "IndexCache",
+    "IndexItem",
+    "Outcome",
+    "create_schema",
+    "drop_schema",
+    "index_entries",
+    "index_entry",
+    "read_snapshot",
+    "remove_entry",
+    "search",
 ]
 
 # Calibrated on tests/eval/dev.jsonl (see docs/matching.md): the lowest score at which a
@@ -111,7 +120,9 @@ def search(
     for slug, (score, sig, lexical) in best.items():
         judgement = evidence.combine(
             evidence.frames_evidence(facts[slug].libraries, extracted.frames, extracted.installed),
-            evidence.named_library_evidence(sig.token_set, facts[slug].libraries, query_words, extracted.frames),
+            evidence.named_library_evidence(
+                sig.token_set, facts[slug].libraries, query_words, extracted.frames
+            ),
             evidence.env_evidence(facts[slug].applies_to, env),
         )
         score += judgement.adjustment
@@ -134,8 +145,16 @@ def search(
         )
         hits.append(
             Hit(
-                slug, round(max(0.0, min(score, 100.0)), 1), confident, sig.text, lexical.type_match,
-                lexical.terms(sig), judgement.frames, judgement.env, lexical.conflicts, not_error,
+                slug,
+                round(max(0.0, min(score, 100.0)), 1),
+                confident,
+                sig.text,
+                lexical.type_match,
+                lexical.terms(sig),
+                judgement.frames,
+                judgement.env,
+                lexical.conflicts,
+                not_error,
             )
         )
     primary = errors[0]

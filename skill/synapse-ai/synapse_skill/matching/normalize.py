@@ -16,20 +16,45 @@ import re
 # (pattern, replacement, a substring it cannot match without, whether it needs a digit): the
 # guards skip the patterns that cannot apply, which is most of them for most messages.
 _SUBSTITUTIONS: list[tuple[re.Pattern, str, str, bool]] = [
-    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.IGNORECASE), " _uuid_ ", "-", False),
+    (
+        re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.IGNORECASE),
+        " _uuid_ ",
+        "-",
+        False,
+    ),
     # Keep the host of a URL (it often names the service), drop scheme, path and query.
-    (re.compile(r"\b(?:https?|wss?|ftp)://(?:[^\s/@]{1,200}@)?([A-Za-z0-9.-]{1,253})[^\s'\")\]>]{0,2000}"), r" \1 ", "://", False),
+    (
+        re.compile(r"\b(?:https?|wss?|ftp)://(?:[^\s/@]{1,200}@)?([A-Za-z0-9.-]{1,253})[^\s'\")\]>]{0,2000}"),
+        r" \1 ",
+        "://",
+        False,
+    ),
     (re.compile(r"\bunix://[^\s'\")]{1,500}"), " _socket_ ", "://", False),
     (re.compile(r"\b0x[0-9a-f]{1,16}\b", re.IGNORECASE), " _hex_ ", "0", False),
     (re.compile(r"\b[0-9a-f]{12,64}\b", re.IGNORECASE), " _hex_ ", "", False),
     (re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?"), " _date_ ", "-", True),
     (re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:\.\d{1,9})?\b"), " _time_ ", ":", True),
     # Windows and POSIX paths; the file name survives (`docker.sock`, `libGL.so.1`).
-    (re.compile(r"\b[A-Za-z]:\\(?:[^\\\s'\"]{1,255}\\){0,40}([^\\\s'\"]{0,255})"), r" _path_ \1 ", "\\", False),
-    (re.compile(r"(?<![\w.])~?(?:/[^/\s'\":,()\[\]]{1,255}){1,40}/([^/\s'\":,()\[\]]{1,255})"), r" _path_ \1 ", "/", False),
+    (
+        re.compile(r"\b[A-Za-z]:\\(?:[^\\\s'\"]{1,255}\\){0,40}([^\\\s'\"]{0,255})"),
+        r" _path_ \1 ",
+        "\\",
+        False,
+    ),
+    (
+        re.compile(r"(?<![\w.])~?(?:/[^/\s'\":,()\[\]]{1,255}){1,40}/([^/\s'\":,()\[\]]{1,255})"),
+        r" _path_ \1 ",
+        "/",
+        False,
+    ),
     (re.compile(r"(?<=[\s'\"(=])/[A-Za-z0-9_.-]{1,255}(?=[\s'\"),:]|$)"), " _path_ ", "/", False),
     (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b"), " _ip_ ", ".", True),
-    (re.compile(r"\b\d+(?:\.\d+)?\s?(?:ms|s|sec|seconds|minutes|min|h)\b", re.IGNORECASE), " _duration_ ", "", True),
+    (
+        re.compile(r"\b\d+(?:\.\d+)?\s?(?:ms|s|sec|seconds|minutes|min|h)\b", re.IGNORECASE),
+        " _duration_ ",
+        "",
+        True,
+    ),
     (re.compile(r"\b\d+\.\d+\b"), " _num_ ", ".", True),
     (re.compile(r"\b\d{4,}\b"), " _num_ ", "", True),
 ]
@@ -38,8 +63,17 @@ _QUOTED = re.compile(r"'([^'\n]{1,200})'|\"([^\"\n]{1,200})\"")
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z]{2,}$")
 _SNAKE = re.compile(r"(?<=[a-z0-9])_(?=[a-z0-9])")
 _TOKEN = re.compile(r"_[a-z]+_|[a-z0-9]+")
-_CONTRACTIONS = {"can't": "cannot", "couldn't": "could not", "won't": "will not", "isn't": "is not", "doesn't": "does not", "don't": "do not",
-                 "wasn't": "was not", "didn't": "did not", "can\u2019t": "cannot"}
+_CONTRACTIONS = {
+    "can't": "cannot",
+    "couldn't": "could not",
+    "won't": "will not",
+    "isn't": "is not",
+    "doesn't": "does not",
+    "don't": "do not",
+    "wasn't": "was not",
+    "didn't": "did not",
+    "can\u2019t": "cannot",
+}
 _CONTRACTIONS.update({short.capitalize(): full.capitalize() for short, full in list(_CONTRACTIONS.items())})
 
 

@@ -36,9 +36,81 @@ _ALIAS = {name: i for i, group in enumerate(TYPE_ALIASES) for name in group}
 # Words that occur in errors of every kind (and JSON error bodies): weak evidence whatever
 # their frequency in a small corpus.
 GENERIC_WORDS = frozenset(
-    ["a", "an", "the", "of", "to", "in", "on", "at", "for", "from", "with", "by", "and", "or", "not", "no", "is", "are", "was", "be", "been", "it", "this", "that", "these", "error", "errors", "message", "type", "code", "param", "params", "status", "detail", "details", "invalid", "request", "response", "none", "null", "true", "false", "object", "line", "file", "most", "recent", "call", "last", "traceback", "exception", "raised", "occurred", "during", "handling", "above", "following", "cause", "direct", "please", "try", "again", "see", "more", "information", "use", "using", "value",
-     # where in the input an error happened, not which error it is
-     "column", "char", "position", "offset"]
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "from",
+        "with",
+        "by",
+        "and",
+        "or",
+        "not",
+        "no",
+        "is",
+        "are",
+        "was",
+        "be",
+        "been",
+        "it",
+        "this",
+        "that",
+        "these",
+        "error",
+        "errors",
+        "message",
+        "type",
+        "code",
+        "param",
+        "params",
+        "status",
+        "detail",
+        "details",
+        "invalid",
+        "request",
+        "response",
+        "none",
+        "null",
+        "true",
+        "false",
+        "object",
+        "line",
+        "file",
+        "most",
+        "recent",
+        "call",
+        "last",
+        "traceback",
+        "exception",
+        "raised",
+        "occurred",
+        "during",
+        "handling",
+        "above",
+        "following",
+        "cause",
+        "direct",
+        "please",
+        "try",
+        "again",
+        "see",
+        "more",
+        "information",
+        "use",
+        "using",
+        "value",
+        # where in the input an error happened, not which error it is
+        "column",
+        "char",
+        "position",
+        "offset",
+    ]
 )
 GENERIC_WEIGHT = 0.2
 PLACEHOLDER_WEIGHT = 0.25  # `_num_`, `_path_`: say little about which fix applies
@@ -83,14 +155,22 @@ def prepare_error(err: RaisedError) -> Prepared:
     bare = err.bare_type.lower() if err.bare_type else None
     if bare in ("error", "exception"):
         bare = None
-    return Prepared(err.type, bare, norm, toks, err.line(), frozenset(slots), decisive_parts.features(err.line()))
+    return Prepared(
+        err.type, bare, norm, toks, err.line(), frozenset(slots), decisive_parts.features(err.line())
+    )
 
 
 def prepare(signature: str) -> Prepared:
     """A signature as written in an entry, prepared like a raised error."""
     prepared = prepare_error(extract(signature).primary)
     return Prepared(
-        prepared.type, prepared.bare, prepared.norm, prepared.tokens, signature, prepared.slots, prepared.features
+        prepared.type,
+        prepared.bare,
+        prepared.norm,
+        prepared.tokens,
+        signature,
+        prepared.slots,
+        prepared.features,
     )
 
 
@@ -103,12 +183,27 @@ class Signature:
     """A stored signature with everything query-independent precomputed (weights, decisive words)."""
 
     __slots__ = (
-        "bare", "decisive", "examples", "features", "negative", "norm", "slug", "text", "token_set", "total",
-        "type", "weights",
+        "bare",
+        "decisive",
+        "examples",
+        "features",
+        "negative",
+        "norm",
+        "slug",
+        "text",
+        "token_set",
+        "total",
+        "type",
+        "weights",
     )
 
     def __init__(
-        self, slug: str, prepared: Prepared, examples: frozenset, idf_of: dict[str, float], negative: bool = False
+        self,
+        slug: str,
+        prepared: Prepared,
+        examples: frozenset,
+        idf_of: dict[str, float],
+        negative: bool = False,
     ):
         self.slug, self.text, self.norm = slug, prepared.text, prepared.norm
         self.negative = negative  # one of the entry's `not_errors`: a look-alike it must not answer
