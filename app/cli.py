@@ -106,6 +106,15 @@ def cmd_search(args) -> int:
         return 2
     store = Store(settings.db)
     try:
+        if not store.read().execute("SELECT 1 FROM entries LIMIT 1").fetchone():
+            from app.corpus.indexer import index_solutions
+
+            # An empty store (a first run, a new --db) answers nothing: index the corpus first.
+            report = index_solutions(store, settings.solutions)
+            print(
+                f"the index was empty: indexed {len(report.added)} entries from {settings.solutions}",
+                file=sys.stderr,
+            )
         result = search.run_search(store.read(), text, limit)
     finally:
         store.close()

@@ -117,6 +117,14 @@ def test_search_with_a_confident_match_exits_0_and_names_it(env):
     assert "sqlite-database-locked" in result.stdout.splitlines()[0]
 
 
+def test_search_on_an_empty_store_indexes_the_corpus_first(env):
+    result = synapse("search", "sqlite3.OperationalError: database is locked", env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert "the index was empty: indexed" in result.stderr
+    assert "sqlite-database-locked" in result.stdout.splitlines()[0]
+
+
 def test_search_reads_a_traceback_from_stdin(env):
     synapse("index", env=env)
     traceback = (

@@ -15,7 +15,9 @@ ENTRIES = {e.slug: e for e in check_files([ROOT / "solutions"], project_root=ROO
 # Issue 6's topic table: slug → the canonical signature the entry must list verbatim.
 CANONICAL = {
     "sqlite-database-locked": "sqlite3.OperationalError: database is locked",
-    "openai-rate-limit": "openai.RateLimitError: Error code: 429 - rate_limit_exceeded",
+    # openai >= 3.38 prints the message; no release ever printed `429 - rate_limit_exceeded`.
+    "openai-rate-limit": "openai.RateLimitError: Error code: 429 - Rate limit reached for gpt-6-luna in organization "
+    "org-XXXX on tokens per min (TPM): Limit 200000, Used 199937, Requested 385. Please try again in 644ms. Visit https://platform.openai.com/account/rate-limits to learn more.",
     "anthropic-overloaded": "anthropic.InternalServerError: Error code: 529 - overloaded_error",
     "context-length-exceeded": "This model's maximum context length is 8192 tokens. However, your messages "
     "resulted in 9000 tokens",
