@@ -153,6 +153,21 @@ def test_a_module_the_title_names_decides_but_an_example_module_does_not():
     assert answered(conn, "ModuleNotFoundError: No module named 'numpy'") == "missing-package"
 
 
+def test_the_refused_keyword_decides():
+    conn = index(
+        IndexItem(
+            "sqlalchemy-2",
+            ["TypeError: MetaData.__init__() got an unexpected keyword argument 'bind'"],
+            "SQLAlchemy 2.0 migration",
+        )
+    )
+    assert (
+        answered(conn, "TypeError: MetaData.__init__() got an unexpected keyword argument 'bind'")
+        == "sqlalchemy-2"
+    )
+    assert answered(conn, "TypeError: Agent.__init__() got an unexpected keyword argument 'app_id'") is None
+
+
 # -- look-alikes -------------------------------------------------------------------
 
 

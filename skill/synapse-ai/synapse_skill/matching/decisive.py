@@ -97,6 +97,14 @@ FEATURES: tuple[Feature, ...] = (
         applies_to=re.compile(r"cannot import name .{1,200}? from ['\"]", re.I),
         agrees=lambda query, signature: query == signature or (query == "unknown" and signature != "local"),
     ),
+    # A keyword a callable refuses, a callable given the wrong number of arguments: the name is
+    # the error (`MetaData(bind=…)` after SQLAlchemy 2 is not `Agent(app_id=…)` in your code).
+    Feature("keyword_argument", re.compile(r"got an unexpected keyword argument ['\"]?(\w{1,80})", re.I), _first_group),
+    Feature(
+        "called",
+        re.compile(r"([\w.]{1,120})\(\) (?:takes|missing) \d{1,3} (?:required )?positional argument", re.I),
+        _first_group,
+    ),
     # Which package the error is about, where the message says it: `module 'openai' has no
     # attribute`, `cannot import name 'X' from 'langchain'`, `No module named 'numpy._core'`.
     Feature(
