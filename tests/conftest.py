@@ -57,7 +57,7 @@ class LiveServer:
         self.proc: subprocess.Popen | None = None
         self.log = db.with_suffix(".log")
 
-    def start(self, timeout: float = 30) -> LiveServer:
+    def start(self, timeout: float = 120) -> LiveServer:
         env = {
             **os.environ,
             "SYNAPSE_DB": str(self.db),

@@ -80,12 +80,13 @@ def test_reports_missing_builds_and_the_interpreter_bound_command(fix_code, tmp_
 
 
 def test_interpreter_without_playwright(fix_code, tmp_path):
-    if importlib.util.find_spec("playwright") is not None:
-        pytest.skip("playwright is installed in this interpreter")
     script = tmp_path / "check_playwright.py"
     script.write_text(fix_code(SLUG, 1), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    result = _run(script, env)
+    # -S: without site-packages this interpreter has no Playwright, as on a machine that lacks it.
+    result = subprocess.run(
+        [sys.executable, "-S", str(script)], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert result.returncode == 0
     assert f"playwright is not installed for {sys.executable}" in result.stdout
     assert "-m pip install playwright" in result.stdout
