@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import httpx
 from pathlib import Path
 
+import httpx
 import pytest
 
 from app.store.sqlite_store import Store

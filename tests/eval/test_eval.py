@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEV = ROOT / "tests" / "eval" / "dev.jsonl"
 WILD = ROOT / "tests" / "eval" / "wild.jsonl"
 HOLDOUT = ROOT / "tests" / "eval" / "holdout.jsonl"
+BYREPO = ROOT / "tests" / "eval" / "byrepo.jsonl"
 
 # dev: 96.2 % top-1 confident, 2 confident wrong, 2.1 % false confident when these were set.
 MIN_ACCURACY = 0.95
@@ -29,14 +30,25 @@ MAX_CONFIDENT_WRONG = 3
 REAL_SETS = [(WILD, 0.90, 2), (HOLDOUT, 0.91, 2)]
 
 
-def test_dev_set_is_large_and_covers_every_entry():
+def test_dev_set_is_large_and_every_entry_is_measured_or_listed_as_not_yet():
     cases = load_cases(DEV)
     slugs = {p.stem for p in (ROOT / "solutions").glob("*.md")}
     positives = [c for c in cases if c.expect]
     negatives = [c for c in cases if not c.expect]
     assert len(positives) >= 300 and len(negatives) >= 80
-    assert sum(c.kind == "hard-negative" for c in negatives) >= len(negatives) // 2 - 5
-    assert {c.expect for c in positives} == slugs
+    # 51 hard negatives became positives when entries for them were written (2026-12-05).
+    assert sum(c.kind == "hard-negative" for c in negatives) >= 40
+    measured = {c.expect for path in (DEV, WILD, HOLDOUT, BYREPO) for c in load_cases(path) if c.expect}
+    listed = {
+        line.strip()
+        for line in (ROOT / "tests" / "eval" / "unmeasured.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert measured <= slugs, measured - slugs
+    assert slugs - measured == listed, {
+        "unmeasured, not listed": slugs - measured - listed,
+        "measured now": listed & measured,
+    }
 
 
 def test_matching_quality_stays_above_the_floor():
@@ -56,6 +68,17 @@ def test_real_error_texts_stay_above_the_floor(path, min_accuracy, max_false_con
     report = evaluate(memory_index(ROOT / "solutions"), cases)
     assert report.accuracy >= min_accuracy, report.summary()
     assert report.false_confident <= max_false_confident, report.summary()
+
+
+# The by-repository calibration sample (tests/eval/BYREPO.md): 22 wrong answers of 169 when this
+# was set (27 at the start of the precision work). Its held-out third is only ever reported.
+MAX_BYREPO_WRONG = 22
+
+
+def test_by_repository_sample_wrong_answers_do_not_grow():
+    report = evaluate(memory_index(ROOT / "solutions"), load_cases(BYREPO))
+    assert len(report.outcomes) >= 150
+    assert report.wrong <= MAX_BYREPO_WRONG, report.summary()
 
 
 def test_synapse_eval_prints_the_figures():

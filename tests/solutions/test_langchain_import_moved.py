@@ -115,7 +115,7 @@ def test_option1_answers_match_the_table(fix_code, tmp_path):
         assert result.returncode == 0, (error, result.stderr)
         for key in keys:
             new, dist, since = table[key]
-            line = next(l for l in result.stdout.splitlines() if f"'from {key[0]} import {key[1]}'" in l)
+            line = next(ln for ln in result.stdout.splitlines() if f"'from {key[0]} import {key[1]}'" in ln)
             assert line.startswith(new) and f"pip install -U {dist};" in line and since in line, (error, line)
 
 

@@ -99,7 +99,11 @@ FEATURES: tuple[Feature, ...] = (
     ),
     # A keyword a callable refuses, a callable given the wrong number of arguments: the name is
     # the error (`MetaData(bind=…)` after SQLAlchemy 2 is not `Agent(app_id=…)` in your code).
-    Feature("keyword_argument", re.compile(r"got an unexpected keyword argument ['\"]?(\w{1,80})", re.I), _first_group),
+    Feature(
+        "keyword_argument",
+        re.compile(r"got an unexpected keyword argument ['\"]?(\w{1,80})", re.I),
+        _first_group,
+    ),
     Feature(
         "called",
         re.compile(r"([\w.]{1,120})\(\) (?:takes|missing) \d{1,3} (?:required )?positional argument", re.I),
