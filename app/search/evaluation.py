@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.corpus import checker
-from app.corpus.entries import EntryInvalid, parse_entry
+from app.corpus.entries import Entry
+from app.corpus.snapshot import load_solutions
 from synapse_skill.matching import matcher
 from synapse_skill.matching.extract import extract
 
@@ -112,15 +113,9 @@ def memory_index(solutions: Path) -> sqlite3.Connection:
     return checker.memory_index(parse_folder(solutions))
 
 
-def parse_folder(solutions: Path) -> list:
+def parse_folder(solutions: Path) -> list[Entry]:
     """The valid entries of a folder (invalid ones are `synapse check`'s business)."""
-    entries = []
-    for path in checker.entry_files([solutions]):
-        try:
-            entries.append(parse_entry(path))
-        except EntryInvalid:
-            continue
-    return entries
+    return load_solutions(solutions)[0]
 
 
 def evaluate(conn, cases: list[Case]) -> EvalReport:

@@ -60,12 +60,6 @@ def test_reproduces_getargspec_and_coroutine_removal(tmp_path):
     assert "AttributeError: module 'asyncio' has no attribute 'coroutine'" in coro.stderr
 
 
-@pytest.mark.skipif(sys.version_info < (3, 12), reason="imp was removed in 3.12")
-def test_reproduces_imp_removal(tmp_path):
-    result = _run(["-c", "import imp"], tmp_path)
-    assert "ModuleNotFoundError: No module named 'imp'" in result.stderr
-
-
 def test_option1_lists_every_removed_use_with_its_version(fix_code, tmp_path):
     project = tmp_path / "project"
     (project / ".venv" / "lib").mkdir(parents=True)
