@@ -40,8 +40,9 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# Prints the figures only; `make bench BENCH_ARGS=--write-docs` also rewrites docs/performance.md.
 bench: setup
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # ruff (lint and format), mypy (types), import-linter (the rooms' import rules in pyproject.toml).
 lint: setup

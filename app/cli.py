@@ -75,6 +75,14 @@ def cmd_index(args) -> int:
     for problem in report.problems:
         print(f"skipped: {problem}", file=sys.stderr)
     print(report.summary())
+    if report.problems:
+        invalid = len({p.path for p in report.problems})
+        print(
+            f"{invalid} invalid file(s) not indexed (reasons above); every valid entry was indexed. "
+            "Fix them (`synapse check FILE`) and run `synapse index` again.",
+            file=sys.stderr,
+        )
+        return 1  # like `synapse check`: a script or CI sees that the corpus is not all in
     return 0
 
 
@@ -137,15 +145,48 @@ def _format_results(body: dict) -> str:
 
 
 def cmd_doctor(args) -> int:
+    """Inspect only: a read-only connection, so no folder, file or migration is ever made here."""
     from app.store import health
-    from app.store.sqlite_store import Store
+    from app.store.connections import open_reader, sqlite
 
-    store = Store(_settings(args).db)
+    db = _settings(args).db
+    missing = _missing_database(db)
+    if missing:
+        print(f"error: {missing}", file=sys.stderr)
+        return 1
     try:
-        print(json.dumps(health.report(store.read()), indent=2))
-    finally:
-        store.close()
+        conn = open_reader(db)
+        try:
+            report = health.report(conn)
+        finally:
+            conn.close()
+    except sqlite.Error as exc:
+        print(
+            f"error: {db} cannot be read as a SynapseAI database ({exc}); "
+            "check the path, or give a new one to `synapse index --db PATH` to create it",
+            file=sys.stderr,
+        )
+        return 1
+    print(json.dumps(report, indent=2))
+    if report["schema_version"] != report["expected_schema_version"]:
+        print(
+            f"note: schema {report['schema_version']}, this version expects "
+            f"{report['expected_schema_version']}: `synapse index` or `synapse serve` migrates it",
+            file=sys.stderr,
+        )
     return 0
+
+
+def _missing_database(db: Path) -> str | None:
+    """Why there is no database file at `db`, in words, or None when there is one."""
+    if db.is_file():
+        return None
+    hint = f"`synapse index --db {db}` (or `synapse serve`) creates it"
+    if db.exists():
+        return f"{db} is not a file, so it holds no database"
+    if not db.parent.is_dir():
+        return f"no database at {db}: the folder {db.parent} does not exist; {hint}"
+    return f"no database at {db}: the file does not exist; {hint}"
 
 
 def cmd_eval(args) -> int:

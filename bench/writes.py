@@ -36,7 +36,7 @@ from app.search import stats
 from app.store.connections import open_writer
 from app.store.sqlite_store import Store
 from bench.common import ROOT, Row, Section, median, pct
-from bench.http import FINAL_ERRORS, SHORT_QUERIES, traceback_text
+from bench.http_load import FINAL_ERRORS, SHORT_QUERIES, traceback_text
 
 THREADS = 16
 SIZES = {"full": {"seconds": 3.0, "rounds": 2}, "quick": {"seconds": 1.0, "rounds": 1}}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -80,6 +81,37 @@ def test_index_twice_adds_then_reports_everything_unchanged(env):
     assert second.returncode == 0, second.stderr
     assert "added:" not in second.stdout
     assert f"indexed: 0 added, 0 changed, 0 removed, {len(CORPUS)} unchanged" in second.stdout
+
+
+def test_index_with_invalid_entries_indexes_the_rest_names_each_and_exits_1(env):
+    solutions = Path(env["SYNAPSE_SOLUTIONS"])
+    (solutions / "no-front-matter.md").write_text("just some notes\n", encoding="utf-8")
+    (solutions / "no-sections.md").write_text(
+        "---\ntitle: Half an entry\nerrors:\n  - 'ValueError: half'\ntags: [python]\n---\n\nnothing else\n",
+        encoding="utf-8",
+    )
+
+    first = synapse("index", env=env)
+    again = synapse("index", env=env)  # the valid ones are unchanged now; the invalid ones still count
+
+    assert first.returncode == 1
+    for slug in CORPUS:
+        assert f"added: {slug}" in first.stdout
+    assert "3 added" in first.stdout and "2 invalid" in first.stdout
+    stderr = first.stderr.splitlines()
+    assert any(
+        line.startswith(f"skipped: {solutions / 'no-front-matter.md'}:") and "front matter" in line
+        for line in stderr
+    )
+    assert any(
+        line.startswith(f"skipped: {solutions / 'no-sections.md'}:") and "missing section" in line
+        for line in stderr
+    )
+    assert "2 invalid file(s) not indexed" in first.stderr
+    assert again.returncode == 1
+    assert "3 unchanged" in again.stdout
+    found = synapse("search", "--json", "sqlite3.OperationalError: database is locked", env=env)
+    assert json.loads(found.stdout)["match"] == "sqlite-database-locked"
 
 
 def test_index_honours_the_db_option_over_the_environment(env, tmp_path):
@@ -164,3 +196,55 @@ def test_doctor_reports_wal_and_the_sqlite_version(env):
     assert report["journal_mode"] == "wal"
     assert report["sqlite"]["version"].count(".") == 2
     assert report["entries"] == len(CORPUS)
+
+
+def test_doctor_on_a_missing_folder_says_so_and_creates_nothing(env, tmp_path):
+    db = tmp_path / "nowhere" / "deeper" / "x.db"
+
+    result = synapse("doctor", "--db", str(db), env=env)
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert f"no database at {db}" in result.stderr
+    assert f"the folder {db.parent} does not exist" in result.stderr
+    assert "synapse index" in result.stderr  # what to do about it
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_doctor_on_a_missing_file_says_so_and_creates_nothing(env, tmp_path):
+    db = tmp_path / "x.db"
+
+    result = synapse("doctor", "--db", str(db), env=env)
+
+    assert result.returncode == 1
+    assert "the file does not exist" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["solutions"]
+
+
+def test_doctor_on_a_file_that_is_not_a_database_leaves_it_alone(env, tmp_path):
+    db = tmp_path / "notes.db"
+    db.write_text("not a database\n")
+
+    result = synapse("doctor", "--db", str(db), env=env)
+
+    assert result.returncode == 1
+    assert "cannot be read as a SynapseAI database" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert db.read_text() == "not a database\n"
+
+
+def test_doctor_does_not_migrate_an_older_database(env, tmp_path):
+    synapse("index", env=env)
+    db = Path(env["SYNAPSE_DB"])
+    with sqlite3.connect(db) as conn:  # pretend it was written by an older release
+        conn.execute("PRAGMA user_version = 1")
+    conn.close()
+
+    result = synapse("doctor", env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["schema_version"] == 1
+    assert "`synapse index` or `synapse serve` migrates it" in result.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    conn.close()

@@ -14,7 +14,7 @@ class NoDelayH11Protocol(H11Protocol):
     asyncio turns TCP_NODELAY on only for sockets that say they are TCP; with `--workers` > 1
     uvicorn shares a listening socket created without naming the protocol, so the accepted
     connections keep Nagle's algorithm. A response is two writes (head, then body): the body
-    then waits for the client's delayed ACK, about 40 ms per request (measured: bench/http.py).
+    then waits for the client's delayed ACK, about 40 ms per request (measured: bench/http_load.py).
     """
 
     def connection_made(self, transport) -> None:

@@ -134,6 +134,43 @@ def test_the_circular_import_wording_decides():
     assert answered(conn, "ImportError: cannot import name 'A' from 'b'") is None
 
 
+def test_a_bare_module_name_without_the_path_is_not_proof_of_shadowing():
+    conn = index(
+        IndexItem(
+            "shadowing",
+            ["ImportError: cannot import name 'OpenAI' from 'openai' (/home/user/project/openai.py)"],
+            "Local file shadows a library",
+        )
+    )
+    # pasted without quotes and without the path: a wrong distribution, an old release or a
+    # shadowing file are all possible, so the shadowing entry is not the answer
+    assert answered(conn, "ImportError: cannot import name 'Pipeline' from haystack") is None
+
+
+def test_the_operator_decides():
+    conn = index(
+        IndexItem(
+            "old-python",
+            ["TypeError: unsupported operand type(s) for |: 'dict' and 'dict'"],
+            "Python too old for the dict union",
+        )
+    )
+    assert answered(conn, "TypeError: unsupported operand type(s) for |: 'dict' and 'dict'") == "old-python"
+    hit = best(conn, "TypeError: unsupported operand type(s) for +: 'dict' and 'dict'")
+    assert hit is not None and not hit.confident
+    assert any(c.startswith("operator") for c in hit.conflicts)
+
+
+def test_a_command_given_with_its_path_is_not_a_path_lookup_failure():
+    conn = index(
+        IndexItem("not-on-path", ["/bin/sh: 1: gunicorn: not found"], "Console script not on PATH")
+    )
+    assert answered(conn, "/bin/sh: 1: uvicorn: not found") == "not-on-path"
+    hit = best(conn, "/bin/sh: 1: /root/venv/bin/swerex-remote: not found")
+    assert hit is None or not hit.confident
+    assert hit is None or any(c.startswith("command_path") for c in hit.conflicts)
+
+
 def test_a_module_the_title_names_decides_but_an_example_module_does_not():
     conn = index(
         IndexItem(

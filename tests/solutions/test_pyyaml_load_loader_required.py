@@ -30,7 +30,7 @@ def test_option1_reads_config_and_multi_document_files(fix_code, tmp_path):
     result = _run(fix_code(SLUG, 1), tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "{'model': 'gpt-4o', 'temperature': 0.2, 'tools': ['search', 'code']}",
+        "{'model': 'gpt-6-luna', 'temperature': 0.2, 'tools': ['search', 'code']}",
         "[{'a': 1}, {'b': 2}]",
         "{'x': [1, 2]}",
     ]

@@ -94,8 +94,22 @@ FEATURES: tuple[Feature, ...] = (
         ),
         _import_origin,
         absent="unknown",
-        applies_to=re.compile(r"cannot import name .{1,200}? from ['\"]", re.I),
+        applies_to=re.compile(r"cannot import name .{1,200}? from (?!partially)['\"]?[A-Za-z_]", re.I),
         agrees=lambda query, signature: query == signature or (query == "unknown" and signature != "local"),
+    ),
+    # The operator decides: `unsupported operand type(s) for |: 'dict' and 'dict'` is an old
+    # Python without the dict union; the same words with `+` are code adding two dicts.
+    Feature(
+        "operator",
+        re.compile(r"unsupported operand type\(s\) for ([^\s:]{1,3}):|'([^\s']{1,2})' not supported between", re.I),
+        _first_group,
+    ),
+    # A shell that cannot find a bare command searched PATH; one given a path (`/opt/venv/bin/x:
+    # not found`) was told where to look, and PATH is not the fix.
+    Feature(
+        "command_path",
+        re.compile(r"(?:^|\W)(?:sh|bash|zsh|dash): (?:line )?\d{1,6}: ([^\s:]{1,200}): (?:command )?not found", re.I),
+        lambda m: "path" if "/" in m.group(1) or "_path_" in m.group(1) else "bare",
     ),
     # A keyword a callable refuses, a callable given the wrong number of arguments: the name is
     # the error (`MetaData(bind=…)` after SQLAlchemy 2 is not `Agent(app_id=…)` in your code).

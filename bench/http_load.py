@@ -1,6 +1,6 @@
 """HTTP benchmark: GET and POST /search on a real `synapse serve`, beside a no-op FastAPI app.
 
-    .venv/bin/python -m bench.http [--quick]
+    .venv/bin/python -m bench.http_load [--quick]
 
 Both servers run as subprocesses on 127.0.0.1 with the same uvicorn settings (1, then 2
 workers); the no-op app (bench/noop_app.py) takes the same requests and answers a constant,
