@@ -162,13 +162,30 @@ def test_the_operator_decides():
 
 
 def test_a_command_given_with_its_path_is_not_a_path_lookup_failure():
-    conn = index(
-        IndexItem("not-on-path", ["/bin/sh: 1: gunicorn: not found"], "Console script not on PATH")
-    )
+    conn = index(IndexItem("not-on-path", ["/bin/sh: 1: gunicorn: not found"], "Console script not on PATH"))
     assert answered(conn, "/bin/sh: 1: uvicorn: not found") == "not-on-path"
     hit = best(conn, "/bin/sh: 1: /root/venv/bin/swerex-remote: not found")
     assert hit is None or not hit.confident
     assert hit is None or any(c.startswith("command_path") for c in hit.conflicts)
+
+
+def test_releases_that_exist_but_do_not_fit_are_not_a_name_with_no_releases():
+    conn = index(
+        IndexItem(
+            "python-range",
+            [
+                "ERROR: Could not find a version that satisfies the requirement numpy>=2 (from versions: 1.24.2, 1.24.4)"
+            ],
+            "Package requires a different Python",
+        )
+    )
+    fits = "ERROR: Could not find a version that satisfies the requirement pandas>=2.2 (from versions: 1.5.3, 2.0.3)"
+    assert answered(conn, fits) == "python-range"
+    hit = best(
+        conn, "ERROR: Could not find a version that satisfies the requirement PIL (from versions: none)"
+    )
+    assert hit is None or not hit.confident
+    assert hit is None or any(c.startswith("available_versions") for c in hit.conflicts)
 
 
 def test_a_module_the_title_names_decides_but_an_example_module_does_not():

@@ -101,15 +101,27 @@ FEATURES: tuple[Feature, ...] = (
     # Python without the dict union; the same words with `+` are code adding two dicts.
     Feature(
         "operator",
-        re.compile(r"unsupported operand type\(s\) for ([^\s:]{1,3}):|'([^\s']{1,2})' not supported between", re.I),
+        re.compile(
+            r"unsupported operand type\(s\) for ([^\s:]{1,3}):|'([^\s']{1,2})' not supported between", re.I
+        ),
         _first_group,
     ),
     # A shell that cannot find a bare command searched PATH; one given a path (`/opt/venv/bin/x:
     # not found`) was told where to look, and PATH is not the fix.
     Feature(
         "command_path",
-        re.compile(r"(?:^|\W)(?:sh|bash|zsh|dash): (?:line )?\d{1,6}: ([^\s:]{1,200}): (?:command )?not found", re.I),
+        re.compile(
+            r"(?:^|\W)(?:sh|bash|zsh|dash): (?:line )?\d{1,6}: ([^\s:]{1,200}): (?:command )?not found", re.I
+        ),
         lambda m: "path" if "/" in m.group(1) or "_path_" in m.group(1) else "bare",
+    ),
+    # pip found releases of that name, none usable here (`from versions: 1.24.2, 1.24.4`: a
+    # Python or platform range), or none at all (`from versions: none`: a wrong name, a
+    # private index, no wheel for this platform).
+    Feature(
+        "available_versions",
+        re.compile(r"\(from versions: ?([^)]{0,40})", re.I),
+        lambda m: "none" if m.group(1).strip().lower() in ("", "none") else "some",
     ),
     # A keyword a callable refuses, a callable given the wrong number of arguments: the name is
     # the error (`MetaData(bind=…)` after SQLAlchemy 2 is not `Agent(app_id=…)` in your code).
