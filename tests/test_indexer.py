@@ -258,3 +258,29 @@ def test_worked_counts_answer_only_for_the_entries_asked(fresh_store, corpus):
         "sqlite-database-locked": 2
     }
     assert worked_counts(conn, ["broken-pipe"]) == {"broken-pipe": 1}
+
+
+def test_an_index_built_by_an_older_matcher_format_is_rebuilt_when_the_store_opens(tmp_path, corpus):
+    path = tmp_path / "old.db"
+    store = Store(path)
+    index_solutions(store, corpus)
+    before = {
+        slug: signatures(store, slug) for slug in REAL_ENTRIES
+    }  # what a current build stores, to compare after the rebuild
+    store.write(lambda conn: conn.execute("UPDATE match_meta SET value = 1 WHERE key = 'format'"))
+    store.write(lambda conn: conn.execute("UPDATE match_signatures SET terms = 'stale'"))
+    store.close()
+
+    reopened = Store(path)
+    try:
+        conn = reopened.read()
+        assert (
+            conn.execute("SELECT value FROM match_meta WHERE key = 'format'").fetchone()[0]
+            == match_index.FORMAT
+        )
+        assert conn.execute("SELECT count(*) FROM match_signatures WHERE terms = 'stale'").fetchone()[0] == 0
+        assert {slug: signatures(reopened, slug) for slug in REAL_ENTRIES} == before
+        found = run_search(conn, "sqlite3.OperationalError: database is locked", 3)
+        assert found.best_confident == "sqlite-database-locked"
+    finally:
+        reopened.close()

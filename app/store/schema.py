@@ -162,6 +162,8 @@ def migrate(conn) -> int:
     for number in range(version, SCHEMA_VERSION):
         MIGRATIONS[number](conn)
         conn.execute(f"PRAGMA user_version = {number + 1}")
+    if matcher.stale_format(conn):  # the matcher's tokens changed: its index is rebuilt from the rows
+        rebuild_matcher(conn)
     return SCHEMA_VERSION
 
 

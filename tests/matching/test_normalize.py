@@ -53,3 +53,18 @@ def test_slot_values_are_short_quoted_values_only():
     assert slot_values(
         "{'message': 'Rate limit reached for gpt-4o in organization org-x on tokens per min'}"
     ) == ["message"]
+
+
+def test_dunder_names_are_words_not_placeholders():
+    # `__main__` and `__init__` are identifiers; only the normaliser's own `_path_`-style
+    # placeholders, standing alone, are placeholders
+    assert tokens(normalize('File "app.py", in __init__ and __main__')) == [
+        "file",
+        "app",
+        "py",
+        "in",
+        "init",
+        "and",
+        "main",
+    ]
+    assert "_path_" in tokens(normalize("at /srv/app/main.py"))

@@ -22,7 +22,7 @@ from synapse_skill.matching import decisive
 from synapse_skill.matching.normalize import normalize, tokens
 from synapse_skill.matching.score import Prepared, Signature, idf, prepare
 
-FORMAT = 3  # bump when the stored columns change; the server rebuilds the index then
+FORMAT = 4  # bump when the stored columns or the tokens change; the store rebuilds the index then
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS match_signatures (
@@ -322,6 +322,12 @@ def _prepared(row) -> Prepared:
 
 def _marks(values: list) -> str:
     return ",".join("?" * len(values))
+
+
+def stale_format(conn) -> bool:
+    """True when the stored index was built by another format (columns or tokenisation)."""
+    row = conn.execute("SELECT value FROM match_meta WHERE key = 'format'").fetchone()
+    return row is None or row[0] != FORMAT
 
 
 def all_ids(conn) -> list[int]:

@@ -29,6 +29,7 @@ from synapse_skill.matching.index import (
     index_entry,
     read_snapshot,
     remove_entry,
+    stale_format,
 )
 from synapse_skill.matching.score import Query, Signature, prepare_error
 
@@ -44,6 +45,7 @@ __all__ = [
     "read_snapshot",
     "remove_entry",
     "search",
+    "stale_format",
 ]
 
 # Calibrated on tests/eval/dev.jsonl (see docs/matching.md): the lowest score at which a

@@ -62,7 +62,7 @@ _DIGIT = re.compile(r"\d")
 _QUOTED = re.compile(r"'([^'\n]{1,200})'|\"([^\"\n]{1,200})\"")
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z]{2,}$")
 _SNAKE = re.compile(r"(?<=[a-z0-9])_(?=[a-z0-9])")
-_TOKEN = re.compile(r"_[a-z]+_|[a-z0-9]+")
+_TOKEN = re.compile(r"(?<![a-z0-9_])_[a-z]+_(?![a-z0-9_])|[a-z0-9]+")
 _CONTRACTIONS = {
     "can't": "cannot",
     "couldn't": "could not",
