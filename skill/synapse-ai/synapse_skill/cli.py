@@ -54,7 +54,6 @@ def _missing_message(missing: list[str]) -> str:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from synapse_skill.client import search_request_body
     from synapse_skill.environment import client_env
     from synapse_skill.lookup import build_query, lookup
     from synapse_skill.render import render_json, render_markdown
@@ -69,6 +68,8 @@ def cmd_search(args: argparse.Namespace) -> int:
             print(query)
             print(f"# with the environment: {json.dumps(facts, ensure_ascii=False)}")
         else:
+            from synapse_skill.client import search_request_body
+
             print(f"# POST {settings.url}/search  (Content-Type: application/json); nothing was sent")
             print(search_request_body(query, args.limit, facts).decode("utf-8"))
         return 0

@@ -12,21 +12,30 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from synapse_skill import offline, snapshot
 from synapse_skill.answer import Answer, Lookup
-from synapse_skill.client import Client
 from synapse_skill.config import Settings
 from synapse_skill.environment import client_env, public_frames
 from synapse_skill.errors import NotFound, ServerError, SnapshotError
 from synapse_skill.matching.extract import extract
 from synapse_skill.redact import redact
 
+if TYPE_CHECKING:
+    import httpx
+
+    from synapse_skill.client import Client
+
 MAX_TEXT_CHARS = 64 * 1024  # the tail of a long log: the error is at the end
 MAX_QUERY_CHARS = 8 * 1024
+
+
+def _client(settings: Settings, transport: httpx.BaseTransport | None) -> Client:
+    """The HTTP client, imported on first use: an offline lookup never pays for httpx."""
+    from synapse_skill.client import Client
+
+    return Client(settings, transport)
 
 
 def build_query(text: str, env: Mapping[str, str] | None = None) -> str:
@@ -60,7 +69,7 @@ def lookup(
     if not settings.offline:
         started = time.perf_counter()
         try:
-            body = Client(settings, transport).search(query, limit, facts)
+            body = _client(settings, transport).search(query, limit, facts)
             return _online(query, body, settings, started)
         except ServerError as exc:
             note = f"server {settings.url} unavailable ({exc}); answered from the offline snapshot"
@@ -74,7 +83,7 @@ def lookup_offline(
         loaded = snapshot.load(settings)
     except SnapshotError as exc:
         return Lookup(query=query, source="none", note=f"{note}; no usable snapshot: {exc}".lstrip("; "))
-    index = offline.index_for(loaded.snapshot)
+    index = offline.index_for(loaded.snapshot, settings.cache_path)
     # Offline, the server is not reachable: answers carry the entry path, not a link to it.
     normalized, answers, took_ms = index.search(query, limit, None, facts)
     return Lookup(query, normalized, tuple(answers), "offline", took_ms, note)
@@ -96,13 +105,13 @@ def solution(
     settings = settings or Settings.from_env()
     if not settings.offline:
         try:
-            data = Client(settings, transport).solution(slug)
+            data = _client(settings, transport).solution(slug)
             return {**data, "source": "online"}
         except NotFound:
             raise
         except ServerError:
             pass
-    entry = offline.index_for(snapshot.load(settings).snapshot).get(slug)
+    entry = offline.index_for(snapshot.load(settings).snapshot, settings.cache_path).get(slug)
     if entry is None:
         raise NotFound(f"no solution named {slug!r} in the offline snapshot")
     return {**entry, "source": "offline"}
@@ -115,7 +124,7 @@ def feedback(
     settings = settings or Settings.from_env()
     if settings.offline:
         raise ServerError("offline mode (SYNAPSE_OFFLINE=1): feedback needs the server")
-    return Client(settings, transport).feedback(slug, worked)
+    return _client(settings, transport).feedback(slug, worked)
 
 
 def refresh_snapshot(settings: Settings | None = None, transport: httpx.BaseTransport | None = None) -> str:
@@ -126,7 +135,7 @@ def refresh_snapshot(settings: Settings | None = None, transport: httpx.BaseTran
     meta = snapshot.read_meta(settings)
     cache_file, _ = snapshot.cache_paths(settings)
     etag = meta.get("etag") if meta.get("url") == settings.url and _usable(cache_file) else None
-    data, new_etag = Client(settings, transport).snapshot(etag)
+    data, new_etag = _client(settings, transport).snapshot(etag)
     if data is None:
         return "unchanged"
     snapshot.store_download(settings, data, new_etag, settings.url)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from synapse_skill.matching import evidence
 from synapse_skill.matching import score as scoring
 from synapse_skill.matching.extract import extract
+from synapse_skill.matching.index import FORMAT as INDEX_FORMAT
 from synapse_skill.matching.index import (
     IndexCache,
     IndexItem,
@@ -34,6 +35,7 @@ from synapse_skill.matching.index import (
 from synapse_skill.matching.score import Query, Signature, prepare_error
 
 __all__ = [
+    "INDEX_FORMAT",
     "Hit",
     "IndexCache",
     "IndexItem",
