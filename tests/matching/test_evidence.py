@@ -96,6 +96,18 @@ def test_a_standard_library_module_is_not_a_missing_pip_package():
     assert answered(conn, "ModuleNotFoundError: No module named 'fcntl'") is None
 
 
+def test_a_package_s_missing_compiled_extension_is_not_a_missing_pip_package():
+    conn = index(
+        IndexItem(
+            "missing-package", ["ModuleNotFoundError: No module named 'requests'"], "Package not installed"
+        )
+    )
+    assert answered(conn, "ModuleNotFoundError: No module named 'httpx'") == "missing-package"
+    hit = best(conn, "ModuleNotFoundError: No module named '_turbomind'")
+    assert hit is None or not hit.confident
+    assert hit is None or "module_kind extension ≠ package" in hit.conflicts
+
+
 def test_an_import_from_site_packages_is_not_a_local_file_shadowing_it():
     conn = index(
         IndexItem(

@@ -51,8 +51,13 @@ _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 
 
 def _module_kind(m: re.Match[str]) -> str:
-    """`fcntl`, `distutils`, `_ctypes` belong to Python itself: pip cannot install them."""
-    return "stdlib" if m.group(1).split(".")[0] in _STDLIB else "package"
+    """`fcntl`, `distutils`, `_ctypes` belong to Python itself: pip cannot install them. A private
+    top-level name (`_turbomind`, `_swigfaiss`) is a package's compiled extension: the package is
+    there but was built or installed without it, and no `pip install` of that name exists."""
+    top = m.group(1).split(".")[0]
+    if top in _STDLIB:
+        return "stdlib"
+    return "extension" if top.startswith("_") else "package"
 
 
 def _import_origin(m: re.Match[str]) -> str:
