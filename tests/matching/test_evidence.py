@@ -421,6 +421,11 @@ def corpus():
         ("ModuleNotFoundError: No module named 'openai'", "openai-v1-migration"),
         ("OSError: [Errno 99] Cannot assign requested address", "address-already-in-use"),
         (HTML_BODY, "llm-json-decode-error"),
+        ("TypeError: expected str, bytes or os.PathLike object, not NoneType", "missing-env-var"),
+        ('TypeError: can only concatenate str (not "NoneType") to str', "missing-env-var"),
+        ("TypeError: unsupported operand type(s) for +: 'dict' and 'dict'", "python-too-old-for-syntax"),
+        ("/bin/sh: 1: /opt/venv/bin/swerex-remote: not found", "console-script-not-on-path"),
+        ("ModuleNotFoundError: No module named '_turbomind'", "module-not-found"),
     ],
 )
 def test_real_kinds_of_wrong_answers_stay_unanswered_by_the_look_alike(corpus, text, not_this):
