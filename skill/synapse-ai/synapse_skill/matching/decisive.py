@@ -33,6 +33,9 @@ class Feature:
     # Which (query value, signature value) pairs agree; equality when None. Lets a signature
     # demand evidence the query must show, rather than only refuse a different value.
     agrees: Callable[[str, str], bool] | None = None
+    # Lower-case words without one of which neither pattern can match: most texts skip most
+    # features on a substring test instead of a regex search.
+    needs: tuple[str, ...] = ()
 
 
 def _first_group(m: re.Match[str]) -> str:
@@ -73,6 +76,7 @@ FEATURES: tuple[Feature, ...] = (
         "errno",
         re.compile(r"\[(?:errno|winerror)\s{0,3}-?\d{1,6}\]\s{0,3}([A-Za-z][A-Za-z' ]{2,80})", re.I),
         _errno_words,
+        needs=("errno", "winerror"),
     ),
     # An HTTP status decides between a rate limit (429), a missing model (404), a bad request (400).
     Feature(
@@ -83,11 +87,27 @@ FEATURES: tuple[Feature, ...] = (
             re.I,
         ),
         _first_group,
+        needs=("status", "code", "http", "client error", "server error"),
     ),
-    Feature("signal", re.compile(r"\bsignal (\d{1,2})\b|\b(SIG[A-Z]{2,6})\b"), _first_group),
+    Feature(
+        "signal",
+        re.compile(r"\bsignal (\d{1,2})\b|\b(SIG[A-Z]{2,6})\b"),
+        _first_group,
+        needs=("signal", "sig"),
+    ),
     # A dotted module of an installed package moved or vanished; a bare name is not installed.
-    Feature("module_depth", re.compile(r"no module named ['\"]?([\w.]{1,200})", re.I), _module_depth),
-    Feature("module_kind", re.compile(r"no module named ['\"]?([\w.]{1,200})", re.I), _module_kind),
+    Feature(
+        "module_depth",
+        re.compile(r"no module named ['\"]?([\w.]{1,200})", re.I),
+        _module_depth,
+        needs=("no module named",),
+    ),
+    Feature(
+        "module_kind",
+        re.compile(r"no module named ['\"]?([\w.]{1,200})", re.I),
+        _module_kind,
+        needs=("no module named",),
+    ),
     # `cannot import name 'X' from 'pkg' (PATH)`: a file of your project shadows the library
     # (local), or the installed release lacks the name (installed: a version mismatch).
     # A file shadowing the library is only a diagnosis when the path shows the file: a message
@@ -101,6 +121,7 @@ FEATURES: tuple[Feature, ...] = (
         absent="unknown",
         applies_to=re.compile(r"cannot import name .{1,200}? from (?!partially)['\"]?[A-Za-z_]", re.I),
         agrees=lambda query, signature: query == signature or (query == "unknown" and signature != "local"),
+        needs=("cannot import name",),
     ),
     # The operator decides: `unsupported operand type(s) for |: 'dict' and 'dict'` is an old
     # Python without the dict union; the same words with `+` are code adding two dicts.
@@ -110,6 +131,7 @@ FEATURES: tuple[Feature, ...] = (
             r"unsupported operand type\(s\) for ([^\s:]{1,3}):|'([^\s']{1,2})' not supported between", re.I
         ),
         _first_group,
+        needs=("unsupported operand", "not supported between"),
     ),
     # A shell that cannot find a bare command searched PATH; one given a path (`/opt/venv/bin/x:
     # not found`) was told where to look, and PATH is not the fix.
@@ -119,6 +141,7 @@ FEATURES: tuple[Feature, ...] = (
             r"(?:^|\W)(?:sh|bash|zsh|dash): (?:line )?\d{1,6}: ([^\s:]{1,200}): (?:command )?not found", re.I
         ),
         lambda m: "path" if "/" in m.group(1) or "_path_" in m.group(1) else "bare",
+        needs=("not found",),
     ),
     # pip found releases of that name, none usable here (`from versions: 1.24.2, 1.24.4`: a
     # Python or platform range), or none at all (`from versions: none`: a wrong name, a
@@ -127,6 +150,7 @@ FEATURES: tuple[Feature, ...] = (
         "available_versions",
         re.compile(r"\(from versions: ?([^)]{0,40})", re.I),
         lambda m: "none" if m.group(1).strip().lower() in ("", "none") else "some",
+        needs=("from versions",),
     ),
     # A keyword a callable refuses, a callable given the wrong number of arguments: the name is
     # the error (`MetaData(bind=…)` after SQLAlchemy 2 is not `Agent(app_id=…)` in your code).
@@ -134,11 +158,13 @@ FEATURES: tuple[Feature, ...] = (
         "keyword_argument",
         re.compile(r"got an unexpected keyword argument ['\"]?(\w{1,80})", re.I),
         _first_group,
+        needs=("unexpected keyword argument",),
     ),
     Feature(
         "called",
         re.compile(r"([\w.]{1,120})\(\) (?:takes|missing) \d{1,3} (?:required )?positional argument", re.I),
         _first_group,
+        needs=("positional argument",),
     ),
     # Which package the error is about, where the message says it: `module 'openai' has no
     # attribute`, `cannot import name 'X' from 'langchain'`, `No module named 'numpy._core'`.
@@ -147,6 +173,7 @@ FEATURES: tuple[Feature, ...] = (
         re.compile(r"(?:^|\W)(?:module|from|no module named) ['\"]([A-Za-z_]\w{0,80})", re.I),
         _first_group,
         subject=True,
+        needs=("module", "from"),
     ),
     # Python says when a local file shadows the package: `No module named 'openai.types';
     # 'openai' is not a package`, `… (consider renaming '/project/openai.py' …)`.
@@ -156,6 +183,7 @@ FEATURES: tuple[Feature, ...] = (
         lambda m: "yes",
         absent="no",
         applies_to=re.compile(r"no module named|has no attribute", re.I),
+        needs=("is not a package", "consider renaming", "no module named", "has no attribute"),
     ),
     # A circular import says so; the same words without it are another failure.
     Feature(
@@ -164,6 +192,7 @@ FEATURES: tuple[Feature, ...] = (
         lambda m: "yes",
         absent="no",
         applies_to=re.compile(r"cannot import name|has no attribute", re.I),
+        needs=("partially initiali", "circular import", "cannot import name", "has no attribute"),
     ),
 )
 
@@ -174,7 +203,10 @@ SUBJECT_FEATURES = frozenset(f.name for f in FEATURES if f.subject)
 def features(text: str) -> dict[str, str]:
     """The decisive parts found in one error text (a signature or a raised error)."""
     found = {}
+    lowered = text.lower()
     for feature in FEATURES:
+        if feature.needs and not any(word in lowered for word in feature.needs):
+            continue
         m = feature.pattern.search(text)
         if m:
             found[feature.name] = feature.value(m)
