@@ -6,12 +6,12 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup index check verify chromium bench lint clean
+.PHONY: run test setup index check verify chromium postgresql bench lint clean
 
 run: setup
 	$(BIN)/synapse serve --host $(HOST) --port $(PORT)
 
-test: setup chromium
+test: setup chromium postgresql
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 setup: $(STAMP)
@@ -41,6 +41,13 @@ chromium:
 	fi
 
 # Prints the figures only; `make bench BENCH_ARGS=--write-docs` also rewrites docs/performance.md.
+# Debian's PostgreSQL server for the tests of the second storage engine (they start their own
+# server in a temporary folder, as the unprivileged postgres user); skipped when it is installed.
+postgresql:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
 bench: setup
 	$(BIN)/python -m bench $(BENCH_ARGS)
 

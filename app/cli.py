@@ -12,7 +12,18 @@ from app.config import PROJECT_ROOT, Settings
 
 
 def _settings(args) -> Settings:
-    return Settings.from_env(db=getattr(args, "db", None), solutions=getattr(args, "solutions", None))
+    return Settings.from_env(
+        db=getattr(args, "db", None),
+        solutions=getattr(args, "solutions", None),
+        database_url=getattr(args, "database_url", None),
+    )
+
+
+def _open_store(settings: Settings):
+    """The store the settings name: PostgreSQL when a database URL is set, else the SQLite file."""
+    from app.store.engine import open_store
+
+    return open_store(settings.db, settings.database_url, settings.database_pool, settings.database_timeout)
 
 
 def cmd_check(args) -> int:
@@ -61,10 +72,9 @@ def _print_stale(entries, online: bool) -> int:
 
 def cmd_index(args) -> int:
     from app.corpus.indexer import index_solutions
-    from app.store.sqlite_store import Store
 
     settings = _settings(args)
-    store = Store(settings.db)
+    store = _open_store(settings)
     try:
         report = index_solutions(store, settings.solutions)
     finally:
@@ -91,19 +101,29 @@ def cmd_serve(args) -> int:
 
     settings = _settings(args)
     os.environ["SYNAPSE_DB"] = str(settings.db)
+    if settings.database_url:  # the worker processes read their settings from the environment
+        os.environ["SYNAPSE_DATABASE_URL"] = settings.database_url
     os.environ["SYNAPSE_SOLUTIONS"] = str(settings.solutions)
     cmd_index(args)  # once here, so worker processes do not race to do it
     os.environ["SYNAPSE_INDEX_ON_START"] = "0"
     if not os.environ.get("SYNAPSE_PUBLIC_URL") and args.host not in ("0.0.0.0", "::", ""):
         os.environ["SYNAPSE_PUBLIC_URL"] = f"http://{args.host}:{args.port}"  # absolute links use this
-    print(f"SynapseAI on http://{args.host}:{args.port}  (database {settings.db})", flush=True)
+    where = _database_label(settings)
+    print(f"SynapseAI on http://{args.host}:{args.port}  (database {where})", flush=True)
     serve("app.web.factory:create_app", args.host, args.port, args.workers, args.log_level)
     return 0
 
 
+def _database_label(settings: Settings) -> str:
+    if settings.database_url:
+        from app.store.pg_store import redacted_url
+
+        return redacted_url(settings.database_url)
+    return str(settings.db)
+
+
 def cmd_search(args) -> int:
     from app.search import service as search
-    from app.store.sqlite_store import Store
 
     settings = _settings(args)
     text = sys.stdin.read() if args.text == ["-"] else " ".join(args.text)
@@ -112,7 +132,7 @@ def cmd_search(args) -> int:
     except search.BadQuery as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    store = Store(settings.db)
+    store = _open_store(settings)
     try:
         if not store.read().execute("SELECT 1 FROM entries LIMIT 1").fetchone():
             from app.corpus.indexer import index_solutions
@@ -149,6 +169,8 @@ def cmd_doctor(args) -> int:
     from app.store import health
     from app.store.connections import open_reader, sqlite
 
+    if _settings(args).database_url:
+        return _doctor_postgres(_settings(args).database_url)
     db = _settings(args).db
     missing = _missing_database(db)
     if missing:
@@ -187,6 +209,31 @@ def _missing_database(db: Path) -> str | None:
     if not db.parent.is_dir():
         return f"no database at {db}: the folder {db.parent} does not exist; {hint}"
     return f"no database at {db}: the file does not exist; {hint}"
+
+
+def _doctor_postgres(url: str) -> int:
+    """`synapse doctor` on PostgreSQL: inspect only (no pool, no migration)."""
+    from app.store.pg_store import inspect
+
+    try:
+        report = inspect(url)
+    except Exception as exc:
+        print(f"error: PostgreSQL at {_redacted(url)} cannot be read ({exc})", file=sys.stderr)
+        return 1
+    print(json.dumps(report, indent=2))
+    if report["schema_version"] != report["expected_schema_version"]:
+        print(
+            f"note: schema {report['schema_version']}, this version expects "
+            f"{report['expected_schema_version']}: `synapse index` or `synapse serve` migrates it",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _redacted(url: str) -> str:
+    from app.store.pg_store import redacted_url
+
+    return redacted_url(url)
 
 
 def cmd_eval(args) -> int:
@@ -237,10 +284,9 @@ def cmd_coverage(args) -> int:
 
 def cmd_review(args) -> int:
     from app.corpus.entries import EntryInvalid
-    from app.store.sqlite_store import Store
     from app.submissions import review as submissions
 
-    store = Store(_settings(args).db)
+    store = _open_store(_settings(args))
     try:
         if args.action == "list":
             rows = submissions.list_submissions(store.read(), None if args.status == "all" else args.status)
@@ -279,13 +325,12 @@ def _format_submission(row: dict) -> str:
 
 
 def cmd_export(args) -> int:
-    from app.store.sqlite_store import Store
     from app.submissions.export import ExportConflict, export_entries
 
     settings = _settings(args)
     folder = args.to or settings.solutions
     in_corpus = folder.resolve() == settings.solutions.resolve()
-    store = Store(settings.db)
+    store = _open_store(settings)
     try:
         paths = store.write(export_entries, folder, in_corpus)
     except ExportConflict as exc:
@@ -301,6 +346,27 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_migrate(args) -> int:
+    from app.store.engine import is_postgres_url
+    from app.store.migrate import MigrateError, migrate_sqlite_to_postgres, sqlite_path
+    from app.store.pg_store import redacted_url
+
+    settings = _settings(args)
+    source = sqlite_path(args.source) if args.source else settings.db
+    target = args.target or settings.database_url
+    if not is_postgres_url(target):
+        print("error: --to must be a postgresql:// URL (or set SYNAPSE_DATABASE_URL)", file=sys.stderr)
+        return 2
+    try:
+        report = migrate_sqlite_to_postgres(source, target, force=args.force)
+    except MigrateError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(report.summary())
+    print(f"copied {source} to {redacted_url(target)}: every table's rows and counter sums match")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="synapse", description="SynapseAI server: index, check, serve, search."
@@ -309,6 +375,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(p):
         p.add_argument("--db", type=Path, help="SQLite file (env SYNAPSE_DB; default ./var/synapse.db)")
+        p.add_argument(
+            "--database-url",
+            help="postgresql://user@host:port/db: use PostgreSQL instead of the SQLite file (env SYNAPSE_DATABASE_URL)",
+        )
         p.add_argument(
             "--solutions", type=Path, help="entries folder (env SYNAPSE_SOLUTIONS; default ./solutions)"
         )
@@ -384,6 +454,17 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("id")
     a.add_argument("--reason", required=True, help="shown on the submission's status page")
     p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser(
+        "migrate", help="copy a SQLite database into PostgreSQL (entries, votes, statistics, submissions)"
+    )
+    p.add_argument("--from", dest="source", help="sqlite:///path/to/synapse.db (default: --db / SYNAPSE_DB)")
+    p.add_argument(
+        "--to", dest="target", help="postgresql://user@host:port/db (default: SYNAPSE_DATABASE_URL)"
+    )
+    p.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--force", action="store_true", help="replace what the target database already holds")
+    p.set_defaults(func=cmd_migrate)
 
     p = common(sub.add_parser("export", help="write approved submissions to solutions/<slug>.md"))
     p.add_argument("--to", type=Path, help="folder to write to (default: the solutions folder)")

@@ -16,6 +16,24 @@ class Settings:
     db: Path = field(
         default=PROJECT_ROOT / "var" / "synapse.db", metadata={"env": "SYNAPSE_DB", "help": "SQLite file"}
     )
+    database_url: str = field(
+        default="",
+        metadata={
+            "env": "SYNAPSE_DATABASE_URL",
+            "help": "postgresql://user@host:port/db puts every command on PostgreSQL; empty: the SQLite file",
+        },
+    )
+    database_pool: int = field(
+        default=10,
+        metadata={"env": "SYNAPSE_DATABASE_POOL", "help": "PostgreSQL connections per process, at most"},
+    )
+    database_timeout: int = field(
+        default=5,
+        metadata={
+            "env": "SYNAPSE_DATABASE_TIMEOUT",
+            "help": "seconds to wait for a PostgreSQL connection before answering 503",
+        },
+    )
     solutions: Path = field(
         default=PROJECT_ROOT / "solutions", metadata={"env": "SYNAPSE_SOLUTIONS", "help": "folder of entries"}
     )

@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [
     str(ROOT),
     str(ROOT / "skill" / "synapse-ai"),
+    str(ROOT / "tests"),  # tests/conftest.py (loaded below) imports its siblings, e.g. pg_server
     str(ROOT / "tests" / "reliability"),
     str(ROOT / "tests" / "skill"),
 ]

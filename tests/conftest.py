@@ -1,4 +1,4 @@
-"""Shared fixtures: real SQLite files, a real uvicorn server on 127.0.0.1."""
+"""Shared fixtures: real SQLite files, a real PostgreSQL server, a real uvicorn server on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pg_server import PgServer
 
+from app.store.engine import open_store
 from app.store.sqlite_store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,11 +48,60 @@ def fresh_store(tmp_path):
     store.close()
 
 
-class LiveServer:
-    """`synapse serve` in a subprocess; stop() and start() again to simulate restarts."""
+# -- PostgreSQL: one real server per test session (per xdist worker), a new database per test --
 
-    def __init__(self, db: Path, solutions: Path = SOLUTIONS, workers: int = 1, env: dict | None = None):
+ENGINES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server of this session's own (tests/pg_server.py); never skipped."""
+    server = PgServer().init().start()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """The URL of a new, empty database on the session's PostgreSQL server."""
+    return pg_server.create_database()
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request) -> str:
+    """Run the test once on each storage engine."""
+    return request.param
+
+
+@pytest.fixture
+def database_url(engine, request) -> str:
+    """'' for SQLite; a new PostgreSQL database's URL for PostgreSQL (the server starts only then)."""
+    return request.getfixturevalue("pg_url") if engine == "postgresql" else ""
+
+
+@pytest.fixture
+def engine_store(database_url, tmp_path):
+    """A store on a new database of the test's engine."""
+    store = open_store(tmp_path / "synapse.db", database_url)
+    yield store
+    store.close()
+
+
+class LiveServer:
+    """`synapse serve` in a subprocess; stop() and start() again to simulate restarts.
+
+    With `database_url` the server runs on PostgreSQL (SYNAPSE_DATABASE_URL), else on the file `db`."""
+
+    def __init__(
+        self,
+        db: Path,
+        solutions: Path = SOLUTIONS,
+        workers: int = 1,
+        env: dict | None = None,
+        database_url: str = "",
+    ):
         self.db, self.solutions, self.workers = db, solutions, workers
+        self.database_url = database_url
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.extra_env = env or {}
@@ -62,6 +113,7 @@ class LiveServer:
             **os.environ,
             "SYNAPSE_DB": str(self.db),
             "SYNAPSE_SOLUTIONS": str(self.solutions),
+            **({"SYNAPSE_DATABASE_URL": self.database_url} if self.database_url else {}),
             **self.extra_env,
         }
         cmd = [
@@ -96,6 +148,10 @@ class LiveServer:
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def open_store(self) -> Store:
+        """A store on the server's own database, as `synapse review` would open it."""
+        return open_store(self.db, self.database_url)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """`synapse` on the command line: real subprocesses, a temporary database, a small corpus.
 
-(`synapse check` has its own file: tests/test_check.py.)
+(`synapse check` has its own file: tests/corpus/test_check.py.)
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ is documented (as sqlite-utils' test_docs.py does for its CLI)."""
 from __future__ import annotations
 
 import argparse
+import json
 import re
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from app import cli
 from app.config import Settings
 from app.corpus.entries import ALLOWED_KEYS
+from app.web.api.models import FirstFix, SearchHit, SearchResponse, Why
 from app.web.factory import create_app
 from synapse_skill import cli as skill_cli
 
@@ -54,3 +56,35 @@ def test_the_readme_links_the_contracts():
     for doc in ("docs/entry-format.md", "docs/api.md", "docs/cli.md", "docs/matching.md"):
         assert doc in readme
     assert "../shared" not in readme
+
+
+def _readme_json_example() -> dict:
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## A 30-second tour", 1)[1].split("```json\n", 1)[1].split("```", 1)[0]
+    return json.loads(block)
+
+
+def test_the_readme_search_example_has_the_fields_of_a_real_answer():
+    example = _readme_json_example()
+    top = example["results"][0]
+
+    assert set(example) == set(SearchResponse.model_fields)
+    assert set(top) == set(SearchHit.model_fields)
+    assert set(top["why"]) == set(Why.model_fields)
+    assert set(top["fix"]) == set(FirstFix.model_fields)
+
+
+def test_the_readme_commands_exist():
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    used = set(re.findall(r"\.venv/bin/synapse (\w+)", readme))
+    used |= set(re.findall(r"`synapse (\w+)", readme))
+
+    assert used and used <= set(subcommands(cli.build_parser()))
+
+
+def test_the_exit_codes_of_synapse_are_documented():
+    text = " ".join((DOCS / "cli.md").read_text(encoding="utf-8").split())
+
+    assert "Exit codes of `synapse`:" in text
+    assert "`index`: some files invalid, the valid ones indexed" in text
+    assert "`doctor`: no readable database" in text

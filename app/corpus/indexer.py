@@ -2,7 +2,7 @@
 
 Unchanged files are skipped by content hash, changed ones replaced, deleted ones removed.
 A file whose size and mtime are those recorded at the last run is not even read
-(`index_files`, below), so re-indexing a large corpus after one edit reads one file.
+(the `index_files` table, a cache), so re-indexing a large corpus after one edit reads one file.
 Parsing happens before the transaction; the transaction only applies the differences, so
 a crash at any point leaves the previous index whole.
 """
@@ -16,15 +16,10 @@ from pathlib import Path
 
 from app.corpus.entries import Entry, EntryInvalid, Problem, content_hash, parse_text, read_entry_text
 from app.corpus.rows import delete_entry, index_item, put_entry_rows
+from app.store.engine import dialect, index_writer
 from app.store.sqlite_store import Store
 from synapse_skill.matching import matcher
 
-# What the last runs saw of each file. A cache, not data: dropping it costs one re-read of
-# every file, so it is created here on first use rather than by a schema migration.
-FILES_TABLE = (
-    "CREATE TABLE IF NOT EXISTS index_files (path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL,"
-    " size INTEGER NOT NULL, checked_ns INTEGER NOT NULL, content_hash TEXT NOT NULL) WITHOUT ROWID"
-)
 # A file written this close before a run may be written again within the same mtime tick
 # (up to 2 s on some filesystems) without its stat changing: it is hashed again next run.
 RACY_NS = 2_000_000_000
@@ -80,6 +75,8 @@ def index_solutions(store: Store, folder: Path) -> IndexReport:
     plan = _plan(files, state, started_ns, report)
 
     def apply(conn) -> IndexReport:
+        # PostgreSQL may run this again after a serialization failure: start the counts afresh.
+        report.added, report.changed, report.removed, report.unchanged = [], [], [], 0
         now = state.stored if _write_mark(conn) == state.mark else _corpus_hashes(conn)
         for slug, (path, digest) in plan.same.items():
             if now.get(slug) == digest:
@@ -95,7 +92,9 @@ def index_solutions(store: Store, folder: Path) -> IndexReport:
             put_entry_rows(conn, entry, origin="corpus")
             signatures.append(index_item(entry))
             (report.changed if existed else report.added).append(slug)
-        matcher.index_entries(conn, signatures)  # one pass over the matcher's tables for all of them
+        index = index_writer(conn)  # None on PostgreSQL: each node indexes the committed rows itself
+        if index is not None:
+            matcher.index_entries(index, signatures)  # one pass over the matcher's tables for all of them
         for slug in now.keys() - set(plan.listed.values()):  # a broken file keeps its last good version
             delete_entry(conn, slug)
             report.removed.append(slug)
@@ -117,7 +116,7 @@ def scan(folder: Path) -> list[FileStat]:
 
 
 def _store_state(conn) -> StoreState:
-    conn.execute(FILES_TABLE)
+    dialect(conn).ensure_index_files(conn)  # what the last runs saw of each file (a cache)
     recorded = {
         r[0]: r[1:]
         for r in conn.execute("SELECT path, mtime_ns, size, checked_ns, content_hash FROM index_files")
@@ -132,7 +131,7 @@ def _corpus_hashes(conn) -> dict[str, str]:
 
 def _write_mark(conn) -> tuple:
     """Equal marks on the writer's connection mean nothing wrote in between, in this process or another."""
-    return id(conn), conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes
+    return id(conn), dialect(conn).data_version(conn), conn.total_changes
 
 
 def _unchanged_since(seen: Recorded, mtime_ns: int, size: int) -> bool:
@@ -174,5 +173,10 @@ def _parse_file(path: Path, text: str | None, report: IndexReport) -> Entry | No
 
 
 def _record_files(conn, checked: list[tuple], gone: set[str]) -> None:
-    conn.executemany("INSERT OR REPLACE INTO index_files VALUES (?, ?, ?, ?, ?)", checked)
+    conn.executemany(
+        "INSERT INTO index_files (path, mtime_ns, size, checked_ns, content_hash) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (path) DO UPDATE SET mtime_ns = excluded.mtime_ns, size = excluded.size,"
+        " checked_ns = excluded.checked_ns, content_hash = excluded.content_hash",
+        checked,
+    )
     conn.executemany("DELETE FROM index_files WHERE path = ?", [(path,) for path in gone])

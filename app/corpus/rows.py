@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from app.corpus.entries import Entry
+from app.store.engine import index_writer
 from synapse_skill.matching import matcher
 
 
@@ -29,7 +30,18 @@ def index_item(entry: Entry) -> matcher.IndexItem:
 def put_entry(conn, entry: Entry, origin: str) -> None:
     """Insert or replace one entry with its fixes and signatures (call inside a write unit)."""
     put_entry_rows(conn, entry, origin)
-    matcher.index_entries(conn, [index_item(entry)])
+    index = index_writer(conn)  # None on PostgreSQL: each node indexes the committed row itself
+    if index is not None:
+        matcher.index_entries(index, [index_item(entry)])
+
+
+# Every column but the key takes the new row's value: the row is replaced in place.
+_ENTRY_COLUMNS = (
+    "title", "errors", "tags", "languages", "token_savings", "environment", "source", "verified_by", "updated",
+    "symptom", "root_cause", "limits", "savings_note", "markdown", "content_hash", "path", "origin",
+    "published_at", "not_errors", "libraries", "applies_to",
+)  # fmt: skip
+_REPLACE_ENTRY = ", ".join(f"{column} = excluded.{column}" for column in _ENTRY_COLUMNS)
 
 
 def put_entry_rows(conn, entry: Entry, origin: str) -> None:
@@ -37,10 +49,11 @@ def put_entry_rows(conn, entry: Entry, origin: str) -> None:
     existing = conn.execute("SELECT published_at FROM entries WHERE slug = ?", (entry.slug,)).fetchone()
     conn.execute("DELETE FROM fixes WHERE slug = ?", (entry.slug,))
     conn.execute(
-        "INSERT OR REPLACE INTO entries (slug, title, errors, tags, languages, token_savings, environment, source,"
+        "INSERT INTO entries (slug, title, errors, tags, languages, token_savings, environment, source,"
         " verified_by, updated, symptom, root_cause, limits, savings_note, markdown, content_hash, path, origin,"
         " published_at, not_errors, libraries, applies_to)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        f" ON CONFLICT (slug) DO UPDATE SET {_REPLACE_ENTRY}",
         (
             entry.slug,
             entry.title,
@@ -73,11 +86,13 @@ def put_entry_rows(conn, entry: Entry, origin: str) -> None:
             for i, f in enumerate(entry.fixes, start=1)
         ],
     )
-    conn.execute("INSERT OR IGNORE INTO entry_stats (slug) VALUES (?)", (entry.slug,))
+    conn.execute("INSERT INTO entry_stats (slug) VALUES (?) ON CONFLICT DO NOTHING", (entry.slug,))
 
 
 def delete_entry(conn, slug: str) -> None:
-    matcher.remove_entry(conn, slug)
+    index = index_writer(conn)
+    if index is not None:
+        matcher.remove_entry(index, slug)
     conn.execute("DELETE FROM fixes WHERE slug = ?", (slug,))
     conn.execute("DELETE FROM entries WHERE slug = ?", (slug,))
     conn.execute("DELETE FROM entry_stats WHERE slug = ?", (slug,))
@@ -131,6 +146,8 @@ def first_fixes(conn, slugs: list[str]) -> dict[str, dict]:
 
 def worked_counts(conn, slugs: list[str]) -> dict[str, int]:
     """ "worked" votes of these entries, for the matcher's tie-break (entries with none are left out)."""
+    if not slugs:
+        return {}
     marks = ",".join("?" * len(slugs))
     rows = conn.execute(f"SELECT slug, worked FROM entry_stats WHERE worked > 0 AND slug IN ({marks})", slugs)
     return {r[0]: r[1] for r in rows}

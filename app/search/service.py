@@ -12,6 +12,7 @@ from functools import partial
 
 from app.corpus import rows as entries_db
 from app.search import stats
+from app.store.engine import index_reader
 from app.text import clean_text
 from synapse_skill.matching import matcher
 
@@ -77,9 +78,10 @@ class SearchResult:
 
 
 def run_search(conn, q: str, limit: int = 5, env: dict | None = None) -> SearchResult:
-    with matcher.read_snapshot(conn):  # one consistent view of the index and the entries
+    index = index_reader(conn)  # the connection itself on SQLite; this node's index on PostgreSQL
+    with matcher.read_snapshot(index):  # one consistent view of the index and the entries
         worked = partial(entries_db.worked_counts, conn)
-        outcome = matcher.search(conn, q, limit=limit, worked=worked, env=env)
+        outcome = matcher.search(index, q, limit=limit, worked=worked, env=env)
         info = entries_db.first_fixes(conn, [h.slug for h in outcome.hits])
     results = []
     for hit in outcome.hits:

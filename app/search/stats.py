@@ -6,6 +6,7 @@ import hashlib
 import re
 
 from app.corpus.rows import now_iso
+from app.store.engine import atomic
 from synapse_skill.redact import redact
 
 MAX_STORED_QUERY = 300
@@ -19,19 +20,21 @@ def client_hash(conn, address: str) -> str:
     return hashlib.sha256(f"{salt}\0{address}".encode()).hexdigest()[:24]
 
 
+@atomic
 def record_search(conn, normalized: str, slug: str | None, client: str | None = None) -> None:
     """Write unit: one search. Only the redacted, normalised form of the query is kept, and
     for an unanswered one a salted hash of the client address (distinct clients count)."""
     norm = redact(normalized)[:MAX_STORED_QUERY]
     if client and not slug:
         conn.execute(
-            "INSERT OR IGNORE INTO query_clients (norm, client) VALUES (?, ?)",
+            "INSERT INTO query_clients (norm, client) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (norm, client_hash(conn, client)),
         )
     conn.execute(
         "INSERT INTO queries (norm, count, confident, last_slug, last_seen) VALUES (?, 1, ?, ?, ?) "
-        "ON CONFLICT(norm) DO UPDATE SET count = count + 1, confident = confident + excluded.confident, "
-        "last_slug = coalesce(excluded.last_slug, last_slug), last_seen = excluded.last_seen",
+        "ON CONFLICT (norm) DO UPDATE SET count = queries.count + 1, "
+        "confident = queries.confident + excluded.confident, "
+        "last_slug = coalesce(excluded.last_slug, queries.last_slug), last_seen = excluded.last_seen",
         (norm, 1 if slug else 0, slug, now_iso()),
     )
     _bump(conn, "searches", 1)
@@ -42,12 +45,13 @@ def record_search(conn, normalized: str, slug: str | None, client: str | None = 
         _bump(conn, "tokens_saved", saved[0] if saved and saved[0] else 0)
 
 
+@atomic
 def record_feedback(conn, slug: str, worked: bool, request_id: str | None) -> bool:
     """Write unit: one feedback vote; a retried request (same id) is counted once. False if no such entry."""
     if conn.execute("SELECT 1 FROM entries WHERE slug = ?", (slug,)).fetchone() is None:
         return False
     cur = conn.execute(
-        "INSERT OR IGNORE INTO feedback (slug, worked, created_at, request_id) VALUES (?, ?, ?, ?)",
+        "INSERT INTO feedback (slug, worked, created_at, request_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
         (slug, 1 if worked else 0, now_iso(), request_id),
     )
     if cur.rowcount:
@@ -58,7 +62,8 @@ def record_feedback(conn, slug: str, worked: bool, request_id: str | None) -> bo
 
 def _bump(conn, name: str, amount: int) -> None:
     conn.execute(
-        "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
+        "INSERT INTO counters (name, value) VALUES (?, ?)"
+        " ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value",
         (name, amount),
     )
 

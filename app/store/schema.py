@@ -211,3 +211,16 @@ def _v6_page_indexes(conn) -> None:
 
 MIGRATIONS.append(_v6_page_indexes)
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _v7_lower_title_indexes(conn) -> None:
+    """Pages order titles case-insensitively by `lower(title)`, SQL that PostgreSQL runs as well
+    (ASCII folding, as NOCASE): the title indexes follow, under the same names."""
+    conn.execute("DROP INDEX IF EXISTS entries_by_title")
+    conn.execute("DROP INDEX IF EXISTS entries_by_newest")
+    conn.execute("CREATE INDEX entries_by_title ON entries(lower(title))")
+    conn.execute("CREATE INDEX entries_by_newest ON entries(published_at DESC, updated DESC, lower(title))")
+
+
+MIGRATIONS.append(_v7_lower_title_indexes)
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -30,6 +30,10 @@ class StoreClosed(RuntimeError):
 
 
 class Store:
+    engine = "sqlite"
+    # A short read may run on the event loop's own thread (a local file, no network round trip).
+    inline_reads = True
+
     def __init__(self, path: Path):
         self.path = Path(path)
         self.writer = Writer(self.path)

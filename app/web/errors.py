@@ -8,7 +8,6 @@ ever reaches a client, and no error closes the client's keep-alive connection.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
@@ -17,8 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.store.connections import sqlite
-from app.store.writer import storage_fault
+from app.store.engine import database_error_classes, storage_fault
 from app.web.renderers import ErrorPage
 from app.web.responses import SafeJSONResponse
 
@@ -39,15 +37,61 @@ def error_response(
     )
 
 
-def _describe_validation(exc: RequestValidationError) -> str:
+def _describe_validation(exc: RequestValidationError, request: Request | None = None) -> str:
     parts = []
     for err in exc.errors()[:5]:
+        whole_body = _body_problem(err, request)
+        if whole_body:  # the body as a whole is unusable: nothing to say about its fields
+            return whole_body
         where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
         msg = err.get("msg", "invalid")
         if err.get("type") == "string_pattern_mismatch":  # a plain sentence, not the regex
             msg = "is not one of the accepted values"
         parts.append(f"{where or 'request'}: {msg}")
     return "; ".join(parts) or "invalid request"
+
+
+def _body_problem(err: Mapping, request: Request | None) -> str | None:
+    """A JSON body that cannot be read at all, said in words with what to send instead
+    (pydantic alone says "1: JSON decode error" or "Input should be a valid dictionary")."""
+    loc = tuple(err.get("loc", ()))
+    if not loc or loc[0] != "body":
+        return None
+    kind = err.get("type")
+    if kind == "json_invalid":
+        reason = str((err.get("ctx") or {}).get("error") or "unreadable")
+        at = f", at character {loc[1] + 1}" if len(loc) > 1 and isinstance(loc[1], int) else ""
+        what = f"the request body is not valid JSON ({reason}{at})"
+    elif len(loc) > 1:
+        return None  # one field is wrong: said field by field
+    elif kind == "missing":
+        what = "the request body is empty"
+    elif kind in ("model_attributes_type", "model_type", "dict_type"):
+        sent = (request.headers.get("content-type") or "") if request is not None else ""
+        sent = sent.split(";")[0].strip()
+        if sent and "json" not in sent:
+            what = f"the request body was sent as {sent}, not as JSON"
+        else:
+            what = "the request body is JSON, but not an object"
+    else:
+        return None
+    return f"{what}: send a JSON object{_required_fields(request)}, with the header Content-Type: application/json"
+
+
+def _required_fields(request: Request | None) -> str:
+    """' with "q" (what it is)' for the route's body model, from its own field descriptions."""
+    route = request.scope.get("route") if request is not None else None
+    body_field = getattr(route, "body_field", None)
+    model = getattr(getattr(body_field, "field_info", None), "annotation", None)
+    fields = getattr(model, "model_fields", None)
+    if not isinstance(fields, dict):
+        return ""
+    named = [
+        f'"{name}" ({info.description})' if info.description else f'"{name}"'
+        for name, info in fields.items()
+        if info.is_required()
+    ]
+    return f" with {' and '.join(named)}" if named else ""
 
 
 def wants_html(request: Request) -> bool:
@@ -137,7 +181,7 @@ def install_error_handlers(app: FastAPI, render_html: ErrorPage | None) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        return _respond(render_html, request, 400, "invalid_request", _describe_validation(exc))
+        return _respond(render_html, request, 400, "invalid_request", _describe_validation(exc, request))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -154,7 +198,7 @@ def install_error_handlers(app: FastAPI, render_html: ErrorPage | None) -> None:
         log.error("storage fault (%s) on %s %s: %s", fault, request.method, request.url.path, exc)
         return _respond(render_html, request, status, code, message, {"Retry-After": str(RETRY_AFTER_S)})
 
-    for error_class in {sqlite3.Error, sqlite.Error}:
+    for error_class in database_error_classes():
         app.add_exception_handler(error_class, database_error)
 
     @app.exception_handler(Exception)

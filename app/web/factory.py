@@ -11,7 +11,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from app.config import Settings
 from app.corpus.indexer import index_solutions
-from app.store.sqlite_store import Store
+from app.store.engine import open_store
 from app.web.api import routes as api
 from app.web.api import submissions as api_submissions
 from app.web.errors import install_error_handlers
@@ -31,7 +31,9 @@ def create_app(settings: Settings | None = None, html: HtmlRenderers | None = pa
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = Store(settings.db)
+        store = open_store(
+            settings.db, settings.database_url, settings.database_pool, settings.database_timeout
+        )
         if settings.index_on_start:
             report = index_solutions(store, settings.solutions)
             if report.touched or report.problems:

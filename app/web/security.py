@@ -7,6 +7,7 @@ import time
 from fastapi import Request
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.store.engine import atomic
 from app.web.errors import ApiError, error_response
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -156,11 +157,13 @@ class RateLimited(ApiError):
         super().__init__(429, "rate_limited", message, {"Retry-After": str(retry_after)})
 
 
+@atomic
 def _hit(conn, bucket: str, window: int) -> int:
-    conn.execute("DELETE FROM rate_hits WHERE window < ?", (window - 1,))
+    # "window" quoted: a reserved word in PostgreSQL, a plain name in SQLite.
+    conn.execute('DELETE FROM rate_hits WHERE "window" < ?', (window - 1,))
     conn.execute(
-        "INSERT INTO rate_hits (bucket, window, hits) VALUES (?, ?, 1) "
-        "ON CONFLICT(bucket) DO UPDATE SET hits = hits + 1",
+        'INSERT INTO rate_hits (bucket, "window", hits) VALUES (?, ?, 1) '
+        "ON CONFLICT (bucket) DO UPDATE SET hits = rate_hits.hits + 1",
         (bucket, window),
     )
     return conn.execute("SELECT hits FROM rate_hits WHERE bucket = ?", (bucket,)).fetchone()[0]

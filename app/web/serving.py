@@ -2,10 +2,39 @@
 
 from __future__ import annotations
 
+import copy
+import logging
 import socket
+from typing import Any
 
 import uvicorn
+from uvicorn.config import LOGGING_CONFIG
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+
+class PathOnlyAccessLog(logging.Filter):
+    """Logs each request's path without its query string.
+
+    `GET /search?q=...` carries a user's error text (up to 64 KiB: tokens, host and user names,
+    file paths); uvicorn's access line would write all of it to every log. The line keeps
+    client, method, path, HTTP version and status.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        # uvicorn's access record: (client_addr, method, path_with_query, http_version, status_code)
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
+            record.args = (args[0], args[1], args[2].split("?", 1)[0], args[3], args[4])
+        return True
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's own logging set-up, with `PathOnlyAccessLog` on its access logger (every worker
+    process applies this dictionary itself)."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["path_only"] = {"()": f"{__name__}.PathOnlyAccessLog"}
+    config["loggers"]["uvicorn.access"]["filters"] = ["path_only"]
+    return config
 
 
 class NoDelayH11Protocol(H11Protocol):
@@ -33,6 +62,7 @@ def serve(factory: str, host: str, port: int, workers: int, log_level: str) -> N
         port=port,
         workers=workers,
         log_level=log_level,
+        log_config=log_config(),
         http=NoDelayH11Protocol,
         # GET /search accepts a 64 KiB query; percent-encoded that is a request head of up to ~600 KB.
         h11_max_incomplete_event_size=1024 * 1024,

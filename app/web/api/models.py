@@ -116,13 +116,26 @@ class SqliteHealth(Public):
     mitigation: str | None
 
 
+class PostgresHealth(Public):
+    version: str = Field(description="the server's version (SHOW server_version)")
+    url: str = Field(description="the database URL, password left out")
+    pool_max: int = Field(description="this process's connection pool size")
+    index_generation: int = Field(
+        description="the entry generation this node's in-memory matcher index has applied (-1: not built yet)"
+    )
+
+
 class Health(Public):
     status: str
+    engine: str = Field(default="sqlite", description="sqlite or postgresql (SYNAPSE_DATABASE_URL)")
     entries: int
     schema_version: int
     expected_schema_version: int
-    journal_mode: str
-    sqlite: SqliteHealth
+    journal_mode: str = Field(description="SQLite's journal mode (wal); n/a on PostgreSQL")
+    sqlite: SqliteHealth = Field(
+        description="on PostgreSQL: the library of the node's in-memory matcher index"
+    )
+    postgresql: PostgresHealth | None = Field(default=None, description="present on PostgreSQL only")
 
 
 class SnapshotEntry(Public):

@@ -50,7 +50,7 @@ INLINE_QUERY_CHARS = 8 * 1024
 
 async def _search(request: Request, q: object, limit: object, env: object = None) -> Response:
     store: Store = request.app.state.store
-    if isinstance(q, str) and len(q) <= INLINE_QUERY_CHARS:
+    if store.inline_reads and isinstance(q, str) and len(q) <= INLINE_QUERY_CHARS:
         result = store.read_now(_validated_search, q, limit, env)
     else:
         result = await store.execute_read(_validated_search, q, limit, env)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from app.corpus import rows as entries_db
 from app.search import stats
+from app.store.engine import dialect, index_reader
 from app.submissions import review as submissions
 from app.web.site.markdown_html import code_html, markdown_html
 from synapse_skill.matching import matcher
@@ -22,10 +23,11 @@ LLMS_SUMMARY = (
     "> A knowledge base of solved errors for AI agents: each entry lists the error signatures it answers,"
     " why they happen, and fix code. Look an error up with GET /search?q=ERROR_TEXT (JSON)."
 )
+# Case-insensitive order is lower(title) (ASCII folding on both engines), as in the indexes.
 SORTS = {
-    "title": "e.title COLLATE NOCASE ASC",
-    "matched": "coalesce(s.matched, 0) DESC, e.title COLLATE NOCASE ASC",
-    "newest": "e.published_at DESC, e.updated DESC, e.title COLLATE NOCASE ASC",
+    "title": "lower(e.title) ASC",
+    "matched": "coalesce(s.matched, 0) DESC, lower(e.title) ASC",
+    "newest": "e.published_at DESC, e.updated DESC, lower(e.title) ASC",
 }
 _WORD = re.compile(r"(\w+)")
 
@@ -56,9 +58,9 @@ def most_searched(conn, limit: int = 8) -> list[dict]:
 
 
 def recent(conn, limit: int = 8) -> list[dict]:
+    latest = dialect(conn).greatest("coalesce(published_at, '')", "coalesce(updated, '')")  # as indexed
     rows = conn.execute(
-        "SELECT slug, title, updated, tags FROM entries"
-        " ORDER BY max(coalesce(published_at, ''), coalesce(updated, '')) DESC, slug LIMIT ?",
+        f"SELECT slug, title, updated, tags FROM entries ORDER BY {latest} DESC, slug LIMIT ?",
         (limit,),
     )
     return [{**dict(r), "tags": json.loads(r["tags"] or "[]")} for r in rows]
@@ -94,11 +96,12 @@ class BrowseQuery:
 
 def browse(conn, query: BrowseQuery) -> dict:
     where, args = [], []
+    sql = dialect(conn)
     if query.tag:
-        where.append("EXISTS (SELECT 1 FROM json_each(e.tags) WHERE value = ?)")
+        where.append(f"EXISTS (SELECT 1 FROM {sql.json_values('e.tags', 'j')} WHERE j.value = ?)")
         args.append(query.tag)
     if query.language:
-        where.append("EXISTS (SELECT 1 FROM json_each(e.languages) WHERE value = ?)")
+        where.append(f"EXISTS (SELECT 1 FROM {sql.json_values('e.languages', 'j')} WHERE j.value = ?)")
         args.append(query.language)
     clause = ("WHERE " + " AND ".join(where)) if where else ""
     total = conn.execute(f"SELECT count(*) FROM entries e {clause}", args).fetchone()[0]
@@ -134,7 +137,8 @@ def browse(conn, query: BrowseQuery) -> dict:
 
 def _facet(conn, column: str) -> list[tuple[str, int]]:
     rows = conn.execute(
-        f"SELECT j.value, count(*) AS n FROM entries e, json_each(e.{column}) j GROUP BY j.value"
+        f"SELECT j.value, count(*) AS n FROM entries e, {dialect(conn).json_values(f'e.{column}', 'j')}"
+        " GROUP BY j.value"
         " ORDER BY n DESC, j.value LIMIT 60"
     )
     return [(r[0], r[1]) for r in rows]
@@ -179,13 +183,15 @@ def related(conn, row: dict, limit: int = 6) -> list[dict]:
     """Entries sharing tags with this one, then entries whose signatures the matcher finds close."""
     found: dict[str, dict] = {}
     for sig in row["errors"][:2]:
-        for hit in matcher.search(conn, sig, limit=4).hits:
+        for hit in matcher.search(index_reader(conn), sig, limit=4).hits:
             if hit.slug != row["slug"] and hit.slug not in found and hit.score >= 40:
                 found[hit.slug] = {"slug": hit.slug, "why": "similar error"}
     if row["tags"]:
         marks = ",".join("?" * len(row["tags"]))
+        sql = dialect(conn)
         shared = conn.execute(
-            "SELECT e.slug, group_concat(j.value, ', ') AS tags, count(*) AS n FROM entries e, json_each(e.tags) j"
+            f"SELECT e.slug, {sql.string_agg('j.value', ', ')} AS tags, count(*) AS n"
+            f" FROM entries e, {sql.json_values('e.tags', 'j')}"
             f" WHERE e.slug != ? AND j.value IN ({marks}) GROUP BY e.slug ORDER BY n DESC, e.slug LIMIT ?",
             [row["slug"], *row["tags"], limit],
         )
@@ -212,7 +218,7 @@ def llms_txt(conn, base_url: str) -> str:
         "## Solutions",
         "",
     ]
-    for r in conn.execute("SELECT slug, title, errors FROM entries ORDER BY title COLLATE NOCASE, slug"):
+    for r in conn.execute("SELECT slug, title, errors FROM entries ORDER BY lower(title), slug"):
         errors = json.loads(r["errors"] or "[]")
         summary = " ".join((errors[0] if errors else "").split())[:200]
         lines.append(f"- [{_one_line(r['title'])}]({base}/solutions/{r['slug']}.md): {summary}")
@@ -222,62 +228,11 @@ def llms_txt(conn, base_url: str) -> str:
 # -- search results -----------------------------------------------------------------------
 
 
-NEAR_MISS_FLOOR = 30.0  # below this score a result is noise, not a "near miss"
-STOP_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "can",
-        "could",
-        "for",
-        "from",
-        "has",
-        "have",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "no",
-        "not",
-        "of",
-        "on",
-        "or",
-        "that",
-        "the",
-        "this",
-        "to",
-        "was",
-        "were",
-        "will",
-        "with",
-    ]
-)
-
-
-def worth_showing(result: dict) -> bool:
-    """Confident results always; others only above the floor and sharing a real (non stop-) word."""
-    if result.get("confident"):
-        return True
-    if float(result.get("score") or 0) < NEAR_MISS_FLOOR:
-        return False
-    terms = [str(t).lower() for t in (result.get("why") or {}).get("terms") or ()]
-    return not terms or any(t not in STOP_WORDS for t in terms)
-
-
 def search_results(body: dict) -> list[dict]:
     """The API's results plus what the page adds: the signature split for highlighting, the code
-    highlighted; near misses below the relevance floor are left out."""
+    highlighted (the matcher already left out near misses below its relevance floor)."""
     out = []
     for result in body["results"]:
-        if not worth_showing(result):
-            continue
         why = result.get("why") or {}
         fix = result.get("fix") or {}
         out.append(

@@ -59,6 +59,45 @@ EVIDENCE_DISCOUNT = 0.93  # chained/wrapped errors count, a little less than the
 # entry itself is that look-alike: the entry is not an answer to it.
 NOT_ERROR_MARGIN = 3.0
 NOT_ERROR_PENALTY = 35.0
+# A near miss (not confident) is shown only at this score or above and when it shares a real
+# word with the query: `the` and `in` in common are noise, not a lead (API, CLI, site, skill).
+NEAR_MISS_FLOOR = 30.0
+NEAR_MISS_STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "could",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "this",
+        "to",
+        "was",
+        "were",
+        "will",
+        "with",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -161,9 +200,17 @@ def search(
                 not_error,
             )
         )
+    hits = [hit for hit in hits if hit.confident or worth_showing(hit)]
     primary = errors[0]
     normalized = f"{primary.type.lower()}: {primary.norm}" if primary.type else primary.norm
     return Outcome(normalized, hits, round((time.perf_counter() - started) * 1000, 3))
+
+
+def worth_showing(hit: Hit) -> bool:
+    """A near miss above the relevance floor that shares a real (non stop-) word with the query."""
+    if hit.score < NEAR_MISS_FLOOR:
+        return False
+    return not hit.terms or any(t not in NEAR_MISS_STOP_WORDS for t in hit.terms)
 
 
 def _cache_for(conn) -> IndexCache:

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.search import stats
 from app.web.factory import create_app
-from app.web.site.page_data import worth_showing
+from synapse_skill.matching.matcher import Hit, worth_showing
 
 HTML = {"accept": "text/html"}
 TOKEN = "test-admin-token-0123456789"
@@ -87,11 +87,28 @@ def test_an_admin_hides_a_wanted_query_with_csrf(app):
         assert admin.get("/admin/review").headers  # still reachable
 
 
+def near_miss(score: float, *terms: str) -> Hit:
+    return Hit("some-entry", score, False, "signature", None, terms)
+
+
 def test_relevance_floor_and_empty_state_offers_submit(app):
-    assert not worth_showing({"confident": False, "score": 25, "why": {"terms": ["database"]}})
-    assert not worth_showing({"confident": False, "score": 60, "why": {"terms": ["the", "in"]}})
-    assert worth_showing({"confident": False, "score": 60, "why": {"terms": ["locked"]}})
+    assert not worth_showing(near_miss(25, "database"))
+    assert not worth_showing(near_miss(60, "the", "in"))
+    assert worth_showing(near_miss(60, "locked"))
     with client_at(app, "10.2.0.1") as c:
+        # the API, the CLI and the skill share the floor: nonsense gets no near misses anywhere
+        api = {"accept": "application/json"}
+        assert c.get("/search", params={"q": "the thing in the box"}, headers=api).json()["results"] == []
+        answer = c.post(
+            "/search",
+            json={
+                "q": 'Traceback (most recent call last):\n  File "x.py", line 1\nZeroDivisionError: the box'
+            },
+            headers=api,
+        )
+        assert answer.status_code == 200, answer.text
+        traceback_results = answer.json()["results"]
+        assert all(r["confident"] or r["score"] >= 30 for r in traceback_results)
         page = c.get("/search", params={"q": "the thing in the box"}).text
         assert "near miss" not in page
         assert "/submit?error=the%20thing%20in%20the%20box" in page and "submit a solution" in page

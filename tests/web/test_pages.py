@@ -19,7 +19,7 @@ from app.web.renderers import HtmlRenderers
 from app.web.site import page_data
 from app.web.site.markdown_html import code_html, markdown_html
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 LOCKED = "sqlite-database-locked"
 HTML = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}

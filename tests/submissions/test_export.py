@@ -19,7 +19,7 @@ from app.store.sqlite_store import Store
 from app.submissions import review as submissions
 from app.submissions.export import ExportConflict, export_entries
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REAL_FILES = sorted((ROOT / "solutions").glob("*.md"))
 
 

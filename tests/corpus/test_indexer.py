@@ -18,7 +18,7 @@ from app.store.schema import SCHEMA_VERSION
 from app.store.sqlite_store import Store
 from synapse_skill.matching import index as match_index
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REAL_ENTRIES = (
     "sqlite-database-locked",
     "json-not-serializable",

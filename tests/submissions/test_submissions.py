@@ -1,6 +1,6 @@
 """Submissions: validated like `synapse check`, stored pending and redacted, published only on approval.
 
-Real SQLite stores with a few real entries indexed; one real server for what HTTP clients see.
+Real stores (SQLite and PostgreSQL) with a few real entries indexed; one real server for what HTTP clients see.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from app.search.service import run_search
 from app.store.sqlite_store import Store
 from app.submissions import review as submissions
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NEW_ERROR = "ollama._types.ResponseError: model 'llama9' not found, try pulling it first"
 OPENAI_KEY = "sk-proj-" + "Ab3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5"
 
@@ -73,12 +73,10 @@ def html_form(**changes) -> dict[str, str]:
 
 
 @pytest.fixture
-def store(tmp_path, three_entries) -> Store:
-    """A fresh store with three real entries published."""
-    store = Store(tmp_path / "synapse.db")
-    index_solutions(store, three_entries)
-    yield store
-    store.close()
+def store(engine_store, three_entries) -> Store:
+    """A fresh store with three real entries published, on each engine (SQLite, PostgreSQL)."""
+    index_solutions(engine_store, three_entries)
+    return engine_store
 
 
 def submit(store: Store, data: dict, key: str | None = None) -> str:

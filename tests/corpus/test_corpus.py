@@ -9,7 +9,7 @@ import pytest
 
 from app.corpus.checker import check_files
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ENTRIES = {e.slug: e for e in check_files([ROOT / "solutions"], project_root=ROOT).entries}
 
 # Issue 6's topic table: slug → the canonical signature the entry must list verbatim.

@@ -7,7 +7,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.store.sqlite_store import Store
 from app.submissions import review as submissions
 
 NEW_ERROR = "ollama._types.ResponseError: model 'llama9' not found, try pulling it first"
@@ -29,8 +28,9 @@ def valid(**changes) -> dict:
 
 
 @pytest.fixture
-def client(own_server):
-    server = own_server().start()
+def client(own_server, database_url):
+    """A real server on each engine (SQLite, PostgreSQL)."""
+    server = own_server(database_url=database_url).start()
     with httpx.Client(base_url=server.url, timeout=30) as c:
         c.server = server
         yield c
@@ -56,7 +56,7 @@ def test_a_valid_submission_is_accepted_pending_and_its_status_shows_no_content(
     assert set(status.json()) == {"id", "status", "created_at"} and status.json()["status"] == "pending"
     assert "ollama" not in status.text.lower()  # pending text is not public
     pending_slug = client.get("/search", params={"q": NEW_ERROR}).json()["results"]
-    published = {p.stem for p in (Path(__file__).resolve().parents[1] / "solutions").glob("*.md")}
+    published = {p.stem for p in (Path(__file__).resolve().parents[2] / "solutions").glob("*.md")}
     assert all(r["slug"] in published for r in pending_slug)  # the pending entry is not searchable
     assert_error(client.get("/api/submissions/sub_000000000000"), 404, "not_found")
     assert_error(client.get("/api/submissions/not-an-id"), 404, "not_found")
@@ -103,7 +103,7 @@ def test_the_same_idempotency_key_returns_the_first_submission(client):
 
     assert first.status_code == again.status_code == 201
     assert again.json()["id"] == first.json()["id"]
-    store = Store(client.server.db)
+    store = client.server.open_store()
     try:
         assert len(submissions.list_submissions(store.read())) == 1
     finally:
@@ -126,7 +126,7 @@ def test_the_status_says_why_a_submission_was_rejected_or_where_it_was_published
     approved = client.post(
         "/api/submissions", json=valid(title="Model not found", errors=["KeyError: 'llama9'"])
     )
-    store = Store(client.server.db)
+    store = client.server.open_store()
     try:
         store.write(submissions.reject, rejected, "please add the Ollama version")
         slug = store.write(submissions.approve, approved.json()["id"])
@@ -147,8 +147,10 @@ def test_a_cross_site_browser_post_is_refused(client):
     assert_error(response, 403, "cross_site")
 
 
-def test_submissions_are_rate_limited_per_client_across_two_workers(own_server):
-    server = own_server(workers=2, env={"SYNAPSE_SUBMISSIONS_PER_HOUR": "3"}).start()
+def test_submissions_are_rate_limited_per_client_across_two_workers(own_server, database_url):
+    server = own_server(
+        workers=2, env={"SYNAPSE_SUBMISSIONS_PER_HOUR": "3"}, database_url=database_url
+    ).start()
 
     statuses, retry_after = [], []
     for i in range(8):  # a new connection each time, so both workers take some of them

@@ -11,7 +11,7 @@ from app.corpus.entries import parse_entry
 from app.store.connections import sqlite_info
 from app.web.api.models import Health, SearchResponse, Snapshot
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LOCKED = "sqlite-database-locked"
 MAX_Q = 64 * 1024
 
@@ -220,6 +220,31 @@ def test_bad_input_is_a_4xx_json_error_never_a_500(client, method, kwargs):
     response = client.request(method, "/search", **kwargs)
 
     assert_error(response, 400)
+
+
+UNREADABLE_BODIES = {
+    "broken JSON": (
+        {"content": b'{"q": "database is locked",}', "headers": {"content-type": "application/json"}},
+        "the request body is not valid JSON (Expecting property name enclosed in double quotes, at character 28)",
+    ),
+    "form body": (
+        {"data": {"q": "database is locked"}},
+        "the request body was sent as application/x-www-form-urlencoded, not as JSON",
+    ),
+    "JSON array": ({"json": ["database is locked"]}, "the request body is JSON, but not an object"),
+    "no body": ({"headers": {"content-type": "application/json"}}, "the request body is empty"),
+}
+
+
+@pytest.mark.parametrize("kwargs, what", list(UNREADABLE_BODIES.values()), ids=list(UNREADABLE_BODIES))
+def test_an_unreadable_body_is_said_in_words_with_what_to_send(client, kwargs, what):
+    response = client.post("/search", **kwargs)
+
+    assert_error(response, 400)
+    message = response.json()["error"]["message"]
+    assert message.startswith(what + ': send a JSON object with "q" (error text')
+    assert message.endswith("with the header Content-Type: application/json")
+    assert "JSON decode error" not in message and "valid dictionary" not in message
 
 
 def test_q_of_exactly_64_kib_is_accepted(client):
@@ -457,3 +482,22 @@ def test_a_streamed_body_over_the_limit_is_a_413_json_error(client):
 
     assert "content-length" not in response.request.headers
     assert_error(response, 413)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_access_log_keeps_the_path_but_never_the_query(own_server, three_entries, workers):
+    server = own_server(solutions=three_entries, workers=workers).start()
+    secret = "sk-proj-AbCdEf0123456789SECRET"
+    error = f"openai.AuthenticationError: Incorrect API key provided: {secret} at db.internal.example"
+
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        assert client.get("/search", params={"q": error, "limit": 2}).status_code == 200
+        assert client.get("/search", params={"q": error, "format": "html"}).status_code == 200
+        assert client.get("/solutions", params={"tag": "sqlite"}).status_code == 200
+    server.stop()  # the log is complete once the server has exited
+
+    log = server.log_text()
+    assert '"GET /search HTTP/1.1" 200' in log
+    assert '"GET /solutions HTTP/1.1" 200' in log
+    for leak in ("SECRET", "sk-proj", "db.internal", "AuthenticationError", "q=", "limit=", "tag="):
+        assert leak not in log

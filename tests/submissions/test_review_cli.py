@@ -14,7 +14,7 @@ from app.corpus.indexer import index_solutions
 from app.store.sqlite_store import Store
 from app.submissions import review as submissions
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ERROR = "ollama._types.ResponseError: model 'llama9' not found, try pulling it first"
 
 
