@@ -2,12 +2,44 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from collections.abc import Iterable, Mapping, Sequence
 
 
-def run_python(code: str, *flags: str, timeout: float = 30) -> subprocess.CompletedProcess:
-    """`python [flags] -c code`; output captured as text; never raises on a non-zero exit."""
+def run_python(
+    code: str,
+    *flags: str,
+    timeout: float = 60,
+    cwd: str | os.PathLike | None = None,
+    path: str | os.PathLike | Iterable[str | os.PathLike] | None = None,
+    env: Mapping[str, str | None] | None = None,
+    args: Sequence[str] = (),
+) -> subprocess.CompletedProcess:
+    """`python [flags] -c code [args]`; output captured as text; never raises on a non-zero exit.
+
+    The child gets this process's environment, with PYTHONDONTWRITEBYTECODE=1 (no `__pycache__` left in
+    fake site folders or project copies) and PYTHONPATH set to exactly `path` (one folder or several;
+    none by default: an inherited PYTHONPATH never leaks into the child), then `env` on top (a value of
+    None removes that variable).
+    """
+    child = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    child.pop("PYTHONPATH", None)
+    folders = [path] if isinstance(path, str | os.PathLike) else list(path or ())
+    if folders:
+        child["PYTHONPATH"] = os.pathsep.join(str(folder) for folder in folders)
+    for name, value in (env or {}).items():
+        if value is None:
+            child.pop(name, None)
+        else:
+            child[name] = value
     return subprocess.run(
-        [sys.executable, *flags, "-c", code], check=False, capture_output=True, text=True, timeout=timeout
+        [sys.executable, *flags, "-c", code, *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        env=child,
     )

@@ -7,7 +7,6 @@ against the same targets: each failure is named at the right layer; a working UR
 """
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -15,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+from fake_http import free_port
 
 SLUG = "api-connection-error"
 
@@ -41,11 +41,7 @@ def plain_http_port():
 
 @pytest.fixture
 def closed_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()  # nothing listens here any more
-    return port
+    return free_port()  # nothing listens here any more
 
 
 def _env(**extra) -> dict:

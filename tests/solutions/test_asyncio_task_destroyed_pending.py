@@ -5,17 +5,10 @@ task collected by the garbage collector, and a manual loop closed with a task st
 runs the entry's own Option 1 and Option 2 code and checks the message is gone and the work ran.
 """
 
-import subprocess
-import sys
+from pyrun import run_python
 
 SLUG = "asyncio-task-destroyed-pending"
 MESSAGE = "Task was destroyed but it is pending!"
-
-
-def _run(code: str, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60, cwd=cwd
-    )
 
 
 def test_reproduces_unreferenced_task_collected(tmp_path):
@@ -30,7 +23,7 @@ async def main():
     await asyncio.sleep(0.05)
 asyncio.run(main())
 """
-    result = _run(code, tmp_path)
+    result = run_python(code, cwd=tmp_path)
     assert MESSAGE in result.stderr
 
 
@@ -48,12 +41,12 @@ loop.close()
 del loop
 gc.collect()
 """
-    result = _run(code, tmp_path)
+    result = run_python(code, cwd=tmp_path)
     assert MESSAGE in result.stderr
 
 
 def test_option1_keeps_tasks_alive_through_gc(fix_code, tmp_path):
-    result = _run(fix_code(SLUG, 1), tmp_path)
+    result = run_python(fix_code(SLUG, 1), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "finished jobs: [0, 1, 2, 3, 4]" in result.stdout
     assert "task group done: 8" in result.stdout
@@ -79,14 +72,14 @@ async def scenario():
 asyncio.run(scenario())
 """
     )
-    result = _run(code, tmp_path)
+    result = run_python(code, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "result: ['ok']" in result.stdout
     assert MESSAGE not in result.stderr
 
 
 def test_option2_closes_loop_without_destroying_tasks(fix_code, tmp_path):
-    result = _run(fix_code(SLUG, 2), tmp_path)
+    result = run_python(fix_code(SLUG, 2), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "worker cleaned up" in result.stdout
     assert "closed cleanly" in result.stdout

@@ -8,56 +8,32 @@ reproduce `No module named 'autogen'` and run the entry's own Option 1 check aga
 Option 2 (the 0.4 port) runs only where autogen-agentchat is really installed.
 """
 
-import os
-import subprocess
-import sys
+from fake_site import fake_distribution
+from pyrun import run_python
 
 SLUG = "autogen-package-split"
 
 
-def _install(site, dist: str, version: str, module: str, init: str = "") -> None:
-    pkg = site / module
-    pkg.mkdir(parents=True, exist_ok=True)
-    (pkg / "__init__.py").write_text(init, encoding="utf-8")
-    info = site / f"{dist.replace('-', '_')}-{version}.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n", encoding="utf-8"
-    )
-    (info / "RECORD").write_text(f"{module}/__init__.py,,\n{info.name}/METADATA,,\n", encoding="utf-8")
-
-
-def _run(code: str, cwd, site) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(site))
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=cwd,
-        env=env,
-    )
-
-
 def _new_generation(tmp_path):
     site = tmp_path / "site"
-    _install(site, "pyautogen", "0.10.0", "pyautogen")
-    _install(site, "autogen-agentchat", "0.7.5", "autogen_agentchat", "__version__ = '0.7.5'\n")
+    fake_distribution(site, "pyautogen", "0.10.0", {"pyautogen/__init__.py": ""})
+    fake_distribution(
+        site, "autogen-agentchat", "0.7.5", {"autogen_agentchat/__init__.py": "__version__ = '0.7.5'\n"}
+    )
     return site
 
 
 def test_reproduces_no_module_named_autogen_after_pip_install_pyautogen(tmp_path):
     site = _new_generation(tmp_path)
-    result = _run("import autogen\n", tmp_path, site)
+    result = run_python("import autogen\n", cwd=tmp_path, path=site)
     assert result.returncode != 0
     assert "ModuleNotFoundError: No module named 'autogen'" in result.stderr
-    assert _run("import autogen_agentchat, pyautogen\n", tmp_path, site).returncode == 0
+    assert run_python("import autogen_agentchat, pyautogen\n", cwd=tmp_path, path=site).returncode == 0
 
 
 def test_option1_shows_which_package_provides_which_import(fix_code, tmp_path):
     site = _new_generation(tmp_path)
-    result = _run(fix_code(SLUG, 1), tmp_path, site)
+    result = run_python(fix_code(SLUG, 1), cwd=tmp_path, path=site)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert any(line.startswith("import autogen ") and "NOT importable" in line for line in lines), (
@@ -74,8 +50,8 @@ def test_option1_shows_which_package_provides_which_import(fix_code, tmp_path):
 
 def test_option1_flags_two_packages_writing_the_autogen_folder(fix_code, tmp_path):
     site = tmp_path / "site"
-    _install(site, "pyautogen", "0.2.35", "autogen")
-    _install(site, "autogen-agentchat", "0.2.40", "autogen")
-    result = _run(fix_code(SLUG, 1), tmp_path, site)
+    fake_distribution(site, "pyautogen", "0.2.35", {"autogen/__init__.py": ""})
+    fake_distribution(site, "autogen-agentchat", "0.2.40", {"autogen/__init__.py": ""})
+    result = run_python(fix_code(SLUG, 1), cwd=tmp_path, path=site)
     assert result.returncode == 0, result.stderr
     assert "CONFLICT: autogen-agentchat and pyautogen all write the same autogen/ folder" in result.stdout

@@ -7,10 +7,10 @@ address as not bindable and falls back to all interfaces, keeps a valid one, and
 
 import errno
 import socket
-import subprocess
 import sys
 
 import pytest
+from pyrun import run_python
 
 SLUG = "cannot-assign-requested-address"
 FOREIGN_IP = "203.0.113.5"
@@ -44,13 +44,6 @@ def test_option1_keeps_a_local_ip(helper):
 
 
 def test_option1_demo_serves(fix_code, tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-c", fix_code(SLUG, 1)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        check=False,
-    )
+    result = run_python(fix_code(SLUG, 1), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "listening on ('0.0.0.0'" in result.stdout

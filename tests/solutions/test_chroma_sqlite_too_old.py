@@ -8,9 +8,9 @@ version, as pysqlite3-binary does. Then the entry's own Option 1 code must make 
 leave a new-enough system SQLite alone, and stop with a clear message when pysqlite3 is missing.
 """
 
-import subprocess
-import sys
 import textwrap
+
+from pyrun import run_python
 
 SLUG = "chroma-sqlite-too-old"
 
@@ -51,15 +51,9 @@ def _setup(tmp_path, fix_code, with_pysqlite3=True):
     (tmp_path / "sqlite_fix.py").write_text(fix_code(SLUG, 1), encoding="utf-8")
 
 
-def _run(code: str, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60, cwd=cwd
-    )
-
-
 def test_reproduces_the_runtime_error_on_old_sqlite(fix_code, tmp_path):
     _setup(tmp_path, fix_code)
-    result = _run(OLD_SQLITE + "import chromadb\n", tmp_path)
+    result = run_python(OLD_SQLITE + "import chromadb\n", cwd=tmp_path)
     assert result.returncode != 0
     assert "RuntimeError" in result.stderr
     assert "Your system has an unsupported version of sqlite3. Chroma" in result.stderr
@@ -77,7 +71,7 @@ def test_option1_swaps_in_pysqlite3_before_chromadb(fix_code, tmp_path):
         print("chromadb imported with", sys.modules["sqlite3"].__name__, sys.modules["sqlite3"].sqlite_version)
         """
     )
-    result = _run(code, tmp_path)
+    result = run_python(code, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "pysqlite3 3.51.1 (replaces system 3.31.1)" in result.stdout
     assert "chromadb imported with pysqlite3 3.51.1" in result.stdout
@@ -85,8 +79,9 @@ def test_option1_swaps_in_pysqlite3_before_chromadb(fix_code, tmp_path):
 
 def test_option1_leaves_a_new_enough_sqlite_alone(fix_code, tmp_path):
     _setup(tmp_path, fix_code)
-    result = _run(
-        "from sqlite_fix import ensure_new_sqlite\nprint(ensure_new_sqlite())\nimport chromadb\n", tmp_path
+    result = run_python(
+        "from sqlite_fix import ensure_new_sqlite\nprint(ensure_new_sqlite())\nimport chromadb\n",
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert "(system, new enough)" in result.stdout
@@ -94,7 +89,9 @@ def test_option1_leaves_a_new_enough_sqlite_alone(fix_code, tmp_path):
 
 def test_option1_explains_when_pysqlite3_is_missing(fix_code, tmp_path):
     _setup(tmp_path, fix_code, with_pysqlite3=False)
-    result = _run(OLD_SQLITE + "from sqlite_fix import ensure_new_sqlite\nensure_new_sqlite()\n", tmp_path)
+    result = run_python(
+        OLD_SQLITE + "from sqlite_fix import ensure_new_sqlite\nensure_new_sqlite()\n", cwd=tmp_path
+    )
     assert result.returncode == 1
     assert "SQLite 3.31.1 is older than 3.35.0: pip install pysqlite3-binary" in result.stderr
     assert "Traceback" not in result.stderr

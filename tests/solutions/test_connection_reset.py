@@ -10,14 +10,13 @@ real httpx calls (retried to success, refusals not retried, budget respected).
 import http.client
 import socket
 import struct
-import subprocess
-import sys
 import threading
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+from pyrun import run_python
 
 SLUG = "connection-reset"
 
@@ -76,14 +75,7 @@ def test_reproduces_reset_and_remote_disconnected():
 
 
 def test_option1_demo_runs(fix_code, tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-c", fix_code(SLUG, 1)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        check=False,
-    )
+    result = run_python(fix_code(SLUG, 1), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "got b'ok' after 2 attempts" in result.stdout
 

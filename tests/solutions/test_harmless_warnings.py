@@ -9,6 +9,8 @@ when there is no failure. Then checks Option 2 filters only the targeted warning
 import subprocess
 import sys
 
+from pyrun import run_python
+
 SLUG = "harmless-warnings"
 
 NOISY_CRASH = """
@@ -28,20 +30,22 @@ print("done")
 """
 
 
-def _run(code: str, cwd, *flags, stdin=None) -> subprocess.CompletedProcess:
+def _real_error(fix_code, tmp_path, stderr: str) -> subprocess.CompletedProcess:
+    """Option 1 as a script reading a captured stderr: `python real_error.py - < log`."""
+    script = tmp_path / "real_error.py"
+    script.write_text(fix_code(SLUG, 1), encoding="utf-8")
     return subprocess.run(
-        [sys.executable, *flags, "-c", code],
+        [sys.executable, str(script), "-"],
         check=False,
         capture_output=True,
         text=True,
         timeout=30,
-        cwd=cwd,
-        input=stdin,
+        input=stderr,
     )
 
 
 def test_warnings_are_printed_and_do_not_stop_the_program(tmp_path):
-    result = _run(NOISY_OK, tmp_path, "-W", "always")
+    result = run_python(NOISY_OK, "-W", "always", cwd=tmp_path)
     assert result.returncode == 0
     assert "UserWarning: TypedStorage is deprecated" in result.stderr
     assert "FutureWarning: something will change" in result.stderr
@@ -49,49 +53,31 @@ def test_warnings_are_printed_and_do_not_stop_the_program(tmp_path):
 
 
 def test_option1_finds_the_real_exception_under_warnings(fix_code, tmp_path):
-    crash = _run(NOISY_CRASH, tmp_path, "-W", "always")
+    crash = run_python(NOISY_CRASH, "-W", "always", cwd=tmp_path)
     assert crash.returncode == 1
     assert crash.stderr.splitlines()[0].endswith(
         "DeprecationWarning: datetime.datetime.utcnow() is deprecated and scheduled for removal"
     )
-    script = tmp_path / "real_error.py"
-    script.write_text(fix_code(SLUG, 1), encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, str(script), "-"],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        input=crash.stderr,
-    )
+    result = _real_error(fix_code, tmp_path, crash.stderr)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("real error: KeyError: 'question'")
     assert "Warning" not in result.stdout.split("(last frame")[0]
 
 
 def test_option1_says_when_there_is_no_failure(fix_code, tmp_path):
-    ok = _run(NOISY_OK, tmp_path, "-W", "always")
-    script = tmp_path / "real_error.py"
-    script.write_text(fix_code(SLUG, 1), encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, str(script), "-"],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        input=ok.stderr,
-    )
+    ok = run_python(NOISY_OK, "-W", "always", cwd=tmp_path)
+    result = _real_error(fix_code, tmp_path, ok.stderr)
     assert result.returncode == 0, result.stderr
     assert "the warnings are not the failure" in result.stdout
 
 
 def test_option1_demo_runs(fix_code, tmp_path):
-    result = _run(fix_code(SLUG, 1), tmp_path)
+    result = run_python(fix_code(SLUG, 1), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "real error: KeyError: 'question'" in result.stdout
 
 
 def test_option2_filters_only_the_targeted_warning(fix_code, tmp_path):
-    result = _run(fix_code(SLUG, 2), tmp_path)
+    result = run_python(fix_code(SLUG, 2), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "['something new']"

@@ -6,13 +6,12 @@ then runs the entry's Option 1 code (its own demo, then its helper on the same r
 """
 
 import json
-import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+from pyrun import run_python
 
 SLUG = "http-response-not-json"
 
@@ -64,14 +63,7 @@ def test_reproduces_jsondecodeerror_from_httpx(base_url, path):
 
 
 def test_option1_demo_runs(fix_code, tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-c", fix_code(SLUG, 1)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        check=False,
-    )
+    result = run_python(fix_code(SLUG, 1), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "{'answer': 42}" in result.stdout
     assert "HTTP 502" in result.stdout and "text/html" in result.stdout

@@ -5,12 +5,10 @@ runs the entry's Option 1 code (a real localhost proxy and an in-process ASGI ap
 Option 2's version check against fake old SDK installations (dist-info only) written to tmp_path.
 """
 
-import os
-import subprocess
-import sys
-
 import httpx
 import pytest
+from fake_site import fake_distribution
+from pyrun import run_python
 
 SLUG = "httpx-proxies-removed"
 
@@ -19,34 +17,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _run(code: str, cwd, extra_path=None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    if extra_path:
-        env["PYTHONPATH"] = str(extra_path)
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=cwd,
-        env=env,
-    )
-
-
-def _dist(site, name: str, version: str) -> None:
-    meta = site / f"{name}-{version}.dist-info"
-    meta.mkdir(parents=True)
-    (meta / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8"
-    )
-
-
 def test_reproduces_proxies_and_app_typeerrors(tmp_path):
-    proxies = _run("import httpx\nhttpx.Client(proxies='http://127.0.0.1:3128')", tmp_path)
+    proxies = run_python("import httpx\nhttpx.Client(proxies='http://127.0.0.1:3128')", cwd=tmp_path)
     assert "TypeError: Client.__init__() got an unexpected keyword argument 'proxies'" in proxies.stderr
-    app = _run("import httpx\nhttpx.AsyncClient(app=object(), base_url='http://test')", tmp_path)
+    app = run_python("import httpx\nhttpx.AsyncClient(app=object(), base_url='http://test')", cwd=tmp_path)
     assert "TypeError: AsyncClient.__init__() got an unexpected keyword argument 'app'" in app.stderr
 
 
@@ -59,23 +33,23 @@ def test_reproduces_a_library_forwarding_proxies(tmp_path):
         "        super().__init__(**kwargs)\n"
         "SyncHttpxClientWrapper(base_url='https://api.example.com', proxies=None, timeout=5)\n"
     )
-    result = _run(code, tmp_path)
+    result = run_python(code, cwd=tmp_path)
     assert "in __init__" in result.stderr  # raised from the subclass's super().__init__(**kwargs)
     assert "TypeError: Client.__init__() got an unexpected keyword argument 'proxies'" in result.stderr
 
 
 def test_option1_proxy_mounts_and_asgi_transport_work(fix_code, tmp_path):
-    result = _run(fix_code(SLUG, 1), tmp_path)
+    result = run_python(fix_code(SLUG, 1), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "proxy saw: ['http://service.internal/a', 'http://service.internal/b']" in result.stdout
 
 
 def test_option2_names_the_sdk_to_upgrade(fix_code, tmp_path):
     site = tmp_path / "site"
-    _dist(site, "openai", "1.55.2")
-    _dist(site, "anthropic", "0.40.0")
-    _dist(site, "starlette", "0.36.3")
-    result = _run(fix_code(SLUG, 2), tmp_path, extra_path=site)
+    fake_distribution(site, "openai", "1.55.2")
+    fake_distribution(site, "anthropic", "0.40.0")
+    fake_distribution(site, "starlette", "0.36.3")
+    result = run_python(fix_code(SLUG, 2), cwd=tmp_path, path=site)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "openai 1.55.2: passes proxies=/app= to httpx, upgrade to >=1.55.3" in out
@@ -85,8 +59,8 @@ def test_option2_names_the_sdk_to_upgrade(fix_code, tmp_path):
 
 def test_option2_with_current_sdks_points_at_own_code(fix_code, tmp_path):
     site = tmp_path / "site"
-    _dist(site, "openai", "1.55.3")
-    result = _run(fix_code(SLUG, 2), tmp_path, extra_path=site)
+    fake_distribution(site, "openai", "1.55.3")
+    result = run_python(fix_code(SLUG, 2), cwd=tmp_path, path=site)
     assert result.returncode == 0, result.stderr
     assert "openai 1.55.3: ok" in result.stdout
     assert "look for proxies= / app= in your own code" in result.stdout

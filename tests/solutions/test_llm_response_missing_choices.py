@@ -6,14 +6,10 @@ an error with the provider's message, returns the text of a good body, explains 
 answers, and joins a stream whose first and last chunks have no choices.
 """
 
-import json
-import subprocess
-import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import httpx
 import pytest
+from fake_http import json_server
+from pyrun import run_python
 
 SLUG = "llm-response-missing-choices"
 ERROR_BODY = {"error": {"message": "Provider returned error", "code": 429}}
@@ -25,25 +21,9 @@ GOOD_BODY = {
 @pytest.fixture
 def router():
     bodies = {"/error": ERROR_BODY, "/ok": GOOD_BODY}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            self.rfile.read(int(self.headers.get("content-length") or 0))
-            body = json.dumps(bodies[self.path]).encode()
-            self.send_response(200)  # even for the error, like some routers
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
-    srv.server_close()
+    # HTTP 200 even for the error, like some routers
+    with json_server(lambda request: (200, bodies[request.path])) as base:
+        yield base
 
 
 @pytest.fixture
@@ -107,14 +87,7 @@ def test_option1_stream_skips_choiceless_chunks(entry):
 
 
 def test_option1_demo_runs(fix_code, tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-c", fix_code(SLUG, 1)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        check=False,
-    )
+    result = run_python(fix_code(SLUG, 1), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "Hi!"
     assert "explained: provider returned an error" in result.stdout

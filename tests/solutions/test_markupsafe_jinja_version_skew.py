@@ -5,32 +5,27 @@ names and `markupsafe.soft_unicode`, the latter through a tiny Jinja2-2.x-style 
 then runs the entry's own Option 1 code.
 """
 
-import subprocess
-import sys
+from pyrun import run_python
 
 SLUG = "markupsafe-jinja-version-skew"
 
 
-def _run(code: str, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=cwd)
-
-
 def test_reproduces_removed_jinja2_names(tmp_path):
     for name in ("escape", "Markup", "contextfunction", "environmentfilter"):
-        result = _run(f"from jinja2 import {name}", tmp_path)
+        result = run_python(f"from jinja2 import {name}", cwd=tmp_path)
         assert f"ImportError: cannot import name '{name}' from 'jinja2'" in result.stderr
 
 
 def test_reproduces_soft_unicode_removed(tmp_path):
     old = tmp_path / "old_filters.py"  # what jinja2 2.x's filters.py does at import time
     old.write_text("from markupsafe import soft_unicode\n", encoding="utf-8")
-    result = _run("import old_filters", tmp_path)
+    result = run_python("import old_filters", cwd=tmp_path)
     assert "ImportError: cannot import name 'soft_unicode' from 'markupsafe'" in result.stderr
 
 
 def test_option1_runs_on_current_jinja2_and_escapes(fix_code, tmp_path):
     code = fix_code(SLUG, 1)
-    result = _run(code, tmp_path)
+    result = run_python(code, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "<b>&lt;script&gt;</b> from docs &lt;i&gt;"

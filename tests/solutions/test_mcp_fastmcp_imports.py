@@ -7,48 +7,23 @@ Option 1 (the version check) against the real SDK and against fastmcp installs w
 fastmcp 3.x that needs mcp<2); Option 2 (one server file for mcp 1.x and 2.x) against the real SDK.
 """
 
-import os
-import subprocess
-import sys
 from importlib import metadata
 
 import pytest
+from fake_site import fake_distribution
+from pyrun import run_python
 
 SLUG = "mcp-fastmcp-imports"
 MCP_VERSION = metadata.version("mcp")
 MCP_2 = int(MCP_VERSION.split(".")[0]) >= 2
 
 
-def _run(code: str, cwd, extra_path=None) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    env.pop("PYTHONPATH", None)
-    if extra_path is not None:
-        env["PYTHONPATH"] = str(extra_path)
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=cwd,
-        env=env,
-    )
-
-
-def _dist_info(root, name: str, version: str) -> None:
-    info = root / f"{name.replace('-', '_')}-{version}.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8"
-    )
-
-
 @pytest.mark.skipif(not MCP_2, reason="the project's mcp is 1.x: mcp.server.fastmcp still exists")
 def test_reproduces_fastmcp_import_error_on_mcp_2(tmp_path):
-    result = _run("from mcp.server.fastmcp import FastMCP\n", tmp_path)
+    result = run_python("from mcp.server.fastmcp import FastMCP\n", cwd=tmp_path)
     assert result.returncode != 0
     assert "ModuleNotFoundError: No module named 'mcp.server.fastmcp'" in result.stderr
-    ok = _run("from mcp.server.mcpserver import MCPServer\nMCPServer('x')\n", tmp_path)
+    ok = run_python("from mcp.server.mcpserver import MCPServer\nMCPServer('x')\n", cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr
 
 
@@ -56,13 +31,13 @@ def test_reproduces_unknown_location_of_a_gutted_fastmcp_folder(tmp_path):
     # what pip leaves after upgrading fastmcp 2.x to 4.x: the folder, minus __init__.py
     (tmp_path / "fastmcp" / "server").mkdir(parents=True)
     (tmp_path / "fastmcp" / "server" / "server.py").write_text("class FastMCP: ...\n", encoding="utf-8")
-    result = _run("from fastmcp import FastMCP\n", tmp_path, extra_path=tmp_path)
+    result = run_python("from fastmcp import FastMCP\n", cwd=tmp_path, path=tmp_path)
     assert result.returncode != 0
     assert "ImportError: cannot import name 'FastMCP' from 'fastmcp' (unknown location)" in result.stderr
 
 
 def test_option1_reports_the_installed_sdk(fix_code, tmp_path):
-    result = _run(fix_code(SLUG, 1), tmp_path)
+    result = run_python(fix_code(SLUG, 1), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert f"mcp {MCP_VERSION}" in result.stdout
     expected = (
@@ -75,9 +50,9 @@ def test_option1_reports_the_installed_sdk(fix_code, tmp_path):
 def test_option1_detects_the_gutted_fastmcp_folder(fix_code, tmp_path):
     site = tmp_path / "site"
     (site / "fastmcp" / "server").mkdir(parents=True)
-    _dist_info(site, "fastmcp", "4.2.3")
-    _dist_info(site, "fastmcp-slim", "4.2.3")
-    result = _run(fix_code(SLUG, 1), tmp_path, extra_path=site)
+    fake_distribution(site, "fastmcp", "4.2.3")
+    fake_distribution(site, "fastmcp-slim", "4.2.3")
+    result = run_python(fix_code(SLUG, 1), cwd=tmp_path, path=site)
     assert result.returncode == 0, result.stderr
     assert "BROKEN: fastmcp/__init__.py is missing" in result.stdout
     assert '--force-reinstall --no-deps "fastmcp-slim==4.2.3"' in result.stdout
@@ -86,17 +61,15 @@ def test_option1_detects_the_gutted_fastmcp_folder(fix_code, tmp_path):
 @pytest.mark.skipif(not MCP_2, reason="needs the project's mcp 2.x for the mismatch")
 def test_option1_flags_fastmcp_3_on_mcp_2(fix_code, tmp_path):
     site = tmp_path / "site"
-    (site / "fastmcp").mkdir(parents=True)
-    (site / "fastmcp" / "__init__.py").write_text("", encoding="utf-8")
-    _dist_info(site, "fastmcp", "3.4.11")
-    result = _run(fix_code(SLUG, 1), tmp_path, extra_path=site)
+    fake_distribution(site, "fastmcp", "3.4.11", {"fastmcp/__init__.py": ""})
+    result = run_python(fix_code(SLUG, 1), cwd=tmp_path, path=site)
     assert result.returncode == 0, result.stderr
     assert f"MISMATCH: fastmcp 3.4.11 needs mcp<2, found mcp {MCP_VERSION}" in result.stdout
     assert "BROKEN" not in result.stdout
 
 
 def test_option2_builds_a_server_on_the_installed_sdk(fix_code, tmp_path):
-    result = _run(fix_code(SLUG, 2), tmp_path)
+    result = run_python(fix_code(SLUG, 2), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     cls = "mcp.server.mcpserver.server.MCPServer" if MCP_2 else "mcp.server.fastmcp.server.FastMCP"
     assert f"{cls} ready, tools: ['add']" in result.stdout

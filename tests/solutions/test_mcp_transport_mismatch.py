@@ -14,6 +14,7 @@ import textwrap
 import time
 
 import pytest
+from fake_http import free_port
 
 SLUG = "mcp-transport-mismatch"
 
@@ -48,12 +49,6 @@ CLIENT = textwrap.dedent(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _wait_listening(port: int, proc: subprocess.Popen, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -75,7 +70,7 @@ def servers(tmp_path_factory):
     started = {}
     try:
         for transport in ("sse", "streamable-http"):
-            port = _free_port()
+            port = free_port()
             proc = subprocess.Popen(
                 [sys.executable, str(script), transport, str(port)],
                 stdout=subprocess.DEVNULL,
@@ -136,6 +131,6 @@ def test_probe_finds_the_right_path(servers, fix_code, tmp_path):
 
 
 def test_probe_reports_nothing_listening(fix_code, tmp_path):
-    result = _probe(fix_code, tmp_path, f"http://127.0.0.1:{_free_port()}/mcp")
+    result = _probe(fix_code, tmp_path, f"http://127.0.0.1:{free_port()}/mcp")
     assert result.returncode == 1
     assert "nothing answers HTTP there" in result.stdout

@@ -5,30 +5,14 @@ process, then runs the entry's own Option 1 code in the same conditions: with a 
 finds the value; without one it stops with a clear message instead of a KeyError.
 """
 
-import os
-import subprocess
-import sys
+from pyrun import run_python
 
 SLUG = "missing-env-var"
 FAKE_KEY = "sk-test-not-a-real-key-0123456789"
 
 
-def _clean_env() -> dict:
-    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return env
-
-
-def _run(code: str, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        cwd=cwd,
-        env=_clean_env(),
-    )
+def _run(code: str, cwd):
+    return run_python(code, cwd=cwd, env={"OPENAI_API_KEY": None})
 
 
 def test_reproduces_keyerror_for_unset_variable(tmp_path):
@@ -67,17 +51,7 @@ def test_option1_finds_dotenv_in_a_parent_directory(fix_code, tmp_path):
 
 def test_option1_real_environment_wins_over_dotenv(fix_code, tmp_path):
     (tmp_path / ".env").write_text("OPENAI_API_KEY=short\n", encoding="utf-8")
-    env = _clean_env()
-    env["OPENAI_API_KEY"] = FAKE_KEY
-    result = subprocess.run(
-        [sys.executable, "-c", fix_code(SLUG)],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        cwd=tmp_path,
-        env=env,
-    )
+    result = run_python(fix_code(SLUG), cwd=tmp_path, env={"OPENAI_API_KEY": FAKE_KEY})
     assert result.returncode == 0, result.stderr
     assert f"({len(FAKE_KEY)} characters)" in result.stdout
 

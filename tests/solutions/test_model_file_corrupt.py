@@ -10,11 +10,10 @@ import io
 import json
 import pickle
 import struct
-import subprocess
-import sys
 import zipfile
 
 import pytest
+from pyrun import run_python
 
 SLUG = "model-file-corrupt"
 POINTER = (
@@ -103,25 +102,12 @@ def test_cli_exit_code(fix_code, tmp_path):
     good, bad = tmp_path / "a.safetensors", tmp_path / "b.safetensors"
     good.write_bytes(_safetensors())
     bad.write_bytes(POINTER)
-    result = subprocess.run(
-        [sys.executable, "-c", fix_code(SLUG, 1), str(good), str(bad)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_python(fix_code(SLUG, 1), args=[str(good), str(bad)])
     assert result.returncode == 1
     assert "OK  a.safetensors" in result.stdout and "BAD b.safetensors" in result.stdout
 
 
 def test_demo_runs(fix_code, tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-c", fix_code(SLUG, 1)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        check=False,
-    )
+    result = run_python(fix_code(SLUG, 1), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("BAD") == 2 and result.stdout.count("OK ") == 1

@@ -10,62 +10,41 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from fake_http import json_server
 
 SLUG = "model-not-found"
 SERVED = ["gpt-4o", "gpt-4o-mini", "llama3.2:latest"]
 
 
-class _Handler(BaseHTTPRequestHandler):
-    def _send(self, status: int, payload: dict) -> None:
-        body = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self):
-        if self.path == "/v1/models":
-            self._send(200, {"object": "list", "data": [{"id": m, "object": "model"} for m in SERVED]})
-        else:
-            self._send(404, {"error": {"message": "Invalid URL", "type": "invalid_request_error"}})
-
-    def do_POST(self):
-        request = json.loads(self.rfile.read(int(self.headers["content-length"])))
-        model = request["model"]
-        if model in SERVED:
-            self._send(200, {"choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}}]})
-        else:
-            self._send(
-                404,
-                {
-                    "error": {
-                        "message": f"The model `{model}` does not exist or you do not have access to it.",
-                        "type": "invalid_request_error",
-                        "param": None,
-                        "code": "model_not_found",
-                    }
-                },
-            )
-
-    def log_message(self, *args):
-        pass
+def _answer(request):
+    if request.method == "GET":
+        if request.path == "/v1/models":
+            return 200, {"object": "list", "data": [{"id": m, "object": "model"} for m in SERVED]}
+        return 404, {"error": {"message": "Invalid URL", "type": "invalid_request_error"}}
+    model = request.json()["model"]
+    if model in SERVED:
+        return 200, {"choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}}]}
+    return (
+        404,
+        {
+            "error": {
+                "message": f"The model `{model}` does not exist or you do not have access to it.",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": "model_not_found",
+            }
+        },
+    )
 
 
 @pytest.fixture
 def server():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}/v1"
-    srv.shutdown()
-    srv.server_close()
+    with json_server(_answer) as base:
+        yield f"{base}/v1"
 
 
 def _env(base_url: str) -> dict:

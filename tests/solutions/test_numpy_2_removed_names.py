@@ -82,3 +82,44 @@ def test_option2_in_an_empty_folder_finds_nothing(fix_code, tmp_path):
     result = _run(["-c", fix_code(SLUG, 2)], tmp_path)
     assert result.returncode == 0, result.stderr
     assert "0 removed NumPy name(s)" in result.stdout
+
+
+def test_option2_lists_in1d_and_bool_but_never_rewrites_them(fix_code, tmp_path):
+    """np.isin keeps the input's shape where np.in1d flattened it, and np.bool is NumPy's bool_ again in
+    NumPy 2 (isinstance(np.True_, bool) is False): a blind rename would change what the code computes."""
+    project = tmp_path / "project"
+    project.mkdir()
+    code = (
+        "import numpy as np\n"
+        "a = np.array([[1, 2], [3, 4]])\n"
+        "flags = np.in1d(a, [2, 3])\n"
+        "print(flags.shape, isinstance(np.True_, np.bool), np.row_stack([a, a]).shape)\n"
+    )
+    (project / "mixed.py").write_text(code, encoding="utf-8")
+    tool = tmp_path / "numpy2_names.py"
+    tool.write_text(fix_code(SLUG, 2), encoding="utf-8")
+
+    listed = _run([str(tool), "project"], tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert "mixed.py:3: np.in1d -> rewrite by hand: np.isin(a, b).ravel()" in listed.stdout
+    assert "mixed.py:4: np.bool -> rewrite by hand" in listed.stdout
+    assert "mixed.py:4: np.row_stack -> np.vstack" in listed.stdout
+
+    fixed = _run([str(tool), "--fix", "project"], tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    text = (project / "mixed.py").read_text(encoding="utf-8")
+    assert "np.in1d(a, [2, 3])" in text and "np.bool)" in text  # left for a human
+    assert "np.vstack([a, a])" in text and "row_stack" not in text
+
+    # what the hand rewrite keeps: the flat result in1d gave, on the NumPy installed here
+    same = _run(
+        [
+            "-c",
+            "import numpy as np; a = np.array([[1, 2], [3, 4]]); "
+            "print(np.isin(a, [2, 3]).shape, np.isin(a, [2, 3]).ravel().shape, "
+            "isinstance(np.True_, np.bool), isinstance(np.True_, bool))",
+        ],
+        tmp_path,
+    )
+    assert same.returncode == 0, same.stderr
+    assert same.stdout.split(") ") == ["(2, 2", "(4,", "True False\n"]

@@ -6,14 +6,10 @@ texts and on server-log lines: memory, old Ollama, corrupt blob and GPU-runtime 
 apart, unknown text points to the server log, and the demo runs.
 """
 
-import json
-import subprocess
-import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import httpx
 import pytest
+from fake_http import json_server
+from pyrun import run_python
 
 SLUG = "ollama-runner-crashed"
 BODIES = {
@@ -27,24 +23,8 @@ BODIES = {
 
 @pytest.fixture
 def fake_ollama():
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            request = json.loads(self.rfile.read(int(self.headers["content-length"])))
-            body = json.dumps({"error": BODIES[request["model"]]}).encode()
-            self.send_response(500)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
-    srv.server_close()
+    with json_server(lambda request: (500, {"error": BODIES[request.json()["model"]]})) as base:
+        yield base
 
 
 @pytest.fixture
@@ -106,13 +86,6 @@ def test_option1_unknown_points_to_the_log(explain):
 
 
 def test_option1_demo_runs(fix_code, tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-c", fix_code(SLUG, 1)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        check=False,
-    )
+    result = run_python(fix_code(SLUG, 1), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("cause:") == 4

@@ -6,47 +6,26 @@ unresolvable host (DNS: host-gateway hint), 0.0.0.0 as a client target, and OLLA
 without a scheme or port (defaults as in ollama-python: http and 11434).
 """
 
-import json
 import os
-import socket
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from fake_http import free_port, json_server
 
 SLUG = "ollama-unreachable"
 
 
 @pytest.fixture
 def fake_ollama():
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = json.dumps({"version": "0.12.3"}).encode()
-            self.send_response(200 if self.path == "/api/version" else 404)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield srv.server_address[1]
-    srv.shutdown()
-    srv.server_close()
+    version = {"version": "0.12.3"}
+    with json_server(lambda request: (200 if request.path == "/api/version" else 404, version)) as base:
+        yield int(base.rsplit(":", 1)[1])
 
 
 @pytest.fixture
 def closed_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
+    return free_port()  # nothing listens here any more
 
 
 def _probe(code, tmp_path, ollama_host=None, *args):

@@ -9,52 +9,35 @@ headers of real 429 responses from a local server, in both forms, through httpx.
 from __future__ import annotations
 
 import re
-import threading
 import time
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
+from fake_http import json_server
 
 SLUG = "openai-rate-limit"
 
 
-class _TooManyRequests(BaseHTTPRequestHandler):
+def _too_many_requests(request):
     """GET /seconds -> Retry-After: 7; /date -> an HTTP date 30 s ahead; /ms -> retry-after-ms; /none."""
-
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        headers = {
-            "/seconds": [("Retry-After", "7")],
-            "/decimal": [("Retry-After", "1.5")],
-            "/date": [("Retry-After", formatdate(time.time() + 30, usegmt=True))],
-            "/past-date": [("Retry-After", formatdate(time.time() - 30, usegmt=True))],
-            "/ms": [("retry-after-ms", "644"), ("Retry-After", "1")],
-            "/garbage": [("Retry-After", "soon")],
-            "/none": [],
-        }[self.path]
-        body = b'{"error": {"code": "rate_limit_exceeded", "message": "Rate limit reached"}}'
-        self.send_response(429)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+    headers = {
+        "/seconds": [("Retry-After", "7")],
+        "/decimal": [("Retry-After", "1.5")],
+        "/date": [("Retry-After", formatdate(time.time() + 30, usegmt=True))],
+        "/past-date": [("Retry-After", formatdate(time.time() - 30, usegmt=True))],
+        "/ms": [("retry-after-ms", "644"), ("Retry-After", "1")],
+        "/garbage": [("Retry-After", "soon")],
+        "/none": [],
+    }[request.path]
+    return 429, {"error": {"code": "rate_limit_exceeded", "message": "Rate limit reached"}}, headers
 
 
 @pytest.fixture(scope="module")
 def server():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), _TooManyRequests)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
-    srv.server_close()
+    with json_server(_too_many_requests) as base:
+        yield base
 
 
 @pytest.fixture

@@ -6,14 +6,12 @@ helper is run against it through httpx: it retries the 5xx answers and returns t
 4xx is raised at once without retrying; the attempt budget is respected.
 """
 
-import json
-import subprocess
-import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import contextmanager
 
 import httpx
 import pytest
+from fake_http import json_server
+from pyrun import run_python
 
 SLUG = "openai-server-error"
 ERR_500 = {
@@ -35,28 +33,18 @@ ERR_503 = {
 OK = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "pong"}}]}
 
 
+@contextmanager
 def _server(script):
-    answers = list(script)
+    """Answer each POST with the next (status, payload) of script, the last one again when it runs out."""
     hits = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            self.rfile.read(int(self.headers.get("content-length") or 0))
-            status, payload = answers[min(len(hits), len(answers) - 1)]
-            hits.append(status)
-            body = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(request):
+        status, payload = script[min(len(hits), len(script) - 1)]
+        hits.append(status)
+        return status, payload
 
-        def log_message(self, *args):
-            pass
-
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv, f"http://127.0.0.1:{srv.server_address[1]}/v1/chat/completions", hits
+    with json_server(answer) as base:
+        yield f"{base}/v1/chat/completions", hits
 
 
 @pytest.fixture
@@ -73,58 +61,33 @@ def _post(url):
 
 
 def test_reproduces_openai_500_body():
-    srv, url, _ = _server([(500, ERR_500)])
-    try:
-        with pytest.raises(httpx.HTTPStatusError) as info:
-            _post(url)
-        assert info.value.response.status_code == 500
-        assert info.value.response.json()["error"]["type"] == "server_error"
-    finally:
-        srv.shutdown()
-        srv.server_close()
+    with _server([(500, ERR_500)]) as (url, _), pytest.raises(httpx.HTTPStatusError) as info:
+        _post(url)
+    assert info.value.response.status_code == 500
+    assert info.value.response.json()["error"]["type"] == "server_error"
 
 
 def test_option1_retries_5xx_until_success(helper):
-    srv, url, hits = _server([(500, ERR_500), (503, ERR_503), (200, OK)])
-    try:
+    with _server([(500, ERR_500), (503, ERR_503), (200, OK)]) as (url, hits):
         result = helper["call_with_backoff"](lambda: _post(url), base=0.01, sleep=lambda s: None)
-    finally:
-        srv.shutdown()
-        srv.server_close()
     assert result["choices"][0]["message"]["content"] == "pong"
     assert hits == [500, 503, 200]
 
 
 def test_option1_does_not_retry_4xx(helper):
-    srv, url, hits = _server([(400, {"error": {"message": "bad", "type": "invalid_request_error"}})])
-    try:
-        with pytest.raises(httpx.HTTPStatusError):
-            helper["call_with_backoff"](lambda: _post(url), base=0.01, sleep=lambda s: None)
-    finally:
-        srv.shutdown()
-        srv.server_close()
+    bad_request = {"error": {"message": "bad", "type": "invalid_request_error"}}
+    with _server([(400, bad_request)]) as (url, hits), pytest.raises(httpx.HTTPStatusError):
+        helper["call_with_backoff"](lambda: _post(url), base=0.01, sleep=lambda s: None)
     assert hits == [400]
 
 
 def test_option1_gives_up_after_budget(helper):
-    srv, url, hits = _server([(503, ERR_503)])
-    try:
-        with pytest.raises(httpx.HTTPStatusError):
-            helper["call_with_backoff"](lambda: _post(url), attempts=3, base=0.01, sleep=lambda s: None)
-    finally:
-        srv.shutdown()
-        srv.server_close()
+    with _server([(503, ERR_503)]) as (url, hits), pytest.raises(httpx.HTTPStatusError):
+        helper["call_with_backoff"](lambda: _post(url), attempts=3, base=0.01, sleep=lambda s: None)
     assert hits == [503, 503, 503]
 
 
 def test_option1_demo_runs(fix_code, tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-c", fix_code(SLUG, 1)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        check=False,
-    )
+    result = run_python(fix_code(SLUG, 1), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("ok")

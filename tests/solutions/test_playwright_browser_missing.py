@@ -14,6 +14,7 @@ import sys
 import textwrap
 
 import pytest
+from fake_site import fake_distribution
 
 SLUG = "playwright-browser-missing"
 
@@ -35,15 +36,8 @@ MAIN = textwrap.dedent(
 
 
 def _fake_playwright(site):
-    pkg = site / "playwright"
-    pkg.mkdir(parents=True)
-    (pkg / "__init__.py").write_text("", encoding="utf-8")
-    (pkg / "__main__.py").write_text(MAIN, encoding="utf-8")
-    dist = site / "playwright-1.65.3.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: playwright\nVersion: 1.65.3\n", encoding="utf-8"
-    )
+    files = {"playwright/__init__.py": "", "playwright/__main__.py": MAIN}
+    fake_distribution(site, "playwright", "1.65.3", files)
 
 
 def _run(code_path, env, *args):

@@ -7,9 +7,9 @@ before creating an httpx client, after which the local server is reached directl
 """
 
 import os
-import subprocess
-import sys
 import textwrap
+
+from pyrun import run_python
 
 SLUG = "proxy-intercepts-localhost"
 
@@ -36,22 +36,9 @@ SERVERS = textwrap.dedent("""
 """)
 
 
-def _env() -> dict:
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return env
-
-
-def _run(code: str, tmp_path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        env=_env(),
-        check=False,
-    )
+def _run(code: str, tmp_path):
+    # without the proxy variables of the machine running the tests: the code sets HTTP_PROXY itself
+    return run_python(code, cwd=tmp_path, env=dict.fromkeys(k for k in os.environ if "proxy" in k.lower()))
 
 
 def test_reproduces_proxy_answering_for_localhost(tmp_path):

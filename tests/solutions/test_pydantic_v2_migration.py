@@ -7,38 +7,22 @@ entry's own code: Option 1 (the v2 port) with deprecation warnings turned into e
 installation written to tmp_path.
 """
 
-import os
-import subprocess
-import sys
 import textwrap
+
+from fake_site import fake_distribution
+from pyrun import run_python
 
 SLUG = "pydantic-v2-migration"
 
 
-def _run(code: str, cwd, *flags: str, extra_path=None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    if extra_path:
-        env["PYTHONPATH"] = str(extra_path)
-    return subprocess.run(
-        [sys.executable, *flags, "-c", code],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=cwd,
-        env=env,
-    )
-
-
 def test_pydantic2_is_what_the_project_runs(tmp_path):
-    result = _run("import pydantic; print(pydantic.VERSION)", tmp_path)
+    result = run_python("import pydantic; print(pydantic.VERSION)", cwd=tmp_path)
     assert result.returncode == 0
     assert result.stdout.startswith("2.")
 
 
 def test_reproduces_basesettings_moved(tmp_path):
-    result = _run("from pydantic import BaseSettings", tmp_path)
+    result = run_python("from pydantic import BaseSettings", cwd=tmp_path)
     assert result.returncode != 0
     assert (
         "PydanticImportError: `BaseSettings` has been moved to the `pydantic-settings` package"
@@ -47,12 +31,12 @@ def test_reproduces_basesettings_moved(tmp_path):
 
 
 def test_reproduces_removed_kwargs_and_root_validator(tmp_path):
-    regex = _run(
+    regex = run_python(
         "from pydantic import BaseModel, Field\nclass M(BaseModel):\n    x: str = Field('a', regex='a')\n",
-        tmp_path,
+        cwd=tmp_path,
     )
     assert "PydanticUserError: `regex` is removed. use `pattern` instead" in regex.stderr
-    root = _run(
+    root = run_python(
         textwrap.dedent(
             """
             from pydantic import BaseModel, root_validator
@@ -63,16 +47,18 @@ def test_reproduces_removed_kwargs_and_root_validator(tmp_path):
                     return values
             """
         ),
-        tmp_path,
+        cwd=tmp_path,
     )
     assert "you MUST specify `skip_on_failure=True`" in root.stderr
-    dunder_root = _run("from pydantic import BaseModel\nclass M(BaseModel):\n    __root__: list\n", tmp_path)
+    dunder_root = run_python(
+        "from pydantic import BaseModel\nclass M(BaseModel):\n    __root__: list\n", cwd=tmp_path
+    )
     assert "use `pydantic.RootModel` rather than a field called '__root__'" in dunder_root.stderr
 
 
 def test_option1_port_runs_without_deprecation_warnings(fix_code, tmp_path):
     code = fix_code(SLUG, 1)
-    result = _run(code, tmp_path, "-W", "error::DeprecationWarning", "-W", "error::UserWarning")
+    result = run_python(code, "-W", "error::DeprecationWarning", "-W", "error::UserWarning", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "pydantic 2 port ok" in result.stdout
     # the WRONG forms named in its comments really are the v1 spellings that fail or warn on v2
@@ -80,7 +66,7 @@ def test_option1_port_runs_without_deprecation_warnings(fix_code, tmp_path):
 
 
 def test_option3_v1_namespace_runs_on_pydantic2(fix_code, tmp_path):
-    result = _run(fix_code(SLUG, 3), tmp_path, "-W", "error::DeprecationWarning")
+    result = run_python(fix_code(SLUG, 3), "-W", "error::DeprecationWarning", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert 'v1 API ok: {"name": "pen", "qty": 2} 8000' in result.stdout
 
@@ -88,27 +74,17 @@ def test_option3_v1_namespace_runs_on_pydantic2(fix_code, tmp_path):
 def test_option4_reports_an_old_pydantic_and_its_pinner(fix_code, tmp_path):
     # a fake pydantic 1.10.12 installation (no pydantic.v1, no field_validator) and a library pinning it
     site = tmp_path / "site"
-    pkg = site / "pydantic"
-    pkg.mkdir(parents=True)
-    (pkg / "__init__.py").write_text("VERSION = '1.10.12'\nclass BaseModel: pass\n", encoding="utf-8")
-    meta = site / "pydantic-1.10.12.dist-info"
-    meta.mkdir()
-    (meta / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: pydantic\nVersion: 1.10.12\n", encoding="utf-8"
+    fake_distribution(
+        site, "pydantic", "1.10.12", {"pydantic/__init__.py": "VERSION = '1.10.12'\nclass BaseModel: pass\n"}
     )
-    old = site / "oldlib-0.1.dist-info"
-    old.mkdir()
-    (old / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: oldlib\nVersion: 0.1\nRequires-Dist: pydantic<2,>=1.8\n",
-        encoding="utf-8",
-    )
+    fake_distribution(site, "oldlib", "0.1", requires=["pydantic<2,>=1.8"])
     work = tmp_path / "work"
     work.mkdir()
 
-    wrong = _run("from pydantic import field_validator", work, extra_path=site)
+    wrong = run_python("from pydantic import field_validator", cwd=work, path=site)
     assert "ImportError: cannot import name 'field_validator' from 'pydantic'" in wrong.stderr
 
-    result = _run(fix_code(SLUG, 4), work, extra_path=site)
+    result = run_python(fix_code(SLUG, 4), cwd=work, path=site)
     assert result.returncode == 0, result.stderr
     assert "pydantic: 1.10.12" in result.stdout
     assert "requires oldlib 0.1: pydantic<2,>=1.8" in result.stdout

@@ -6,11 +6,8 @@ they reproduce the 1.x-style failures against the real library and run the entry
 2.0-style Core and ORM code with deprecation warnings turned into errors.
 """
 
-import os
-import subprocess
-import sys
-
 import pytest
+from pyrun import run_python
 
 sqlalchemy = pytest.importorskip("sqlalchemy")
 if int(sqlalchemy.__version__.split(".")[0]) < 2:
@@ -20,14 +17,7 @@ SLUG = "sqlalchemy-2-migration"
 
 
 def _run(code, cwd):
-    return subprocess.run(
-        [sys.executable, "-W", "error::DeprecationWarning", "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=cwd,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-    )
+    return run_python(code, "-W", "error::DeprecationWarning", cwd=cwd)
 
 
 def test_reproduces_1x_style_failures(tmp_path):

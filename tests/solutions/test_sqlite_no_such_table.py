@@ -6,29 +6,24 @@ run from another working directory silently creates a second, empty database, an
 intended file by absolute path with mode=rw, lists its tables, and refuses to create an empty file.
 """
 
-import subprocess
-import sys
+from pyrun import run_python
 
 SLUG = "sqlite-no-such-table"
-
-
-def _run(code: str, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=30, cwd=cwd
-    )
 
 
 def test_reproduces_relative_path_from_another_cwd(tmp_path):
     project = tmp_path / "project"
     project.mkdir()
-    made = _run(
+    made = run_python(
         "import sqlite3\nc = sqlite3.connect('app.db')\nc.execute('CREATE TABLE users(id)')\nc.commit()\n",
-        project,
+        cwd=project,
     )
     assert made.returncode == 0, made.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    result = _run("import sqlite3\nsqlite3.connect('app.db').execute('SELECT * FROM users')\n", elsewhere)
+    result = run_python(
+        "import sqlite3\nsqlite3.connect('app.db').execute('SELECT * FROM users')\n", cwd=elsewhere
+    )
     assert "sqlite3.OperationalError: no such table: users" in result.stderr
     assert (elsewhere / "app.db").exists()  # the silent, empty second database
 
@@ -39,12 +34,12 @@ def test_reproduces_separate_memory_databases(tmp_path):
         "a = sqlite3.connect(':memory:')\na.execute('CREATE TABLE users(id)')\n"
         "sqlite3.connect(':memory:').execute('SELECT * FROM users')\n"
     )
-    result = _run(code, tmp_path)
+    result = run_python(code, cwd=tmp_path)
     assert "sqlite3.OperationalError: no such table: users" in result.stderr
 
 
 def test_option1_opens_the_intended_file_and_lists_tables(fix_code, tmp_path):
-    result = _run(fix_code(SLUG, 1), tmp_path)
+    result = run_python(fix_code(SLUG, 1), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "tables: ['users']" in result.stdout
     assert "0 users" in result.stdout
@@ -56,7 +51,7 @@ def test_option1_refuses_to_create_an_empty_database(fix_code, tmp_path):
         fix_code(SLUG, 1).split('if __name__ == "__main__":')[0]
         + f"\nopen_existing(Path({str(missing)!r}))\n"
     )
-    result = _run(code, tmp_path)
+    result = run_python(code, cwd=tmp_path)
     assert result.returncode != 0
     assert "FileNotFoundError: no database at" in result.stderr
     assert not missing.exists()
@@ -70,7 +65,7 @@ def test_option1_mode_rw_does_not_create_the_file(fix_code, tmp_path):
         f"p = Path({str(target)!r})\n"
         "sqlite3.connect(f'{p.as_uri()}?mode=rw', uri=True)\n"
     )
-    result = _run(code, tmp_path)
+    result = run_python(code, cwd=tmp_path)
     assert "unable to open database file" in result.stderr
     assert not target.exists()
 
@@ -80,6 +75,6 @@ def test_option1_describe_flags_an_empty_database(fix_code, tmp_path):
         fix_code(SLUG, 1).split('if __name__ == "__main__":')[0]
         + "\nimport sqlite3\nprint(describe(sqlite3.connect(':memory:')))\n"
     )
-    result = _run(code, tmp_path)
+    result = run_python(code, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "NONE - empty or wrong database" in result.stdout

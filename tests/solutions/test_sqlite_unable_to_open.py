@@ -10,20 +10,13 @@ import os
 import subprocess
 import sys
 
+from pyrun import run_python
+
 SLUG = "sqlite-unable-to-open"
 
 
-def _run(code: str, cwd, home) -> subprocess.CompletedProcess:
-    env = dict(os.environ, HOME=str(home), PYTHONDONTWRITEBYTECODE="1")
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        cwd=cwd,
-        env=env,
-    )
+def _run(code: str, cwd, home):
+    return run_python(code, cwd=cwd, env={"HOME": str(home)})
 
 
 def test_reproduces_missing_directory_and_tilde(tmp_path):

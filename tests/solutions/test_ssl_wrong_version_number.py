@@ -6,8 +6,7 @@ banner (a STARTTLS port). Then runs the entry's Option 1 code, which probes the 
 the URL to http://, and checks that the rewritten URL really works.
 """
 
-import subprocess
-import sys
+from pyrun import run_python
 
 SLUG = "ssl-wrong-version-number"
 
@@ -20,18 +19,12 @@ PORT = server.server_address[1]
 """
 
 
-def _run(code: str, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60, cwd=cwd
-    )
-
-
 def test_reproduces_https_to_plain_http_port(tmp_path):
     code = (
         PLAIN_SERVER
         + "import urllib.request\nurllib.request.urlopen(f'https://127.0.0.1:{PORT}/', timeout=10)\n"
     )
-    result = _run(code, tmp_path)
+    result = run_python(code, cwd=tmp_path)
     assert result.returncode != 0
     assert "[SSL: WRONG_VERSION_NUMBER] wrong version number" in result.stderr
 
@@ -48,13 +41,13 @@ def banner():
 threading.Thread(target=banner, daemon=True).start()
 smtplib.SMTP_SSL("127.0.0.1", srv.getsockname()[1], timeout=10)
 """
-    result = _run(code, tmp_path)
+    result = run_python(code, cwd=tmp_path)
     assert result.returncode != 0
     assert "WRONG_VERSION_NUMBER" in result.stderr
 
 
 def test_option1_demo_rewrites_to_http(fix_code, tmp_path):
-    result = _run(fix_code(SLUG, 1), tmp_path)
+    result = run_python(fix_code(SLUG, 1), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     wrong, fixed = result.stdout.strip().split(" -> ")
     assert wrong.startswith("https://127.0.0.1:")
@@ -70,7 +63,7 @@ def test_option1_fixed_url_actually_works(fix_code, tmp_path):
         + "url = fixed_url(f'https://127.0.0.1:{PORT}/hello.txt')\n"
         + "print(url)\nprint(urllib.request.urlopen(url, timeout=10).read().decode())\n"
     )
-    result = _run(code, tmp_path)
+    result = run_python(code, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("http://127.0.0.1:")
     assert "hi from plain http" in result.stdout

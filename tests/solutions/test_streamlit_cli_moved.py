@@ -11,6 +11,8 @@ import os
 import subprocess
 import sys
 
+from pyrun import run_python
+
 SLUG = "streamlit-cli-moved"
 
 CLI = "import sys\n\ndef main():\n    print('{where}', sys.argv[1:])\n    return 0\n"
@@ -40,25 +42,25 @@ def _old_layout(site):  # streamlit 1.8 - 1.11
     _write(site, "streamlit/scriptrunner/__init__.py", CTX)
 
 
-def _run(code: str, cwd, site, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(site))
+def _launch(launcher, tmp_path, *args: str) -> subprocess.CompletedProcess:
+    """`python launcher args` as a user runs it, with the fake streamlit in tmp_path/site."""
     return subprocess.run(
-        [sys.executable, "-c", code, *args],
+        [sys.executable, str(launcher), *args],
         check=False,
         capture_output=True,
         text=True,
         timeout=60,
-        cwd=cwd,
-        env=env,
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=str(tmp_path / "site")),
     )
 
 
 def test_reproduces_streamlit_cli_import_error_on_new_layout(tmp_path):
     _new_layout(tmp_path / "site")
-    result = _run("from streamlit import cli as stcli\n", tmp_path, tmp_path / "site")
+    result = run_python("from streamlit import cli as stcli\n", cwd=tmp_path, path=tmp_path / "site")
     assert result.returncode != 0
     assert "ImportError: cannot import name 'cli' from 'streamlit'" in result.stderr
-    result = _run("import streamlit.cli\n", tmp_path, tmp_path / "site")
+    result = run_python("import streamlit.cli\n", cwd=tmp_path, path=tmp_path / "site")
     assert "ModuleNotFoundError: No module named 'streamlit.cli'" in result.stderr
 
 
@@ -67,15 +69,7 @@ def test_option1_launcher_uses_web_cli_on_new_layout(fix_code, tmp_path):
     launcher = tmp_path / "app" / "run.py"
     launcher.parent.mkdir()
     launcher.write_text(fix_code(SLUG, 1), encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, str(launcher), "--server.port", "8600"],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        env=dict(os.environ, PYTHONPATH=str(tmp_path / "site")),
-    )
+    result = _launch(launcher, tmp_path, "--server.port", "8600")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("streamlit.web.cli ['run', ")
     assert str(launcher.with_name("app.py")) in result.stdout
@@ -86,22 +80,14 @@ def test_option1_launcher_falls_back_to_old_cli(fix_code, tmp_path):
     _old_layout(tmp_path / "site")
     launcher = tmp_path / "run.py"
     launcher.write_text(fix_code(SLUG, 1), encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, str(launcher)],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        env=dict(os.environ, PYTHONPATH=str(tmp_path / "site")),
-    )
+    result = _launch(launcher, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("streamlit.cli ['run', ")
 
 
 def test_option1_launcher_does_not_hide_a_missing_streamlit(fix_code, tmp_path):
     (tmp_path / "site").mkdir()
-    result = _run(fix_code(SLUG, 1), tmp_path, tmp_path / "site")
+    result = run_python(fix_code(SLUG, 1), cwd=tmp_path, path=tmp_path / "site")
     assert result.returncode != 0
     assert "No module named 'streamlit'" in result.stderr
 
@@ -113,7 +99,7 @@ def test_option2_finds_context_helpers_in_both_layouts(fix_code, tmp_path):
     ):
         site = tmp_path / expected
         layout(site)
-        result = _run(fix_code(SLUG, 2), tmp_path, site)
+        result = run_python(fix_code(SLUG, 2), cwd=tmp_path, path=site)
         assert result.returncode == 0, result.stderr
         assert f"context helpers from {expected}" in result.stdout
         assert "context outside `streamlit run`: None" in result.stdout
@@ -123,6 +109,6 @@ def test_option2_reraises_a_broken_dependency(fix_code, tmp_path):
     site = tmp_path / "site"
     _new_layout(site)
     _write(site, "streamlit/runtime/scriptrunner/__init__.py", "import pyarrow_not_installed_here\n")
-    result = _run(fix_code(SLUG, 2), tmp_path, site)
+    result = run_python(fix_code(SLUG, 2), cwd=tmp_path, path=site)
     assert result.returncode != 0
     assert "No module named 'pyarrow_not_installed_here'" in result.stderr

@@ -7,11 +7,11 @@
 Runs in subprocesses so the lowered limit never touches the pytest process.
 """
 
-import subprocess
 import sys
 import textwrap
 
 import pytest
+from pyrun import run_python
 
 SLUG = "too-many-open-files"
 
@@ -36,20 +36,14 @@ WRONG = textwrap.dedent(
 )
 
 
-def run(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=30
-    )
-
-
 def test_leaking_files_reproduces_errno_24():
-    proc = run(WRONG)
+    proc = run_python(WRONG)
     assert proc.returncode != 0
     assert "OSError: [Errno 24] Too many open files" in proc.stderr
 
 
 def test_option1_processes_500_files_under_the_same_limit(fix_code):
-    proc = run(fix_code(SLUG))
+    proc = run_python(fix_code(SLUG))
     assert proc.returncode == 0, proc.stderr
     assert "Too many open files" not in proc.stderr
     assert "ok: 1000 lines from 500 files under a 64-descriptor limit" in proc.stdout
@@ -77,6 +71,6 @@ def test_option1_does_not_leak_descriptors(fix_code):
         """
     )
     code = code.replace('if __name__ == "__main__":', "if False:", 1)
-    proc = run(code)
+    proc = run_python(code)
     assert proc.returncode == 0, proc.stderr
     assert "delta 0" in proc.stdout

@@ -6,9 +6,7 @@ OPENSSL_VERSION_INFO before urllib3 is imported (its check reads only those two 
 Then runs the entry's diagnostic (Option 1) and its urllib3-2-compatible session code (Option 2).
 """
 
-import os
-import subprocess
-import sys
+from pyrun import run_python
 
 SLUG = "urllib3-v2-openssl"
 OLD_OPENSSL = "import ssl\nssl.OPENSSL_VERSION = 'OpenSSL 1.0.2k-fips  26 Jan 2017'\nssl.OPENSSL_VERSION_INFO = (1, 0, 2, 11, 15)\n"
@@ -16,17 +14,7 @@ LIBRESSL = "import ssl\nssl.OPENSSL_VERSION = 'LibreSSL 2.8.3'\nssl.OPENSSL_VERS
 
 
 def _run(code, cwd, extra_path=None):
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    if extra_path:
-        env["PYTHONPATH"] = str(extra_path)
-    return subprocess.run(
-        [sys.executable, "-W", "always", "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=cwd,
-        env=env,
-    )
+    return run_python(code, "-W", "always", cwd=cwd, path=extra_path)
 
 
 def test_reproduces_importerror_with_openssl_102(tmp_path):

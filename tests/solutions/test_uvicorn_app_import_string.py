@@ -8,10 +8,11 @@ starts uvicorn with each command it prints until the app reports startup.
 
 import os
 import shlex
-import socket
 import subprocess
 import sys
 import time
+
+from fake_http import free_port
 
 SLUG = "uvicorn-app-import-string"
 
@@ -31,15 +32,9 @@ def _make_project(root):
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _uvicorn(args, cwd, timeout=30):
     return subprocess.run(
-        [sys.executable, "-m", "uvicorn", *args, "--port", str(_free_port())],
+        [sys.executable, "-m", "uvicorn", *args, "--port", str(free_port())],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -66,7 +61,7 @@ def test_reproduces_import_string_warning_for_reload(tmp_path):
     script = tmp_path / "run.py"
     script.write_text(
         "import uvicorn\nfrom fastapi import FastAPI\napp = FastAPI()\n"
-        f"uvicorn.run(app, reload=True, port={_free_port()})\n",
+        f"uvicorn.run(app, reload=True, port={free_port()})\n",
         encoding="utf-8",
     )
     result = subprocess.run(
@@ -117,7 +112,7 @@ def test_option1_commands_start_every_app(fix_code, tmp_path):
     assert "uvicorn server:api --app-dir " + os.path.join("src", "api") in commands
     assert "uvicorn app.factory:create_app --factory" in commands
     for command in commands:
-        argv = [sys.executable, "-m", *shlex.split(command), "--port", str(_free_port())]
+        argv = [sys.executable, "-m", *shlex.split(command), "--port", str(free_port())]
         output = _serve_until_started(argv, tmp_path)
         assert "Application startup complete" in output, (command, output)
         assert "Error loading ASGI app" not in output

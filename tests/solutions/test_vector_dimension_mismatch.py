@@ -7,22 +7,11 @@ runs: it must pass when the embedder's size equals the store's, stop with both s
 collection name per model) when it does not, and reject an empty embedding as a failed call.
 """
 
-import subprocess
-import sys
 import textwrap
 
+from pyrun import run_python
+
 SLUG = "vector-dimension-mismatch"
-
-
-def _run(code: str, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=cwd,
-    )
 
 
 def test_reproduces_a_query_with_another_models_size(tmp_path):
@@ -34,13 +23,13 @@ def test_reproduces_a_query_with_another_models_size(tmp_path):
         np.dot(stored, query)
         """
     )
-    result = _run(code, tmp_path)
+    result = run_python(code, cwd=tmp_path)
     assert result.returncode != 0
     assert "not aligned: 384 (dim 1) != 1536 (dim 0)" in result.stderr
 
 
 def test_option1_demo_runs_and_catches_the_mismatch(fix_code, tmp_path):
-    result = _run(fix_code(SLUG, 1), tmp_path)
+    result = run_python(fix_code(SLUG, 1), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "ok: 384" in result.stdout
     assert "makes 1536-dim vectors but the store holds 384-dim ones" in result.stdout
@@ -78,6 +67,6 @@ def test_option1_helpers_on_matching_mismatching_and_empty_embedders(fix_code, t
         print("helpers ok")
         """
     )
-    result = _run(code, tmp_path)
+    result = run_python(code, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "helpers ok" in result.stdout

@@ -9,17 +9,14 @@ import os
 import subprocess
 import sys
 
+from fake_site import fake_distribution
+
 SLUG = "wrong-pypi-distribution"
 
 
 def _site(tmp_path):
     site = tmp_path / "site"
-    (site / "jwt").mkdir(parents=True)
-    (site / "jwt" / "__init__.py").write_text("class JWT:\n    pass\n", encoding="utf-8")
-    info = site / "jwt-1.4.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: jwt\nVersion: 1.4.0\n", encoding="utf-8")
-    (info / "top_level.txt").write_text("jwt\n", encoding="utf-8")
+    fake_distribution(site, "jwt", "1.4.0", {"jwt/__init__.py": "class JWT:\n    pass\n"}, top_level="jwt")
     return site
 
 
@@ -54,12 +51,7 @@ def test_option1_flags_impostor_and_names_the_right_distribution(fix_code, tmp_p
 
 def test_option1_accepts_the_right_distribution(fix_code, tmp_path):
     site = tmp_path / "site"
-    (site / "yaml").mkdir(parents=True)
-    (site / "yaml" / "__init__.py").write_text("", encoding="utf-8")
-    info = site / "PyYAML-6.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: PyYAML\nVersion: 6.0\n", encoding="utf-8")
-    (info / "top_level.txt").write_text("yaml\n", encoding="utf-8")
+    fake_distribution(site, "PyYAML", "6.0", {"yaml/__init__.py": ""}, top_level="yaml")
     script = tmp_path / "pypi_name.py"
     script.write_text(fix_code(SLUG, 1), encoding="utf-8")
     result = _run(["-S", str(script), "yaml"], site, tmp_path)

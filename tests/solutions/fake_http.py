@@ -1,0 +1,66 @@
+"""A local HTTP server that answers JSON, standing in for an API (OpenAI-compatible, Ollama) in the tests."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, NamedTuple
+
+
+class Request(NamedTuple):
+    method: str
+    path: str
+    headers: Any  # http.client.HTTPMessage
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+# answer(request) -> (status, payload) or (status, payload, [(header, value), ...])
+Answer = Callable[[Request], tuple]
+
+
+@contextmanager
+def json_server(answer: Answer) -> Iterator[str]:
+    """Serve `answer` on 127.0.0.1 (a free port) for GET and POST; yield the base URL, e.g. http://127.0.0.1:40123.
+
+    Each reply is `json.dumps(payload)` with content-type application/json and its content-length.
+    """
+
+    class Handler(BaseHTTPRequestHandler):
+        def _reply(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            status, payload, *extra = answer(Request(self.command, self.path, self.headers, body))
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            for name, value in extra[0] if extra else ():
+                self.send_header(name, value)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = _reply
+
+        def log_message(self, *args):
+            pass
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{srv.server_address[1]}"
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now (bound, then released): for refused connections."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
