@@ -189,6 +189,10 @@ def cmd_doctor(args) -> int:
             file=sys.stderr,
         )
         return 1
+    return _print_doctor_report(report)
+
+
+def _print_doctor_report(report: dict) -> int:
     print(json.dumps(report, indent=2))
     if report["schema_version"] != report["expected_schema_version"]:
         print(
@@ -220,14 +224,7 @@ def _doctor_postgres(url: str) -> int:
     except Exception as exc:
         print(f"error: PostgreSQL at {_redacted(url)} cannot be read ({exc})", file=sys.stderr)
         return 1
-    print(json.dumps(report, indent=2))
-    if report["schema_version"] != report["expected_schema_version"]:
-        print(
-            f"note: schema {report['schema_version']}, this version expects "
-            f"{report['expected_schema_version']}: `synapse index` or `synapse serve` migrates it",
-            file=sys.stderr,
-        )
-    return 0
+    return _print_doctor_report(report)
 
 
 def _redacted(url: str) -> str:

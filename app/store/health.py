@@ -9,7 +9,6 @@ from app.store.schema import SCHEMA_VERSION
 def report(conn) -> dict:
     if getattr(conn, "engine", "sqlite") == "postgresql":
         return _postgres_report(conn)
-    info = sqlite_info()
     journal = conn.execute("PRAGMA journal_mode").fetchone()[0]
     entries = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
     return {
@@ -19,14 +18,7 @@ def report(conn) -> dict:
         "schema_version": conn.execute("PRAGMA user_version").fetchone()[0],
         "expected_schema_version": SCHEMA_VERSION,
         "journal_mode": journal,
-        "sqlite": {
-            "library": info.library,
-            "version": info.version,
-            "wal_reset_bug_fixed": info.wal_reset_bug_fixed,
-            "mitigation": None
-            if info.wal_reset_bug_fixed
-            else "checkpoints serialised across processes by a lock file; autocheckpoint off",
-        },
+        "sqlite": sqlite_library(),
     }
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
 import queue
 import random
@@ -39,6 +38,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from app.store import pg_schema
 from app.store.connections import ReaderConnection, sqlite
 from app.store.pg_sql import POSTGRES, translate
+from app.store.schema import index_item
 from app.store.sqlite_store import Store, StoreClosed
 from synapse_skill.matching import matcher
 
@@ -375,18 +375,6 @@ def _generation_and_floor(conn: PgConnection) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def _index_item(row) -> matcher.IndexItem:
-    slug, errors, title, not_errors, libraries, applies_to = row
-    return matcher.IndexItem(
-        slug,
-        json.loads(errors or "[]"),
-        title or "",
-        json.loads(not_errors or "[]"),
-        json.loads(libraries or "[]"),
-        [tuple(a) for a in json.loads(applies_to or "[]")],
-    )
-
-
 # -- the store --------------------------------------------------------------------------------
 
 
@@ -461,7 +449,7 @@ class PgStore(Store):
                 generation = POSTGRES.data_version(conn)
                 if since is None:
                     rows = conn.execute(f"SELECT {columns} FROM entries ORDER BY slug").fetchall()
-                    return generation, {r[0] for r in rows}, [_index_item(r) for r in rows]
+                    return generation, {r[0] for r in rows}, [index_item(r) for r in rows]
                 slugs = [
                     r[0]
                     for r in conn.execute(
@@ -472,7 +460,7 @@ class PgStore(Store):
                 rows = raw.execute(
                     f"SELECT {columns} FROM entries WHERE slug = ANY(%s) ORDER BY slug", (slugs,)
                 ).fetchall()
-                return generation, set(slugs), [_index_item(r) for r in rows]
+                return generation, set(slugs), [index_item(r) for r in rows]
 
     # -- writes ---------------------------------------------------------------------------------
     def write(self, fn: Callable[..., T], *args: Any) -> T:

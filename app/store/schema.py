@@ -132,19 +132,20 @@ def rebuild_matcher(conn) -> None:
     rows = conn.execute(
         "SELECT slug, errors, title, not_errors, libraries, applies_to FROM entries"
     ).fetchall()
-    matcher.index_entries(
-        conn,
-        [
-            matcher.IndexItem(
-                slug,
-                json.loads(errors or "[]"),
-                title or "",
-                json.loads(not_errors or "[]"),
-                json.loads(libraries or "[]"),
-                [tuple(a) for a in json.loads(applies_to or "[]")],
-            )
-            for slug, errors, title, not_errors, libraries, applies_to in rows
-        ],
+    matcher.index_entries(conn, [index_item(row) for row in rows])
+
+
+def index_item(row) -> matcher.IndexItem:
+    """An `entries` row (slug, errors, title, not_errors, libraries, applies_to) as the matcher
+    indexes it: the JSON columns decoded."""
+    slug, errors, title, not_errors, libraries, applies_to = row
+    return matcher.IndexItem(
+        slug,
+        json.loads(errors or "[]"),
+        title or "",
+        json.loads(not_errors or "[]"),
+        json.loads(libraries or "[]"),
+        [tuple(a) for a in json.loads(applies_to or "[]")],
     )
 
 
