@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
+from live_server import LiveServer
 from pg_server import PgServer
 
 from app.store.engine import open_store
@@ -32,12 +27,6 @@ def three_entries(tmp_path) -> Path:
     for slug in THREE_ENTRIES:
         shutil.copy(SOLUTIONS / f"{slug}.md", folder / f"{slug}.md")
     return folder
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -85,73 +74,6 @@ def engine_store(database_url, tmp_path):
     store = open_store(tmp_path / "synapse.db", database_url)
     yield store
     store.close()
-
-
-class LiveServer:
-    """`synapse serve` in a subprocess; stop() and start() again to simulate restarts.
-
-    With `database_url` the server runs on PostgreSQL (SYNAPSE_DATABASE_URL), else on the file `db`."""
-
-    def __init__(
-        self,
-        db: Path,
-        solutions: Path = SOLUTIONS,
-        workers: int = 1,
-        env: dict | None = None,
-        database_url: str = "",
-    ):
-        self.db, self.solutions, self.workers = db, solutions, workers
-        self.database_url = database_url
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.extra_env = env or {}
-        self.proc: subprocess.Popen | None = None
-        self.log = db.with_suffix(".log")
-
-    def start(self, timeout: float = 120) -> LiveServer:
-        env = {
-            **os.environ,
-            "SYNAPSE_DB": str(self.db),
-            "SYNAPSE_SOLUTIONS": str(self.solutions),
-            **({"SYNAPSE_DATABASE_URL": self.database_url} if self.database_url else {}),
-            **self.extra_env,
-        }
-        cmd = [
-            sys.executable,
-            "-m",
-            "app.cli",
-            "serve",
-            "--port",
-            str(self.port),
-            "--workers",
-            str(self.workers),
-        ]
-        with open(self.log, "ab") as log:  # the server writes to its own copy of the descriptor
-            self.proc = subprocess.Popen(
-                cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.log.read_text()}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError(f"server did not come up:\n{self.log.read_text()}")
-
-    def stop(self, sig: int = 15) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, sig)
-            self.proc.wait(timeout=30)
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def open_store(self) -> Store:
-        """A store on the server's own database, as `synapse review` would open it."""
-        return open_store(self.db, self.database_url)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ import time
 
 import httpx
 import pytest
-from conftest import LiveServer
+from live_server import LiveServer
 from pg_server import PgServer
 
 ADMIN_TOKEN = "scale-out-admin-token-0123456789"
