@@ -383,8 +383,9 @@ def detail_table(all_results: list[tuple[int, str, dict]]) -> str:
         "share of the same server's maximum, latency from each request's scheduled start (no coordinated "
         "omission). The open-loop generator (one wrk thread per connection, Lua on every response) shares the "
         "2 cores with the server, so where the achieved rate falls short of the asked one the pair saturated "
-        "and its latencies are queueing. Corpus: solutions/ as indexed by `synapse serve`; every search also "
-        "queues its counter write."
+        "and its latencies are queueing. Corpus: solutions/ as indexed by `synapse serve`; every search is also "
+        "counted (in memory, written about once a second); repeated queries are answered from the "
+        "response cache while the index generation is unchanged."
     )
     return "\n".join(lines)
 

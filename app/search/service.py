@@ -6,13 +6,17 @@ they render its result.
 
 from __future__ import annotations
 
+import json
 import re
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import partial
 
 from app.corpus import rows as entries_db
 from app.search import stats
-from app.store.engine import index_reader
+from app.store.engine import index_generation, index_reader
 from app.text import clean_text
 from synapse_skill.matching import matcher
 
@@ -108,7 +112,51 @@ def run_search(conn, q: str, limit: int = 5, env: dict | None = None) -> SearchR
     return SearchResult(body, best, outcome.normalized)
 
 
+class SearchCache:
+    """Recent answers of `run_search`, for repeated errors: at most `size` (least recently used
+    dropped), keyed by (query text, limit, env, index generation), so an answer is never served
+    once the index or the data it read has changed (`app.store.engine.index_generation`), nor
+    after `max_age_s` (the votes' tie-break on PostgreSQL is not in the generation). A cached
+    answer is counted like any other (`record`)."""
+
+    # Longer texts are searched but not kept: 1,024 answers stay within ~20 MB per process.
+    MAX_QUERY_CHARS = 8 * 1024
+
+    def __init__(self, size: int = 1024, max_age_s: float = 1.0):
+        self.size, self.max_age_s = size, max_age_s
+        self._items: OrderedDict[tuple, tuple[float, SearchResult]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def search(self, conn, q: str, limit: int = 5, env: dict | None = None) -> SearchResult:
+        if len(q) > self.MAX_QUERY_CHARS:
+            return run_search(conn, q, limit, env)
+        env_key = None if env is None else json.dumps(env, sort_keys=True)
+        key = (q, limit, env_key, index_generation(conn))
+        now = time.monotonic()
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None and now - item[0] <= self.max_age_s:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return item[1]
+            self.misses += 1
+        result = run_search(conn, q, limit, env)
+        if index_generation(conn) != key[-1]:
+            return result  # the index changed during the search (or was built by it): not kept
+        with self._lock:
+            self._items[key] = (now, result)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return result
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 def record(store, result: SearchResult, client: str | None = None) -> None:
-    """Count the search (redacted, normalised query only) without making the client wait.
-    `client` (the client address) is stored only as a salted hash, for "most wanted"."""
-    store.write_later(stats.record_search, result.normalized, result.best_confident, client)
+    """Count the search (redacted, normalised query only) without making the client wait: in
+    memory, written about once a second (`stats.SearchCounters`). `client` (the client
+    address) is stored only as a salted hash, for "most wanted"."""
+    stats.search_counters(store).add(result.normalized, result.best_confident, client)

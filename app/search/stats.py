@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
+import threading
+import time
+from dataclasses import dataclass, field
 
 from app.corpus.rows import now_iso
 from app.store.engine import atomic
@@ -16,8 +20,7 @@ WANTED_MIN_CLIENTS = 3  # "most wanted" shows a text only once this many distinc
 def client_hash(conn, address: str) -> str:
     """A salted hash of a client address (the salt lives in the database, never the address)."""
     row = conn.execute("SELECT value FROM query_salt LIMIT 1").fetchone()
-    salt = row[0] if row else ""
-    return hashlib.sha256(f"{salt}\0{address}".encode()).hexdigest()[:24]
+    return _hash(row[0] if row else "", address)
 
 
 @atomic
@@ -43,6 +46,157 @@ def record_search(conn, normalized: str, slug: str | None, client: str | None = 
         conn.execute("UPDATE entry_stats SET matched = matched + 1 WHERE slug = ?", (slug,))
         saved = conn.execute("SELECT token_savings FROM entries WHERE slug = ?", (slug,)).fetchone()
         _bump(conn, "tokens_saved", saved[0] if saved and saved[0] else 0)
+
+
+@dataclass
+class _Pending:
+    """The searches of one normalised query since the last flush."""
+
+    count: int = 0
+    confident: int = 0
+    last_slug: str | None = None
+    last_seen: float = 0.0
+    clients: set[str] = field(default_factory=set)  # addresses of unanswered searches (hashed on write)
+    slugs: dict[str, int] = field(default_factory=dict)  # confident searches per entry matched
+
+
+@dataclass
+class SearchBatch:
+    """What `record_searches` writes: per stored (redacted) query its counts, and per slug its matches."""
+
+    queries: list[
+        tuple[str, int, int, str | None, str, list[str]]
+    ]  # norm, count, confident, slug, seen, clients
+    matched: list[tuple[str, int]]  # slug, confident searches that matched it
+    searches: int
+    confident: int
+
+
+class SearchCounters:
+    """The searches answered by this process since the last flush, counted in memory.
+
+    `add` is a dict update under a lock (no write queued per search); the store flushes it as
+    one write unit about once a second, on `store.flush()` and on `store.close()`
+    (app.store.deferred). A crash loses at most those last counts, never a vote or a submission.
+    """
+
+    WAKE_AT = 5_000  # distinct pending queries that make the flush come early (bounded memory)
+
+    def __init__(self, store):
+        self.store = store
+        self._lock = threading.Lock()
+        self._pending: dict[str, _Pending] = {}
+
+    def add(self, normalized: str, slug: str | None, client: str | None = None) -> None:
+        with self._lock:
+            item = self._pending.get(normalized)
+            if item is None:
+                item = self._pending[normalized] = _Pending()
+                if len(self._pending) == self.WAKE_AT:
+                    self.store.flush_soon()
+            item.count += 1
+            item.last_seen = time.time()
+            if slug:
+                item.confident += 1
+                item.last_slug = slug
+                item.slugs[slug] = item.slugs.get(slug, 0) + 1
+            elif client:
+                item.clients.add(client)
+
+    def take(self) -> SearchBatch | None:
+        """Empty the counters; what they held, redacted and merged per stored query (None: nothing)."""
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        if not pending:
+            return None
+        merged: dict[str, _Pending] = {}
+        matched: dict[str, int] = {}
+        for normalized, item in pending.items():
+            for slug, n in item.slugs.items():
+                matched[slug] = matched.get(slug, 0) + n
+            norm = redact(normalized)[:MAX_STORED_QUERY]
+            into = merged.get(norm)
+            if into is None:
+                merged[norm] = item
+                continue
+            into.count += item.count
+            into.confident += item.confident
+            into.clients |= item.clients
+            if item.last_slug and (into.last_slug is None or item.last_seen >= into.last_seen):
+                into.last_slug = item.last_slug
+            into.last_seen = max(into.last_seen, item.last_seen)
+        queries = [
+            (
+                norm,
+                item.count,
+                item.confident,
+                item.last_slug,
+                _iso(item.last_seen),
+                sorted(item.clients),
+            )
+            for norm, item in sorted(merged.items())
+        ]
+        return SearchBatch(
+            queries=queries,
+            matched=sorted(matched.items()),
+            searches=sum(item.count for item in merged.values()),
+            confident=sum(item.confident for item in merged.values()),
+        )
+
+    def flush(self) -> None:
+        batch = self.take()
+        if batch is not None:
+            self.store.write(record_searches, batch)
+
+
+def search_counters(store) -> SearchCounters:
+    """The store's in-memory search counters (one per store, so one per process)."""
+    return store.deferred("search_counters", lambda: SearchCounters(store))
+
+
+def _iso(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).isoformat(timespec="seconds")
+
+
+@atomic
+def record_searches(conn, batch: SearchBatch) -> None:
+    """Write unit: the searches counted since the last flush, as upserts in a fixed order (queries
+    by text, counters by name, entries by slug), so concurrent flushes of several processes on
+    PostgreSQL queue on row locks instead of deadlocking."""
+    salt = None
+    for norm, count, confident, slug, seen, clients in batch.queries:
+        if clients:
+            if salt is None:
+                row = conn.execute("SELECT value FROM query_salt LIMIT 1").fetchone()
+                salt = row[0] if row else ""
+            hashes = sorted({_hash(salt, address) for address in clients})
+            for hashed in hashes:
+                conn.execute(
+                    "INSERT INTO query_clients (norm, client) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                    (norm, hashed),
+                )
+        conn.execute(
+            "INSERT INTO queries (norm, count, confident, last_slug, last_seen) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (norm) DO UPDATE SET count = queries.count + excluded.count, "
+            "confident = queries.confident + excluded.confident, "
+            "last_slug = coalesce(excluded.last_slug, queries.last_slug), last_seen = excluded.last_seen",
+            (norm, count, confident, slug, seen),
+        )
+    tokens = 0
+    for slug, n in batch.matched:
+        saved = conn.execute("SELECT token_savings FROM entries WHERE slug = ?", (slug,)).fetchone()
+        tokens += (saved[0] if saved and saved[0] else 0) * n
+    if batch.confident:
+        _bump(conn, "confident_searches", batch.confident)
+    _bump(conn, "searches", batch.searches)
+    if batch.confident:
+        _bump(conn, "tokens_saved", tokens)
+    for slug, n in batch.matched:
+        conn.execute("UPDATE entry_stats SET matched = matched + ? WHERE slug = ?", (n, slug))
+
+
+def _hash(salt: str, address: str) -> str:
+    return hashlib.sha256(f"{salt}\0{address}".encode()).hexdigest()[:24]
 
 
 @atomic

@@ -1,7 +1,7 @@
 """Which storage engine: SQLite (the embedded default) or PostgreSQL (many nodes, one database).
 
 The rest of the code sees one store interface (`read_now`, `execute_read`, `write`, `awrite`,
-`write_later`, `read`, `close`) and one SQL, which both engines run unchanged (`?` parameters;
+`write_later`, `deferred`, `flush`, `read`, `close`) and one SQL, which both engines run unchanged (`?` parameters;
 the PostgreSQL backend only turns them into `%s`, `app.store.pg_sql`). The few constructs with
 no common form (JSON arrays as rows, string aggregation, scalar greatest, the data version)
 come from `dialect(conn)`, one implementation per engine. What differs besides is where the
@@ -70,6 +70,19 @@ def index_reader(conn):
     or this node's in-memory index on PostgreSQL."""
     reader = getattr(conn, "index_reader", None)
     return conn if reader is None else reader()
+
+
+def index_generation(conn) -> tuple:
+    """A mark of the index and data a search on `conn` reads: equal marks, same answers.
+
+    SQLite: the connection and its `PRAGMA data_version`, which changes with every commit of
+    another connection (entries, votes, counters; readers never write). PostgreSQL: the entry
+    generation this node's in-memory index has applied (votes are not in it: callers that
+    cache bound the age of an answer too, `app.search.service.SearchCache`)."""
+    of_node = getattr(conn, "index_generation", None)
+    if of_node is not None:
+        return ("node", of_node())
+    return (id(conn), dialect(conn).data_version(conn))
 
 
 def index_writer(conn):

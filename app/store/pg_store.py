@@ -8,8 +8,9 @@
   deadlocks (SQLSTATE 40001, 40P01). A unit marked `@atomic` (only upserts and counter
   increments) runs READ COMMITTED instead, so concurrent increments of one counter queue on
   the row lock rather than fail. The caller gets its answer after COMMIT returned.
-- `write_later` (search counters) goes to one background thread per process that commits
-  what has queued in one transaction, like SQLite's group commit.
+- `write_later` goes to one background thread per process that commits what has queued in
+  one transaction, like SQLite's group commit. Search counters are not queued per search:
+  they are kept in memory and written about once a second (`app.store.deferred`).
 - Faults (server down or restarting, disk full, read-only standby, pool exhausted) are
   classified by `pg_fault`, which the web layer maps to 503/507 with Retry-After; the pool
   replaces broken connections, so the node recovers when the server is back, without a restart.
@@ -37,6 +38,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from app.store import pg_schema
 from app.store.connections import ReaderConnection, sqlite
+from app.store.deferred import Flusher
 from app.store.pg_sql import POSTGRES, translate
 from app.store.schema import index_item
 from app.store.sqlite_store import Store, StoreClosed
@@ -180,6 +182,10 @@ class PgConnection:
         if self._store is None:
             raise RuntimeError("this connection has no matcher index")
         return self._store.index.reader()
+
+    def index_generation(self) -> int:
+        """The entry generation this node's matcher index has applied (-1: none yet)."""
+        return self._store.index.generation if self._store is not None else -1
 
 
 class _Fetched:
@@ -417,6 +423,7 @@ class PgStore(Store):
         self._later: queue.Queue = queue.Queue()
         self._later_thread = threading.Thread(target=self._run_later, name="synapse-later:pg", daemon=True)
         self._later_thread.start()
+        self._flusher = Flusher("pg")
 
     # -- reads ----------------------------------------------------------------------------------
     def read(self) -> PgAutoConnection:  # type: ignore[override]
@@ -571,6 +578,9 @@ class PgStore(Store):
 
     # -- lifecycle ------------------------------------------------------------------------------
     def close(self, timeout: float = 30.0) -> None:
+        if self._closed:
+            return
+        self._flusher.close(timeout)  # the counters' last transaction, while the pool is open
         with self._readers_lock:
             if self._closed:
                 return

@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from app.store.connections import ReaderConnection, open_reader
+from app.store.deferred import Accumulator, Flusher
 from app.store.schema import migrate
 from app.store.writer import Writer
 
 log = logging.getLogger("synapse.store")
 T = TypeVar("T")
+A = TypeVar("A", bound=Accumulator)
 
 CLOSE_TIMEOUT_S = 30.0
 
@@ -43,6 +45,7 @@ class Store:
         self._readers_lock = threading.Lock()
         self._closed = False
         self._read_pool = ThreadPoolExecutor(thread_name_prefix=f"synapse-read:{self.path.name}")
+        self._flusher = Flusher(self.path.name)
 
     def read(self) -> ReaderConnection:
         """This thread's read-only connection (opened on first use, never shared)."""
@@ -79,9 +82,25 @@ class Store:
         """
         self.writer.submit(fn, *args).add_done_callback(_log_failure)
 
+    def deferred(self, key: str, factory: Callable[[], A]) -> A:
+        """This store's accumulator `key` (made by `factory()` on first use), written as one
+        write unit about once a second, on `flush()` and on `close()` (app.store.deferred)."""
+        return self._flusher.get(key, factory)
+
+    def flush_soon(self) -> None:
+        """Flush the accumulators now rather than at the end of the interval (one grew large)."""
+        self._flusher.wake()
+
+    def flush(self) -> None:
+        """Write what the accumulators hold now, and return once it is committed."""
+        self._flusher.flush()
+
     def close(self, timeout: float = CLOSE_TIMEOUT_S) -> None:
-        """Finish the reads and the queued writes (waiting at most `timeout` for the writer),
-        then close the read connection of every thread."""
+        """Flush the accumulators, finish the reads and the queued writes (waiting at most
+        `timeout` for the writer), then close the read connection of every thread."""
+        if self._closed:
+            return
+        self._flusher.close(timeout)
         with self._readers_lock:
             if self._closed:
                 return

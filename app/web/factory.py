@@ -7,17 +7,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.middleware.gzip import GZipMiddleware
 
 from app.config import Settings
 from app.corpus.indexer import index_solutions
+from app.search import service as search
 from app.store.engine import open_store
 from app.web.api import routes as api
 from app.web.api import submissions as api_submissions
 from app.web.errors import install_error_handlers
 from app.web.renderers import HtmlRenderers
 from app.web.responses import SafeJSONResponse
-from app.web.security import BodyLimitMiddleware, RateLimiter, SecurityHeadersMiddleware
+from app.web.security import EdgeMiddleware, RateLimiter
 from app.web.site import docs_ui
 from app.web.site import routes as pages
 
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, html: HtmlRenderers | None = pa
             for problem in report.problems:
                 log.warning("skipped invalid entry: %s", problem)
         app.state.store = store
+        app.state.search_cache = search.SearchCache()  # repeated errors (GET/POST /search)
         app.state.limiter = RateLimiter(
             store,
             {
@@ -52,7 +53,7 @@ def create_app(settings: Settings | None = None, html: HtmlRenderers | None = pa
         try:
             yield
         finally:
-            store.close()
+            store.close()  # writes the search counters still in memory first (app.store.deferred)
 
     app = FastAPI(
         title="SynapseAI",
@@ -70,7 +71,6 @@ def create_app(settings: Settings | None = None, html: HtmlRenderers | None = pa
     app.include_router(api_submissions.router)
     pages.mount(app, settings)
     app.include_router(docs_ui.router)
-    app.add_middleware(GZipMiddleware, minimum_size=1000)
-    app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # One pure-ASGI layer for body limit, security headers and gzip (app.web.security).
+    app.add_middleware(EdgeMiddleware, max_bytes=settings.max_body_bytes, gzip_minimum_size=1000)
     return app

@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 
 from fastapi import Request
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipResponder
 
 from app.store.engine import atomic
 from app.web.errors import ApiError, error_response
@@ -16,21 +18,41 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+_GZIP_EXCLUDED = {t.lower() for t in DEFAULT_EXCLUDED_CONTENT_TYPES}
 
 
-class BodyLimitMiddleware:
-    """Reject bodies over `max_bytes` with 413, from Content-Length or while streaming; never buffers them."""
+class EdgeMiddleware:
+    """The one pure-ASGI middleware of the app: body size limit, gzip and security headers.
 
-    def __init__(self, app, max_bytes: int):
-        self.app, self.max_bytes = app, max_bytes
+    It does in one layer what three stacked middlewares did (outermost first):
+
+    - body limit: a body over `max_bytes` gets 413, from Content-Length or while streaming,
+      never buffered;
+    - security headers on every response (CSP and friends), `Cache-Control: no-store` under
+      /admin, `Vary: Accept` on /search (JSON or HTML by the Accept header);
+    - gzip (Starlette's `GZipResponder`) for a client that accepts it; for one that does not,
+      what Starlette's GZipMiddleware does then: `Vary: Accept-Encoding` on a response that
+      would have been compressed, done here inline instead of through another send wrapper.
+    """
+
+    def __init__(self, app, max_bytes: int, gzip_minimum_size: int = 1000):
+        self.app, self.max_bytes, self.minimum_size = app, max_bytes, gzip_minimum_size
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        headers = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length")
+        declared = accept_encoding = None
+        for name, value in scope.get("headers") or ():
+            if name == b"content-length":
+                declared = value
+            elif name == b"accept-encoding" and accept_encoding is None:
+                accept_encoding = value
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             return await self._too_large(scope, receive, send)
+
+        path = scope.get("path", "")
+        private = path == "/admin" or path.startswith("/admin/")
+        negotiated = path == "/search"
         seen = 0
         started = False
 
@@ -43,14 +65,24 @@ class BodyLimitMiddleware:
                     raise _TooLarge()
             return message
 
-        async def tracking_send(message):
+        async def secured_send(message):
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
+                headers = message.setdefault("headers", [])
+                headers.extend(_SECURITY_HEADERS)
+                if private:  # admin pages hold submissions and session state: never cache them
+                    headers[:] = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+                    headers.append((b"cache-control", b"no-store"))
+                if negotiated:
+                    _add_vary(headers, b"Accept")
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            if accept_encoding is not None and b"gzip" in accept_encoding:
+                await GZipResponder(self.app, self.minimum_size)(scope, limited_receive, secured_send)
+            else:
+                await self.app(scope, limited_receive, _IdentitySend(secured_send, self.minimum_size))
         except _TooLarge:
             if not started:
                 await self._too_large(scope, receive, send)
@@ -63,43 +95,68 @@ class BodyLimitMiddleware:
         await response(scope, receive, send)
 
 
+_SECURITY_HEADERS = (
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+)
+
+
+class _IdentitySend:
+    """Starlette's `IdentityResponder` (GZipMiddleware without gzip accepted) as a send callable:
+    the start message waits for the first body so a response that gzip would have compressed
+    gets `Vary: Accept-Encoding`, exactly as before the middlewares were merged."""
+
+    __slots__ = ("body_started", "initial", "minimum_size", "passthrough", "send")
+
+    def __init__(self, send, minimum_size: int):
+        self.send, self.minimum_size = send, minimum_size
+        self.initial: dict | None = None
+        self.passthrough = self.body_started = False
+
+    async def __call__(self, message) -> None:
+        kind = message["type"]
+        if kind == "http.response.start":
+            self.initial = message
+            headers = message.setdefault("headers", [])
+            content_type = b""
+            encoded = False
+            for name, value in headers:
+                lower = name.lower()
+                if lower == b"content-encoding":
+                    encoded = True
+                elif lower == b"content-type" and not content_type:
+                    content_type = value
+            media = content_type.decode("latin-1").partition(";")[0].strip().lower()
+            media_types = {media, media.partition("/")[0] + "/*"}
+            if media.startswith("application/grpc+"):
+                media_types.add("application/grpc")
+            excluded = not media_types.isdisjoint(_GZIP_EXCLUDED)
+            if encoded or message["status"] == 206 or excluded:
+                self.passthrough = True
+                await self.send(message)
+        elif self.passthrough and kind in ("http.response.body", "http.response.pathsend"):
+            await self.send(message)
+        elif kind == "http.response.body" and not self.body_started:
+            self.body_started = True
+            initial = self.initial or {}
+            if len(message.get("body", b"")) >= self.minimum_size or message.get("more_body", False):
+                MutableHeaders(raw=initial["headers"]).add_vary_header("Accept-Encoding")
+            await self.send(initial)
+            await self.send(message)
+        elif kind == "http.response.pathsend" and not self.passthrough:
+            await self.send(self.initial or {})
+            await self.send(message)
+        else:  # later body chunks, early hints, trailers
+            await self.send(message)
+
+
 class _TooLarge(StarletteHTTPException):
     """Raised while the body streams in; an HTTPException so FastAPI's body parser lets it through."""
 
     def __init__(self):
         super().__init__(413, "request body is too large")
-
-
-class SecurityHeadersMiddleware:
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-
-        path = scope.get("path", "")
-        private = path == "/admin" or path.startswith("/admin/")
-        negotiated = path == "/search"  # JSON or HTML by the Accept header
-
-        async def add_headers(message):
-            if message["type"] == "http.response.start":
-                headers = message.setdefault("headers", [])
-                for name, value in (
-                    (b"content-security-policy", CSP.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"same-origin"),
-                    (b"x-frame-options", b"DENY"),
-                ):
-                    headers.append((name, value))
-                if private:  # admin pages hold submissions and session state: never cache them
-                    headers[:] = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
-                    headers.append((b"cache-control", b"no-store"))
-                if negotiated:
-                    _add_vary(headers, b"Accept")
-            await send(message)
-
-        await self.app(scope, receive, add_headers)
 
 
 def _add_vary(headers: list, token: bytes) -> None:

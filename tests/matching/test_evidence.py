@@ -431,3 +431,17 @@ def corpus():
 def test_real_kinds_of_wrong_answers_stay_unanswered_by_the_look_alike(corpus, text, not_this):
     hit = best(corpus, text)
     assert hit is None or not hit.confident or hit.slug != not_this, hit
+
+
+def test_an_entry_with_many_signatures_naming_a_package_does_not_crowd_out_the_general_entry():
+    moved = [f"ModuleNotFoundError: No module named 'llama_index.part{i}.sub{i}'" for i in range(40)]
+    conn = index(
+        IndexItem("llama-moves", moved, "llama_index modules moved between releases"),
+        IndexItem(
+            "missing-package", ["ModuleNotFoundError: No module named 'requests'"], "Package not installed"
+        ),
+    )
+    # the rare words (llama, index) find only the specific entry's signatures; the message's
+    # skeleton (no module named) brings the general entry in to be judged beside them
+    assert answered(conn, "ModuleNotFoundError: No module named 'llama_index'") == "missing-package"
+    assert answered(conn, "ModuleNotFoundError: No module named 'llama_index.part3.sub3'") == "llama-moves"

@@ -116,7 +116,11 @@ def test_search_answers_with_the_contract_shape(client, method):
     assert body["match"] == LOCKED
     assert body["results"][0]["confident"] is True
     assert "database is locked" in body["results"][0]["why"]["signature"]
-    assert len(body["results"]) > 1, "near misses follow the match, ranked"
+    # near misses follow the match, ranked, when they are above the relevance floor
+    other = search(client, method, "sqlite3.OperationalError: unable to open database file").json()
+    assert_search_contract(other, "sqlite3.OperationalError: unable to open database file")
+    assert [r["confident"] for r in other["results"][:2]] == [True, False]
+    assert other["results"][0]["score"] > other["results"][1]["score"] >= 30
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])

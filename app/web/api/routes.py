@@ -50,10 +50,11 @@ INLINE_QUERY_CHARS = 8 * 1024
 
 async def _search(request: Request, q: object, limit: object, env: object = None) -> Response:
     store: Store = request.app.state.store
+    cache = getattr(request.app.state, "search_cache", None)
     if store.inline_reads and isinstance(q, str) and len(q) <= INLINE_QUERY_CHARS:
-        result = store.read_now(_validated_search, q, limit, env)
+        result = store.read_now(_validated_search, q, limit, env, cache)
     else:
-        result = await store.execute_read(_validated_search, q, limit, env)
+        result = await store.execute_read(_validated_search, q, limit, env, cache)
     search.record(store, result, request.client.host if request.client else None)
     html = html_renderers(request)
     if html is not None and wants_html(request):
@@ -61,12 +62,16 @@ async def _search(request: Request, q: object, limit: object, env: object = None
     return SafeJSONResponse(result.body)
 
 
-def _validated_search(conn: ReaderConnection, q: object, limit: object, env: object) -> search.SearchResult:
+def _validated_search(
+    conn: ReaderConnection, q: object, limit: object, env: object, cache: search.SearchCache | None = None
+) -> search.SearchResult:
     try:
         text, count = search.validate(q, limit)
         client_env = search.validate_env(env)
     except search.BadQuery as exc:
         raise ApiError(400, "bad_query", str(exc)) from None
+    if cache is not None:
+        return cache.search(conn, text, count, client_env)
     return search.run_search(conn, text, count, client_env)
 
 

@@ -257,12 +257,14 @@ class IndexCache:
             self._idf.update({t: idf(df[t], self.size) for t in unknown})
         return self._idf
 
-    def candidates(self, conn, primary: list[str], terms: list[str], df: dict[str, int]) -> list[int]:
+    def candidates(
+        self, conn, primary: list[str], terms: list[str], df: dict[str, int], skeleton: Sequence[str] = ()
+    ) -> list[int]:
         """`candidate_ids`, remembered for this index generation (errors recur; agents retry)."""
-        key = (tuple(primary), tuple(terms))
+        key = (tuple(primary), tuple(terms), tuple(skeleton))
         ids = self._candidates.get(key)
         if ids is None:
-            ids = self._candidates[key] = candidate_ids(conn, primary, terms, df, self.size)
+            ids = self._candidates[key] = candidate_ids(conn, primary, terms, df, self.size, skeleton)
             if len(self._candidates) > MAX_REMEMBERED_QUERIES:
                 del self._candidates[next(iter(self._candidates))]
         return ids
@@ -334,7 +336,9 @@ def all_ids(conn) -> list[int]:
     return [r[0] for r in conn.execute("SELECT id FROM match_signatures")]
 
 
-def candidate_ids(conn, primary: list[str], terms: list[str], df: dict[str, int], n: int) -> list[int]:
+def candidate_ids(
+    conn, primary: list[str], terms: list[str], df: dict[str, int], n: int, skeleton: Sequence[str] = ()
+) -> list[int]:
     """Signatures of the entries that share the query's rarest words, found through FTS5.
 
     The work is bounded however common the words are: first the signatures holding *all*
@@ -342,6 +346,13 @@ def candidate_ids(conn, primary: list[str], terms: list[str], df: dict[str, int]
     any of the rare words, leaving out words so common they say nothing. The raised error's
     own words (`primary`) go first: a chained or wrapped error's words are evidence, and
     sometimes noise (frames glued to a message), so they must not crowd it out.
+
+    The rarest words are often the varying part (`llama_index` in `No module named
+    'llama_index'`), which one specific entry may hold in many signatures, filling every
+    place. The message's `skeleton` (its words outside quoted values: `no module named`) is
+    looked up too when the rare words found a single entry, so the entry about that message
+    in general is judged beside it (not otherwise: more candidates would be more chances for
+    a generic entry to answer what it does not fix).
     """
     ranked = [sorted({t for t in words if df.get(t)}, key=lambda t: (df[t], t)) for words in (primary, terms)]
     if not ranked[1]:
@@ -364,6 +375,9 @@ def candidate_ids(conn, primary: list[str], terms: list[str], df: dict[str, int]
         known = list(dict.fromkeys(ranked[0] + ranked[1]))
         rare = [t for t in known if df[t] <= rare_cap][:MAX_QUERY_TERMS] or known[:1]
         ids.update(dict.fromkeys(_fts_ids(conn, rare, "OR")))
+    frame = sorted({t for t in skeleton if df.get(t)}, key=lambda t: (df[t], t))[:ALL_OF_TERMS]
+    if len(frame) > 1 and _entries_among(conn, list(ids)) < 2:
+        ids.update(dict.fromkeys(_fts_ids(conn, frame, "AND")))
     if not ids:
         return []
     # The entries of the first-ranked hits are judged by all their signatures; the rest by
@@ -376,6 +390,16 @@ def candidate_ids(conn, primary: list[str], terms: list[str], df: dict[str, int]
     )
     ids.update(dict.fromkeys(r[0] for r in siblings))
     return list(ids)
+
+
+def _entries_among(conn, ids: list[int]) -> int:
+    """How many distinct entries these signatures belong to."""
+    if not ids:
+        return 0
+    row = conn.execute(
+        f"SELECT count(DISTINCT slug) FROM match_signatures WHERE id IN ({_marks(ids)})", ids
+    ).fetchone()
+    return int(row[0])
 
 
 def _fts_ids(conn, terms: list[str], operator: str) -> list[int]:

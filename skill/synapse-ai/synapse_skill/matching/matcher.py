@@ -151,7 +151,8 @@ def search(
         cache.sync(conn)
         df = cache.frequencies(conn, words)
         primary_words = [t for t in (*errors[0].tokens, errors[0].bare) if t]
-        ids = all_ids(conn) if brute else cache.candidates(conn, primary_words, words, df)
+        skeleton = [t for t in errors[0].tokens if t not in errors[0].slots]
+        ids = all_ids(conn) if brute else cache.candidates(conn, primary_words, words, df, skeleton)
         signatures = cache.signatures(conn, ids)
         idf_of = cache.idf(conn, words)
         queries = [Query(p, 1.0 if i == 0 else EVIDENCE_DISCOUNT, idf_of) for i, p in enumerate(errors)]
