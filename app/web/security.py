@@ -29,7 +29,9 @@ class EdgeMiddleware:
     - body limit: a body over `max_bytes` gets 413, from Content-Length or while streaming,
       never buffered;
     - security headers on every response (CSP and friends), `Cache-Control: no-store` under
-      /admin, `Vary: Accept` on /search (JSON or HTML by the Accept header);
+      /admin, a year's `immutable` caching for /static files linked with their content hash
+      (`?v=`, which changes with the file) and an hour for the others, `Vary: Accept` on
+      /search (JSON or HTML by the Accept header);
     - gzip (Starlette's `GZipResponder`) for a client that accepts it; for one that does not,
       what Starlette's GZipMiddleware does then: `Vary: Accept-Encoding` on a response that
       would have been compressed, done here inline instead of through another send wrapper.
@@ -53,6 +55,7 @@ class EdgeMiddleware:
         path = scope.get("path", "")
         private = path == "/admin" or path.startswith("/admin/")
         negotiated = path == "/search"
+        static_cache = _static_cache(path, scope.get("query_string") or b"")
         seen = 0
         started = False
 
@@ -76,6 +79,9 @@ class EdgeMiddleware:
                     headers.append((b"cache-control", b"no-store"))
                 if negotiated:
                     _add_vary(headers, b"Accept")
+                if static_cache and message.get("status") == 200:
+                    headers[:] = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+                    headers.append((b"cache-control", static_cache))
             await send(message)
 
         try:
@@ -93,6 +99,15 @@ class EdgeMiddleware:
         )
         response.headers["connection"] = "close"
         await response(scope, receive, send)
+
+
+def _static_cache(path: str, query: bytes) -> bytes | None:
+    """Cache-Control for a /static file: fingerprinted links (`?v=<hash>`) never change."""
+    if not path.startswith("/static/"):
+        return None
+    if any(part.startswith(b"v=") for part in query.split(b"&")):
+        return b"public, max-age=31536000, immutable"
+    return b"public, max-age=3600"
 
 
 _SECURITY_HEADERS = (

@@ -204,3 +204,15 @@ def test_swagger_assets_are_committed_with_their_version(client):
     assert "SwaggerUIBundle(" in init and "validatorUrl: null" in init
     assert client.get("/openapi.json").status_code == 200
     assert client.get("/redoc").status_code == 404
+
+
+def test_fingerprinted_static_files_are_cached_for_a_year_the_others_for_an_hour(client):
+    page = client.get("/", headers={"accept": "text/html"}).text
+    linked = re.search(r'href="(/static/style\.css\?v=[0-9a-f]+)"', page).group(1)
+    fingerprinted = client.get(linked)
+    assert fingerprinted.status_code == 200
+    assert fingerprinted.headers["cache-control"] == "public, max-age=31536000, immutable"
+    plain = client.get("/static/style.css")
+    assert plain.status_code == 200 and plain.headers["cache-control"] == "public, max-age=3600"
+    assert "cache-control" not in client.get("/static/no-such-file.css").headers  # a 404 is not cached
+    assert "immutable" not in client.get("/solutions/sqlite-database-locked").headers.get("cache-control", "")
