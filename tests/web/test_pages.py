@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -169,7 +170,12 @@ def test_links_keep_only_http_and_relative_targets_and_get_a_safe_rel():
 def test_the_home_page_has_the_search_box_the_numbers_and_the_lists(client):
     client.get("/search", params={"q": "sqlite3.OperationalError: database is locked"})
 
+    # search counters are written about once a second (docs/reliability.md): wait for them
+    deadline = time.monotonic() + 15
     response = client.get("/", headers=HTML)
+    while "searches answered" not in response.text and time.monotonic() < deadline:
+        time.sleep(0.2)
+        response = client.get("/", headers=HTML)
 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html; charset=utf-8")
