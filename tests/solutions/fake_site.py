@@ -45,3 +45,9 @@ def fake_distribution(
     written.append(f"{info.name}/RECORD")
     (info / "RECORD").write_text("".join(f"{rel},,\n" for rel in written), encoding="utf-8")
     return info
+
+
+def write_file(path: Path, text: str = "") -> None:
+    """Write `text` to `path`, creating its folders (a module of a fake package)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")

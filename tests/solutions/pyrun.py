@@ -24,6 +24,18 @@ def run_python(
     none by default: an inherited PYTHONPATH never leaks into the child), then `env` on top (a value of
     None removes that variable).
     """
+    return run_args([*flags, "-c", code, *args], path, cwd, timeout=timeout, env=env)
+
+
+def run_args(
+    argv: Sequence[str],
+    path: str | os.PathLike | Iterable[str | os.PathLike] | None = None,
+    cwd: str | os.PathLike | None = None,
+    *,
+    timeout: float = 60,
+    env: Mapping[str, str | None] | None = None,
+) -> subprocess.CompletedProcess:
+    """`python *argv` (a script and its arguments, or `-c code …`) in `run_python`'s environment."""
     child = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     child.pop("PYTHONPATH", None)
     folders = [path] if isinstance(path, str | os.PathLike) else list(path or ())
@@ -35,7 +47,7 @@ def run_python(
         else:
             child[name] = value
     return subprocess.run(
-        [sys.executable, *flags, "-c", code, *args],
+        [sys.executable, *argv],
         check=False,
         capture_output=True,
         text=True,
@@ -43,3 +55,8 @@ def run_python(
         cwd=cwd,
         env=child,
     )
+
+
+def last_line(result: subprocess.CompletedProcess) -> str:
+    """The last line the child wrote to stderr: the raised error of a traceback."""
+    return result.stderr.strip().splitlines()[-1]

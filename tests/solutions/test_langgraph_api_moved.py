@@ -9,61 +9,36 @@ The tests reproduce the real ImportError / ModuleNotFoundError texts in a child 
 the entry's own Option 1 script (read from the Markdown) against each install.
 """
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
+
+from fake_site import fake_distribution, write_file
+from pyrun import last_line, run_args
 
 SLUG = "langgraph-api-moved"
 MD = Path(__file__).resolve().parents[2] / "solutions" / f"{SLUG}.md"
 ROW = re.compile(r"^\| `from ([\w.]+) import (\w+)` \| `(from [\w.]+ import \w+)` \| ([\w-]+) \| ([^|]+) \|$")
 
 
-def _dist_info(site, name, version):
-    info = site / f"{name.replace('-', '_')}-{version}.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8"
-    )
-    (info / "top_level.txt").write_text("langgraph\n", encoding="utf-8")
-
-
-def _write(path, text=""):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
 def _site_1x(tmp_path, prebuilt_files=True):
     """langgraph 1.2.24 + langgraph-prebuilt 1.1.3 + langgraph-checkpoint 4.3.2, no checkpoint-sqlite."""
     site = tmp_path / "site"
-    _write(
+    write_file(
         site / "langgraph" / "graph" / "__init__.py", "StateGraph = MessagesState = START = END = object\n"
     )
-    _write(site / "langgraph" / "types.py", "Command = Send = object\n")
-    _write(
+    write_file(site / "langgraph" / "types.py", "Command = Send = object\n")
+    write_file(
         site / "langgraph" / "checkpoint" / "memory" / "__init__.py", "MemorySaver = InMemorySaver = object\n"
     )
     if prebuilt_files:
-        _write(
+        write_file(
             site / "langgraph" / "prebuilt" / "__init__.py",
             "ToolNode = tools_condition = create_react_agent = object\n",
         )
-    _dist_info(site, "langgraph", "1.2.24")
-    _dist_info(site, "langgraph-prebuilt", "1.1.3")
-    _dist_info(site, "langgraph-checkpoint", "4.3.2")
+    fake_distribution(site, "langgraph", "1.2.24", top_level="langgraph")
+    fake_distribution(site, "langgraph-prebuilt", "1.1.3", top_level="langgraph")
+    fake_distribution(site, "langgraph-checkpoint", "4.3.2", top_level="langgraph")
     return site
-
-
-def _run(args, site, cwd):
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(site))
-    return subprocess.run(
-        [sys.executable, *args], check=False, capture_output=True, text=True, timeout=60, cwd=cwd, env=env
-    )
-
-
-def _last(result):
-    return result.stderr.strip().splitlines()[-1]
 
 
 def _table() -> dict:
@@ -92,11 +67,11 @@ def test_script_dict_matches_markdown_table(fix_code):
 
 def test_tool_executor_removed(fix_code, tmp_path):
     site = _site_1x(tmp_path)
-    repro = _run(["-c", "from langgraph.prebuilt import ToolExecutor, ToolInvocation"], site, tmp_path)
-    last = _last(repro)
+    repro = run_args(["-c", "from langgraph.prebuilt import ToolExecutor, ToolInvocation"], site, tmp_path)
+    last = last_line(repro)
     assert last.startswith("ImportError: cannot import name 'ToolExecutor' from 'langgraph.prebuilt' (")
     assert last.endswith("__init__.py)")
-    result = _run(["-c", fix_code(SLUG, 1), last], site, tmp_path)
+    result = run_args(["-c", fix_code(SLUG, 1), last], site, tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "installed: langgraph 1.2.24, langgraph-prebuilt 1.1.3, langgraph-checkpoint 4.3.2" in out
@@ -109,63 +84,63 @@ def test_tool_executor_removed(fix_code, tmp_path):
 
 def test_sqlite_saver_is_a_separate_distribution(fix_code, tmp_path):
     site = _site_1x(tmp_path)
-    repro = _run(["-c", "from langgraph.checkpoint.sqlite import SqliteSaver"], site, tmp_path)
-    assert _last(repro) == "ModuleNotFoundError: No module named 'langgraph.checkpoint.sqlite'"
-    result = _run(["-c", fix_code(SLUG, 1), _last(repro)], site, tmp_path)
+    repro = run_args(["-c", "from langgraph.checkpoint.sqlite import SqliteSaver"], site, tmp_path)
+    assert last_line(repro) == "ModuleNotFoundError: No module named 'langgraph.checkpoint.sqlite'"
+    result = run_args(["-c", fix_code(SLUG, 1), last_line(repro)], site, tmp_path)
     assert "pip install -U langgraph-checkpoint-sqlite" in result.stdout
-    repro = _run(["-c", "from langgraph.checkpoint import MemorySaver"], site, tmp_path)
+    repro = run_args(["-c", "from langgraph.checkpoint import MemorySaver"], site, tmp_path)
     assert (
-        _last(repro)
+        last_line(repro)
         == "ImportError: cannot import name 'MemorySaver' from 'langgraph.checkpoint' (unknown location)"
     )
-    result = _run(["-c", fix_code(SLUG, 1), _last(repro)], site, tmp_path)
+    result = run_args(["-c", fix_code(SLUG, 1), last_line(repro)], site, tmp_path)
     assert (
         "from langgraph.checkpoint.memory import MemorySaver    # pip install -U langgraph-checkpoint"
         in result.stdout
     )
     text = "AttributeError: '_GeneratorContextManager' object has no attribute 'get_next_version'"
-    result = _run(["-c", fix_code(SLUG, 1), text], site, tmp_path)
+    result = run_args(["-c", fix_code(SLUG, 1), text], site, tmp_path)
     assert "with SqliteSaver.from_conn_string('checkpoints.db') as cp" in result.stdout
 
 
 def test_prebuilt_files_deleted_by_in_place_upgrade(fix_code, tmp_path):
     site = _site_1x(tmp_path, prebuilt_files=False)
-    repro = _run(["-c", "from langgraph.prebuilt import ToolNode"], site, tmp_path)
-    assert _last(repro) == "ModuleNotFoundError: No module named 'langgraph.prebuilt'"
-    result = _run(["-c", fix_code(SLUG, 1), _last(repro)], site, tmp_path)
+    repro = run_args(["-c", "from langgraph.prebuilt import ToolNode"], site, tmp_path)
+    assert last_line(repro) == "ModuleNotFoundError: No module named 'langgraph.prebuilt'"
+    result = run_args(["-c", fix_code(SLUG, 1), last_line(repro)], site, tmp_path)
     assert "BROKEN: langgraph-prebuilt 1.1.3 is installed but langgraph/prebuilt/ is missing" in result.stdout
     assert 'pip install --force-reinstall --no-deps "langgraph-prebuilt==1.1.3"' in result.stdout
     # a leftover empty folder gives the "(unknown location)" form of the same breakage
     (site / "langgraph" / "prebuilt").mkdir()
-    repro = _run(["-c", "from langgraph.prebuilt import ToolNode"], site, tmp_path)
+    repro = run_args(["-c", "from langgraph.prebuilt import ToolNode"], site, tmp_path)
     assert (
-        _last(repro)
+        last_line(repro)
         == "ImportError: cannot import name 'ToolNode' from 'langgraph.prebuilt' (unknown location)"
     )
-    result = _run(["-c", fix_code(SLUG, 1), _last(repro)], site, tmp_path)
+    result = run_args(["-c", fix_code(SLUG, 1), last_line(repro)], site, tmp_path)
     assert "BROKEN: langgraph-prebuilt 1.1.3" in result.stdout
 
 
 def test_new_code_on_old_install_and_keyword_removals(fix_code, tmp_path):
     site = tmp_path / "site"
-    _write(site / "langgraph" / "graph" / "__init__.py", "StateGraph = object\n")
-    _write(site / "langgraph" / "prebuilt" / "__init__.py", "ToolExecutor = ToolNode = object\n")
-    _dist_info(site, "langgraph", "0.0.69")
-    repro = _run(["-c", "from langgraph.types import Command, interrupt"], site, tmp_path)
-    assert _last(repro) == "ModuleNotFoundError: No module named 'langgraph.types'"
-    result = _run(["-c", fix_code(SLUG, 1), _last(repro)], site, tmp_path)
+    write_file(site / "langgraph" / "graph" / "__init__.py", "StateGraph = object\n")
+    write_file(site / "langgraph" / "prebuilt" / "__init__.py", "ToolExecutor = ToolNode = object\n")
+    fake_distribution(site, "langgraph", "0.0.69", top_level="langgraph")
+    repro = run_args(["-c", "from langgraph.types import Command, interrupt"], site, tmp_path)
+    assert last_line(repro) == "ModuleNotFoundError: No module named 'langgraph.types'"
+    result = run_args(["-c", fix_code(SLUG, 1), last_line(repro)], site, tmp_path)
     assert (
         "langgraph.types (Command and interrupt from 0.2.53) exists from langgraph 0.2.39 on; installed: 0.0.69"
         in result.stdout
     )
     assert "BROKEN" not in result.stdout
     text = "TypeError: create_react_agent() got unexpected keyword arguments: {'state_modifier': 'Be brief.'}"
-    result = _run(["-c", fix_code(SLUG, 1), text], site, tmp_path)
+    result = run_args(["-c", fix_code(SLUG, 1), text], site, tmp_path)
     assert "create_react_agent(model, tools, prompt=...)" in result.stdout
 
 
 def test_unknown_text_says_so(fix_code, tmp_path):
     site = _site_1x(tmp_path)
-    result = _run(["-c", fix_code(SLUG, 1), "KeyError: 'messages'"], site, tmp_path)
+    result = run_args(["-c", fix_code(SLUG, 1), "KeyError: 'messages'"], site, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "no LangGraph move recognised" in result.stdout

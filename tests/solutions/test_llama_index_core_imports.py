@@ -9,11 +9,11 @@ The tests reproduce the real ImportError / ModuleNotFoundError texts in a child 
 the entry's own Option 1 script (read from the Markdown) against each install.
 """
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
+
+from fake_site import fake_distribution, write_file
+from pyrun import last_line, run_args
 
 SLUG = "llama-index-core-imports"
 MD = Path(__file__).resolve().parents[2] / "solutions" / f"{SLUG}.md"
@@ -22,55 +22,30 @@ ROW = re.compile(
 )
 
 
-def _dist_info(site, name, version, top):
-    info = site / f"{name.replace('-', '_')}-{version}.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8"
-    )
-    (info / "top_level.txt").write_text(top + "\n", encoding="utf-8")
-
-
-def _write(path, text=""):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
 def _new_layout(tmp_path, core_init=True):
     """llama-index 0.14.25 (meta) + llama-index-core 0.14.25, no integration of kind 'embeddings'."""
     site = tmp_path / "site"
     if core_init:
-        _write(
+        write_file(
             site / "llama_index" / "core" / "__init__.py",
             "VectorStoreIndex = SimpleDirectoryReader = Settings = ServiceContext = object\n",
         )
-    _write(site / "llama_index" / "core" / "llms" / "types.py")
-    _write(site / "llama_index" / "core" / "node_parser" / "__init__.py", "SentenceSplitter = object\n")
-    _write(site / "llama_index" / "llms" / "openai" / "__init__.py", "OpenAI = object\n")
-    _dist_info(site, "llama-index-core", "0.14.25", "llama_index")
-    _dist_info(site, "llama-index-llms-openai", "0.8.3", "llama_index")
-    _dist_info(site, "llama-index", "0.14.25", "llama_index")
+    write_file(site / "llama_index" / "core" / "llms" / "types.py")
+    write_file(site / "llama_index" / "core" / "node_parser" / "__init__.py", "SentenceSplitter = object\n")
+    write_file(site / "llama_index" / "llms" / "openai" / "__init__.py", "OpenAI = object\n")
+    fake_distribution(site, "llama-index-core", "0.14.25", top_level="llama_index")
+    fake_distribution(site, "llama-index-llms-openai", "0.8.3", top_level="llama_index")
+    fake_distribution(site, "llama-index", "0.14.25", top_level="llama_index")
     return site
 
 
 def _old_layout(tmp_path):
     """llama-index 0.9.48: a regular llama_index package with a small llama_index/core of its own."""
     site = tmp_path / "site"
-    _write(site / "llama_index" / "__init__.py", "VectorStoreIndex = ServiceContext = object\n")
-    _write(site / "llama_index" / "core" / "__init__.py", "")
-    _dist_info(site, "llama-index", "0.9.48", "llama_index")
+    write_file(site / "llama_index" / "__init__.py", "VectorStoreIndex = ServiceContext = object\n")
+    write_file(site / "llama_index" / "core" / "__init__.py", "")
+    fake_distribution(site, "llama-index", "0.9.48", top_level="llama_index")
     return site
-
-
-def _run(args, site, cwd):
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(site))
-    return subprocess.run(
-        [sys.executable, *args], check=False, capture_output=True, text=True, timeout=60, cwd=cwd, env=env
-    )
-
-
-def _last(result):
-    return result.stderr.strip().splitlines()[-1]
 
 
 def _table() -> dict:
@@ -91,14 +66,14 @@ def test_script_dict_matches_markdown_table(fix_code):
 
 def test_old_import_on_new_layout(fix_code, tmp_path):
     site = _new_layout(tmp_path)
-    _write(tmp_path / "app.py", "from llama_index import VectorStoreIndex, SimpleDirectoryReader\n")
-    repro = _run(["app.py"], site, tmp_path)  # a file, so the traceback shows the failing import line
+    write_file(tmp_path / "app.py", "from llama_index import VectorStoreIndex, SimpleDirectoryReader\n")
+    repro = run_args(["app.py"], site, tmp_path)  # a file, so the traceback shows the failing import line
     assert (
-        _last(repro)
+        last_line(repro)
         == "ImportError: cannot import name 'VectorStoreIndex' from 'llama_index' (unknown location)"
     )
     assert "from llama_index import VectorStoreIndex, SimpleDirectoryReader" in repro.stderr
-    result = _run(["-c", fix_code(SLUG, 1), repro.stderr], site, tmp_path)
+    result = run_args(["-c", fix_code(SLUG, 1), repro.stderr], site, tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "installed: llama-index 0.14.25, llama-index-core 0.14.25" in out
@@ -111,18 +86,18 @@ def test_old_import_on_new_layout(fix_code, tmp_path):
 def test_missing_integration_package(fix_code, tmp_path):
     site = _new_layout(tmp_path)
     code = "from llama_index.embeddings.huggingface import HuggingFaceEmbedding"
-    repro = _run(["-c", code], site, tmp_path)
-    assert _last(repro) == "ModuleNotFoundError: No module named 'llama_index.embeddings'"
-    result = _run(["-c", fix_code(SLUG, 1), f"{code}\n{_last(repro)}"], site, tmp_path)
+    repro = run_args(["-c", code], site, tmp_path)
+    assert last_line(repro) == "ModuleNotFoundError: No module named 'llama_index.embeddings'"
+    result = run_args(["-c", fix_code(SLUG, 1), f"{code}\n{last_line(repro)}"], site, tmp_path)
     assert (
         "pip install -U llama-index-embeddings-huggingface    # provides llama_index.embeddings.huggingface"
         in result.stdout
     )
     # the bare message alone names only the kind
-    result = _run(["-c", fix_code(SLUG, 1), _last(repro)], site, tmp_path)
+    result = run_args(["-c", fix_code(SLUG, 1), last_line(repro)], site, tmp_path)
     assert "no llama_index.embeddings integration is installed" in result.stdout
     # a 0.9 module that moved under core: the script finds it on disk
-    result = _run(
+    result = run_args(
         ["-c", fix_code(SLUG, 1), "ModuleNotFoundError: No module named 'llama_index.node_parser'"],
         site,
         tmp_path,
@@ -140,7 +115,7 @@ def test_service_context_and_package_not_found_messages(fix_code, tmp_path):
         "to local functions/methods/interfaces.\n"
         "ImportError: `llama-index-embeddings-openai` package not found, please run `pip install llama-index-embeddings-openai`"
     )
-    result = _run(["-c", fix_code(SLUG, 1), text], site, tmp_path)
+    result = run_args(["-c", fix_code(SLUG, 1), text], site, tmp_path)
     assert (
         "from llama_index.core import Settings    # pip install -U llama-index-core; Settings.llm"
         in result.stdout
@@ -150,11 +125,11 @@ def test_service_context_and_package_not_found_messages(fix_code, tmp_path):
 
 def test_new_import_on_0_9_install(fix_code, tmp_path):
     site = _old_layout(tmp_path)
-    repro = _run(["-c", "from llama_index.core import VectorStoreIndex"], site, tmp_path)
-    last = _last(repro)
+    repro = run_args(["-c", "from llama_index.core import VectorStoreIndex"], site, tmp_path)
+    last = last_line(repro)
     assert last.startswith("ImportError: cannot import name 'VectorStoreIndex' from 'llama_index.core' (")
     assert "site-packages" not in last or last.endswith("__init__.py)")
-    result = _run(["-c", fix_code(SLUG, 1), last], site, tmp_path)
+    result = run_args(["-c", fix_code(SLUG, 1), last], site, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "installed: llama-index 0.9.48" in result.stdout
     assert "pre-0.10 layout" in result.stdout
@@ -163,20 +138,20 @@ def test_new_import_on_0_9_install(fix_code, tmp_path):
 
 def test_in_place_upgrade_that_lost_core_init(fix_code, tmp_path):
     site = _new_layout(tmp_path, core_init=False)
-    repro = _run(["-c", "from llama_index.core import VectorStoreIndex"], site, tmp_path)
+    repro = run_args(["-c", "from llama_index.core import VectorStoreIndex"], site, tmp_path)
     assert (
-        _last(repro)
+        last_line(repro)
         == "ImportError: cannot import name 'VectorStoreIndex' from 'llama_index.core' (unknown location)"
     )
-    result = _run(["-c", fix_code(SLUG, 1), _last(repro)], site, tmp_path)
+    result = run_args(["-c", fix_code(SLUG, 1), last_line(repro)], site, tmp_path)
     assert "BROKEN: llama_index/core/__init__.py is missing" in result.stdout
     assert 'pip install --force-reinstall --no-deps "llama-index-core==0.14.25"' in result.stdout
 
 
 def test_old_files_beside_core_are_flagged(fix_code, tmp_path):
     site = _new_layout(tmp_path)
-    _write(site / "llama_index" / "__init__.py", "")  # left behind by llama-index 0.9.x
-    result = _run(
+    write_file(site / "llama_index" / "__init__.py", "")  # left behind by llama-index 0.9.x
+    result = run_args(
         ["-c", fix_code(SLUG, 1), "ModuleNotFoundError: No module named 'gpt_index'"], site, tmp_path
     )
     assert "MIXED: files of llama-index < 0.10" in result.stdout
@@ -186,7 +161,7 @@ def test_old_files_beside_core_are_flagged(fix_code, tmp_path):
 def test_nothing_installed_and_unknown_text(fix_code, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
-    result = _run(["-c", fix_code(SLUG, 1), "KeyError: 'x'"], empty, tmp_path)
+    result = run_args(["-c", fix_code(SLUG, 1), "KeyError: 'x'"], empty, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "LlamaIndex is not installed in this interpreter" in result.stdout
     assert "no LlamaIndex move recognised" in result.stdout

@@ -9,28 +9,23 @@ reproduce the real AttributeError / ModuleNotFoundError texts in a child interpr
 entry's own Option 1 script (read from the Markdown) against each install.
 """
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
+
+from fake_site import write_file
+from pyrun import last_line, run_args
 
 SLUG = "semantic-kernel-renames"
 MD = Path(__file__).resolve().parents[2] / "solutions" / f"{SLUG}.md"
 ROW = re.compile(r"^\| `([^`]+)` \| `([^`]+)` \| ([^|]+) \|$")
 
 
-def _write(path, text=""):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
 def _install(tmp_path, version, kernel_methods):
     site = tmp_path / "site"
     methods = "".join(f"    def {m}(self, *a, **k):\n        return None\n" for m in kernel_methods)
-    _write(site / "semantic_kernel" / "__init__.py", "from semantic_kernel.kernel import Kernel\n")
-    _write(site / "semantic_kernel" / "kernel.py", f"class Kernel:\n{methods}")
-    _write(site / "semantic_kernel" / "connectors" / "__init__.py")
+    write_file(site / "semantic_kernel" / "__init__.py", "from semantic_kernel.kernel import Kernel\n")
+    write_file(site / "semantic_kernel" / "kernel.py", f"class Kernel:\n{methods}")
+    write_file(site / "semantic_kernel" / "connectors" / "__init__.py")
     info = site / f"semantic_kernel-{version}.dist-info"
     info.mkdir(parents=True)
     (info / "METADATA").write_text(
@@ -43,22 +38,13 @@ def _site_145(tmp_path):
     site = _install(
         tmp_path, "1.45.0", ["add_plugin", "add_service", "add_function", "invoke", "invoke_prompt"]
     )
-    _write(
+    write_file(
         site / "semantic_kernel" / "functions" / "__init__.py", "kernel_function = KernelArguments = object\n"
     )
-    _write(site / "semantic_kernel" / "connectors" / "memory.py", "")  # 1.34+: a module, no longer a package
+    write_file(
+        site / "semantic_kernel" / "connectors" / "memory.py", ""
+    )  # 1.34+: a module, no longer a package
     return site
-
-
-def _run(args, site, cwd):
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(site))
-    return subprocess.run(
-        [sys.executable, *args], check=False, capture_output=True, text=True, timeout=60, cwd=cwd, env=env
-    )
-
-
-def _last(result):
-    return result.stderr.strip().splitlines()[-1]
 
 
 def _table() -> dict:
@@ -87,9 +73,9 @@ def test_script_dict_matches_markdown_table(fix_code):
 def test_skills_api_on_1x(fix_code, tmp_path):
     site = _site_145(tmp_path)
     code = "import semantic_kernel as sk\nk = sk.Kernel()\nk.import_skill(object(), skill_name='math')\n"
-    repro = _run(["-c", code], site, tmp_path)
-    assert _last(repro) == "AttributeError: 'Kernel' object has no attribute 'import_skill'"
-    result = _run(["-c", fix_code(SLUG, 1), _last(repro)], site, tmp_path)
+    repro = run_args(["-c", code], site, tmp_path)
+    assert last_line(repro) == "AttributeError: 'Kernel' object has no attribute 'import_skill'"
+    result = run_args(["-c", fix_code(SLUG, 1), last_line(repro)], site, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "installed: semantic-kernel 1.45.0" in result.stdout
     assert (
@@ -101,18 +87,18 @@ def test_skills_api_on_1x(fix_code, tmp_path):
 
 def test_planners_and_memory_package_removed(fix_code, tmp_path):
     site = _site_145(tmp_path)
-    repro = _run(["-c", "from semantic_kernel.planners import SequentialPlanner"], site, tmp_path)
-    assert _last(repro) == "ModuleNotFoundError: No module named 'semantic_kernel.planners'"
-    result = _run(["-c", fix_code(SLUG, 1), _last(repro)], site, tmp_path)
+    repro = run_args(["-c", "from semantic_kernel.planners import SequentialPlanner"], site, tmp_path)
+    assert last_line(repro) == "ModuleNotFoundError: No module named 'semantic_kernel.planners'"
+    result = run_args(["-c", fix_code(SLUG, 1), last_line(repro)], site, tmp_path)
     assert "semantic_kernel.planners -> FunctionChoiceBehavior.Auto()    # gone from 1.33.0" in result.stdout
-    repro = _run(
+    repro = run_args(
         ["-c", "from semantic_kernel.connectors.memory.chroma import ChromaMemoryStore"], site, tmp_path
     )
-    assert _last(repro) == (
+    assert last_line(repro) == (
         "ModuleNotFoundError: No module named 'semantic_kernel.connectors.memory.chroma'; "
         "'semantic_kernel.connectors.memory' is not a package"
     )
-    result = _run(["-c", fix_code(SLUG, 1), _last(repro)], site, tmp_path)
+    result = run_args(["-c", fix_code(SLUG, 1), last_line(repro)], site, tmp_path)
     assert (
         "semantic_kernel.connectors.memory -> from semantic_kernel.connectors.memory_stores.chroma"
         in result.stdout
@@ -123,20 +109,20 @@ def test_new_code_on_an_old_pinned_release(fix_code, tmp_path):
     site = _install(
         tmp_path, "0.3.15.dev0", ["import_skill", "add_chat_service", "run_async", "create_semantic_function"]
     )
-    repro = _run(
+    repro = run_args(
         ["-c", "import semantic_kernel as sk\nsk.Kernel().add_plugin(object(), plugin_name='m')\n"],
         site,
         tmp_path,
     )
-    assert _last(repro) == "AttributeError: 'Kernel' object has no attribute 'add_plugin'"
-    result = _run(["-c", fix_code(SLUG, 1), _last(repro)], site, tmp_path)
+    assert last_line(repro) == "AttributeError: 'Kernel' object has no attribute 'add_plugin'"
+    result = run_args(["-c", fix_code(SLUG, 1), last_line(repro)], site, tmp_path)
     assert (
         "kernel.add_plugin exists from semantic-kernel 0.5 on; installed 0.3.15.dev0 is older"
         in result.stdout
     )
-    repro = _run(["-c", "from semantic_kernel.functions import kernel_function"], site, tmp_path)
-    assert _last(repro) == "ModuleNotFoundError: No module named 'semantic_kernel.functions'"
-    result = _run(["-c", fix_code(SLUG, 1), _last(repro)], site, tmp_path)
+    repro = run_args(["-c", "from semantic_kernel.functions import kernel_function"], site, tmp_path)
+    assert last_line(repro) == "ModuleNotFoundError: No module named 'semantic_kernel.functions'"
+    result = run_args(["-c", fix_code(SLUG, 1), last_line(repro)], site, tmp_path)
     assert (
         "semantic_kernel.functions exists from semantic-kernel 0.9 on; installed 0.3.15.dev0 is older"
         in result.stdout
@@ -146,7 +132,7 @@ def test_new_code_on_an_old_pinned_release(fix_code, tmp_path):
 def test_not_installed_and_unknown_text(fix_code, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
-    result = _run(["-c", fix_code(SLUG, 1), "KeyError: 'x'"], empty, tmp_path)
+    result = run_args(["-c", fix_code(SLUG, 1), "KeyError: 'x'"], empty, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "not installed: pip install -U semantic-kernel" in result.stdout
     assert "no Semantic Kernel rename recognised" in result.stdout
