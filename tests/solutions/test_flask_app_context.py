@@ -11,9 +11,6 @@ from __future__ import annotations
 import pytest
 from pyrun import run_python
 
-pytest.importorskip("flask")
-pytest.importorskip("flask_sqlalchemy")
-
 SLUG = "flask-app-context"
 
 FACTORY = """

@@ -9,16 +9,13 @@ fastmcp 3.x that needs mcp<2); Option 2 (one server file for mcp 1.x and 2.x) ag
 
 from importlib import metadata
 
-import pytest
 from fake_site import fake_distribution
 from pyrun import run_python
 
 SLUG = "mcp-fastmcp-imports"
 MCP_VERSION = metadata.version("mcp")
-MCP_2 = int(MCP_VERSION.split(".")[0]) >= 2
 
 
-@pytest.mark.skipif(not MCP_2, reason="the project's mcp is 1.x: mcp.server.fastmcp still exists")
 def test_reproduces_fastmcp_import_error_on_mcp_2(tmp_path):
     result = run_python("from mcp.server.fastmcp import FastMCP\n", cwd=tmp_path)
     assert result.returncode != 0
@@ -40,9 +37,7 @@ def test_option1_reports_the_installed_sdk(fix_code, tmp_path):
     result = run_python(fix_code(SLUG, 1), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert f"mcp {MCP_VERSION}" in result.stdout
-    expected = (
-        "from mcp.server.mcpserver import MCPServer" if MCP_2 else "from mcp.server.fastmcp import FastMCP"
-    )
+    expected = "from mcp.server.mcpserver import MCPServer"
     assert expected in result.stdout
     assert result.stdout.rstrip().endswith("ok")
 
@@ -58,7 +53,6 @@ def test_option1_detects_the_gutted_fastmcp_folder(fix_code, tmp_path):
     assert '--force-reinstall --no-deps "fastmcp-slim==4.2.3"' in result.stdout
 
 
-@pytest.mark.skipif(not MCP_2, reason="needs the project's mcp 2.x for the mismatch")
 def test_option1_flags_fastmcp_3_on_mcp_2(fix_code, tmp_path):
     site = tmp_path / "site"
     fake_distribution(site, "fastmcp", "3.4.11", {"fastmcp/__init__.py": ""})
@@ -71,5 +65,5 @@ def test_option1_flags_fastmcp_3_on_mcp_2(fix_code, tmp_path):
 def test_option2_builds_a_server_on_the_installed_sdk(fix_code, tmp_path):
     result = run_python(fix_code(SLUG, 2), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    cls = "mcp.server.mcpserver.server.MCPServer" if MCP_2 else "mcp.server.fastmcp.server.FastMCP"
+    cls = "mcp.server.mcpserver.server.MCPServer"
     assert f"{cls} ready, tools: ['add']" in result.stdout

@@ -10,8 +10,6 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
-
 SLUG = "python-removed-stdlib"
 
 LEGACY = textwrap.dedent(
@@ -46,13 +44,11 @@ def _run(args, cwd) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.skipif(sys.version_info < (3, 10), reason="collections ABC aliases were removed in 3.10")
 def test_reproduces_collections_mapping_removal(tmp_path):
     result = _run(["-c", "from collections import Mapping"], tmp_path)
     assert "ImportError: cannot import name 'Mapping' from 'collections'" in result.stderr
 
 
-@pytest.mark.skipif(sys.version_info < (3, 11), reason="removed in 3.11")
 def test_reproduces_getargspec_and_coroutine_removal(tmp_path):
     spec = _run(["-c", "from inspect import getargspec"], tmp_path)
     assert "cannot import name 'getargspec' from 'inspect'" in spec.stderr

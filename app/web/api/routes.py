@@ -50,7 +50,7 @@ INLINE_QUERY_CHARS = 8 * 1024
 
 async def _search(request: Request, q: object, limit: object, env: object = None) -> Response:
     store: Store = request.app.state.store
-    cache = getattr(request.app.state, "search_cache", None)
+    cache: search.SearchCache = request.app.state.search_cache
     if store.inline_reads and isinstance(q, str) and len(q) <= INLINE_QUERY_CHARS:
         result = store.read_now(_validated_search, q, limit, env, cache)
     else:
@@ -63,16 +63,14 @@ async def _search(request: Request, q: object, limit: object, env: object = None
 
 
 def _validated_search(
-    conn: ReaderConnection, q: object, limit: object, env: object, cache: search.SearchCache | None = None
+    conn: ReaderConnection, q: object, limit: object, env: object, cache: search.SearchCache
 ) -> search.SearchResult:
     try:
         text, count = search.validate(q, limit)
         client_env = search.validate_env(env)
     except search.BadQuery as exc:
         raise ApiError(400, "bad_query", str(exc)) from None
-    if cache is not None:
-        return cache.search(conn, text, count, client_env)
-    return search.run_search(conn, text, count, client_env)
+    return cache.search(conn, text, count, client_env)
 
 
 # Also HTML, for browsers (an Accept header led by text/html, or format=html).
