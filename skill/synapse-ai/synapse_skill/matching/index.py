@@ -375,31 +375,22 @@ def candidate_ids(
         known = list(dict.fromkeys(ranked[0] + ranked[1]))
         rare = [t for t in known if df[t] <= rare_cap][:MAX_QUERY_TERMS] or known[:1]
         ids.update(dict.fromkeys(_fts_ids(conn, rare, "OR")))
-    frame = sorted({t for t in skeleton if df.get(t)}, key=lambda t: (df[t], t))[:ALL_OF_TERMS]
-    if len(frame) > 1 and _entries_among(conn, list(ids)) < 2:
-        ids.update(dict.fromkeys(_fts_ids(conn, frame, "AND")))
     if not ids:
         return []
     # The entries of the first-ranked hits are judged by all their signatures; the rest by
     # the signature FTS5 found, which bounds the work on big indexes.
     leaders = list(ids)[:SIBLING_ENTRIES]
     siblings = conn.execute(
-        "SELECT id FROM match_signatures WHERE slug IN "
+        "SELECT id, slug FROM match_signatures WHERE slug IN "
         f"(SELECT slug FROM match_signatures WHERE id IN ({_marks(leaders)}))",
         leaders,
-    )
-    ids.update(dict.fromkeys(r[0] for r in siblings))
+    ).fetchall()
+    single_entry = len({slug for _, slug in siblings}) == 1 and ids.keys() <= {i for i, _ in siblings}
+    ids.update(dict.fromkeys(i for i, _ in siblings))
+    frame = sorted({t for t in skeleton if df.get(t)}, key=lambda t: (df[t], t))[:ALL_OF_TERMS]
+    if single_entry and len(frame) > 1:
+        ids.update(dict.fromkeys(_fts_ids(conn, frame, "AND")))
     return list(ids)
-
-
-def _entries_among(conn, ids: list[int]) -> int:
-    """How many distinct entries these signatures belong to."""
-    if not ids:
-        return 0
-    row = conn.execute(
-        f"SELECT count(DISTINCT slug) FROM match_signatures WHERE id IN ({_marks(ids)})", ids
-    ).fetchone()
-    return int(row[0])
 
 
 def _fts_ids(conn, terms: list[str], operator: str) -> list[int]:
