@@ -10,18 +10,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+from entry_tables import table_rows
+
 SLUG = "langchain-import-moved"
 MD = Path(__file__).resolve().parents[2] / "solutions" / f"{SLUG}.md"
 ROW = re.compile(r"^\| `from ([\w.]+) import (\w+)` \| `(from [\w.]+ import \w+)` \| ([\w-]+) \| ([^|]+) \|$")
 
 
 def _table() -> dict:
-    rows = {}
-    for line in MD.read_text(encoding="utf-8").splitlines():
-        m = ROW.match(line.strip())
-        if m:
-            rows[(m.group(1), m.group(2))] = (m.group(3), m.group(4), m.group(5).strip())
-    return rows
+    return {
+        (module, name): (new, package, since) for module, name, new, package, since in table_rows(MD, ROW)
+    }
 
 
 def _run(code: str, error: str, tmp_path) -> subprocess.CompletedProcess:

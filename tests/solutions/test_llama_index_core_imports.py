@@ -12,6 +12,7 @@ the entry's own Option 1 script (read from the Markdown) against each install.
 import re
 from pathlib import Path
 
+from entry_tables import table_rows
 from fake_site import fake_distribution, write_file
 from pyrun import last_line, run_args
 
@@ -49,12 +50,9 @@ def _old_layout(tmp_path):
 
 
 def _table() -> dict:
-    rows = {}
-    for line in MD.read_text(encoding="utf-8").splitlines():
-        m = ROW.match(line.strip())
-        if m:
-            rows[(m.group(1), m.group(2))] = (m.group(3), m.group(4), m.group(5).strip())
-    return rows
+    return {
+        (module, name): (new, package, since) for module, name, new, package, since in table_rows(MD, ROW)
+    }
 
 
 def test_script_dict_matches_markdown_table(fix_code):

@@ -6,25 +6,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from submission_data import NEW_ERROR, valid_submission
 
 from app.submissions import review as submissions
-
-NEW_ERROR = "ollama._types.ResponseError: model 'llama9' not found, try pulling it first"
-
-
-def valid(**changes) -> dict:
-    data = {
-        "title": "Ollama says the model is not found",
-        "errors": [NEW_ERROR],
-        "symptom": "- `ollama.chat(model='llama9')` raises at once",
-        "root_cause": "The model was never pulled into this server's store.",
-        "fixes": [
-            {"title": "Pull it first", "language": "python", "code": "import ollama\nollama.pull('llama3')\n"}
-        ],
-        "tags": ["ollama"],
-    }
-    data.update(changes)
-    return data
 
 
 @pytest.fixture
@@ -45,7 +29,7 @@ def assert_error(response: httpx.Response, status: int, code: str) -> dict:
 
 
 def test_a_valid_submission_is_accepted_pending_and_its_status_shows_no_content(client):
-    response = client.post("/api/submissions", json=valid())
+    response = client.post("/api/submissions", json=valid_submission())
 
     assert response.status_code == 201
     body = response.json()
@@ -64,7 +48,7 @@ def test_a_valid_submission_is_accepted_pending_and_its_status_shows_no_content(
 
 def test_an_invalid_submission_gets_400_with_a_message_per_field(client):
     bad_fix = {"title": "Loop", "language": "python", "code": "for i in range(3):\nprint(i)\n"}
-    response = client.post("/api/submissions", json=valid(title="", tags=["<b>"], fixes=[bad_fix]))
+    response = client.post("/api/submissions", json=valid_submission(title="", tags=["<b>"], fixes=[bad_fix]))
 
     error = assert_error(response, 400, "invalid_submission")
     assert set(error["fields"]) == {"title", "tags", "fix_code_1"}
@@ -90,7 +74,9 @@ def test_malformed_bodies_get_a_clean_400(client):
 
 def test_the_honeypot_is_refused_with_a_generic_error(client):
     error = assert_error(
-        client.post("/api/submissions", json=valid(website="http://spam")), 400, "invalid_submission"
+        client.post("/api/submissions", json=valid_submission(website="http://spam")),
+        400,
+        "invalid_submission",
     )
 
     assert error["fields"] == {"form": submissions.GENERIC_REJECTION}
@@ -98,8 +84,8 @@ def test_the_honeypot_is_refused_with_a_generic_error(client):
 
 def test_the_same_idempotency_key_returns_the_first_submission(client):
     headers = {"Idempotency-Key": "agent-42-retry"}
-    first = client.post("/api/submissions", json=valid(), headers=headers)
-    again = client.post("/api/submissions", json=valid(), headers=headers)
+    first = client.post("/api/submissions", json=valid_submission(), headers=headers)
+    again = client.post("/api/submissions", json=valid_submission(), headers=headers)
 
     assert first.status_code == again.status_code == 201
     assert again.json()["id"] == first.json()["id"]
@@ -112,7 +98,8 @@ def test_the_same_idempotency_key_returns_the_first_submission(client):
 
 def test_a_known_error_is_accepted_with_the_entry_it_looks_like(client):
     response = client.post(
-        "/api/submissions", json=valid(errors=["OperationalError: database is locked while saving memory"])
+        "/api/submissions",
+        json=valid_submission(errors=["OperationalError: database is locked while saving memory"]),
     )
 
     assert response.status_code == 201
@@ -122,9 +109,9 @@ def test_a_known_error_is_accepted_with_the_entry_it_looks_like(client):
 
 
 def test_the_status_says_why_a_submission_was_rejected_or_where_it_was_published(client):
-    rejected = client.post("/api/submissions", json=valid()).json()["id"]
+    rejected = client.post("/api/submissions", json=valid_submission()).json()["id"]
     approved = client.post(
-        "/api/submissions", json=valid(title="Model not found", errors=["KeyError: 'llama9'"])
+        "/api/submissions", json=valid_submission(title="Model not found", errors=["KeyError: 'llama9'"])
     )
     store = client.server.open_store()
     try:
@@ -142,7 +129,9 @@ def test_the_status_says_why_a_submission_was_rejected_or_where_it_was_published
 
 
 def test_a_cross_site_browser_post_is_refused(client):
-    response = client.post("/api/submissions", json=valid(), headers={"Sec-Fetch-Site": "cross-site"})
+    response = client.post(
+        "/api/submissions", json=valid_submission(), headers={"Sec-Fetch-Site": "cross-site"}
+    )
 
     assert_error(response, 403, "cross_site")
 
@@ -156,7 +145,8 @@ def test_submissions_are_rate_limited_per_client_across_two_workers(own_server, 
     for i in range(8):  # a new connection each time, so both workers take some of them
         with httpx.Client(base_url=server.url, timeout=30) as c:
             response = c.post(
-                "/api/submissions", json=valid(title=f"Model not found {i}", errors=[f"KeyError: 'm{i}'"])
+                "/api/submissions",
+                json=valid_submission(title=f"Model not found {i}", errors=[f"KeyError: 'm{i}'"]),
             )
         statuses.append(response.status_code)
         if response.status_code == 429:

@@ -15,27 +15,12 @@ import httpx
 import pytest
 from live_server import LiveServer
 from pg_server import PgServer
+from submission_data import NEW_ERROR, valid_submission
 
 ADMIN_TOKEN = "scale-out-admin-token-0123456789"
 FEEDBACK_LIMIT = 5
-NEW_ERROR = "ollama._types.ResponseError: model 'llama9' not found, try pulling it first"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 VISIBLE_WITHIN_S = 10.0  # a failure guard only; the measured delay is printed (docs/scaling.md)
-
-
-def submission(**changes) -> dict:
-    data = {
-        "title": "Ollama says the model is not found",
-        "errors": [NEW_ERROR],
-        "symptom": "- `ollama.chat(model='llama9')` raises at once",
-        "root_cause": "The model was never pulled into this server's store.",
-        "fixes": [
-            {"title": "Pull it first", "language": "python", "code": "import ollama\nollama.pull('llama3')\n"}
-        ],
-        "tags": ["ollama"],
-    }
-    data.update(changes)
-    return data
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +79,7 @@ def test_a_session_and_csrf_token_from_one_node_work_on_the_other(nodes):
 
 def test_an_entry_approved_on_one_node_is_searchable_on_the_other(nodes):
     node_a, node_b = nodes
-    created = httpx.post(node_a.url + "/api/submissions", json=submission(), timeout=30)
+    created = httpx.post(node_a.url + "/api/submissions", json=valid_submission(), timeout=30)
     assert created.status_code == 201, created.text[:300]
     sub_id = created.json()["id"]
 
