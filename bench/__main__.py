@@ -25,6 +25,7 @@ MODULES = {
     "indexing": "bench.indexing",
     "skill": "bench.skill",
     "memory": "bench.memory",
+    "pages": "bench.pages",
 }
 BENCHMARKS = list(MODULES)
 

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from app.corpus import facets
 from app.corpus.entries import Entry
 from app.store.engine import index_writer
 from synapse_skill.matching import matcher
@@ -87,6 +88,7 @@ def put_entry_rows(conn, entry: Entry, origin: str) -> None:
         ],
     )
     conn.execute("INSERT INTO entry_stats (slug) VALUES (?) ON CONFLICT DO NOTHING", (entry.slug,))
+    facets.replace(conn, entry.slug, {facets.TAG: entry.tags, facets.LANGUAGE: entry.languages})
 
 
 def delete_entry(conn, slug: str) -> None:
@@ -96,6 +98,7 @@ def delete_entry(conn, slug: str) -> None:
     conn.execute("DELETE FROM fixes WHERE slug = ?", (slug,))
     conn.execute("DELETE FROM entries WHERE slug = ?", (slug,))
     conn.execute("DELETE FROM entry_stats WHERE slug = ?", (slug,))
+    facets.remove(conn, slug)
 
 
 def entry_row(conn, slug: str) -> dict[str, Any] | None:

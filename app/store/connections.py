@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import importlib
 import sqlite3
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from synapse_skill.matching import matcher
 
+T = TypeVar("T")
+
 BUSY_TIMEOUT_MS = 5000
+# A read for a web request gives up after this long (503 "busy", Retry-After): one page that
+# turns out slow at some corpus size must not hold a read thread, and the client, for minutes.
+WEB_READ_BUDGET_S = 5.0
+_PROGRESS_STEPS = 10_000  # SQLite virtual-machine steps between two looks at the clock
 JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
 # SQLite versions with the WAL-reset corruption race fixed: 3.51.3+, and the 3.44.6 / 3.50.7 backports.
 _WAL_RESET_FIXED = ((3, 51, 3), (3, 50, 7), (3, 44, 6))
@@ -91,6 +99,16 @@ class ReaderConnection(sqlite.Connection):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.match_cache = matcher.IndexCache()
+
+    def within(self, budget_s: float, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(self, *args)`, interrupted once it has run `budget_s` seconds: SQLite then raises
+        OperationalError "interrupted", a "busy" storage fault (`app.store.writer.storage_fault`)."""
+        deadline = time.monotonic() + budget_s
+        self.set_progress_handler(lambda: time.monotonic() > deadline, _PROGRESS_STEPS)
+        try:
+            return fn(self, *args)
+        finally:
+            self.set_progress_handler(None, 0)
 
 
 def open_reader(path: Path) -> ReaderConnection:

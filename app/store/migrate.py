@@ -24,6 +24,8 @@ from app.store.schema import SCHEMA_VERSION
 # Parents before children (fixes refer to entries). Each: table, columns compared by sum.
 TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("entries", ("token_savings",)),
+    ("entry_facets", ()),
+    ("facet_counts", ("n",)),
     ("fixes", ("position",)),
     ("submissions", ()),
     ("feedback", ("worked",)),

@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import secrets
 
+from app.store.pg_sql import PostgresDialect
+from app.store.schema import PAGE_TABLES, fill_facets
+
 MIGRATION_LOCK = 0x53594E41  # pg_advisory_xact_lock key: "SYNA"
 NOTIFY_CHANNEL = "synapse_index"
 
@@ -106,7 +109,14 @@ def _v1(cur) -> None:
     cur.execute("INSERT INTO query_salt (value) VALUES (%s)", (secrets.token_hex(16),))
 
 
-MIGRATIONS = [_v1]
+def _v2_page_tables(cur) -> None:
+    """Tag and language rows with kept counts, statistics ordered by matches (SQLite's schema 8)."""
+    for ddl in PAGE_TABLES:
+        cur.execute(_c_collation(ddl.replace("INTEGER", "BIGINT")))
+    fill_facets(cur, PostgresDialect.json_values)
+
+
+MIGRATIONS = [_v1, _v2_page_tables]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -22,8 +22,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from app.store.sqlite_sql import quote
-
 
 class Untranslatable(ValueError):
     """A statement uses SQLite-only SQL: write it in the common form or ask the dialect."""
@@ -82,10 +80,6 @@ class PostgresDialect:
     @staticmethod
     def json_values(column: str, alias: str) -> str:
         return f"json_array_elements_text(({column})::json) AS {alias}(value)"
-
-    @staticmethod
-    def string_agg(expr: str, separator: str) -> str:
-        return f"string_agg({expr}, {quote(separator)})"
 
     @staticmethod
     def greatest(*exprs: str) -> str:

@@ -37,7 +37,7 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from app.store import pg_schema
-from app.store.connections import ReaderConnection, sqlite
+from app.store.connections import WEB_READ_BUDGET_S, ReaderConnection, sqlite
 from app.store.deferred import Flusher
 from app.store.pg_sql import POSTGRES, translate
 from app.store.schema import index_item
@@ -441,8 +441,24 @@ class PgStore(Store):
             raw.autocommit = True
             return fn(PgConnection(raw, self), *args)
 
-    async def execute_read(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._read_pool, self.read_now, fn, *args)
+    async def execute_read(self, fn: Callable[..., T], *args: Any, budget_s: float = WEB_READ_BUDGET_S) -> T:
+        return await asyncio.get_running_loop().run_in_executor(
+            self._read_pool, self.read_within, budget_s, fn, *args
+        )
+
+    def read_within(self, budget_s: float, fn: Callable[..., T], *args: Any) -> T:
+        """`read_now` whose statements are cancelled after `budget_s` seconds each (the server's
+        statement_timeout: SQLSTATE 57014, a "busy" fault, 503 with Retry-After)."""
+        if self._closed:
+            raise StoreClosed("the store is closed")
+        with self.pool.connection() as raw:
+            raw.autocommit = True
+            raw.execute("SELECT set_config('statement_timeout', %s, false)", (f"{int(budget_s * 1000)}ms",))
+            try:
+                return fn(PgConnection(raw, self), *args)
+            finally:
+                if not raw.broken:  # a pooled connection goes back as it came
+                    raw.execute("SET statement_timeout = DEFAULT")
 
     def read_snapshot_of_entries(self, since: int | None) -> tuple[int, set[str], list[matcher.IndexItem]]:
         """The generation, the slugs changed after generation `since` (None: every entry) and

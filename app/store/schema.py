@@ -10,6 +10,7 @@ import json
 
 import sqlite_utils
 
+from app.store.sqlite_sql import SQLITE
 from synapse_skill.matching import matcher
 
 
@@ -224,4 +225,46 @@ def _v7_lower_title_indexes(conn) -> None:
 
 
 MIGRATIONS.append(_v7_lower_title_indexes)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+PAGE_TABLES = (
+    "CREATE TABLE IF NOT EXISTS entry_facets (facet TEXT NOT NULL, value TEXT NOT NULL,"
+    " slug TEXT NOT NULL, PRIMARY KEY (facet, value, slug))",
+    "CREATE INDEX IF NOT EXISTS entry_facets_slug ON entry_facets(slug)",
+    "CREATE TABLE IF NOT EXISTS facet_counts (facet TEXT NOT NULL, value TEXT NOT NULL,"
+    " n INTEGER NOT NULL, PRIMARY KEY (facet, value))",
+    "CREATE INDEX IF NOT EXISTS facet_counts_by_n ON facet_counts(facet, n DESC, value)",
+    # "Most matched" pages walk this index (ties by slug) instead of sorting every entry.
+    "CREATE INDEX IF NOT EXISTS entry_stats_by_matched ON entry_stats(matched DESC, slug)",
+    # Every entry has its statistics row (rows.put_entry_rows): browse joins it, not LEFT JOINs.
+    "INSERT INTO entry_stats (slug) SELECT slug FROM entries WHERE true ON CONFLICT DO NOTHING",
+)
+
+
+def _v8_page_tables(conn) -> None:
+    """Tags and languages as indexed rows with kept counts (`app.corpus.facets`), and statistics
+    ordered by matches: browse and a solution's related entries read a few index rows instead
+    of every entry's JSON lists or every entry sorted."""
+    for ddl in PAGE_TABLES:
+        conn.execute(ddl)
+    fill_facets(conn, SQLITE.json_values)
+
+
+def fill_facets(conn, json_values) -> None:
+    """Both facet tables from the entries' JSON lists, on either engine (`Dialect.json_values`)."""
+    conn.execute("DELETE FROM entry_facets")
+    conn.execute("DELETE FROM facet_counts")
+    for facet, column in (("tag", "tags"), ("language", "languages")):
+        conn.execute(
+            "INSERT INTO entry_facets (facet, value, slug)"
+            f" SELECT DISTINCT '{facet}', j.value, e.slug FROM entries e, {json_values(f'e.{column}', 'j')}"
+        )
+    conn.execute(
+        "INSERT INTO facet_counts (facet, value, n)"
+        " SELECT facet, value, count(*) FROM entry_facets GROUP BY facet, value"
+    )
+
+
+MIGRATIONS.append(_v8_page_tables)
 SCHEMA_VERSION = len(MIGRATIONS)

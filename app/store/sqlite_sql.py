@@ -19,11 +19,6 @@ INDEX_FILES_TABLE = (
 )
 
 
-def quote(text: str) -> str:
-    """`text` as an SQL string literal (the same on both engines)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 class SqliteDialect:
     name = "sqlite"
 
@@ -31,11 +26,6 @@ class SqliteDialect:
     def json_values(column: str, alias: str) -> str:
         """A FROM item: one row per element of the JSON text array in `column`, its text as `alias.value`."""
         return f"json_each({column}) AS {alias}"
-
-    @staticmethod
-    def string_agg(expr: str, separator: str) -> str:
-        """The aggregate joining `expr` of a group's rows with `separator` (a Python string)."""
-        return f"group_concat({expr}, {quote(separator)})"
 
     @staticmethod
     def greatest(*exprs: str) -> str:

@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from app.store.connections import ReaderConnection, open_reader
+from app.store.connections import WEB_READ_BUDGET_S, ReaderConnection, open_reader
 from app.store.deferred import Accumulator, Flusher
 from app.store.schema import migrate
 from app.store.writer import Writer
@@ -65,9 +65,16 @@ class Store:
         """`fn(conn, *args)` on the calling thread's read connection."""
         return fn(self.read(), *args)
 
-    async def execute_read(self, fn: Callable[..., T], *args: Any) -> T:
-        """`fn(conn, *args)` on a read-pool thread with that thread's connection, off the event loop."""
-        return await asyncio.get_running_loop().run_in_executor(self._read_pool, self.read_now, fn, *args)
+    async def execute_read(self, fn: Callable[..., T], *args: Any, budget_s: float = WEB_READ_BUDGET_S) -> T:
+        """`fn(conn, *args)` on a read-pool thread with that thread's connection, off the event
+        loop, interrupted after `budget_s` seconds (a "busy" storage fault: 503 with Retry-After)."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self._read_pool, self.read_within, budget_s, fn, *args
+        )
+
+    def read_within(self, budget_s: float, fn: Callable[..., T], *args: Any) -> T:
+        """`read_now` that gives up after `budget_s` seconds."""
+        return self.read().within(budget_s, fn, *args)
 
     def write(self, fn: Callable[..., T], *args: Any) -> T:
         return self.writer.call(fn, *args)

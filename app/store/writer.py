@@ -43,6 +43,7 @@ _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQ
     13,
     14,
 )
+_SQLITE_INTERRUPT = 9  # a read ran past its time budget (ReaderConnection.within)
 _FAULTS = {
     _SQLITE_FULL: "full",
     _SQLITE_READONLY: "read_only",
@@ -50,6 +51,7 @@ _FAULTS = {
     _SQLITE_CANTOPEN: "io",
     _SQLITE_BUSY: "busy",
     _SQLITE_LOCKED: "busy",
+    _SQLITE_INTERRUPT: "busy",
 }
 _FAULT_MESSAGES = (
     ("database or disk is full", "full"),
@@ -57,6 +59,7 @@ _FAULT_MESSAGES = (
     ("disk i/o error", "io"),
     ("unable to open database file", "io"),
     ("database is locked", "busy"),
+    ("interrupted", "busy"),  # a read ran past its time budget (ReaderConnection.within)
 )
 _REOPEN_AFTER = {"read_only", "io"}  # the connection itself may be stuck in that state
 

@@ -11,6 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from app.corpus import facets
 from app.corpus import rows as entries_db
 from app.search import stats
 from app.store.engine import dialect, index_reader
@@ -19,6 +20,7 @@ from app.web.site.markdown_html import code_html, markdown_html
 from synapse_skill.matching import matcher
 
 PAGE_SIZE = 20
+COMMON_SHARE = 20  # a tag or language held by more than 1/20 of the entries is read by probing
 LLMS_SUMMARY = (
     "> A knowledge base of solved errors for AI agents: each entry lists the error signatures it answers,"
     " why they happen, and fix code. Look an error up with GET /search?q=ERROR_TEXT (JSON)."
@@ -26,7 +28,7 @@ LLMS_SUMMARY = (
 # Case-insensitive order is lower(title) (ASCII folding on both engines), as in the indexes.
 SORTS = {
     "title": "lower(e.title) ASC",
-    "matched": "coalesce(s.matched, 0) DESC, lower(e.title) ASC",
+    "matched": "s.matched DESC, s.slug ASC",  # walks entry_stats_by_matched
     "newest": "e.published_at DESC, e.updated DESC, lower(e.title) ASC",
 }
 _WORD = re.compile(r"(\w+)")
@@ -95,22 +97,25 @@ class BrowseQuery:
 
 
 def browse(conn, query: BrowseQuery) -> dict:
-    where, args = [], []
-    sql = dialect(conn)
-    if query.tag:
-        where.append(f"EXISTS (SELECT 1 FROM {sql.json_values('e.tags', 'j')} WHERE j.value = ?)")
-        args.append(query.tag)
-    if query.language:
-        where.append(f"EXISTS (SELECT 1 FROM {sql.json_values('e.languages', 'j')} WHERE j.value = ?)")
-        args.append(query.language)
+    entries = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
+    filters = [(f, v) for f, v in ((facets.TAG, query.tag), (facets.LANGUAGE, query.language)) if v]
+    held = [facets.count(conn, facet, value) for facet, value in filters]
+    where = [
+        facets.condition(facet, common=n * COMMON_SHARE > entries)
+        for (facet, _), n in zip(filters, held, strict=True)
+    ]
+    args = [value for _, value in filters]
     clause = ("WHERE " + " AND ".join(where)) if where else ""
-    total = conn.execute(f"SELECT count(*) FROM entries e {clause}", args).fetchone()[0]
+    if len(filters) > 1:
+        total = conn.execute(f"SELECT count(*) FROM entries e {clause}", args).fetchone()[0]
+    else:
+        total = held[0] if held else entries  # kept counts: no rows counted
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(1, query.page), pages)
     rows = conn.execute(
         "SELECT e.slug, e.title, e.tags, e.languages, e.errors, e.updated, e.token_savings, e.verified_by,"
         " coalesce(s.matched, 0) AS matched, coalesce(s.worked, 0) AS worked"
-        f" FROM entries e LEFT JOIN entry_stats s ON s.slug = e.slug {clause}"
+        f" FROM entries e JOIN entry_stats s ON s.slug = e.slug {clause}"  # every entry has its row
         f" ORDER BY {SORTS[query.sort]} LIMIT ? OFFSET ?",
         [*args, PAGE_SIZE, (page - 1) * PAGE_SIZE],
     ).fetchall()
@@ -129,19 +134,10 @@ def browse(conn, query: BrowseQuery) -> dict:
         "page": page,
         "pages": pages,
         "query": BrowseQuery(query.tag, query.language, query.sort, page),
-        "tags": _facet(conn, "tags"),
-        "languages": _facet(conn, "languages"),
+        "tags": facets.top_values(conn, facets.TAG),
+        "languages": facets.top_values(conn, facets.LANGUAGE),
         "sorts": [("title", "Title"), ("matched", "Most matched"), ("newest", "Newest")],
     }
-
-
-def _facet(conn, column: str) -> list[tuple[str, int]]:
-    rows = conn.execute(
-        f"SELECT j.value, count(*) AS n FROM entries e, {dialect(conn).json_values(f'e.{column}', 'j')}"
-        " GROUP BY j.value"
-        " ORDER BY n DESC, j.value LIMIT 60"
-    )
-    return [(r[0], r[1]) for r in rows]
 
 
 # -- one solution -------------------------------------------------------------------------
@@ -186,17 +182,8 @@ def related(conn, row: dict, limit: int = 6) -> list[dict]:
         for hit in matcher.search(index_reader(conn), sig, limit=4).hits:
             if hit.slug != row["slug"] and hit.slug not in found and hit.score >= 40:
                 found[hit.slug] = {"slug": hit.slug, "why": "similar error"}
-    if row["tags"]:
-        marks = ",".join("?" * len(row["tags"]))
-        sql = dialect(conn)
-        shared = conn.execute(
-            f"SELECT e.slug, {sql.string_agg('j.value', ', ')} AS tags, count(*) AS n"
-            f" FROM entries e, {sql.json_values('e.tags', 'j')}"
-            f" WHERE e.slug != ? AND j.value IN ({marks}) GROUP BY e.slug ORDER BY n DESC, e.slug LIMIT ?",
-            [row["slug"], *row["tags"], limit],
-        )
-        for r in shared:
-            found.setdefault(r["slug"], {"slug": r["slug"], "why": f"shares tags: {r['tags']}"})
+    for slug, tags in facets.sharing_tags(conn, row["slug"], row["tags"], limit):
+        found.setdefault(slug, {"slug": slug, "why": f"shares tags: {', '.join(sorted(tags))}"})
     chosen = list(found.values())[:limit]
     titles = _titles(conn, [item["slug"] for item in chosen])
     return [{**item, "title": titles.get(item["slug"], item["slug"])} for item in chosen]
