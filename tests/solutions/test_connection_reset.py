@@ -8,6 +8,7 @@ real httpx calls (retried to success, refusals not retried, budget respected).
 """
 
 import http.client
+import re
 import socket
 import struct
 import threading
@@ -121,3 +122,77 @@ def test_option1_gives_up_after_budget(helper):
         srv.shutdown()
         srv.server_close()
     assert state["calls"] == 3
+
+
+def _post_server(failures: int):
+    """Resets (RST) the first `failures` POSTs, then answers 200."""
+    state = {"calls": 0}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            state["calls"] += 1
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            if state["calls"] <= failures:
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.connection.close()
+                return
+            self.send_response(200)
+            self.send_header("content-length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, f"http://127.0.0.1:{srv.server_address[1]}/", state
+
+
+@pytest.fixture
+def option2(fix_code):
+    namespace = {"__name__": "entry_option2"}
+    exec(compile(fix_code(SLUG, 2), "option2.py", "exec"), namespace)
+    namespace["session"].trust_env = False  # no proxy for the local server
+    return namespace
+
+
+def test_option2_retries_a_reset_post(option2):
+    srv, url, state = _post_server(failures=1)
+    try:
+        response = option2["session"].post(url, json={"q": 1}, timeout=10)
+    finally:
+        srv.shutdown()
+    assert response.text == "ok" and state["calls"] == 2
+
+
+def test_default_allowed_methods_do_not_retry_post():
+    # the entry's reason for allowed_methods=None: urllib3's default list has no POST
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
+    srv, url, state = _post_server(failures=1)
+    session = requests.Session()
+    session.trust_env = False
+    session.mount("http://", HTTPAdapter(max_retries=Retry(total=3, read=2)))
+    try:
+        with pytest.raises(requests.exceptions.ConnectionError):
+            session.post(url, json={"q": 1}, timeout=10)
+    finally:
+        srv.shutdown()
+    assert state["calls"] == 1
+
+
+def test_option2_backoff_matches_its_comment(fix_code, option2):
+    # urllib3 sleeps get_backoff_time() before each retry: none after the first error
+    from urllib3.exceptions import ConnectTimeoutError
+
+    retry, delays = option2["retry"], []
+    for _ in range(3):  # connect=3: three retries
+        retry = retry.increment(method="GET", url="/", error=ConnectTimeoutError("timed out"))
+        delays.append(retry.get_backoff_time())
+    assert delays == [0, 1.0, 2.0]
+    # the comment next to backoff_factor states the same delays (it used to say 0.5 s, 1 s, 2 s)
+    stated = re.search(r"backoff_factor=[^#]*#[^\d]*([\d.]+) s, ([\d.]+) s, ([\d.]+) s", fix_code(SLUG, 2))
+    assert stated and [float(x) for x in stated.groups()] == delays

@@ -140,3 +140,28 @@ def test_missing_repo(fix_code, hub, tmp_path):
     result = _run(fix_code(SLUG, 1), hub, tmp_path, repo="nobody/missing")
     assert result.returncode == 1
     assert "does not exist or is private" in result.stdout
+
+
+def test_saved_login_under_xdg_cache_home(fix_code, hub, tmp_path):
+    """huggingface_hub puts HF_HOME at $XDG_CACHE_HOME/huggingface when only XDG_CACHE_HOME is set
+    (constants.py); the check must read the saved login from there, not from ~/.cache."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("HF_") and k != "HUGGING_FACE_HUB_TOKEN" and "proxy" not in k.lower()
+    }
+    xdg = tmp_path / "xdg_cache"
+    (xdg / "huggingface").mkdir(parents=True)
+    (xdg / "huggingface" / "token").write_text("hf_approved\n")
+    env.update(HF_ENDPOINT=hub, XDG_CACHE_HOME=str(xdg), HOME=str(tmp_path / "home"))
+    result = subprocess.run(
+        [sys.executable, "-c", fix_code(SLUG, 1), REPO],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "OK (token)" in result.stdout

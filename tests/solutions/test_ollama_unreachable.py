@@ -84,3 +84,29 @@ def test_default_url_like_ollama_python(fix_code, tmp_path):
         os.environ.pop("OLLAMA_HOST", None)
         if saved is not None:
             os.environ["OLLAMA_HOST"] = saved
+
+
+# Values from ollama-python 0.6.3 `ollama._client._parse_host` (its doctests, and run on that release):
+# a scheme without a port means 80/443 there, not 11434; the old probe checked the wrong port.
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("http://host.docker.internal", "http://host.docker.internal:80"),
+        ("https://ollama.example.com", "https://ollama.example.com:443"),
+        (":56789", "http://127.0.0.1:56789"),
+        ("[::1]", "http://[::1]:11434"),
+        ("example.com:56789/path/", "http://example.com:56789/path"),
+    ],
+)
+def test_base_url_matches_ollama_python_parse_host(fix_code, value, expected):
+    namespace = {"__name__": "entry"}
+    exec(compile(fix_code(SLUG, 1), "option1.py", "exec"), namespace)
+    saved = os.environ.get("OLLAMA_HOST")
+    os.environ["OLLAMA_HOST"] = value
+    try:
+        assert namespace["ollama_base_url"]() == expected
+    finally:
+        if saved is None:
+            os.environ.pop("OLLAMA_HOST", None)
+        else:
+            os.environ["OLLAMA_HOST"] = saved

@@ -106,3 +106,34 @@ def test_option3_guard_exits_with_a_message_instead_of_a_traceback(fix_code, tmp
     for exe in OLD.values():  # the real case: the shipped guard on a 3.7-3.9 interpreter
         r = _run(exe, code, cwd=tmp_path)
         assert r.returncode == 1 and "needs Python 3.10 or newer" in r.stderr
+
+
+def test_option1_reads_py_launcher_paths_with_spaces(fix_code, tmp_path):
+    """`py -0p` lists interpreters under C:\\Program Files and user folders with spaces; both launcher formats."""
+    (tmp_path / "which_python.py").write_text(fix_code(SLUG, 1), encoding="utf-8")
+    listing = (
+        " -V:3.13 *        C:\\Users\\Jane Doe\\AppData\\Local\\Programs\\Python\\Python313\\python.exe\n"
+        " -V:3.12          C:\\Program Files\\Python312\\python.exe\n"
+        "Installed Pythons found by py Launcher for Windows\n"
+        " -3.9-64        C:\\Program Files\\Python39\\python.exe *\n"
+        " -3.8-32        C:\\Users\\me\\AppData\\Local\\Programs\\Python\\Python38-32\\python.exe\n"
+    )
+    code = "import sys, which_python; print(which_python.py_launcher_paths(sys.stdin.read()))"
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        input=listing,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(tmp_path)},
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == repr(
+        [
+            "C:\\Users\\Jane Doe\\AppData\\Local\\Programs\\Python\\Python313\\python.exe",
+            "C:\\Program Files\\Python312\\python.exe",
+            "C:\\Program Files\\Python39\\python.exe",
+            "C:\\Users\\me\\AppData\\Local\\Programs\\Python\\Python38-32\\python.exe",
+        ]
+    )
