@@ -219,6 +219,27 @@ def test_a_module_the_title_names_decides_but_an_example_module_does_not():
     assert answered(conn, "ModuleNotFoundError: No module named 'numpy'") == "missing-package"
 
 
+def test_what_torch_refused_to_unpickle_decides():
+    """torch's refusal reads the same up to what it refused: an operand (a byte that starts no
+    pickle: a git-lfs pointer or a web page, a broken file) or a global (an intact pickle)."""
+    preamble = (
+        "_pickle.UnpicklingError: Weights only load failed. This file can still be loaded, to do so you"
+        " have two options, do those steps only if you trust the source of the checkpoint."
+    )
+    conn = index(
+        IndexItem(
+            "broken-file",
+            [f"{preamble} WeightsUnpickler error: Unsupported operand 118"],
+            "Model file is a pointer or a web page",
+        )
+    )
+    assert answered(conn, f"{preamble}\n\tWeightsUnpickler error: Unsupported operand 60") == "broken-file"
+    intact = f"{preamble}\n\tWeightsUnpickler error: Unsupported global: GLOBAL collections.OrderedDict"
+    hit = best(conn, intact)
+    assert answered(conn, intact) is None
+    assert hit is None or hit.conflicts
+
+
 def test_the_refused_keyword_decides():
     conn = index(
         IndexItem(

@@ -185,6 +185,15 @@ FEATURES: tuple[Feature, ...] = (
         applies_to=re.compile(r"no module named|has no attribute", re.I),
         needs=("is not a package", "consider renaming", "no module named", "has no attribute"),
     ),
+    # torch.load(weights_only=True) names what it refused: an `Unsupported operand` (a byte
+    # that starts no pickle: the file is a git-lfs pointer or a web page) is a broken file;
+    # an `Unsupported global` is an intact pickle holding a class not on the allow-list.
+    Feature(
+        "unpickler",
+        re.compile(r"WeightsUnpickler error:\s{0,3}Unsupported\s{1,3}(operand|global)", re.I),
+        _first_group,
+        needs=("weightsunpickler",),
+    ),
     # A circular import says so; the same words without it are another failure.
     Feature(
         "circular",
