@@ -6,12 +6,12 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup index check verify chromium postgresql bench lint clean
+.PHONY: run test setup index check verify chromium postgresql nginx bench lint clean
 
 run: setup
 	$(BIN)/synapse serve --host $(HOST) --port $(PORT)
 
-test: setup chromium postgresql
+test: setup chromium postgresql nginx
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 setup: $(STAMP)
@@ -46,6 +46,13 @@ chromium:
 postgresql:
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
+# Debian's nginx for tests/web/test_load_balancer.py, which runs deploy/nginx.conf in front of real
+# nodes (openssl makes its certificate); skipped when it is installed.
+nginx:
+	@if [ ! -x /usr/sbin/nginx ] || [ ! -x /usr/bin/openssl ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx openssl >/dev/null; \
 	fi
 
 bench: setup
