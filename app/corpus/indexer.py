@@ -9,8 +9,10 @@ a crash at any point leaves the previous index whole.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +25,10 @@ from synapse_skill.matching import matcher
 # A file written this close before a run may be written again within the same mtime tick
 # (up to 2 s on some filesystems) without its stat changing: it is hashed again next run.
 RACY_NS = 2_000_000_000
+# Files to parse from which worker processes pay for their start (~0.3 s each, spawned).
+PARALLEL_PARSE_MIN = 400
+MAX_PARSE_WORKERS = 8
+PARSE_CHUNK = 64
 
 
 @dataclass
@@ -53,6 +59,7 @@ class Plan:
     """What the files say, worked out before the transaction."""
 
     parsed: dict[str, Entry] = field(default_factory=dict)
+    prepared: dict[str, matcher.PreparedEntry] = field(default_factory=dict)  # slug → its matcher rows
     same: dict[str, tuple[str, str]] = field(default_factory=dict)  # slug → (path, hash) believed unchanged
     checked: list[tuple] = field(default_factory=list)  # index_files rows of the files read this run
     listed: dict[str, str] = field(default_factory=dict)  # path → slug of every file present
@@ -83,18 +90,18 @@ def index_solutions(store: Store, folder: Path) -> IndexReport:
                 report.unchanged += 1
             elif (entry := _parse_file(Path(path), None, report)) is not None:  # the store moved meanwhile
                 plan.parsed[slug] = entry
-        signatures = []
+        signatures = []  # prepared while parsing, outside this transaction
         for slug, entry in plan.parsed.items():
             if now.get(slug) == entry.content_hash:
                 report.unchanged += 1
                 continue
             existed = slug in now or conn.execute("SELECT 1 FROM entries WHERE slug = ?", (slug,)).fetchone()
             put_entry_rows(conn, entry, origin="corpus")
-            signatures.append(index_item(entry))
+            signatures.append(plan.prepared.get(slug) or matcher.prepare_entry(index_item(entry)))
             (report.changed if existed else report.added).append(slug)
         index = index_writer(conn)  # None on PostgreSQL: each node indexes the committed rows itself
         if index is not None:
-            matcher.index_entries(index, signatures)  # one pass over the matcher's tables for all of them
+            matcher.index_prepared(index, signatures)  # one pass over the matcher's tables for all of them
         for slug in now.keys() - set(plan.listed.values()):  # a broken file keeps its last good version
             delete_entry(conn, slug)
             report.removed.append(slug)
@@ -142,6 +149,7 @@ def _unchanged_since(seen: Recorded, mtime_ns: int, size: int) -> bool:
 def _plan(files: list[FileStat], state: StoreState, started_ns: int, report: IndexReport) -> Plan:
     """Read only files whose stat moved; parse only files whose content differs from the store."""
     plan = Plan()
+    to_parse: list[tuple[str, str]] = []  # (path, text)
     for path, mtime_ns, size in files:
         slug = os.path.basename(path)[:-3]
         plan.listed[path] = slug
@@ -158,9 +166,38 @@ def _plan(files: list[FileStat], state: StoreState, started_ns: int, report: Ind
         plan.checked.append((path, mtime_ns, size, started_ns, digest))
         if state.stored.get(slug) == digest:
             plan.same[slug] = (path, digest)
-        elif (entry := _parse_file(Path(path), text, report)) is not None:
-            plan.parsed[slug] = entry
+        else:
+            to_parse.append((path, text))
+    for entry, prepared, problems in _parse_all(to_parse):
+        report.problems.extend(problems)
+        if entry is not None and prepared is not None:
+            plan.parsed[entry.slug] = entry
+            plan.prepared[entry.slug] = prepared
     return plan
+
+
+Parsed = tuple[Entry | None, matcher.PreparedEntry | None, list[Problem]]
+
+
+def _parse_all(items: list[tuple[str, str]]) -> list[Parsed]:
+    """Parse (path, text) pairs and prepare their matcher rows, in parallel processes when there
+    are enough to pay for starting them (a first index of a big corpus): this, not writing, is
+    most of a full index, and none of it holds the writer."""
+    workers = min(os.cpu_count() or 1, MAX_PARSE_WORKERS)
+    if len(items) < PARALLEL_PARSE_MIN or workers < 2:
+        return [_parse_one(item) for item in items]
+    # "spawn": the caller has threads (the store's writer and readers), which fork does not copy safely.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_parse_one, items, chunksize=PARSE_CHUNK))
+
+
+def _parse_one(item: tuple[str, str]) -> Parsed:
+    path, text = item
+    try:
+        entry = parse_text(text, slug=Path(path).stem, path=path)
+    except EntryInvalid as exc:
+        return None, None, list(exc.problems)
+    return entry, matcher.prepare_entry(index_item(entry)), []
 
 
 def _parse_file(path: Path, text: str | None, report: IndexReport) -> Entry | None:

@@ -284,3 +284,39 @@ def test_an_index_built_by_an_older_matcher_format_is_rebuilt_when_the_store_ope
         assert found.best_confident == "sqlite-database-locked"
     finally:
         reopened.close()
+
+
+def _index_contents(conn) -> tuple[list, list]:
+    entries = conn.execute(
+        "SELECT slug, title, errors, tags, markdown, content_hash FROM entries ORDER BY slug"
+    )
+    signatures = conn.execute(
+        "SELECT slug, signature, exc_type, bare, norm, terms, slots, examples, negative FROM match_signatures"
+        " ORDER BY slug, id"
+    )
+    return [tuple(r) for r in entries], [tuple(r) for r in signatures]
+
+
+def test_parsing_in_worker_processes_indexes_exactly_what_parsing_in_process_does(tmp_path, monkeypatch):
+    """A first index of many files parses and prepares them in spawned processes; the store must
+    hold the same rows, and an invalid file is still reported, as when one process does it all."""
+    folder = tmp_path / "solutions"
+    shutil.copytree(ROOT / "solutions", folder)
+    (folder / "broken-entry.md").write_text("---\ntitle: no errors here\n---\n\n## Symptom\nx\n")
+    results = {}
+    for label, minimum in (("in process", 10**9), ("in workers", 2)):
+        monkeypatch.setattr(indexer, "PARALLEL_PARSE_MIN", minimum)
+        store = Store(tmp_path / f"{label}.db")
+        try:
+            report = index_solutions(store, folder)
+            results[label] = (
+                sorted(report.added),
+                sorted({p.path for p in report.problems}),
+                store.read_now(_index_contents),
+            )
+        finally:
+            store.close()
+    assert results["in workers"] == results["in process"]
+    added, problem_paths, (rows, signatures) = results["in workers"]
+    assert len(added) == len(list((ROOT / "solutions").glob("*.md"))) and len(signatures) > len(rows)
+    assert problem_paths == [str(folder / "broken-entry.md")]

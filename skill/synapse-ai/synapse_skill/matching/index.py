@@ -97,37 +97,56 @@ def index_entry(conn, slug: str, signatures: list[str], title: str = "") -> None
     index_entries(conn, [IndexItem(slug, signatures, title)])
 
 
+@dataclass(frozen=True)
+class PreparedEntry:
+    """An entry's index rows worked out without a connection (`prepare_entry`): the costly part
+    of indexing, which can run before the write transaction and in other processes."""
+
+    item: IndexItem
+    # (signature, type, bare, norm, tokens, slots, slots outside the title, negative, FTS content)
+    signatures: tuple[tuple[str, str | None, str | None, str, str, str, str, int, str], ...]
+
+
+def prepare_entry(item: IndexItem) -> PreparedEntry:
+    title_words = frozenset(tokens(normalize(item.title)))
+    texts = [(text, 0) for text in item.signatures] + [(text, 1) for text in item.not_errors]
+    rows = []
+    for text, negative in texts:
+        sig = prepare(text, with_features=False)  # read again from the text at search time
+        rows.append(
+            (
+                text,
+                sig.type,
+                sig.bare,
+                sig.norm,
+                " ".join(sig.tokens),
+                " ".join(sorted(sig.slots)),
+                " ".join(sorted(sig.slots - title_words)),
+                negative,
+                _fts_content(sig.tokens, sig.bare),
+            )
+        )
+    return PreparedEntry(item, tuple(rows))
+
+
 def index_entries(conn, items: Iterable[IndexItem | tuple[str, Sequence[str], str]]) -> None:
     """(Re)index many entries at once: one pass of inserts, one update of the frequencies."""
-    entries = [item if isinstance(item, IndexItem) else IndexItem(*item) for item in items]
+    index_prepared(conn, [prepare_entry(i if isinstance(i, IndexItem) else IndexItem(*i)) for i in items])
+
+
+def index_prepared(conn, entries: Sequence[PreparedEntry]) -> None:
+    """`index_entries` for entries already prepared: only the writes."""
     if not entries:
         return  # nothing changed: the generation readers watch must not move
-    for item in entries:
-        remove_entry(conn, item.slug)
+    for prepared in entries:
+        remove_entry(conn, prepared.item.slug)
     next_id = (conn.execute("SELECT max(id) FROM match_signatures").fetchone()[0] or 0) + 1
     rows: list[tuple] = []
     fts_rows: list[tuple[int, str]] = []
     df: Counter[str] = Counter()
-    for item in entries:
-        title_words = frozenset(tokens(normalize(item.title)))
-        texts = [(text, 0) for text in item.signatures] + [(text, 1) for text in item.not_errors]
-        for text, negative in texts:
-            sig = prepare(text)
-            rows.append(
-                (
-                    next_id,
-                    item.slug,
-                    text,
-                    sig.type,
-                    sig.bare,
-                    sig.norm,
-                    " ".join(sig.tokens),
-                    " ".join(sorted(sig.slots)),
-                    " ".join(sorted(sig.slots - title_words)),
-                    negative,
-                )
-            )
-            content = _fts_content(sig.tokens, sig.bare)
+    for prepared in entries:
+        for *columns, content in prepared.signatures:
+            rows.append((next_id, prepared.item.slug, *columns))
             fts_rows.append((next_id, content))
             df.update(set(content.split()))
             next_id += 1
@@ -136,8 +155,12 @@ def index_entries(conn, items: Iterable[IndexItem | tuple[str, Sequence[str], st
     conn.executemany(
         "INSERT INTO match_entries (slug, libraries, applies_to) VALUES (?, ?, ?)",
         [
-            (i.slug, json.dumps(sorted(i.libraries)), json.dumps([list(a) for a in i.applies_to]))
-            for i in entries
+            (
+                p.item.slug,
+                json.dumps(sorted(p.item.libraries)),
+                json.dumps([list(a) for a in p.item.applies_to]),
+            )
+            for p in entries
         ],
     )
     _adjust_counts(conn, df, len(rows))

@@ -146,7 +146,7 @@ class Prepared:
         return frozenset(self.tokens)
 
 
-def prepare_error(err: RaisedError) -> Prepared:
+def prepare_error(err: RaisedError, with_features: bool = True) -> Prepared:
     message = _WRAPPER_PREFIX.sub("", err.message)  # `(sqlite3.OperationalError) …`: the type is evidence
     norm = normalize(message)
     toks = tuple(dict.fromkeys(tokens(norm)))
@@ -155,14 +155,13 @@ def prepare_error(err: RaisedError) -> Prepared:
     bare = err.bare_type.lower() if err.bare_type else None
     if bare in ("error", "exception"):
         bare = None
-    return Prepared(
-        err.type, bare, norm, toks, err.line(), frozenset(slots), decisive_parts.features(err.line())
-    )
+    features = decisive_parts.features(err.line()) if with_features else {}
+    return Prepared(err.type, bare, norm, toks, err.line(), frozenset(slots), features)
 
 
-def prepare(signature: str) -> Prepared:
+def prepare(signature: str, with_features: bool = True) -> Prepared:
     """A signature as written in an entry, prepared like a raised error."""
-    prepared = prepare_error(extract(signature).primary)
+    prepared = prepare_error(extract(signature).primary, with_features)
     return Prepared(
         prepared.type,
         prepared.bare,
