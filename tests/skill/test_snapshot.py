@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,42 @@ def test_load_prefers_the_newer_copy_and_survives_a_corrupt_cache(cache_settings
 
     cache_file, _ = snapshot.cache_paths(cache_settings)
     cache_file.write_text(cache_file.read_text().replace("sqlite", "SQLITE", 1))
+    assert snapshot.load(cache_settings).origin == "bundled"
+
+
+def _cached_at_rest(settings: Settings) -> Path:
+    """The bundled snapshot stored as a downloaded copy, dated an hour back (a file at rest)."""
+    bundled = snapshot.read(snapshot.BUNDLED)
+    snapshot.store_download(
+        settings, {**bundled, "generated": "2999-01-01T00:00:00+00:00"}, None, settings.url
+    )
+    cache_file, _ = snapshot.cache_paths(settings)
+    past = cache_file.stat().st_mtime - 3600
+    os.utime(cache_file, (past, past))
+    return cache_file
+
+
+def test_bytes_verified_once_are_not_checksummed_again_by_a_later_process(cache_settings, monkeypatch):
+    cache_file = _cached_at_rest(cache_settings)
+    assert snapshot.load(cache_settings).origin == "cache"  # verified in full, noted beside the file
+    assert cache_file.with_name("snapshot.json.verified").is_file()
+
+    monkeypatch.setattr(snapshot, "_verified", {})  # a new process: nothing kept in memory
+
+    def no_recompute(entries):
+        raise AssertionError("the checksum was recomputed")
+
+    monkeypatch.setattr(snapshot, "checksum", no_recompute)
+    assert snapshot.read(cache_file, remember=True)["generated"].startswith("2999")
+
+
+def test_bytes_changed_after_verification_are_verified_in_full_and_refused(cache_settings, monkeypatch):
+    cache_file = _cached_at_rest(cache_settings)
+    assert snapshot.load(cache_settings).origin == "cache"
+    monkeypatch.setattr(snapshot, "_verified", {})
+    cache_file.write_text(cache_file.read_text().replace("sqlite", "SQLITE", 1))  # checksum field kept
+    with pytest.raises(SnapshotError, match="checksum"):
+        snapshot.read(cache_file, remember=True)
     assert snapshot.load(cache_settings).origin == "bundled"
 
 
