@@ -10,7 +10,8 @@ fails fast instead of hanging.
 
 Two ways to run: `local` uses this interpreter and runs only blocks whose imports it has (the
 part of `make test`); `full` builds a cached virtualenv per set of requirements from PyPI
-(`make verify`).
+(`make verify`). SYNAPSE_VERIFY_REPLACE names requirements to install instead of those of the
+same distribution (a CPU wheel of torch on disk for a pinned CUDA build); results say so.
 """
 
 from __future__ import annotations
@@ -19,16 +20,18 @@ import ast
 import hashlib
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import venv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from app.corpus.entries import CodeBlock, Entry, code_blocks
 
 TIMEOUT_SECONDS = 60
+INSTALL_TIMEOUT_SECONDS = 1800
 CACHE = Path(os.environ.get("SYNAPSE_VERIFY_CACHE", Path.home() / ".cache" / "synapse-verify"))
 CLOSED_PROXY = "http://127.0.0.1:9"
 # Import names whose distribution is called something else on PyPI.
@@ -90,15 +93,56 @@ def runnable_here(block: CodeBlock) -> bool:
     return all(importlib.util.find_spec(m) is not None for m in imported_modules(block.code))
 
 
+def distribution(requirement: str) -> str:
+    """The normalised distribution a requirement names: `Flask_SQLAlchemy[x]>=3` -> `flask-sqlalchemy`."""
+    return re.sub(r"[-_.]+", "-", re.split(r"[\s\[<>=!~;@(]", requirement.strip(), maxsplit=1)[0]).lower()
+
+
+def replaced(reqs: list[str], replacements: str) -> list[str]:
+    """`reqs` with each requirement whose distribution `replacements` names swapped for that one.
+
+    `replacements` is SYNAPSE_VERIFY_REPLACE: requirements separated by spaces, installed instead of
+    any block requirement of the same distribution (`torch==2.13.0+cpu` for `torch==2.15.0`, when
+    only a CPU wheel of another release can be installed on this machine).
+    """
+    instead = {distribution(r): r for r in replacements.split()}
+    return sorted({instead.get(distribution(r), r) for r in reqs})
+
+
+class InstallFailed(Exception):
+    """pip could not install a block's requirements; the message is pip's own last words."""
+
+
 def python_for(reqs: list[str]) -> Path:
-    """An interpreter with `reqs` installed: a virtualenv cached by the requirement list."""
+    """An interpreter with `reqs` installed: a virtualenv cached by the requirement list.
+
+    pip runs with this process's environment, so pip's own settings apply to the installs
+    (`PIP_CONSTRAINT`, `PIP_FIND_LINKS`, `PIP_INDEX_URL`...). When pip fails, InstallFailed says why
+    and nothing is cached: the next run tries again.
+    """
     if not reqs:
         return Path(sys.executable)
     folder = CACHE / hashlib.sha256("\n".join(reqs).encode()).hexdigest()[:16]
     python = folder / "bin" / "python"
     if not (folder / ".ready").exists():
         venv.create(folder, with_pip=True, clear=True)
-        subprocess.run([python, "-m", "pip", "install", "-q", *reqs], check=True, timeout=1800)
+        try:
+            subprocess.run(
+                [python, "-m", "pip", "install", "-q", *reqs],
+                check=True,
+                timeout=INSTALL_TIMEOUT_SECONDS,
+                capture_output=True,
+                text=True,
+            )
+        except subprocess.CalledProcessError as failed:
+            lines = [line for line in (failed.stderr or "").splitlines() if line.strip()]
+            errors = [line for line in lines if line.startswith("ERROR")] or lines
+            reason = errors[0].strip() if errors else f"exit {failed.returncode}"
+            raise InstallFailed(f"cannot install {' '.join(reqs)}: {reason[:300]}") from None
+        except subprocess.TimeoutExpired:
+            raise InstallFailed(
+                f"cannot install {' '.join(reqs)}: pip still running after {INSTALL_TIMEOUT_SECONDS} s"
+            ) from None
         (folder / ".ready").write_text("\n".join(reqs) + "\n")
     return python
 
@@ -151,15 +195,38 @@ def python_blocks(entry: Entry) -> list[CodeBlock]:
 def verify(entries: list[Entry], full: bool) -> list[BlockResult]:
     """Run every Python block; run `local`ly, blocks needing what this interpreter lacks are skipped."""
     results = []
+    cannot_install: dict[tuple[str, ...], str] = {}  # pip is not asked twice for what it refused
+    replacements = os.environ.get("SYNAPSE_VERIFY_REPLACE", "")
     for entry in entries:
         for block in python_blocks(entry):
             if "norun" in block.attributes:
                 results.append(run_block(entry, block))
             elif full:
-                results.append(run_block(entry, block, python_for(requirements(block))))
+                results.append(run_installed(entry, block, replacements, cannot_install))
             elif runnable_here(block):
                 results.append(run_block(entry, block))
             else:
                 reason = f"needs {', '.join(requirements(block))} (run by make verify)"
                 results.append(BlockResult(entry.slug, block.line, "skipped", reason))
     return results
+
+
+def run_installed(
+    entry: Entry, block: CodeBlock, replacements: str, cannot_install: dict[tuple[str, ...], str]
+) -> BlockResult:
+    """Run a block in a venv holding its requirements (some replaced); a failed install fails the block."""
+    wanted = requirements(block)
+    reqs = replaced(wanted, replacements)
+    try:
+        if tuple(reqs) in cannot_install:
+            raise InstallFailed(cannot_install[tuple(reqs)])
+        python = python_for(reqs)
+    except InstallFailed as failed:
+        cannot_install[tuple(reqs)] = str(failed)
+        return BlockResult(entry.slug, block.line, "failed", str(failed))
+    result = run_block(entry, block, python)
+    swapped = [r for r in reqs if r not in wanted]
+    if swapped:  # say so: the block ran with other releases than it names
+        note = f"with {' '.join(swapped)} instead of {' '.join(r for r in wanted if r not in reqs)}"
+        result = replace(result, detail=f"{result.detail}; {note}" if result.detail else note)
+    return result

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from app.corpus import safety, staleness
+from app.corpus import verify as verify_module
 from app.corpus.entries import CodeBlock, code_blocks, parse_text
 from app.corpus.verify import requirements, run_block, runnable_here
 
@@ -104,3 +108,55 @@ def test_staleness_names_newer_releases_retired_models_and_unchecked_entries():
     ]
     never = parse_text(entry_with("```python\nprint(1)\n```"), slug="never")
     assert staleness.stale_reasons(never, {}, {}, today)[0].startswith("never checked")
+
+
+def test_a_failed_install_fails_its_blocks_and_the_run_goes_on(tmp_path, monkeypatch):
+    text = entry_with(
+        "```python\nimport not_on_pypi_xyz\n```",
+        "```python\nimport not_on_pypi_xyz\nprint(1)\n```",
+        "```python\nprint('fixed')\n```",
+    )
+    entry = parse_text(text, slug="install")
+    real_run, pip_calls = subprocess.run, []
+
+    def fake_run(argv, *args, **kwargs):
+        if list(argv[1:3]) == ["-m", "pip"]:
+            pip_calls.append(argv)
+            stderr = "WARNING: Location 'file:///x' is ignored\nERROR: No matching distribution found for not_on_pypi_xyz\n"
+            raise subprocess.CalledProcessError(1, argv, "", stderr)
+        return real_run(argv, *args, **kwargs)
+
+    monkeypatch.setattr(verify_module, "CACHE", tmp_path)
+    monkeypatch.setattr(verify_module.venv, "create", lambda *args, **kwargs: None)
+    monkeypatch.setattr(verify_module.subprocess, "run", fake_run)
+    results = verify_module.verify([entry], full=True)
+    assert [r.status for r in results] == ["failed", "failed", "passed"]
+    assert results[0].detail == (
+        "cannot install not_on_pypi_xyz: ERROR: No matching distribution found for not_on_pypi_xyz"
+    )
+    assert len(pip_calls) == 1  # pip is not asked again for the same requirements in one run
+    assert not list(tmp_path.glob("*/.ready"))  # nothing half-built is cached as ready
+
+
+def test_replacements_swap_a_distribution_and_say_so(monkeypatch):
+    assert verify_module.distribution("Flask_SQLAlchemy[async]>=3") == "flask-sqlalchemy"
+    assert verify_module.replaced(["numpy", "torch==2.15.0"], "torch==2.13.0+cpu") == [
+        "numpy",
+        "torch==2.13.0+cpu",
+    ]
+    assert verify_module.replaced(["numpy"], "torch==2.13.0+cpu") == ["numpy"]
+    text = entry_with('```python deps="torch==2.15.0"\nprint(1)\n```', "```python\nprint(2)\n```")
+    installed = []
+
+    def python_for(reqs):
+        installed.append(reqs)
+        return Path(sys.executable)
+
+    monkeypatch.setattr(verify_module, "python_for", python_for)
+    monkeypatch.setenv("SYNAPSE_VERIFY_REPLACE", "torch==2.13.0+cpu")
+    results = verify_module.verify([parse_text(text, slug="swap")], full=True)
+    assert installed == [["torch==2.13.0+cpu"], []]
+    assert [(r.status, r.detail) for r in results] == [
+        ("passed", "with torch==2.13.0+cpu instead of torch==2.15.0"),
+        ("passed", ""),
+    ]

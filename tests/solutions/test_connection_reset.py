@@ -23,9 +23,15 @@ SLUG = "connection-reset"
 
 
 def _server(failures: int, how: str):
+    """Drops the first `failures` requests (GET or POST) by `how` ("reset": RST, "close": FIN),
+    then answers 200."""
     state = {"calls": 0}
 
     class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            self.do_GET()
+
         def do_GET(self):
             state["calls"] += 1
             if state["calls"] <= failures:
@@ -124,31 +130,6 @@ def test_option1_gives_up_after_budget(helper):
     assert state["calls"] == 3
 
 
-def _post_server(failures: int):
-    """Resets (RST) the first `failures` POSTs, then answers 200."""
-    state = {"calls": 0}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            state["calls"] += 1
-            self.rfile.read(int(self.headers.get("content-length") or 0))
-            if state["calls"] <= failures:
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                self.connection.close()
-                return
-            self.send_response(200)
-            self.send_header("content-length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args):
-            pass
-
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv, f"http://127.0.0.1:{srv.server_address[1]}/", state
-
-
 @pytest.fixture
 def option2(fix_code):
     namespace = {"__name__": "entry_option2"}
@@ -158,7 +139,7 @@ def option2(fix_code):
 
 
 def test_option2_retries_a_reset_post(option2):
-    srv, url, state = _post_server(failures=1)
+    srv, url, state = _server(failures=1, how="reset")
     try:
         response = option2["session"].post(url, json={"q": 1}, timeout=10)
     finally:
@@ -172,7 +153,7 @@ def test_default_allowed_methods_do_not_retry_post():
     from requests.adapters import HTTPAdapter
     from urllib3.util.retry import Retry
 
-    srv, url, state = _post_server(failures=1)
+    srv, url, state = _server(failures=1, how="reset")
     session = requests.Session()
     session.trust_env = False
     session.mount("http://", HTTPAdapter(max_retries=Retry(total=3, read=2)))

@@ -9,12 +9,11 @@ saved-login file under HF_HOME.
 
 import json
 import os
-import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from pyrun import run_python
 
 SLUG = "hf-gated-repo"
 REPO = "meta-llama/Llama-3.1-8B-Instruct"
@@ -71,27 +70,23 @@ def hub():
     srv.server_close()
 
 
-def _run(code, hub, tmp_path, repo=REPO, token=None, saved=None):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("HF_") and k != "HUGGING_FACE_HUB_TOKEN" and "proxy" not in k.lower()
+def _without_hf_settings() -> dict[str, str | None]:
+    """The caller's Hugging Face settings and proxies, removed (None) from the child's environment."""
+    return {
+        k: None
+        for k in os.environ
+        if k.startswith("HF_") or k == "HUGGING_FACE_HUB_TOKEN" or "proxy" in k.lower()
     }
-    env.update(HF_ENDPOINT=hub, HF_HOME=str(tmp_path / "hf_home"))
+
+
+def _run(code, hub, tmp_path, repo=REPO, token=None, saved=None):
+    env = {**_without_hf_settings(), "HF_ENDPOINT": hub, "HF_HOME": str(tmp_path / "hf_home")}
     if token:
         env["HF_TOKEN"] = token
     if saved:
         (tmp_path / "hf_home").mkdir(exist_ok=True)
         (tmp_path / "hf_home" / "token").write_text(saved + "\n")
-    return subprocess.run(
-        [sys.executable, "-c", code, repo],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        env=env,
-        check=False,
-    )
+    return run_python(code, cwd=tmp_path, env=env, args=[repo])
 
 
 def test_reproduces_gated_401(hub):
@@ -145,23 +140,15 @@ def test_missing_repo(fix_code, hub, tmp_path):
 def test_saved_login_under_xdg_cache_home(fix_code, hub, tmp_path):
     """huggingface_hub puts HF_HOME at $XDG_CACHE_HOME/huggingface when only XDG_CACHE_HOME is set
     (constants.py); the check must read the saved login from there, not from ~/.cache."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("HF_") and k != "HUGGING_FACE_HUB_TOKEN" and "proxy" not in k.lower()
-    }
     xdg = tmp_path / "xdg_cache"
     (xdg / "huggingface").mkdir(parents=True)
     (xdg / "huggingface" / "token").write_text("hf_approved\n")
-    env.update(HF_ENDPOINT=hub, XDG_CACHE_HOME=str(xdg), HOME=str(tmp_path / "home"))
-    result = subprocess.run(
-        [sys.executable, "-c", fix_code(SLUG, 1), REPO],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        env=env,
-        check=False,
-    )
+    env = {
+        **_without_hf_settings(),
+        "HF_ENDPOINT": hub,
+        "XDG_CACHE_HOME": str(xdg),
+        "HOME": str(tmp_path / "home"),
+    }
+    result = run_python(fix_code(SLUG, 1), cwd=tmp_path, env=env, args=[REPO])
     assert result.returncode == 0, result.stdout + result.stderr
     assert "OK (token)" in result.stdout

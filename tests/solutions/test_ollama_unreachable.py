@@ -7,11 +7,10 @@ without a scheme or port (defaults as in ollama-python: http and 11434).
 """
 
 import os
-import subprocess
-import sys
 
 import pytest
 from fake_http import free_port, json_server
+from pyrun import run_python
 
 SLUG = "ollama-unreachable"
 
@@ -29,18 +28,8 @@ def closed_port():
 
 
 def _probe(code, tmp_path, ollama_host=None, *args):
-    env = {k: v for k, v in os.environ.items() if k != "OLLAMA_HOST"}
-    if ollama_host is not None:
-        env["OLLAMA_HOST"] = ollama_host
-    return subprocess.run(
-        [sys.executable, "-c", code, *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        env=env,
-        check=False,
-    )
+    """The probe in a fresh interpreter with OLLAMA_HOST set to `ollama_host` (None: unset)."""
+    return run_python(code, cwd=tmp_path, env={"OLLAMA_HOST": ollama_host}, args=args)
 
 
 def test_reachable_server(fix_code, fake_ollama, tmp_path):

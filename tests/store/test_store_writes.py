@@ -6,9 +6,9 @@ failure reaches its caller and leaves no half-written rows, queued writes surviv
 from __future__ import annotations
 
 import asyncio
-import threading
 
 import pytest
+from concurrent_writes import write_from_threads
 
 from app.store.engine import database_error_classes, open_store
 from app.store.sqlite_store import StoreClosed
@@ -26,22 +26,7 @@ def names(conn) -> set[str]:
 
 def test_eight_threads_times_fifty_writes_all_land(engine_store):
     expected = {f"w-{t}-{i}" for t in range(8) for i in range(50)}
-    acknowledged: set[str] = set()
-    lock = threading.Lock()
-    barrier = threading.Barrier(8)
-
-    def worker(t: int) -> None:
-        barrier.wait()
-        for i in range(50):
-            name = engine_store.write(add_counter, f"w-{t}-{i}")
-            with lock:
-                acknowledged.add(name)
-
-    threads = [threading.Thread(target=worker, args=(t,)) for t in range(8)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    acknowledged = write_from_threads(lambda key: engine_store.write(add_counter, key), 8, 50, "w-")
     assert acknowledged == expected
     assert engine_store.read_now(names) == expected
 

@@ -9,6 +9,7 @@ import threading
 import time
 
 import pytest
+from concurrent_writes import write_from_threads
 
 from app.store.connections import open_reader, sqlite
 from app.store.sqlite_store import Store, StoreClosed
@@ -30,22 +31,7 @@ def _insert(conn, key: str) -> str:
 
 def test_sixteen_threads_times_two_hundred_writes_all_land(writer, tmp_path):
     expected = {f"{t}-{i}" for t in range(16) for i in range(200)}
-    acknowledged: set[str] = set()
-    lock = threading.Lock()
-    barrier = threading.Barrier(16)
-
-    def worker(t: int) -> None:
-        barrier.wait()
-        for i in range(200):
-            key = writer.call(_insert, f"{t}-{i}")
-            with lock:
-                acknowledged.add(key)
-
-    threads = [threading.Thread(target=worker, args=(t,)) for t in range(16)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    acknowledged = write_from_threads(lambda key: writer.call(_insert, key), 16, 200, "")
     stored = {row[0] for row in open_reader(tmp_path / "w.db").execute("SELECT id FROM t")}
     assert acknowledged == expected
     assert stored == expected
