@@ -5,6 +5,11 @@
 only, with its Unix socket in the same folder; fsync is off (the tests kill processes, not
 the machine). Nothing here skips: if no PostgreSQL can start, the tests that need it fail
 with the server's own log.
+
+For failover tests: `standby()` makes a streaming-replication standby of a running server
+(`pg_basebackup -R`: its own folder and port), `replicate_synchronously()` makes the primary
+acknowledge a commit only once the standby has it, `promote()` turns the standby into the
+primary, and `multi_host_url()` is the libpq URL that reaches whichever of them is writable.
 """
 
 from __future__ import annotations
@@ -121,6 +126,46 @@ class PgServer:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{USER}@127.0.0.1:{self.port}/{database}"
 
+    # -- replication: a standby, synchronous commits, promotion ---------------------------------
+
+    def standby(self) -> PgServer:
+        """A new server (not started) holding a base backup of this running one, set up by
+        `pg_basebackup -R` to stream its WAL (standby.signal, primary_conninfo)."""
+        replica = PgServer()
+        try:
+            replica._run(
+                str(self.bin / "pg_basebackup"), "-D", str(replica.data), "-R", "-X", "stream",
+                "-h", "127.0.0.1", "-p", str(self.port), "-U", USER, "--no-sync",
+                "--checkpoint=fast",  # the default (spread) waits most of checkpoint_timeout
+            )  # fmt: skip
+        except subprocess.CalledProcessError as exc:
+            shutil.rmtree(replica.root, ignore_errors=True)
+            raise RuntimeError(f"pg_basebackup failed:\n{exc.stdout}\n{exc.stderr}") from None
+        return replica
+
+    def replicate_synchronously(self, timeout: float = 60) -> None:
+        """Make COMMIT wait until a standby has flushed the transaction (synchronous_standby_names,
+        set on this primary only, after the base backup: a promoted standby must not wait for
+        a standby of its own), then wait until a standby streams as `sync`."""
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute("ALTER SYSTEM SET synchronous_standby_names = '*'")
+            conn.execute("SELECT pg_reload_conf()")
+            deadline = time.monotonic() + timeout
+            while not conn.execute(
+                "SELECT 1 FROM pg_stat_replication WHERE state = 'streaming' AND sync_state = 'sync'"
+            ).fetchone():
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"no synchronous standby after {timeout} s:\n{self.log_text()}")
+                time.sleep(0.1)
+
+    def promote(self) -> None:
+        """This standby becomes a primary (`pg_ctl promote`, waiting until it accepts writes)."""
+        result = self._run(
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", "-t", "60", "promote", check=False
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"promotion failed:\n{result.stdout}\n{result.stderr}\n{self.log_text()}")
+
     def create_database(self, name: str | None = None) -> str:
         """A new, empty database; its URL."""
         name = name or f"t_{uuid.uuid4().hex[:12]}"
@@ -139,3 +184,10 @@ class PgServer:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
+
+
+def multi_host_url(servers: list[PgServer], database: str = "postgres") -> str:
+    """One libpq URL for several servers; `target_session_attrs=read-write` makes every new
+    connection skip the ones that are down or read-only (a standby) and land on the primary."""
+    hosts = ",".join(f"127.0.0.1:{server.port}" for server in servers)
+    return f"postgresql://{USER}@{hosts}/{database}?target_session_attrs=read-write"

@@ -61,13 +61,20 @@ class Flusher:
 
     def flush(self) -> None:
         """Write every accumulator now; a failure is logged (what it held is lost, as a failed
-        queued write was before)."""
+        queued write was before). A storage fault (the database away, e.g. during a failover to
+        a standby) is an expected condition, logged in one line; a traceback means a bug."""
+        from app.store.engine import storage_fault  # engine imports the stores, which import this
+
         with self._flush_lock:
             for key, item in list(self._items.items()):
                 try:
                     item.flush()
                 except Exception as exc:
-                    log.error("flushing %s failed: %r", key, exc, exc_info=exc)
+                    fault = storage_fault(exc)
+                    if fault:
+                        log.error("flushing %s failed (storage fault: %s): %r", key, fault, exc)
+                    else:
+                        log.error("flushing %s failed: %r", key, exc, exc_info=exc)
 
     def close(self, timeout: float | None = None) -> None:
         """Stop the thread and flush one last time (the store's writes must still work)."""

@@ -62,14 +62,25 @@ _RETRYABLE = ("40001", "40P01")
 _ENTRY_WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b[^;]*\bentries\b", re.IGNORECASE)
 
 
+_QUERY_PASSWORD = re.compile(r"(?i)(^|&)(password=)[^&]*")
+
+
 def redacted_url(url: str) -> str:
-    """The URL without its password, for logs, `/healthz` and `synapse doctor`."""
+    """The URL without its password, for logs, `/healthz` and `synapse doctor`.
+
+    Works on the text of the user part, not on `urlsplit().port`: a libpq multi-host URL
+    (`postgresql://u:pw@h1:5432,h2:5432/db?target_session_attrs=read-write`, the way to
+    reach whichever server is the primary after a failover) has no single port, and
+    `.port` raises ValueError on it. A `password=` query parameter is hidden too."""
     parts = urlsplit(url)
-    if parts.password is None:
+    userinfo, at, hosts = parts.netloc.rpartition("@")
+    netloc = parts.netloc
+    if at and ":" in userinfo:
+        netloc = f"{userinfo.split(':', 1)[0]}:***@{hosts}"
+    query = _QUERY_PASSWORD.sub(r"\1\2***", parts.query)
+    if (netloc, query) == (parts.netloc, parts.query):
         return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 # -- faults -----------------------------------------------------------------------------------

@@ -82,6 +82,16 @@ def test_the_url_shown_in_reports_has_no_password():
     assert redacted_url("postgresql://app:s3cret@db.internal:5432/synapse") == (
         "postgresql://app:***@db.internal:5432/synapse"
     )
+    # a multi-host URL (failover, docs/scaling.md) has no single port; a query password is hidden too
+    assert redacted_url(
+        "postgresql://app:s3cret@h1:5432,h2:5433/synapse?target_session_attrs=read-write"
+    ) == ("postgresql://app:***@h1:5432,h2:5433/synapse?target_session_attrs=read-write")
+    assert redacted_url("postgresql://h1,h2/synapse?password=s3cret&sslmode=require") == (
+        "postgresql://h1,h2/synapse?password=***&sslmode=require"
+    )
+    assert (
+        redacted_url("postgresql://app@h1:5432,h2:5433/synapse") == "postgresql://app@h1:5432,h2:5433/synapse"
+    )
 
 
 # -- the same answers on both engines ----------------------------------------------------------
