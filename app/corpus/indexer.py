@@ -18,6 +18,7 @@ from pathlib import Path
 
 from app.corpus.entries import Entry, EntryInvalid, Problem, content_hash, parse_text, read_entry_text
 from app.corpus.rows import delete_entry, index_item, put_entry_rows
+from app.store import match_rows
 from app.store.engine import dialect, index_writer
 from app.store.sqlite_store import Store
 from synapse_skill.matching import matcher
@@ -102,6 +103,8 @@ def index_solutions(store: Store, folder: Path) -> IndexReport:
         index = index_writer(conn)  # None on PostgreSQL: each node indexes the committed rows itself
         if index is not None:
             matcher.index_prepared(index, signatures)  # one pass over the matcher's tables for all of them
+        else:
+            match_rows.put(conn, signatures)  # what PostgreSQL's nodes copy into their index
         for slug in now.keys() - set(plan.listed.values()):  # a broken file keeps its last good version
             delete_entry(conn, slug)
             report.removed.append(slug)

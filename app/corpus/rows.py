@@ -8,6 +8,7 @@ from typing import Any
 
 from app.corpus import facets
 from app.corpus.entries import Entry
+from app.store import match_rows
 from app.store.engine import index_writer
 from synapse_skill.matching import matcher
 
@@ -31,9 +32,12 @@ def index_item(entry: Entry) -> matcher.IndexItem:
 def put_entry(conn, entry: Entry, origin: str) -> None:
     """Insert or replace one entry with its fixes and signatures (call inside a write unit)."""
     put_entry_rows(conn, entry, origin)
+    prepared = [matcher.prepare_entry(index_item(entry))]
     index = index_writer(conn)  # None on PostgreSQL: each node indexes the committed row itself
     if index is not None:
-        matcher.index_entries(index, [index_item(entry)])
+        matcher.index_prepared(index, prepared)
+    else:
+        match_rows.put(conn, prepared)  # what the nodes copy into their index
 
 
 # Every column but the key takes the new row's value: the row is replaced in place.
@@ -95,6 +99,8 @@ def delete_entry(conn, slug: str) -> None:
     index = index_writer(conn)
     if index is not None:
         matcher.remove_entry(index, slug)
+    else:
+        match_rows.delete(conn, slug)
     conn.execute("DELETE FROM fixes WHERE slug = ?", (slug,))
     conn.execute("DELETE FROM entries WHERE slug = ?", (slug,))
     conn.execute("DELETE FROM entry_stats WHERE slug = ?", (slug,))

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import psycopg
 
-from app.store import pg_schema
+from app.store import match_rows, pg_schema
 from app.store.connections import open_reader
 from app.store.schema import SCHEMA_VERSION
+from synapse_skill.matching import matcher
 
 # Parents before children (fixes refer to entries). Each: table, columns compared by sum.
 TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -105,7 +106,7 @@ def migrate_sqlite_to_postgres(source: Path, url: str, force: bool = False) -> M
 def _copy(src, raw: psycopg.Connection) -> MigrateReport:
     report = MigrateReport()
     names = ", ".join(table for table, _ in TABLES)
-    raw.execute(f"TRUNCATE {names}, entry_changes")
+    raw.execute(f"TRUNCATE {names}, entry_changes, match_rows")
     # Running nodes rebuild their matcher index: the change log no longer reaches their generation.
     raw.execute("UPDATE synapse_meta SET generation = generation + 1, pruned_below = generation + 1")
     for table, summed in TABLES:
@@ -127,6 +128,15 @@ def _copy(src, raw: psycopg.Connection) -> MigrateReport:
                 rows += 1
         report.counts[table] = rows
         _compare(src, raw, table, summed, rows, report)
+    # The nodes copy each entry's prepared matcher rows (app.store.match_rows): take them from
+    # the source's own index instead of preparing every signature again.
+    # (A source index of another format is not copied: the nodes prepare those entries.)
+    if not matcher.stale_format(src):
+        with raw.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO match_rows (slug, rows) VALUES (%s, %s)",
+                [match_rows.as_row(p) for p in matcher.read_prepared(src)],
+            )
     for table in SERIAL_IDS:
         raw.execute(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 0) + 1, false) FROM {table}"

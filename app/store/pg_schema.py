@@ -116,7 +116,14 @@ def _v2_page_tables(cur) -> None:
     fill_facets(cur, PostgresDialect.json_values)
 
 
-MIGRATIONS = [_v1, _v2_page_tables]
+def _v3_match_rows(cur) -> None:
+    """Each entry's prepared matcher rows (`app.store.match_rows`): a node copies them when it
+    builds its in-memory index instead of preparing every signature again. Existing entries
+    get theirs when next written; until then nodes prepare them (same answers)."""
+    cur.execute(_c_collation("CREATE TABLE match_rows (slug TEXT PRIMARY KEY, rows TEXT NOT NULL)"))
+
+
+MIGRATIONS = [_v1, _v2_page_tables, _v3_match_rows]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

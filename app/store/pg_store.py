@@ -36,7 +36,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from app.store import pg_schema
+from app.store import match_rows, pg_schema
 from app.store.connections import WEB_READ_BUDGET_S, ReaderConnection, sqlite
 from app.store.deferred import Flusher
 from app.store.pg_sql import POSTGRES, translate
@@ -248,6 +248,11 @@ class PgAutoConnection:
 # -- the node's matcher index -----------------------------------------------------------------
 
 
+def _prepared(row) -> matcher.PreparedEntry:
+    """An `entries` row joined to its stored matcher rows (`app.store.match_rows`)."""
+    return match_rows.prepared(index_item(row[:6]), row[6])
+
+
 class NodeIndex:
     """This node's copy of the matcher's index: an in-memory SQLite database (memdb VFS, one
     per process, shared by the read threads' connections), built by the matcher from the
@@ -319,7 +324,7 @@ class NodeIndex:
         try:
             matcher.drop_schema(owner)
             matcher.create_schema(owner)
-            matcher.index_entries(owner, items)
+            matcher.index_prepared(owner, items)
             owner.execute("COMMIT")
         except BaseException:
             owner.execute("ROLLBACK")
@@ -343,13 +348,13 @@ class NodeIndex:
                 self._build(owner)
                 return
             generation, slugs, changed = self._store.read_snapshot_of_entries(self.generation)
-            present = {item.slug: item for item in changed}
+            present = {p.item.slug: p for p in changed}
             gone = slugs - present.keys()
             owner.execute("BEGIN IMMEDIATE")
             try:
                 for slug in sorted(gone):
                     matcher.remove_entry(owner, slug)
-                matcher.index_entries(owner, [present[slug] for slug in sorted(present)])
+                matcher.index_prepared(owner, [present[slug] for slug in sorted(present)])
                 owner.execute("COMMIT")
             except BaseException:
                 owner.execute("ROLLBACK")
@@ -471,10 +476,16 @@ class PgStore(Store):
                 if not raw.broken:  # a pooled connection goes back as it came
                     raw.execute("SET statement_timeout = DEFAULT")
 
-    def read_snapshot_of_entries(self, since: int | None) -> tuple[int, set[str], list[matcher.IndexItem]]:
+    def read_snapshot_of_entries(
+        self, since: int | None
+    ) -> tuple[int, set[str], list[matcher.PreparedEntry]]:
         """The generation, the slugs changed after generation `since` (None: every entry) and
-        the matcher's view of those entries that still exist, read in one snapshot."""
-        columns = "slug, errors, title, not_errors, libraries, applies_to"
+        the matcher's rows of those entries that still exist (stored, or prepared now), read
+        in one snapshot."""
+        columns = (
+            "e.slug, e.errors, e.title, e.not_errors, e.libraries, e.applies_to, m.rows"
+            " FROM entries e LEFT JOIN match_rows m ON m.slug = e.slug"
+        )
         with self.pool.connection() as raw:
             raw.autocommit = False
             raw.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
@@ -482,8 +493,8 @@ class PgStore(Store):
                 conn = PgConnection(raw, self)
                 generation = POSTGRES.data_version(conn)
                 if since is None:
-                    rows = conn.execute(f"SELECT {columns} FROM entries ORDER BY slug").fetchall()
-                    return generation, {r[0] for r in rows}, [index_item(r) for r in rows]
+                    rows = conn.execute(f"SELECT {columns} ORDER BY e.slug").fetchall()
+                    return generation, {r[0] for r in rows}, [_prepared(r) for r in rows]
                 slugs = [
                     r[0]
                     for r in conn.execute(
@@ -492,9 +503,9 @@ class PgStore(Store):
                     )
                 ]
                 rows = raw.execute(
-                    f"SELECT {columns} FROM entries WHERE slug = ANY(%s) ORDER BY slug", (slugs,)
+                    f"SELECT {columns} WHERE e.slug = ANY(%s) ORDER BY e.slug", (slugs,)
                 ).fetchall()
-                return generation, set(slugs), [index_item(r) for r in rows]
+                return generation, set(slugs), [_prepared(r) for r in rows]
 
     # -- writes ---------------------------------------------------------------------------------
     def write(self, fn: Callable[..., T], *args: Any) -> T:

@@ -7,6 +7,7 @@ store must read back the same things the SQLite store does.
 
 from __future__ import annotations
 
+import json
 import os
 
 import psycopg
@@ -18,8 +19,10 @@ from app.corpus.indexer import index_solutions
 from app.search import stats
 from app.search.service import run_search
 from app.store.engine import open_store
+from app.store.schema import index_item
 from app.submissions import review as submissions
 from app.web.security import _hit
+from synapse_skill.matching import matcher
 
 NEW_ERROR = "ollama._types.ResponseError: model 'llama9' not found, try pulling it first"
 
@@ -104,9 +107,23 @@ def test_migrate_copies_everything_and_the_copy_reads_back_the_same(sqlite_db, p
             == submissions.submission_status(after.read(), ids["approved"])["url"].rsplit("/")[-1]
         )
         assert after.write(_hit, "feedback:10.1.2.3:5", 5) == 2  # the rate-limit window came along
+        # The nodes' prepared matcher rows came from the source's index: what preparing gives.
+        assert after.read_now(_stored_rows) == after.read_now(_prepared_now)
     finally:
         before.close()
         after.close()
+
+
+def _stored_rows(conn) -> dict:
+    return {slug: json.loads(rows) for slug, rows in conn.execute("SELECT slug, rows FROM match_rows")}
+
+
+def _prepared_now(conn) -> dict:
+    columns = "slug, errors, title, not_errors, libraries, applies_to"
+    return {
+        row[0]: json.loads(json.dumps(matcher.prepare_entry(index_item(row)).signatures))
+        for row in conn.execute(f"SELECT {columns} FROM entries")
+    }
 
 
 def test_migrate_refuses_a_target_that_holds_data_unless_forced(sqlite_db, pg_url):

@@ -262,6 +262,34 @@ def test_an_entry_written_through_one_node_is_searchable_on_another(pg_url, thre
         node_b.close()
 
 
+def test_nodes_copy_the_stored_matcher_rows_and_prepare_what_is_missing(pg_url, three_entries):
+    """The writer stores each entry's prepared matcher rows (app.store.match_rows); a node builds
+    its index from them, and prepares an entry whose rows are missing: the same answers."""
+    writer = PgStore(pg_url)
+    try:
+        index_solutions(writer, three_entries)
+        stored = writer.read_now(lambda conn: conn.execute("SELECT slug, rows FROM match_rows").fetchall())
+        assert sorted(slug for slug, _ in stored) == sorted(p.stem for p in three_entries.glob("*.md"))
+        queries = ["BrokenPipeError: [Errno 32] Broken pipe", "sqlite3.OperationalError: database is locked"]
+        answers = [writer.read_now(run_search, q, 3).body for q in queries]
+
+        writer.write(lambda conn: conn.execute("DELETE FROM match_rows WHERE slug = 'broken-pipe'"))
+        fresh = PgStore(pg_url)  # a node starting now: one entry without stored rows
+        try:
+            assert [fresh.read_now(run_search, q, 3).body["results"] for q in queries] == [
+                a["results"] for a in answers
+            ]
+        finally:
+            fresh.close()
+
+        (three_entries / "broken-pipe.md").unlink()
+        index_solutions(writer, three_entries)
+        gone = writer.read_now(lambda conn: conn.execute("SELECT slug FROM match_rows").fetchall())
+        assert "broken-pipe" not in {slug for (slug,) in gone}
+    finally:
+        writer.close()
+
+
 @pytest.fixture
 def own_pg():
     """A PostgreSQL server of the test's own, to stop and start."""

@@ -166,6 +166,28 @@ def index_prepared(conn, entries: Sequence[PreparedEntry]) -> None:
     _adjust_counts(conn, df, len(rows))
 
 
+def read_prepared(conn) -> list[PreparedEntry]:
+    """Every entry's rows as this index holds them (what `index_prepared` wrote), in slug order:
+    copying an index elsewhere without preparing its signatures again."""
+    facts = {
+        slug: (json.loads(libraries), [tuple(a) for a in json.loads(applies_to)])
+        for slug, libraries, applies_to in conn.execute(
+            "SELECT slug, libraries, applies_to FROM match_entries"
+        )
+    }
+    grouped: dict[str, list[tuple]] = {}
+    for slug, *columns in conn.execute(
+        "SELECT slug, signature, exc_type, bare, norm, terms, slots, examples, negative"
+        " FROM match_signatures ORDER BY slug, id"
+    ):
+        terms, bare = columns[4], columns[2]
+        grouped.setdefault(slug, []).append((*columns, _fts_content(terms.split(), bare)))
+    return [
+        PreparedEntry(IndexItem(slug, (), "", (), *facts.get(slug, ([], []))), tuple(rows))
+        for slug, rows in sorted(grouped.items())
+    ]
+
+
 def remove_entry(conn, slug: str) -> None:
     rows = conn.execute("SELECT id, terms, bare FROM match_signatures WHERE slug = ?", (slug,)).fetchall()
     if not rows:
