@@ -9,14 +9,19 @@ step inside the write unit that stores or deletes the entry.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 TAG, LANGUAGE = "tag", "language"
 PER_TAG = 200  # entries read per shared tag when ranking related entries (rarest tags first)
 
 
-def replace(conn, slug: str, values: dict[str, Iterable[str]]) -> None:
-    """Make `slug`'s facet rows equal `values` ({facet: values}) and move the counts with them."""
+def replace(conn, slug: str, values: dict[str, Iterable[str]], counts: Counter | None = None) -> None:
+    """Make `slug`'s facet rows equal `values` ({facet: values}) and move the counts with them.
+
+    Given `counts`, the count changes are added to it for one `apply_counts` at the end of a
+    bulk write: on PostgreSQL, updating the same few count rows once per entry in one
+    transaction walks ever longer chains of row versions (quadratic in the entries)."""
     old = {
         (r[0], r[1]) for r in conn.execute("SELECT facet, value FROM entry_facets WHERE slug = ?", (slug,))
     }
@@ -25,20 +30,33 @@ def replace(conn, slug: str, values: dict[str, Iterable[str]]) -> None:
     conn.executemany(
         "DELETE FROM entry_facets WHERE facet = ? AND value = ? AND slug = ?", [(*fv, slug) for fv in removed]
     )
-    conn.executemany("UPDATE facet_counts SET n = n - 1 WHERE facet = ? AND value = ?", removed)
-    conn.executemany("DELETE FROM facet_counts WHERE facet = ? AND value = ? AND n <= 0", removed)
     conn.executemany(
         "INSERT INTO entry_facets (facet, value, slug) VALUES (?, ?, ?)", [(*fv, slug) for fv in added]
     )
+    delta = Counter(dict.fromkeys(added, 1))
+    delta.subtract(dict.fromkeys(removed, 1))
+    if counts is None:
+        apply_counts(conn, delta)
+    else:
+        counts.update(delta)
+
+
+def remove(conn, slug: str, counts: Counter | None = None) -> None:
+    replace(conn, slug, {}, counts)
+
+
+def apply_counts(conn, delta: Counter) -> None:
+    """Add `delta` ({(facet, value): change}) to the kept counts; a count that reaches 0 goes."""
+    changes = sorted((facet, value, n) for (facet, value), n in delta.items() if n)
     conn.executemany(
-        "INSERT INTO facet_counts (facet, value, n) VALUES (?, ?, 1)"
-        " ON CONFLICT (facet, value) DO UPDATE SET n = facet_counts.n + 1",
-        added,
+        "INSERT INTO facet_counts (facet, value, n) VALUES (?, ?, ?)"
+        " ON CONFLICT (facet, value) DO UPDATE SET n = facet_counts.n + excluded.n",
+        changes,
     )
-
-
-def remove(conn, slug: str) -> None:
-    replace(conn, slug, {})
+    conn.executemany(
+        "DELETE FROM facet_counts WHERE facet = ? AND value = ? AND n <= 0",
+        [(facet, value) for facet, value, n in changes if n < 0],
+    )
 
 
 def top_values(conn, facet: str, limit: int = 60) -> list[tuple[str, int]]:

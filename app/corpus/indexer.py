@@ -12,10 +12,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.corpus import facets
 from app.corpus.entries import Entry, EntryInvalid, Problem, content_hash, parse_text, read_entry_text
 from app.corpus.rows import delete_entry, index_item, put_entry_rows
 from app.store import match_rows
@@ -92,12 +94,13 @@ def index_solutions(store: Store, folder: Path) -> IndexReport:
             elif (entry := _parse_file(Path(path), None, report)) is not None:  # the store moved meanwhile
                 plan.parsed[slug] = entry
         signatures = []  # prepared while parsing, outside this transaction
+        facet_counts: Counter = Counter()  # applied once: see facets.replace
         for slug, entry in plan.parsed.items():
             if now.get(slug) == entry.content_hash:
                 report.unchanged += 1
                 continue
             existed = slug in now or conn.execute("SELECT 1 FROM entries WHERE slug = ?", (slug,)).fetchone()
-            put_entry_rows(conn, entry, origin="corpus")
+            put_entry_rows(conn, entry, origin="corpus", facet_counts=facet_counts)
             signatures.append(plan.prepared.get(slug) or matcher.prepare_entry(index_item(entry)))
             (report.changed if existed else report.added).append(slug)
         index = index_writer(conn)  # None on PostgreSQL: each node indexes the committed rows itself
@@ -106,8 +109,9 @@ def index_solutions(store: Store, folder: Path) -> IndexReport:
         else:
             match_rows.put(conn, signatures)  # what PostgreSQL's nodes copy into their index
         for slug in now.keys() - set(plan.listed.values()):  # a broken file keeps its last good version
-            delete_entry(conn, slug)
+            delete_entry(conn, slug, facet_counts)
             report.removed.append(slug)
+        facets.apply_counts(conn, facet_counts)
         _record_files(conn, plan.checked, state.recorded.keys() - plan.listed.keys())
         return report
 

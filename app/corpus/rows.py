@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from typing import Any
 
 from app.corpus import facets
@@ -49,8 +50,9 @@ _ENTRY_COLUMNS = (
 _REPLACE_ENTRY = ", ".join(f"{column} = excluded.{column}" for column in _ENTRY_COLUMNS)
 
 
-def put_entry_rows(conn, entry: Entry, origin: str) -> None:
-    """`put_entry` without the matcher's signatures: for callers that index many at once."""
+def put_entry_rows(conn, entry: Entry, origin: str, facet_counts: Counter | None = None) -> None:
+    """`put_entry` without the matcher's signatures: for callers that index many at once (they
+    pass `facet_counts` and apply it once: `facets.replace`)."""
     existing = conn.execute("SELECT published_at FROM entries WHERE slug = ?", (entry.slug,)).fetchone()
     conn.execute("DELETE FROM fixes WHERE slug = ?", (entry.slug,))
     conn.execute(
@@ -92,10 +94,10 @@ def put_entry_rows(conn, entry: Entry, origin: str) -> None:
         ],
     )
     conn.execute("INSERT INTO entry_stats (slug) VALUES (?) ON CONFLICT DO NOTHING", (entry.slug,))
-    facets.replace(conn, entry.slug, {facets.TAG: entry.tags, facets.LANGUAGE: entry.languages})
+    facets.replace(conn, entry.slug, {facets.TAG: entry.tags, facets.LANGUAGE: entry.languages}, facet_counts)
 
 
-def delete_entry(conn, slug: str) -> None:
+def delete_entry(conn, slug: str, facet_counts: Counter | None = None) -> None:
     index = index_writer(conn)
     if index is not None:
         matcher.remove_entry(index, slug)
@@ -104,7 +106,7 @@ def delete_entry(conn, slug: str) -> None:
     conn.execute("DELETE FROM fixes WHERE slug = ?", (slug,))
     conn.execute("DELETE FROM entries WHERE slug = ?", (slug,))
     conn.execute("DELETE FROM entry_stats WHERE slug = ?", (slug,))
-    facets.remove(conn, slug)
+    facets.remove(conn, slug, facet_counts)
 
 
 def entry_row(conn, slug: str) -> dict[str, Any] | None:

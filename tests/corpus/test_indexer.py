@@ -189,11 +189,11 @@ def test_a_crash_mid_index_leaves_the_old_index_exactly_as_it_was(fresh_store, c
     real_put_entry = indexer.put_entry_rows
     calls = []
 
-    def put_entry_then_crash(conn, entry, origin):
+    def put_entry_then_crash(conn, entry, origin, **kwargs):
         calls.append(entry.slug)
         if len(calls) == 2:
             raise RuntimeError("simulated crash in the middle of an index run")
-        return real_put_entry(conn, entry, origin)
+        return real_put_entry(conn, entry, origin, **kwargs)
 
     monkeypatch.setattr(indexer, "put_entry_rows", put_entry_then_crash)
 
