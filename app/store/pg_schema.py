@@ -8,8 +8,9 @@ Text columns are `COLLATE "C"`: ordering and comparison by code point, as SQLite
 whatever the database's locale, so pages list in the same order on both engines.
 
 The matcher's own tables are not here: each node builds them in memory from `entries`
-(`app.store.pg_store.NodeIndex`). Every change of an `entries` row bumps
-`synapse_meta.generation`, logs the slug in `entry_changes` and notifies `synapse_index`
+(`app.store.pg_store.NodeIndex`), copying each entry's prepared rows (`match_rows`). The
+first change of an `entries` row in a transaction bumps `synapse_meta.generation` and
+notifies `synapse_index`; every change logs the slug in `entry_changes` under that generation
 (a trigger, so no code path can forget it); the row lock on `synapse_meta` orders those
 transactions, so generations become visible in the order they were given.
 """
