@@ -91,8 +91,8 @@ def index_solutions(store: Store, folder: Path) -> IndexReport:
         for slug, (path, digest) in plan.same.items():
             if now.get(slug) == digest:
                 report.unchanged += 1
-            elif (entry := _parse_file(Path(path), None, report)) is not None:  # the store moved meanwhile
-                plan.parsed[slug] = entry
+            else:  # the store moved since the plan: parse this file too
+                _keep(plan, report, _parse_one((path, None)))
         signatures = []  # prepared while parsing, outside this transaction
         facet_counts: Counter = Counter()  # applied once: see facets.replace
         for slug, entry in plan.parsed.items():
@@ -156,7 +156,7 @@ def _unchanged_since(seen: Recorded, mtime_ns: int, size: int) -> bool:
 def _plan(files: list[FileStat], state: StoreState, started_ns: int, report: IndexReport) -> Plan:
     """Read only files whose stat moved; parse only files whose content differs from the store."""
     plan = Plan()
-    to_parse: list[tuple[str, str]] = []  # (path, text)
+    to_parse: list[tuple[str, str | None]] = []  # (path, text)
     for path, mtime_ns, size in files:
         slug = os.path.basename(path)[:-3]
         plan.listed[path] = slug
@@ -175,18 +175,23 @@ def _plan(files: list[FileStat], state: StoreState, started_ns: int, report: Ind
             plan.same[slug] = (path, digest)
         else:
             to_parse.append((path, text))
-    for entry, prepared, problems in _parse_all(to_parse):
-        report.problems.extend(problems)
-        if entry is not None and prepared is not None:
-            plan.parsed[entry.slug] = entry
-            plan.prepared[entry.slug] = prepared
+    for parsed in _parse_all(to_parse):
+        _keep(plan, report, parsed)
     return plan
+
+
+def _keep(plan: Plan, report: IndexReport, parsed: Parsed) -> None:
+    entry, prepared, problems = parsed
+    report.problems.extend(problems)
+    if entry is not None and prepared is not None:
+        plan.parsed[entry.slug] = entry
+        plan.prepared[entry.slug] = prepared
 
 
 Parsed = tuple[Entry | None, matcher.PreparedEntry | None, list[Problem]]
 
 
-def _parse_all(items: list[tuple[str, str]]) -> list[Parsed]:
+def _parse_all(items: list[tuple[str, str | None]]) -> list[Parsed]:
     """Parse (path, text) pairs and prepare their matcher rows, in parallel processes when there
     are enough to pay for starting them (a first index of a big corpus): this, not writing, is
     most of a full index, and none of it holds the writer."""
@@ -198,22 +203,16 @@ def _parse_all(items: list[tuple[str, str]]) -> list[Parsed]:
         return list(pool.map(_parse_one, items, chunksize=PARSE_CHUNK))
 
 
-def _parse_one(item: tuple[str, str]) -> Parsed:
+def _parse_one(item: tuple[str, str | None]) -> Parsed:
+    """One file's entry and matcher rows, or its problems; `(path, None)` reads the file."""
     path, text = item
     try:
-        entry = parse_text(text, slug=Path(path).stem, path=path)
+        entry = parse_text(
+            read_entry_text(Path(path)) if text is None else text, slug=Path(path).stem, path=path
+        )
     except EntryInvalid as exc:
         return None, None, list(exc.problems)
     return entry, matcher.prepare_entry(index_item(entry)), []
-
-
-def _parse_file(path: Path, text: str | None, report: IndexReport) -> Entry | None:
-    """The entry in `path` (given its `text` when already read), or None with its problems reported."""
-    try:
-        return parse_text(read_entry_text(path) if text is None else text, slug=path.stem, path=str(path))
-    except EntryInvalid as exc:
-        report.problems.extend(exc.problems)
-        return None
 
 
 def _record_files(conn, checked: list[tuple], gone: set[str]) -> None:

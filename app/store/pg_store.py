@@ -451,24 +451,23 @@ class PgStore(Store):
         return conn
 
     def read_now(self, fn: Callable[..., T], *args: Any) -> T:
-        if self._closed:
-            raise StoreClosed("the store is closed")
-        with self.pool.connection() as raw:
-            raw.autocommit = True
-            return fn(PgConnection(raw, self), *args)
+        return self.read_within(None, fn, *args)
 
     async def execute_read(self, fn: Callable[..., T], *args: Any, budget_s: float = WEB_READ_BUDGET_S) -> T:
         return await asyncio.get_running_loop().run_in_executor(
             self._read_pool, self.read_within, budget_s, fn, *args
         )
 
-    def read_within(self, budget_s: float, fn: Callable[..., T], *args: Any) -> T:
-        """`read_now` whose statements are cancelled after `budget_s` seconds each (the server's
-        statement_timeout: SQLSTATE 57014, a "busy" fault, 503 with Retry-After)."""
+    def read_within(self, budget_s: float | None, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(conn, *args)` on a pooled connection; with `budget_s`, each statement is cancelled
+        after that many seconds (the server's statement_timeout: SQLSTATE 57014, a "busy"
+        fault, 503 with Retry-After)."""
         if self._closed:
             raise StoreClosed("the store is closed")
         with self.pool.connection() as raw:
             raw.autocommit = True
+            if budget_s is None:
+                return fn(PgConnection(raw, self), *args)
             raw.execute("SELECT set_config('statement_timeout', %s, false)", (f"{int(budget_s * 1000)}ms",))
             try:
                 return fn(PgConnection(raw, self), *args)

@@ -14,3 +14,10 @@ def table_rows(md: Path, row: re.Pattern[str]) -> list[tuple[str, ...]]:
         if m:
             rows.append(tuple(g.strip() for g in m.groups()))
     return rows
+
+
+def moved_names(md: Path, row: re.Pattern[str]) -> dict[tuple[str, str], tuple[str, str, str]]:
+    """A migration entry's table of moved names: (old module, name) → (new module, package, since)."""
+    return {
+        (module, name): (new, package, since) for module, name, new, package, since in table_rows(md, row)
+    }

@@ -10,17 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from entry_tables import table_rows
+from entry_tables import moved_names
 
 SLUG = "langchain-import-moved"
 MD = Path(__file__).resolve().parents[2] / "solutions" / f"{SLUG}.md"
 ROW = re.compile(r"^\| `from ([\w.]+) import (\w+)` \| `(from [\w.]+ import \w+)` \| ([\w-]+) \| ([^|]+) \|$")
-
-
-def _table() -> dict:
-    return {
-        (module, name): (new, package, since) for module, name, new, package, since in table_rows(MD, ROW)
-    }
 
 
 def _run(code: str, error: str, tmp_path) -> subprocess.CompletedProcess:
@@ -32,7 +26,7 @@ def _run(code: str, error: str, tmp_path) -> subprocess.CompletedProcess:
 
 
 def test_table_has_the_names_people_hit():
-    names = {name for _, name in _table()}
+    names = {name for _, name in moved_names(MD, ROW)}
     for name in [
         "ChatOpenAI",
         "OpenAI",
@@ -58,7 +52,7 @@ def test_table_has_the_names_people_hit():
 def test_script_dict_matches_markdown_table(fix_code, tmp_path):
     namespace: dict = {}
     exec(compile(fix_code(SLUG, 1), "lc_moved.py", "exec"), namespace)
-    assert namespace["MOVED"] == _table()
+    assert namespace["MOVED"] == moved_names(MD, ROW)
 
 
 CASES = [
@@ -108,7 +102,7 @@ CASES = [
 
 
 def test_option1_answers_match_the_table(fix_code, tmp_path):
-    table = _table()
+    table = moved_names(MD, ROW)
     for error, keys in CASES:
         result = _run(fix_code(SLUG, 1), error, tmp_path)
         assert result.returncode == 0, (error, result.stderr)

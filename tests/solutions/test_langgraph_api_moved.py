@@ -12,7 +12,7 @@ the entry's own Option 1 script (read from the Markdown) against each install.
 import re
 from pathlib import Path
 
-from entry_tables import table_rows
+from entry_tables import moved_names
 from fake_site import fake_distribution, write_file
 from pyrun import last_line, run_args
 
@@ -42,17 +42,11 @@ def _site_1x(tmp_path, prebuilt_files=True):
     return site
 
 
-def _table() -> dict:
-    return {
-        (module, name): (new, package, since) for module, name, new, package, since in table_rows(MD, ROW)
-    }
-
-
 def test_script_dict_matches_markdown_table(fix_code):
     namespace: dict = {}
     exec(compile(fix_code(SLUG, 1), "lg_check.py", "exec"), namespace)
-    assert namespace["MOVED"] == _table()
-    assert {name for _, name in _table()} >= {
+    assert namespace["MOVED"] == moved_names(MD, ROW)
+    assert {name for _, name in moved_names(MD, ROW)} >= {
         "ToolExecutor",
         "ToolInvocation",
         "SqliteSaver",
