@@ -95,11 +95,19 @@ def test_at_least_twelve_entries_are_verified_by_a_test_that_exists():
 
 
 def test_every_signature_finds_its_own_entry_through_post_search(live_server):
-    misses = []
+    """A text two entries claim alike (one message, two causes, told apart only by the frames)
+    is answered by neither: the entry must then be among the equally scored top results."""
+    misses, shared = [], []
     with httpx.Client(base_url=live_server, timeout=30) as client:
         for slug, entry in sorted(ENTRIES.items()):
             for signature in entry.errors:
                 body = client.post("/search", json={"q": signature}).json()
-                if body["match"] != slug:
+                if body["match"] == slug:
+                    continue
+                top = [r["slug"] for r in body["results"] if r["score"] == body["results"][0]["score"]]
+                if body["match"] is None and slug in top and len(top) > 1:
+                    shared.append(signature)
+                else:
                     misses.append((slug, signature, body["match"]))
     assert misses == []
+    assert len(shared) <= 3, shared  # ambiguity is the exception, not a way to pass

@@ -157,6 +157,8 @@ def test_a_bare_module_name_without_the_path_is_not_proof_of_shadowing():
     # pasted without quotes and without the path: a wrong distribution, an old release or a
     # shadowing file are all possible, so the shadowing entry is not the answer
     assert answered(conn, "ImportError: cannot import name 'Pipeline' from haystack") is None
+    # Python 2 (and some wrappers) print no `from` and no path at all
+    assert answered(conn, "ImportError: cannot import name OpenAI") is None
 
 
 def test_the_operator_decides():
@@ -179,6 +181,47 @@ def test_a_command_given_with_its_path_is_not_a_path_lookup_failure():
     hit = best(conn, "/bin/sh: 1: /root/venv/bin/swerex-remote: not found")
     assert hit is None or not hit.confident
     assert hit is None or any(c.startswith("command_path") for c in hit.conflicts)
+
+
+def test_a_pasted_prompt_is_not_a_command_missing_from_path():
+    conn = index(
+        IndexItem("not-on-path", ["bash: gunicorn: command not found"], "Console script not on PATH")
+    )
+    assert answered(conn, "bash: uvicorn: command not found") == "not-on-path"
+    hit = best(conn, "bash-3.2$ $ uvicorn main:app --reload\nbash: $: command not found")
+    assert hit is None or any(c == "command_path prompt ≠ bare" for c in hit.conflicts)
+    assert answered(conn, "bash-3.2$ $ uvicorn main:app --reload\nbash: $: command not found") is None
+
+
+def test_the_attribute_asked_of_none_decides():
+    conn = index(
+        IndexItem(
+            "no-match",
+            ["AttributeError: 'NoneType' object has no attribute 'group'"],
+            "re.match found nothing",
+        )
+    )
+    assert answered(conn, "AttributeError: 'NoneType' object has no attribute 'group'") == "no-match"
+    # the same words about another attribute: some other code's None, not a regex that missed
+    hit = best(conn, "AttributeError: 'NoneType' object has no attribute 'append'")
+    assert hit is None or hit.conflicts == ("none_attribute append ≠ group",)
+    assert answered(conn, "AttributeError: 'NoneType' object has no attribute 'append'") is None
+
+
+def test_a_text_two_entries_claim_alike_is_answered_only_with_evidence_that_tells_them_apart():
+    body = "json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)"
+    conn = index(
+        IndexItem("http-body", [body], "An HTTP body that is not JSON", libraries=["requests"]),
+        IndexItem("llm-reply", [body], "A model's reply that is not JSON"),
+    )
+    hits = matcher.search(conn, body).hits
+    assert {h.slug for h in hits} == {"http-body", "llm-reply"}
+    assert not any(h.confident for h in hits)  # both shown, neither claimed
+    framed = (
+        'File "/app/.venv/lib/python3.12/site-packages/requests/models.py", line 978, in json\n'
+        "    return complexjson.loads(self.text, **kwargs)\n" + body
+    )
+    assert answered(conn, framed) == "http-body"
 
 
 def test_releases_that_exist_but_do_not_fit_are_not_a_name_with_no_releases():
@@ -447,6 +490,14 @@ def corpus():
         ("TypeError: unsupported operand type(s) for +: 'dict' and 'dict'", "python-too-old-for-syntax"),
         ("/bin/sh: 1: /opt/venv/bin/swerex-remote: not found", "console-script-not-on-path"),
         ("ModuleNotFoundError: No module named '_turbomind'", "module-not-found"),
+        ("AttributeError: 'NoneType' object has no attribute 'append'", "nonetype-not-subscriptable"),
+        (
+            "ERROR Error executing tool: 'NoneType' object has no attribute 'status'",
+            "nonetype-not-subscriptable",
+        ),
+        ("json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)", "llm-json-decode-error"),
+        ("ImportError: cannot import name Trainer", "circular-import"),
+        ("bash: $: command not found", "console-script-not-on-path"),
     ],
 )
 def test_real_kinds_of_wrong_answers_stay_unanswered_by_the_look_alike(corpus, text, not_this):

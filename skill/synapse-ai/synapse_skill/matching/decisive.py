@@ -63,6 +63,16 @@ def _module_kind(m: re.Match[str]) -> str:
     return "extension" if top.startswith("_") else "package"
 
 
+_PROMPTS = frozenset(["$", "%", "#", ">", ">>>", "PS>"])
+
+
+def _command_kind(m: re.Match[str]) -> str:
+    command = m.group(1)
+    if command in _PROMPTS:
+        return "prompt"
+    return "path" if "/" in command or "_path_" in command else "bare"
+
+
 def _import_origin(m: re.Match[str]) -> str:
     path = m.group(1).replace("\\", "/").lower()
     return "installed" if re.search(r"site-packages|dist-packages|/lib/python\d", path) else "local"
@@ -119,7 +129,10 @@ FEATURES: tuple[Feature, ...] = (
         ),
         _import_origin,
         absent="unknown",
-        applies_to=re.compile(r"cannot import name .{1,200}? from (?!partially)['\"]?[A-Za-z_]", re.I),
+        # Python 2 and some wrappers print no `from` at all: that, too, shows no file.
+        applies_to=re.compile(
+            r"cannot import name ['\"]?[\w.]{1,120}['\"]?(?![\w.'\"])(?!\s{1,3}from\s{1,3}partially)", re.I
+        ),
         agrees=lambda query, signature: query == signature or (query == "unknown" and signature != "local"),
         needs=("cannot import name",),
     ),
@@ -134,13 +147,15 @@ FEATURES: tuple[Feature, ...] = (
         needs=("unsupported operand", "not supported between"),
     ),
     # A shell that cannot find a bare command searched PATH; one given a path (`/opt/venv/bin/x:
-    # not found`) was told where to look, and PATH is not the fix.
+    # not found`) was told where to look, and PATH is not the fix; a prompt pasted with the
+    # command (`$ uvicorn …` gives `bash: $: command not found`) is not a command at all.
     Feature(
         "command_path",
         re.compile(
-            r"(?:^|\W)(?:sh|bash|zsh|dash): (?:line )?\d{1,6}: ([^\s:]{1,200}): (?:command )?not found", re.I
+            r"(?:^|\W)(?:sh|bash|zsh|dash): (?:(?:line )?\d{1,6}: )?([^\s:]{1,200}): (?:command )?not found",
+            re.I,
         ),
-        lambda m: "path" if "/" in m.group(1) or "_path_" in m.group(1) else "bare",
+        _command_kind,
         needs=("not found",),
     ),
     # pip found releases of that name, none usable here (`from versions: 1.24.2, 1.24.4`: a
@@ -193,6 +208,15 @@ FEATURES: tuple[Feature, ...] = (
         re.compile(r"WeightsUnpickler error:\s{0,3}Unsupported\s{1,3}(operand|global)", re.I),
         _first_group,
         needs=("weightsunpickler",),
+    ),
+    # Which attribute a `None` was asked for names where the `None` came from: `.group` after a
+    # regex that did not match, `.get` after a lookup that found nothing. Any other attribute is
+    # some other code's `None` (a project's own bug, an object never set up), not those producers.
+    Feature(
+        "none_attribute",
+        re.compile(r"'NoneType' object has no attribute '(\w{1,80})'", re.I),
+        _first_group,
+        needs=("nonetype",),
     ),
     # A circular import says so; the same words without it are another failure.
     Feature(
