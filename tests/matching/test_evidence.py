@@ -193,6 +193,23 @@ def test_a_pasted_prompt_is_not_a_command_missing_from_path():
     assert answered(conn, "bash-3.2$ $ uvicorn main:app --reload\nbash: $: command not found") is None
 
 
+def test_a_moved_module_of_the_entry_s_library_does_not_answer_another_package_s():
+    conn = index(
+        IndexItem(
+            "sk-renames",
+            ["ModuleNotFoundError: No module named 'semantic_kernel.core_skills'"],
+            "semantic-kernel 1.0 renamed its modules",
+            libraries=["semantic_kernel"],
+        )
+    )
+    assert (
+        answered(conn, "ModuleNotFoundError: No module named 'semantic_kernel.core_skills'") == "sk-renames"
+    )
+    hit = best(conn, "ModuleNotFoundError: No module named 'mlx.core'")
+    assert hit is None or "module_subject mlx ≠ semantic_kernel" in hit.conflicts
+    assert answered(conn, "ModuleNotFoundError: No module named 'mlx.core'") is None
+
+
 def test_the_attribute_asked_of_none_decides():
     conn = index(
         IndexItem(

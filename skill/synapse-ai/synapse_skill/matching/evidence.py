@@ -87,6 +87,19 @@ def named_library_evidence(
     )
 
 
+def subject_conflicts(
+    query_subject: str | None, signature_subject: str | None, libraries: Iterable[str]
+) -> tuple[str, ...]:
+    """A message about one of the entry's libraries (`No module named 'semantic_kernel.core_skills'`)
+    does not answer the same message about a package the entry is not about (`'mlx.core'`)."""
+    wanted = {canonical(lib) for lib in libraries}
+    if not query_subject or not signature_subject or canonical(signature_subject) not in wanted:
+        return ()
+    if canonical(query_subject) in wanted:
+        return ()
+    return (f"module_subject {query_subject} ≠ {signature_subject}",)
+
+
 def env_evidence(applies_to: Iterable[tuple[str, str, str]], env: Mapping | None) -> Judgement:
     """Each `applies_to` rule the client's env can check: a contradiction outweighs everything."""
     if not env or SpecifierSet is None:

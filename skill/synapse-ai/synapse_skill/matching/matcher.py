@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from synapse_skill.matching import evidence
 from synapse_skill.matching import score as scoring
@@ -168,16 +168,20 @@ def search(
         facts = cache.facts(conn, best)
 
     query_words = frozenset(t for p in errors for t in p.tokens)
+    query_subject = errors[0].features.get("module_subject")
     judged = {}
     for slug, (score, sig, lexical) in best.items():
+        libraries = facts[slug].libraries
         judgement = evidence.combine(
-            evidence.frames_evidence(facts[slug].libraries, extracted.frames, extracted.installed),
-            evidence.named_library_evidence(
-                sig.token_set, facts[slug].libraries, query_words, extracted.frames
-            ),
+            evidence.frames_evidence(libraries, extracted.frames, extracted.installed),
+            evidence.named_library_evidence(sig.token_set, libraries, query_words, extracted.frames),
             evidence.env_evidence(facts[slug].applies_to, env),
         )
         score += judgement.adjustment
+        subject = evidence.subject_conflicts(query_subject, sig.subject, libraries)
+        if subject:
+            score -= scoring.DECISIVE_CONFLICT_PENALTY
+            lexical = replace(lexical, conflicts=lexical.conflicts + subject)
         look_alike = look_alikes.get(slug)
         if look_alike and look_alike[0] >= score - NOT_ERROR_MARGIN:
             score -= NOT_ERROR_PENALTY

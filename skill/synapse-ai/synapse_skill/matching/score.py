@@ -189,6 +189,7 @@ class Signature:
         "negative",
         "norm",
         "slug",
+        "subject",
         "text",
         "token_set",
         "total",
@@ -221,6 +222,7 @@ class Signature:
             for name, value in prepared.features.items()
             if name not in decisive_parts.SUBJECT_FEATURES or value in self.decisive
         }
+        self.subject = prepared.features.get("module_subject")  # the package the message is about
 
 
 def _signature_factor(t: str, slots: frozenset, examples: frozenset) -> float:
