@@ -210,6 +210,64 @@ def test_a_moved_module_of_the_entry_s_library_does_not_answer_another_package_s
     assert answered(conn, "ModuleNotFoundError: No module named 'mlx.core'") is None
 
 
+GENERAL_SKEW = IndexItem(
+    "version-skew",
+    [
+        "ImportError: cannot import name 'X' from 'pkg' (/usr/local/lib/python3.11/site-packages/pkg/__init__.py)"
+    ],
+    "The installed release lacks the name",
+)
+
+
+def test_a_placeholder_signature_matches_by_its_shape_and_needs_its_decisive_parts_shown():
+    conn = index(GENERAL_SKEW)
+    installed = (
+        "ImportError: cannot import name 'tracing_enabled' from 'langchain_core.tracers.context' "
+        "(/srv/app/.venv/lib/python3.12/site-packages/langchain_core/tracers/context.py)"
+    )
+    hit = best(conn, installed)
+    assert hit.confident and hit.slug == "version-skew"
+    # the names are what vary: none of them is in the signature, the shape is
+    assert "tracing" not in hit.terms
+    # a path into the project is a file shadowing the package; no path at all proves nothing
+    assert (
+        answered(conn, "ImportError: cannot import name 'Agent' from 'agents' (/home/me/bot/agents.py)")
+        is None
+    )
+    assert answered(conn, "ImportError: cannot import name 'Agent' from 'agents'") is None
+    # another message that merely shares words is not the shape
+    assert (
+        answered(conn, "ImportError: cannot import name 'Agent' from partially initialized module 'agents'")
+        is None
+    )
+
+
+def test_a_shape_gives_way_to_an_entry_about_the_package_the_message_names():
+    conn = index(
+        GENERAL_SKEW,
+        IndexItem(
+            "langchain-moved",
+            [
+                "ImportError: cannot import name 'ChatOpenAI' from 'langchain_core.chat_models' "
+                "(/usr/local/lib/python3.11/site-packages/langchain_core/chat_models.py)"
+            ],
+            "LangChain moved names",
+            libraries=["langchain_core"],
+        ),
+    )
+    text = (
+        "ImportError: cannot import name 'ChatAnthropic' from 'langchain_core.chat_models' "
+        "(/srv/.venv/lib/python3.12/site-packages/langchain_core/chat_models.py)"
+    )
+    hits = matcher.search(conn, text).hits
+    general = next(h for h in hits if h.slug == "version-skew")
+    assert hits[0].slug == "langchain-moved" and not general.confident
+    assert "langchain_core: see langchain-moved" in general.conflicts
+    # a package no entry is about: the general shape answers
+    other = text.replace("langchain_core", "crewai_tools")
+    assert answered(conn, other) == "version-skew"
+
+
 def test_the_attribute_asked_of_none_decides():
     conn = index(
         IndexItem(

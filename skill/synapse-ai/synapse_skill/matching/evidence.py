@@ -100,6 +100,15 @@ def subject_conflicts(
     return (f"module_subject {query_subject} ≠ {signature_subject}",)
 
 
+def entries_about(subject: str | None, libraries: Mapping[str, Iterable[str]]) -> set[str]:
+    """The entries whose `libraries` name the package a message is about."""
+    if not subject:
+        return set()
+    return {
+        slug for slug, libs in libraries.items() if canonical(subject) in {canonical(lib) for lib in libs}
+    }
+
+
 def env_evidence(applies_to: Iterable[tuple[str, str, str]], env: Mapping | None) -> Judgement:
     """Each `applies_to` rule the client's env can check: a contradiction outweighs everything."""
     if not env or SpecifierSet is None:

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from synapse_skill.matching import decisive
-from synapse_skill.matching.normalize import normalize, tokens
+from synapse_skill.matching.normalize import WILDCARDS, normalize, tokens
 from synapse_skill.matching.score import Prepared, Signature, idf, prepare
 
 FORMAT = 4  # bump when the stored columns or the tokens change; the store rebuilds the index then
@@ -264,6 +264,7 @@ class IndexCache:
         self._signatures: dict[int, Signature] = {}
         self._candidates: dict[tuple, list[int]] = {}  # the same error again: no FTS5 queries
         self._facts: dict[str, EntryFacts] = {}
+        self._shapes: list[int] | None = None
         self.size = 1
 
     def __len__(self) -> int:
@@ -278,8 +279,22 @@ class IndexCache:
         generation = (meta.get("generation", 0), conn.total_changes)
         if generation != self._generation:
             self._generation, self._df, self._idf, self._signatures = generation, {}, {}, {}
-            self._candidates, self._facts = {}, {}
+            self._candidates, self._facts, self._shapes = {}, {}, None
             self.size = max(int(meta.get("signatures", 0)), 1)
+
+    def shape_ids(self, conn) -> list[int]:
+        """The signatures written with placeholder names (`'X'`, `'pkg'`): judged for every query,
+        since the words that find candidates are the names, and a shape has none of its own."""
+        if self._shapes is None:
+            where = " OR ".join("signature LIKE ?" for _ in WILDCARDS)
+            self._shapes = [
+                row[0]
+                for row in conn.execute(
+                    f"SELECT id FROM match_signatures WHERE {where} ORDER BY id",
+                    [f"%'{w}'%" for w in sorted(WILDCARDS)],
+                )
+            ]
+        return self._shapes
 
     def frequencies(self, conn, terms: Iterable[str]) -> dict[str, int]:
         """Document frequency of each term (0 for a word no signature has)."""

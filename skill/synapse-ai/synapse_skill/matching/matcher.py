@@ -67,6 +67,10 @@ EVIDENCE_DISCOUNT = 0.93  # chained/wrapped errors count, a little less than the
 # entry itself is that look-alike: the entry is not an answer to it.
 NOT_ERROR_MARGIN = 3.0
 NOT_ERROR_PENALTY = 35.0
+# A placeholder signature's shape (`cannot import name 'X' from 'pkg'`) is the general answer: an
+# entry about the very package the message names, scoring at least SHAPE_DEFERS_TO, comes first.
+SHAPE_DEFERENCE = 30.0
+SHAPE_DEFERS_TO = 50.0
 # A near miss (not confident) is shown only at this score or above and when it shares a real
 # word with the query: `the` and `in` in common are noise, not a lead (API, CLI, site, skill).
 NEAR_MISS_FLOOR = 30.0
@@ -161,6 +165,8 @@ def search(
         primary_words = [t for t in (*errors[0].tokens, errors[0].bare) if t]
         skeleton = [t for t in errors[0].tokens if t not in errors[0].slots]
         ids = all_ids(conn) if brute else cache.candidates(conn, primary_words, words, df, skeleton)
+        if not brute:
+            ids = list(dict.fromkeys([*ids, *cache.shape_ids(conn)]))
         signatures = cache.signatures(conn, ids)
         idf_of = cache.idf(conn, words)
         queries = [Query(p, 1.0 if i == 0 else EVIDENCE_DISCOUNT, idf_of) for i, p in enumerate(errors)]
@@ -169,9 +175,18 @@ def search(
 
     query_words = frozenset(t for p in errors for t in p.tokens)
     query_subject = errors[0].features.get("module_subject")
+    about_subject = evidence.entries_about(
+        query_subject,
+        {slug: facts[slug].libraries for slug, (score, _, _) in best.items() if score >= SHAPE_DEFERS_TO},
+    )
     judged = {}
     for slug, (score, sig, lexical) in best.items():
         libraries = facts[slug].libraries
+        if sig.shape is not None and about_subject - {slug}:
+            score -= SHAPE_DEFERENCE
+            lexical = replace(
+                lexical, conflicts=(*lexical.conflicts, f"{query_subject}: see {min(about_subject - {slug})}")
+            )
         judgement = evidence.combine(
             evidence.frames_evidence(libraries, extracted.frames, extracted.installed),
             evidence.named_library_evidence(sig.token_set, libraries, query_words, extracted.frames),
@@ -238,7 +253,7 @@ def _best_per_entry(queries: list[Query], signatures: list[Signature], limit: in
     Stage 1 scores every pair lexically, with the most the fuzzy part could add; stage 2
     runs rapidfuzz only while a pair can still reach the top `limit` entries.
     """
-    pairs = []
+    pairs: list[tuple[float, Query, Signature, scoring.Lexical, float | None]] = []
     primary = queries[0].prepared
     negatives = [sig for sig in signatures if sig.negative]
     for sig in signatures:
@@ -249,15 +264,27 @@ def _best_per_entry(queries: list[Query], signatures: list[Signature], limit: in
             if i and conflict:
                 continue  # the raised error names a different library's exception of that name
             lexical = scoring.lexical(query, sig)
-            pairs.append((query.weight * (lexical.score + 100 * scoring.W_FUZZY), query, sig, lexical))
+            if sig.shape is None:
+                pairs.append(
+                    (query.weight * (lexical.score + 100 * scoring.W_FUZZY), query, sig, lexical, None)
+                )
+                continue
+            # a placeholder signature's words are `X` and `pkg`: only its shape says anything
+            shaped = scoring.shaped(query, sig, lexical) if i == 0 else None
+            if shaped is not None:
+                pairs.append((shaped, query, sig, lexical, shaped))
     pairs.sort(key=lambda p: -p[0])
 
     best: dict[str, tuple] = {}
     bar = float("-inf")  # the (limit+1)-th best entry score so far: pairs below it cannot matter
-    for upper_bound, query, sig, lexical in pairs:
+    for upper_bound, query, sig, lexical, shaped in pairs:
         if upper_bound < bar:
             break
-        score = query.weight * (lexical.score + 100 * scoring.W_FUZZY * scoring.fuzzy(query.prepared, sig))
+        if shaped is None:
+            fuzzy = scoring.fuzzy(query.prepared, sig)
+            score = query.weight * (lexical.score + 100 * scoring.W_FUZZY * fuzzy)
+        else:
+            score = shaped
         if sig.slug not in best or score > best[sig.slug][0]:
             best[sig.slug] = (score, sig, lexical)
             if len(best) > limit:
@@ -266,7 +293,10 @@ def _best_per_entry(queries: list[Query], signatures: list[Signature], limit: in
     for sig in negatives:
         if sig.slug in best:
             lexical = scoring.lexical(queries[0], sig)
-            score = lexical.score + 100 * scoring.W_FUZZY * scoring.fuzzy(primary, sig)
+            if sig.shape is None:
+                score = lexical.score + 100 * scoring.W_FUZZY * scoring.fuzzy(primary, sig)
+            else:
+                score = scoring.shaped(queries[0], sig, lexical) or float("-inf")
             if score > look_alikes.get(sig.slug, (float("-inf"), ""))[0]:
                 look_alikes[sig.slug] = (score, sig.text)
     return best, look_alikes

@@ -126,3 +126,27 @@ def slot_values(text: str) -> list[str]:
 def tokens(normalized: str) -> list[str]:
     """Word tokens of normalised text; `snake_case` names split into their words."""
     return _TOKEN.findall(normalized)
+
+
+# In a signature, a quoted placeholder stands for any name: `cannot import name 'X' from 'pkg'`.
+WILDCARDS = ("X", "pkg")
+SHAPE_TAIL_TOKENS = 8  # what a message may add after the shape (`. Did you mean: 'x'?`)
+_LOCATION = re.compile(r"\s\((?:[^()]{0,400}[/\\][^()]{0,400}|unknown location)\)")
+
+
+def has_wildcard(text: str) -> bool:
+    """True when a signature is written with placeholder names, so its shape is what matches."""
+    return any(value in WILDCARDS for value in slot_values(text))
+
+
+def shape(message: str) -> tuple[str, ...]:
+    """The words of a message with every quoted value, every path and the location of a module
+    left out: what stays the same whichever package and name an error is about."""
+    text = _QUOTED.sub(" _q_ ", _expand_contractions(message))
+    return tuple(tokens(normalize(_LOCATION.sub(" ", text))))
+
+
+def same_shape(query: tuple[str, ...], signature: tuple[str, ...]) -> bool:
+    """The query reads as the signature's shape, followed by at most a short tail."""
+    n = len(signature)
+    return n > 0 and query[:n] == signature and len(query) - n <= SHAPE_TAIL_TOKENS

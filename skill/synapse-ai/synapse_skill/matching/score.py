@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 
 from synapse_skill.matching import decisive as decisive_parts
 from synapse_skill.matching.extract import RaisedError, extract
-from synapse_skill.matching.normalize import normalize, slot_values, tokens
+from synapse_skill.matching.normalize import has_wildcard, normalize, same_shape, shape, slot_values, tokens
 
 TYPE_ALIASES = [
     {"ratelimiterror", "ratelimitexceeded", "toomanyrequests"},
@@ -122,6 +122,7 @@ MISSING_DECISIVE_PENALTY = 20.0
 DECISIVE_CONFLICT_PENALTY = 40.0  # an errno, a status, a module depth that differ: not the same error
 W_COVERAGE, W_PRECISION, W_FUZZY = 0.45, 0.30, 0.25
 TYPE_BONUS, TYPE_PENALTY = 5.0, 25.0
+SHAPE_SCORE = 75.0  # a query of a placeholder signature's shape: confident, below a named match
 FUZZY_CHARS = 400
 
 # Numbers that name the error: errno and Windows error codes, HTTP status codes.
@@ -140,6 +141,7 @@ class Prepared:
     text: str
     slots: frozenset  # tokens of short quoted values and of error codes
     features: dict = field(default_factory=dict, compare=False)  # decisive parts (`decisive.features`)
+    shape: tuple[str, ...] = field(default=(), compare=False)  # its words without names (`normalize.shape`)
 
     @property
     def token_set(self) -> frozenset:
@@ -156,7 +158,7 @@ def prepare_error(err: RaisedError, with_features: bool = True) -> Prepared:
     if bare in ("error", "exception"):
         bare = None
     features = decisive_parts.features(err.line()) if with_features else {}
-    return Prepared(err.type, bare, norm, toks, err.line(), frozenset(slots), features)
+    return Prepared(err.type, bare, norm, toks, err.line(), frozenset(slots), features, shape(message))
 
 
 def prepare(signature: str, with_features: bool = True) -> Prepared:
@@ -188,6 +190,7 @@ class Signature:
         "features",
         "negative",
         "norm",
+        "shape",
         "slug",
         "subject",
         "text",
@@ -223,6 +226,14 @@ class Signature:
             if name not in decisive_parts.SUBJECT_FEATURES or value in self.decisive
         }
         self.subject = prepared.features.get("module_subject")  # the package the message is about
+        # A signature written with placeholder names matches by its shape (`shaped`).
+        self.shape = _signature_shape(prepared.text) if "'" in prepared.text else None
+
+
+def _signature_shape(text: str) -> tuple[str, ...] | None:
+    if not has_wildcard(text):
+        return None
+    return shape(_WRAPPER_PREFIX.sub("", extract(text).primary.message)) or None
 
 
 def _signature_factor(t: str, slots: frozenset, examples: frozenset) -> float:
@@ -290,6 +301,28 @@ def lexical(query: Query, sig: Signature) -> Lexical:
     if conflicts:
         score -= DECISIVE_CONFLICT_PENALTY
     return Lexical(score, type_match, shared, conflicts)
+
+
+def shaped(query: Query, sig: Signature, lexical: Lexical) -> float | None:
+    """The score of a query that reads as a placeholder signature's shape (`cannot import name
+    'X' from 'pkg'`), else None. It says which kind of error this is, never which package, so it
+    stays below what a signature naming the package scores; the exception type and decisive parts
+    (a local path, a circular import) still count."""
+    if sig.shape is None or not same_shape(query.prepared.shape, sig.shape):
+        return None
+    # Without words of its own, a shape is only as good as its decisive parts: the query must
+    # show each of them (`(…/site-packages/pkg/…)`), not merely not contradict them.
+    shown = query.prepared.features
+    if any(shown.get(name) != value for name, value in sig.features.items()):
+        return None
+    score = SHAPE_SCORE
+    if lexical.type_match is True:
+        score += TYPE_BONUS
+    elif lexical.type_match is False:
+        score -= TYPE_PENALTY
+    if lexical.conflicts:
+        score -= DECISIVE_CONFLICT_PENALTY
+    return score
 
 
 def fuzzy(query: Prepared, sig: Signature) -> float:
