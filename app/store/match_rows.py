@@ -38,4 +38,4 @@ def prepared(item: matcher.IndexItem, stored: str | None) -> matcher.PreparedEnt
     """`item` with its stored rows, or prepared now when none are stored."""
     if not stored:
         return matcher.prepare_entry(item)
-    return matcher.PreparedEntry(item, tuple(tuple(row) for row in json.loads(stored)))
+    return matcher.PreparedEntry(item, matcher.stored_rows(json.loads(stored)))

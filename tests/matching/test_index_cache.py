@@ -99,3 +99,24 @@ def test_a_server_read_connection_carries_its_cache_and_searches_use_it(db, tmp_
         assert len(reader.match_cache) > 0
     finally:
         reader.close()
+
+
+def test_placeholder_signatures_are_found_through_their_fts_mark_even_from_rows_stored_before_it():
+    item = matcher.IndexItem(
+        "version-skew",
+        [
+            "ImportError: cannot import name 'X' from 'pkg' (/usr/lib/python3.11/site-packages/pkg/__init__.py)"
+        ],
+        "Installed release lacks the name",
+    )
+    prepared = matcher.prepare_entry(item)
+    # rows a writer stored under the previous format: FTS content without the mark
+    old = [(*row[:8], row[8].replace("_shape_", "").strip()) for row in prepared.signatures]
+    conn = sqlite3.connect(":memory:")
+    matcher.create_schema(conn)
+    matcher.index_prepared(conn, [matcher.PreparedEntry(item, matcher.stored_rows(old))])
+    cache = matcher.IndexCache()
+    cache.sync(conn)
+    assert len(cache.shape_ids(conn)) == 1
+    text = "ImportError: cannot import name 'Y' from 'crewai_tools' (/srv/.venv/lib/python3.12/site-packages/crewai_tools/__init__.py)"
+    assert matcher.search(conn, text, cache=cache).hits[0].slug == "version-skew"

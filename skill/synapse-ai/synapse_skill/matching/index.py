@@ -19,10 +19,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from synapse_skill.matching import decisive
-from synapse_skill.matching.normalize import WILDCARDS, normalize, tokens
+from synapse_skill.matching.normalize import has_wildcard, normalize, tokens
 from synapse_skill.matching.score import Prepared, Signature, idf, prepare
 
-FORMAT = 4  # bump when the stored columns or the tokens change; the store rebuilds the index then
+FORMAT = 5  # bump when the stored columns or the tokens change; the store rebuilds the index then
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS match_signatures (
@@ -123,7 +123,7 @@ def prepare_entry(item: IndexItem) -> PreparedEntry:
                 " ".join(sorted(sig.slots)),
                 " ".join(sorted(sig.slots - title_words)),
                 negative,
-                _fts_content(sig.tokens, sig.bare),
+                _fts_content(sig.tokens, sig.bare, text),
             )
         )
     return PreparedEntry(item, tuple(rows))
@@ -181,7 +181,7 @@ def read_prepared(conn) -> list[PreparedEntry]:
         " FROM match_signatures ORDER BY slug, id"
     ):
         terms, bare = columns[4], columns[2]
-        grouped.setdefault(slug, []).append((*columns, _fts_content(terms.split(), bare)))
+        grouped.setdefault(slug, []).append((*columns, _fts_content(terms.split(), bare, columns[0])))
     return [
         PreparedEntry(IndexItem(slug, (), "", (), *facts.get(slug, ([], []))), tuple(rows))
         for slug, rows in sorted(grouped.items())
@@ -189,12 +189,14 @@ def read_prepared(conn) -> list[PreparedEntry]:
 
 
 def remove_entry(conn, slug: str) -> None:
-    rows = conn.execute("SELECT id, terms, bare FROM match_signatures WHERE slug = ?", (slug,)).fetchall()
+    rows = conn.execute(
+        "SELECT id, terms, bare, signature FROM match_signatures WHERE slug = ?", (slug,)
+    ).fetchall()
     if not rows:
         return
     df: Counter[str] = Counter()
-    for row_id, terms, bare in rows:
-        content = _fts_content(terms.split(), bare)
+    for row_id, terms, bare, signature in rows:
+        content = _fts_content(terms.split(), bare, signature)
         conn.execute(
             "INSERT INTO match_fts (match_fts, rowid, tokens) VALUES ('delete', ?, ?)", (row_id, content)
         )
@@ -205,8 +207,18 @@ def remove_entry(conn, slug: str) -> None:
     conn.execute("DELETE FROM match_terms WHERE df <= 0")
 
 
-def _fts_content(words: Iterable[str], bare: str | None) -> str:
-    return " ".join([*words, bare] if bare else words)
+SHAPE_MARK = "_shape_"  # an FTS token of the signatures written with placeholder names
+
+
+def _fts_content(words: Iterable[str], bare: str | None, signature: str) -> str:
+    marks = [SHAPE_MARK] if has_wildcard(signature) else []
+    return " ".join([*words, *marks, bare] if bare else [*words, *marks])
+
+
+def stored_rows(rows: Iterable[Sequence]) -> tuple[tuple, ...]:
+    """Prepared rows kept elsewhere (PostgreSQL's `match_rows`), with the FTS content worked out
+    again under this format: it is cheap, and rows stored by an older format stay usable."""
+    return tuple((*row[:8], _fts_content(str(row[4]).split(), row[2], str(row[0]))) for row in rows)
 
 
 def _adjust_counts(conn, df: Counter, signatures: int) -> None:
@@ -286,14 +298,8 @@ class IndexCache:
         """The signatures written with placeholder names (`'X'`, `'pkg'`): judged for every query,
         since the words that find candidates are the names, and a shape has none of its own."""
         if self._shapes is None:
-            where = " OR ".join("signature LIKE ?" for _ in WILDCARDS)
-            self._shapes = [
-                row[0]
-                for row in conn.execute(
-                    f"SELECT id FROM match_signatures WHERE {where} ORDER BY id",
-                    [f"%'{w}'%" for w in sorted(WILDCARDS)],
-                )
-            ]
+            found = conn.execute("SELECT rowid FROM match_fts WHERE match_fts MATCH ?", (f'"{SHAPE_MARK}"',))
+            self._shapes = sorted(row[0] for row in found)
         return self._shapes
 
     def frequencies(self, conn, terms: Iterable[str]) -> dict[str, int]:

@@ -35,6 +35,7 @@ from synapse_skill.matching.index import (
     read_snapshot,
     remove_entry,
     stale_format,
+    stored_rows,
 )
 from synapse_skill.matching.score import Query, Signature, prepare_error
 
@@ -56,6 +57,7 @@ __all__ = [
     "remove_entry",
     "search",
     "stale_format",
+    "stored_rows",
 ]
 
 # Calibrated on tests/eval/dev.jsonl (see docs/matching.md): the lowest score at which a
