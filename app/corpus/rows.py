@@ -139,6 +139,12 @@ def entry_stats(conn, slug: str) -> dict[str, int]:
     return dict(stats) if stats else {"matched": 0, "worked": 0, "failed": 0, "stars": 0}
 
 
+def raw_markdown(conn, slug: str) -> str | None:
+    """The entry's Markdown as published (the page's `.md`, the moved-names tables)."""
+    row = conn.execute("SELECT markdown FROM entries WHERE slug = ?", (slug,)).fetchone()
+    return row[0] if row else None
+
+
 def first_fixes(conn, slugs: list[str]) -> dict[str, dict]:
     """The first fix option and summary fields of each slug, for search results."""
     if not slugs:

@@ -20,6 +20,7 @@ from typing import Any
 from app.config import PROJECT_ROOT
 from app.corpus.checker import entry_files
 from app.corpus.entries import Entry, EntryInvalid, parse_entry
+from synapse_skill import moves
 from synapse_skill import snapshot as skill_snapshot
 
 BUNDLED_PATH = PROJECT_ROOT / "skill" / "synapse-ai" / "synapse_skill" / "data" / "snapshot.json"
@@ -28,7 +29,8 @@ BUNDLED_PATH = PROJECT_ROOT / "skill" / "synapse-ai" / "synapse_skill" / "data" 
 def compact_entry(
     slug: str, title: str, errors, tags, token_savings, fix: dict | None, evidence: dict | None = None
 ) -> dict[str, Any]:
-    """One entry of the snapshot; `evidence` holds its not_errors, libraries and applies_to when it has any."""
+    """One entry of the snapshot; `evidence` holds its not_errors, libraries, applies_to and moved-names
+    rows when it has any."""
     fix = fix or {}
     extra = {k: v for k, v in (evidence or {}).items() if v}
     return {
@@ -76,12 +78,16 @@ def build_snapshot(conn, generated: str | None = None) -> dict[str, Any]:
             row[4],
             fixes.get(row[0]),
             {
-                k: json.loads(v or "[]")
-                for k, v in zip(("not_errors", "libraries", "applies_to"), row[5:], strict=True)
+                **{
+                    k: json.loads(v or "[]")
+                    for k, v in zip(("not_errors", "libraries", "applies_to"), row[5:8], strict=True)
+                },
+                "moves": moves.table(row[8]),
             },
         )
         for row in conn.execute(
-            "SELECT slug, title, errors, tags, token_savings, not_errors, libraries, applies_to FROM entries"
+            "SELECT slug, title, errors, tags, token_savings, not_errors, libraries, applies_to, markdown"
+            " FROM entries"
         )
     ]
     return assemble(entries, generated)
@@ -110,6 +116,7 @@ def snapshot_from_entries(entries: Iterable[Entry]) -> dict[str, Any]:
                 "not_errors": list(e.not_errors),
                 "libraries": list(e.libraries),
                 "applies_to": [[a.package, a.versions, a.platform] for a in e.applies_to],
+                "moves": moves.table(e.markdown),
             },
         )
         for e in entries

@@ -18,6 +18,7 @@ from app.corpus import rows as entries_db
 from app.search import stats
 from app.store.engine import index_generation, index_reader
 from app.text import clean_text
+from synapse_skill import moves
 from synapse_skill.matching import matcher
 
 MAX_QUERY_CHARS = 64 * 1024
@@ -87,6 +88,8 @@ def run_search(conn, q: str, limit: int = 5, env: dict | None = None) -> SearchR
         worked = partial(entries_db.worked_counts, conn)
         outcome = matcher.search(index, q, limit=limit, worked=worked, env=env)
         info = entries_db.first_fixes(conn, [h.slug for h in outcome.hits])
+        top = outcome.hits[0].slug if outcome.hits and moves.names_an_import(q) else None
+        markdown = entries_db.raw_markdown(conn, top) if top else None
     results = []
     for hit in outcome.hits:
         data = info.get(hit.slug)
@@ -99,6 +102,7 @@ def run_search(conn, q: str, limit: int = 5, env: dict | None = None) -> SearchR
                 url=f"/solutions/{hit.slug}",
                 fix=data["fix"],
                 token_savings=data["token_savings"],
+                moved=moves.named_by(q, moves.table(markdown)) if markdown and hit.slug == top else None,
             )
         )
     best = results[0]["slug"] if results and results[0]["confident"] else None

@@ -42,7 +42,10 @@ def test_dev_set_is_large_and_every_entry_is_measured_or_listed_as_not_yet():
     # 51 hard negatives became positives when entries for them were written (2026-12-05).
     assert sum(c.kind == "hard-negative" for c in negatives) >= 40
     measured = {
-        c.expect for path in (DEV, WILD, HOLDOUT, BYREPO, BYREPO_NEW, BYREPO_CAL3) for c in load_cases(path) if c.expect
+        c.expect
+        for path in (DEV, WILD, HOLDOUT, BYREPO, BYREPO_NEW, BYREPO_CAL3)
+        for c in load_cases(path)
+        if c.expect
     }
     listed = {
         line.strip()

@@ -163,3 +163,21 @@ def test_mcp_without_the_sdk_explains_how_to_install_it(tmp_path):
         and "synapse-ai[mcp]" not in ran.stderr
         and ran.stdout == ""
     )
+
+
+def test_a_moved_langchain_import_names_the_new_import_and_the_release_offline(tmp_path):
+    error = (
+        "ImportError: cannot import name 'RecursiveCharacterTextSplitter' from 'langchain.text_splitter' "
+        "(/srv/.venv/lib/python3.12/site-packages/langchain/text_splitter.py)"
+    )
+    ran = run_skill_cli(["search", "-"], skill_env(tmp_path, SYNAPSE_OFFLINE="1"), stdin=error)
+    assert ran.code == 0 and "`langchain-import-moved`" in ran.stdout
+    assert (
+        "**Moved:** `from langchain.text_splitter import RecursiveCharacterTextSplitter` is now "
+        "`from langchain_text_splitters import RecursiveCharacterTextSplitter` "
+        "(install `langchain-text-splitters`; the old import fails from 1.0)."
+    ) in ran.stdout
+    as_json = json.loads(
+        run_skill_cli(["search", "--json", "-"], skill_env(tmp_path, SYNAPSE_OFFLINE="1"), stdin=error).stdout
+    )
+    assert as_json["results"][0]["moved"]["package"] == "langchain-text-splitters"

@@ -154,6 +154,30 @@ def test_a_whole_traceback_posted_as_json_finds_the_sqlite_fix(client):
     assert body["results"][0]["why"]["type_match"] is True
 
 
+MOVED_IMPORT = """\
+Traceback (most recent call last):
+  File "/home/dev/bot/app.py", line 3, in <module>
+    from langchain.chat_models import ChatOpenAI
+ImportError: cannot import name 'ChatOpenAI' from 'langchain.chat_models' (/home/dev/bot/.venv/lib/python3.12/site-packages/langchain/chat_models/__init__.py)
+"""
+
+
+def test_a_moved_import_is_answered_with_the_new_import_and_the_release_it_moved_in(client):
+    body = client.post("/search", json={"q": MOVED_IMPORT}).json()
+    top = body["results"][0]
+    assert body["match"] == "langchain-import-moved"
+    assert top["moved"] == {
+        "old": "from langchain.chat_models import ChatOpenAI",
+        "new": "from langchain_openai import ChatOpenAI",
+        "package": "langchain-openai",
+        "since": "0.2 (without langchain-community); 1.0",
+    }
+    assert all(r["moved"] is None for r in body["results"][1:])
+    # a name the table does not hold is not guessed
+    other = client.post("/search", json={"q": MOVED_IMPORT.replace("ChatOpenAI", "ChatWhatever")}).json()
+    assert other["results"] == [] or other["results"][0]["moved"] is None
+
+
 def test_a_curl_style_get_finds_the_sqlite_fix(client):
     response = client.get("/search?q=database%20is%20locked", headers={"accept": "*/*"})
 
@@ -308,7 +332,10 @@ def test_fts5_syntax_inside_a_real_error_is_searched_as_text(client, syntax, whe
     "q, slug",
     [
         ("OSError: [Errno 98] Address already in use", "address-already-in-use"),
-        ("json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)", "llm-json-decode-error"),
+        (
+            "json.decoder.JSONDecodeError: Expecting ',' delimiter: line 1 column 9 (char 8)",
+            "llm-json-decode-error",
+        ),
         ('sqlite3.OperationalError: database is locked: "main" (NEAR the end) OR not*', LOCKED),
     ],
 )
@@ -402,7 +429,7 @@ def test_the_openapi_schema_names_every_json_answer(client):
     assert set(schemas["Solution"]["properties"]) == SOLUTION_KEYS
     assert not any(column in schemas["Solution"]["properties"] for column in INTERNAL_COLUMNS)
     hit = schemas["SearchHit"]["properties"]
-    assert set(hit) == {"slug", "title", "score", "confident", "url", "why", "fix", "token_savings"}
+    assert set(hit) == {"slug", "title", "score", "confident", "url", "why", "fix", "token_savings", "moved"}
     assert set(schemas["Why"]["properties"]) == {
         "signature", "type_match", "terms", "frames", "env", "conflicts", "not_error"
     }  # fmt: skip

@@ -32,6 +32,17 @@ class FirstFix(Public):
     code: str | None
 
 
+class Moved(Public):
+    old: str = Field(
+        description="the import the error names, e.g. from langchain.chat_models import ChatOpenAI"
+    )
+    new: str = Field(description="the import that works now")
+    package: str = Field(description="the distribution that provides the new import ('' when unchanged)")
+    since: str = Field(
+        description="the releases in which the old import stopped working ('' when not recorded)"
+    )
+
+
 class SearchHit(Public):
     slug: str
     title: str
@@ -41,6 +52,9 @@ class SearchHit(Public):
     why: Why
     fix: FirstFix
     token_savings: int
+    moved: Moved | None = Field(
+        None, description="the row of the entry's moved-names table the error names (top result only)"
+    )
 
 
 class SearchResponse(Public):
@@ -150,6 +164,10 @@ class SnapshotEntry(Public):
     libraries: list[str] = Field(default_factory=list, description="left out when empty")
     applies_to: list[list[str]] = Field(
         default_factory=list, description="[package, versions, platform] triples; left out when empty"
+    )
+    moves: list[Moved] = Field(
+        default_factory=list,
+        description="the entry's moved-names table (old and new imports); left out when empty",
     )
 
 

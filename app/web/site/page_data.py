@@ -189,11 +189,6 @@ def related(conn, row: dict, limit: int = 6) -> list[dict]:
     return [{**item, "title": titles.get(item["slug"], item["slug"])} for item in chosen]
 
 
-def raw_markdown(conn, slug: str) -> str | None:
-    row = conn.execute("SELECT markdown FROM entries WHERE slug = ?", (slug,)).fetchone()
-    return row[0] if row else None
-
-
 def llms_txt(conn, base_url: str) -> str:
     """The llmstxt.org index: a title, a one-line summary, then one link per entry."""
     base = base_url.rstrip("/")

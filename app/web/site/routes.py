@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from fastapi.staticfiles import StaticFiles
 
 from app.config import PROJECT_ROOT, Settings
+from app.corpus import rows as entries_db
 from app.corpus.entries import EntryInvalid
 from app.search import service as search
 from app.search import stats
@@ -116,7 +117,7 @@ async def browse(
 
 @router.get("/solutions/{slug}.md")
 async def solution_markdown(slug: str, store: StoreDep):
-    text = await store.execute_read(page_data.raw_markdown, slug)
+    text = await store.execute_read(entries_db.raw_markdown, slug)
     if text is None:
         raise not_found("solution")
     return Response(text, media_type="text/markdown; charset=utf-8")

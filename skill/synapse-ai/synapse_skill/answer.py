@@ -38,6 +38,8 @@ class Answer:
     fix: Fix = field(default_factory=Fix)
     token_savings: int = 0
     source: str = "online"  # "online" (the server) or "offline" (the local snapshot)
+    # the entry's moved-names row the error names: {"old", "new", "package", "since"}, or None
+    moved: dict[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -70,7 +72,15 @@ class Answer:
             ),
             token_savings=int(result.get("token_savings") or 0),
             source=source,
+            moved=_moved(result.get("moved")),
         )
+
+
+def _moved(row: Any) -> dict[str, str] | None:
+    """A server's `moved` row, kept only in the shape the contract gives it."""
+    if not isinstance(row, dict) or not row.get("old") or not row.get("new"):
+        return None
+    return {key: str(row.get(key) or "") for key in ("old", "new", "package", "since")}
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from synapse_skill import moves
 from synapse_skill.answer import Answer
 from synapse_skill.matching import matcher
 
@@ -49,14 +50,16 @@ class OfflineIndex:
         with self._lock:
             outcome = matcher.search(self._conn, text, limit=limit, cache=self._cache, env=env)
         answers = []
-        for hit in outcome.hits:
+        for i, hit in enumerate(outcome.hits):
             entry = self.entries[hit.slug]
+            rows = entry.get("moves") if i == 0 and moves.names_an_import(text) else None
             result = matcher.hit_result(
                 hit,
                 title=entry["title"],
                 url=entry.get("url"),
                 fix=entry.get("fix") or {},
                 token_savings=entry.get("token_savings") or 0,
+                moved=moves.named_by(text, rows) if rows else None,
             )
             answers.append(Answer.from_result(result, source="offline", base_url=base_url))
         return outcome.normalized, answers, outcome.took_ms

@@ -21,6 +21,17 @@ def _why(answer: Answer) -> str:
     return "; ".join(parts)
 
 
+def _moved_line(moved: dict[str, str]) -> str:
+    """`from a import X` moved: the new import, what to install, and the release it moved in."""
+    line = f"**Moved:** `{moved['old']}` is now `{moved['new']}`"
+    if moved.get("package"):
+        line += f" (install `{moved['package']}`"
+        line += f"; the old import fails from {moved['since']})" if moved.get("since") else ")"
+    elif moved.get("since"):
+        line += f" (the old import fails from {moved['since']})"
+    return line + "."
+
+
 def _entry_ref(source: str, answer: Answer, markdown: bool = True) -> str:
     """The entry's URL when the server answered; offline, only its slug (the server was not reached)."""
     if source == "online":
@@ -63,6 +74,8 @@ def render_markdown(result: Lookup, others: int = 3) -> str:
         f"**{best.title}** (`{best.slug}`)",
         "",
     ]
+    if best.moved:
+        out += [_moved_line(best.moved), ""]
     why = _why(best)
     out.append(f"- Matched: `{best.why.signature}`" + (f" ({why})" if why else ""))
     saves = f", saves about {best.token_savings:,} tokens of debugging" if best.token_savings else ""

@@ -304,8 +304,11 @@ def _best_per_entry(queries: list[Query], signatures: list[Signature], limit: in
     return best, look_alikes
 
 
-def hit_result(hit: Hit, *, title: str, url: str | None, fix: dict, token_savings: int) -> dict:
-    """One result of the search contract (DESIGN.md), the same for the server and the skill offline."""
+def hit_result(
+    hit: Hit, *, title: str, url: str | None, fix: dict, token_savings: int, moved: dict | None = None
+) -> dict:
+    """One result of the search contract (DESIGN.md), the same for the server and the skill offline.
+    `moved` is the row of the entry's moved-names table the error names (`synapse_skill.moves`)."""
     return {
         "slug": hit.slug,
         "title": title,
@@ -323,4 +326,5 @@ def hit_result(hit: Hit, *, title: str, url: str | None, fix: dict, token_saving
         },
         "fix": fix,
         "token_savings": token_savings,
+        "moved": moved,
     }
