@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup index check verify chromium postgresql nginx bench lint clean
+.PHONY: run test setup index check verify import-tables chromium postgresql nginx bench lint clean
 
 run: setup
 	$(BIN)/synapse serve --host $(HOST) --port $(PORT)
@@ -33,6 +33,12 @@ check: setup
 verify: setup
 	$(BIN)/synapse verify --full
 	$(BIN)/python -m pytest -q tests/verify -p no:cacheprovider -o addopts=""
+
+# The migration entries' tables of moved imports, tried in throwaway venvs of the old and the new
+# releases from PyPI; rewrites solutions/data/import-tables/*.json, which tests/corpus reads.
+# `make import-tables IMPORT_TABLES_ARGS="--entry langgraph-api-moved"` checks one entry.
+import-tables: setup
+	nice $(BIN)/python -m app.corpus.import_tables $(IMPORT_TABLES_ARGS)
 
 # Debian's Chromium for the browser tests; skipped when it is already installed.
 chromium:
