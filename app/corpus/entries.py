@@ -39,7 +39,9 @@ SECTION_ORDER = ("Symptom", "Root cause", "Fix", "Limits", "Token savings")
 OPTION_PREFIX_RE = re.compile(r"^option\s+\d+\s*[:.\-–]\s*", re.IGNORECASE)
 
 # Block structure only (headings, fences): inline parsing would be half the cost and is never read.
-_markdown = MarkdownIt("commonmark").disable(["inline", "text_join"])
+_markdown = MarkdownIt("commonmark").disable(
+    ["inline", "text_join", "list", "blockquote", "hr", "html_block", "reference"]
+)
 # libyaml's parser when PyYAML was built with it: the pure-Python one is most of the cost of
 # indexing a large corpus. Both build the same nodes; constructing them stays in Python. The
 # C composer recurses on the C stack (a crash, not a RecursionError, at ~20k levels), so text

@@ -157,7 +157,9 @@ def prepare_error(err: RaisedError, with_features: bool = True) -> Prepared:
     bare = err.bare_type.lower() if err.bare_type else None
     if bare in ("error", "exception"):
         bare = None
-    features = decisive_parts.features(err.line()) if with_features else {}
+    if not with_features:  # indexing: features and shapes are read again from the text at search time
+        return Prepared(err.type, bare, norm, toks, err.line(), frozenset(slots))
+    features = decisive_parts.features(err.line())
     return Prepared(err.type, bare, norm, toks, err.line(), frozenset(slots), features, shape(message))
 
 
