@@ -283,7 +283,13 @@ def _best_per_entry(queries: list[Query], signatures: list[Signature], limit: in
         if upper_bound < bar:
             break
         if shaped is None:
-            fuzzy = scoring.fuzzy(query.prepared, sig)
+            # a pair that cannot beat its entry's best signature so far changes nothing
+            above = None
+            if sig.slug in best:
+                above = (best[sig.slug][0] / query.weight - lexical.score) / (100 * scoring.W_FUZZY)
+            fuzzy = scoring.fuzzy(query.prepared, sig, above)
+            if fuzzy is None:
+                continue
             score = query.weight * (lexical.score + 100 * scoring.W_FUZZY * fuzzy)
         else:
             score = shaped

@@ -327,12 +327,18 @@ def shaped(query: Query, sig: Signature, lexical: Lexical) -> float | None:
     return score
 
 
-def fuzzy(query: Prepared, sig: Signature) -> float:
-    """rapidfuzz similarity of the normalised messages, 0-1 (word-set and best-window)."""
+def fuzzy(query: Prepared, sig: Signature, above: float | None = None) -> float | None:
+    """rapidfuzz similarity of the normalised messages, 0-1 (word-set and best-window).
+
+    With `above`, None as soon as the word-set part shows the result cannot exceed it: the
+    best-window part (most of the cost) is then not computed."""
     if not sig.norm:
         return float(_same_qualified_type(query, sig))
     q_text, s_text = query.norm[:FUZZY_CHARS], sig.norm[:FUZZY_CHARS]
-    return (fuzz.token_set_ratio(q_text, s_text) + fuzz.partial_ratio(s_text, q_text)) / 200
+    word_set = fuzz.token_set_ratio(q_text, s_text)
+    if above is not None and (word_set + 100) / 200 <= above:
+        return None
+    return (word_set + fuzz.partial_ratio(s_text, q_text)) / 200
 
 
 def _same_qualified_type(query: Prepared, sig: Signature) -> bool:
