@@ -114,3 +114,24 @@ def test_reindexing_an_entry_replaces_its_signatures(tiny):
     matcher.remove_entry(tiny, "beta-fix")
     assert tiny.execute("SELECT count(*) FROM match_signatures WHERE slug = 'beta-fix'").fetchone()[0] == 0
     assert tiny.execute("SELECT count(*) FROM match_terms WHERE df <= 0").fetchone()[0] == 0
+
+
+def test_the_fuzzy_bound_skips_only_what_cannot_exceed_it():
+    from synapse_skill.matching import score
+
+    texts = [
+        "sqlite3.OperationalError: database is locked",
+        "OSError: [Errno 98] Address already in use",
+        "TypeError: 'NoneType' object is not subscriptable",
+        "ModuleNotFoundError: No module named 'requests'",
+    ]
+    for q in texts:
+        query = score.prepare(q)
+        for s in texts:
+            sig = score.Signature(
+                "x", score.prepare(s), frozenset(), {t: 1.0 for t in score.prepare(s).tokens}
+            )
+            full = score.fuzzy(query, sig)
+            for above in (0.0, 0.3, 0.5, 0.7, full, 0.99):
+                got = score.fuzzy_above(query, sig, above)
+                assert got == full or (got is None and full <= above)

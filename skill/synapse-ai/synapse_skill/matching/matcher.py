@@ -287,7 +287,7 @@ def _best_per_entry(queries: list[Query], signatures: list[Signature], limit: in
             above = None
             if sig.slug in best:
                 above = (best[sig.slug][0] / query.weight - lexical.score) / (100 * scoring.W_FUZZY)
-            fuzzy = scoring.fuzzy(query.prepared, sig, above)
+            fuzzy = scoring.fuzzy_above(query.prepared, sig, above)
             if fuzzy is None:
                 continue
             score = query.weight * (lexical.score + 100 * scoring.W_FUZZY * fuzzy)

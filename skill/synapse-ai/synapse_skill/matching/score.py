@@ -327,10 +327,15 @@ def shaped(query: Query, sig: Signature, lexical: Lexical) -> float | None:
     return score
 
 
-def fuzzy(query: Prepared, sig: Signature, above: float | None = None) -> float | None:
-    """rapidfuzz similarity of the normalised messages, 0-1 (word-set and best-window).
+def fuzzy(query: Prepared, sig: Signature) -> float:
+    """rapidfuzz similarity of the normalised messages, 0-1 (word-set and best-window)."""
+    similarity = fuzzy_above(query, sig, None)
+    assert similarity is not None  # without a floor there is always an answer
+    return similarity
 
-    With `above`, None as soon as the word-set part shows the result cannot exceed it: the
+
+def fuzzy_above(query: Prepared, sig: Signature, above: float | None) -> float | None:
+    """`fuzzy`, or None as soon as the word-set part shows it cannot exceed `above`: the
     best-window part (most of the cost) is then not computed."""
     if not sig.norm:
         return float(_same_qualified_type(query, sig))
