@@ -58,3 +58,18 @@ def test_option1_accepts_the_right_distribution(fix_code, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "ok: pyyaml is installed" in result.stdout
     assert "WRONG" not in result.stdout
+
+
+def test_option1_names_the_module_when_the_distribution_s_name_was_imported(fix_code, tmp_path):
+    site = tmp_path / "site"
+    fake_distribution(
+        site, "mem0ai", "2.2.1", {"mem0/__init__.py": "class Memory:\n    pass\n"}, top_level="mem0"
+    )
+    reproduced = _run(["-S", "-c", "import mem0ai"], site, tmp_path)
+    assert "ModuleNotFoundError: No module named 'mem0ai'" in reproduced.stderr
+    script = tmp_path / "pypi_name.py"
+    script.write_text(fix_code(SLUG, 1), encoding="utf-8")
+    result = _run(["-S", str(script), "mem0ai"], site, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "mem0ai is the distribution's name, not a module: write `import mem0`" in result.stdout
+    assert _run(["-S", "-c", "import mem0; mem0.Memory()"], site, tmp_path).returncode == 0
