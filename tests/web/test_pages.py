@@ -210,6 +210,20 @@ def test_a_browser_search_gets_ranked_results_with_the_matched_signature_and_fir
     assert 'class="highlight"' in html, "the first fix's code is highlighted server-side"
 
 
+def test_a_moved_import_shows_the_new_import_on_the_results_page(client):
+    error = (
+        "ImportError: cannot import name 'ChatOpenAI' from 'langchain.chat_models' "
+        "(/srv/.venv/lib/python3.12/site-packages/langchain/chat_models/__init__.py)"
+    )
+    html = client.get("/search", params={"q": error}, headers=HTML).text
+    assert (
+        '<p class="moved"><strong>Moved:</strong> <code>from langchain.chat_models import ChatOpenAI</code> '
+        "is now <code>from langchain_openai import ChatOpenAI</code> (install <code>langchain-openai</code>"
+    ) in html
+    plain = client.get("/search", params={"q": "sqlite3.OperationalError: database is locked"}, headers=HTML)
+    assert 'class="moved"' not in plain.text
+
+
 def test_a_weak_match_is_marked_as_a_near_miss(client):
     response = client.get(
         "/search", params={"q": "database problem with my tables", "format": "html"}, headers=HTML
