@@ -308,8 +308,7 @@ def lexical(query: Query, sig: Signature) -> Lexical:
 def shaped(query: Query, sig: Signature, lexical: Lexical) -> float | None:
     """The score of a query that reads as a placeholder signature's shape (`cannot import name
     'X' from 'pkg'`), else None. It says which kind of error this is, never which package, so it
-    stays below what a signature naming the package scores; the exception type and decisive parts
-    (a local path, a circular import) still count."""
+    stays below what a signature naming the package scores; the exception type still counts."""
     if sig.shape is None or not same_shape(query.prepared.shape, sig.shape):
         return None
     # Without words of its own, a shape is only as good as its decisive parts: the query must
@@ -322,8 +321,6 @@ def shaped(query: Query, sig: Signature, lexical: Lexical) -> float | None:
         score += TYPE_BONUS
     elif lexical.type_match is False:
         score -= TYPE_PENALTY
-    if lexical.conflicts:
-        score -= DECISIVE_CONFLICT_PENALTY
     return score
 
 
