@@ -19,13 +19,12 @@ What must hold (docs/scaling.md, docs/reliability.md):
 from __future__ import annotations
 
 import re
-import threading
 import time
-import uuid
 
 import httpx
 import psycopg
 import pytest
+from node_load import NodeLoad
 from pg_server import PgServer, multi_host_url
 
 CLIENTS = 6
@@ -61,88 +60,7 @@ def failover_cluster(own_server):
             server.destroy()
 
 
-class Load:
-    """Client threads spreading writes and reads over the nodes, keeping what was acknowledged,
-    when, and by which node."""
-
-    def __init__(self, nodes: list):
-        self.nodes = nodes
-        self.stop = threading.Event()
-        self.lock = threading.Lock()
-        self.acked_votes: set[str] = set()
-        self.acked_submissions: set[str] = set()
-        self.write_acks: list[tuple[float, str]] = []  # (monotonic time, node URL) per acknowledged write
-        self.statuses: dict[int, int] = {}
-        self.bad: list[str] = []
-        self.transport_errors: list[str] = []
-        self.threads = [threading.Thread(target=self.client, args=(k,)) for k in range(CLIENTS)]
-
-    def client(self, k: int) -> None:
-        i = 0
-        with httpx.Client(timeout=30) as http:
-            while not self.stop.is_set():
-                i += 1
-                node = self.nodes[(k + i) % len(self.nodes)]
-                try:
-                    self.one(http, node.url, k, i)
-                except httpx.TransportError as exc:  # no node is killed here: every one is a failure
-                    with self.lock:
-                        self.transport_errors.append(repr(exc))
-                    time.sleep(0.05)
-
-    def one(self, http: httpx.Client, base: str, k: int, i: int) -> None:
-        kind = i % 4
-        if kind == 0 or kind == 2:
-            rid = f"v-{k}-{i}-{uuid.uuid4().hex[:6]}"
-            r = http.post(
-                f"{base}/api/solutions/broken-pipe/feedback", json={"worked": i % 3 != 0, "request_id": rid}
-            )
-            self.note(r, base, lambda: self.acked_votes.add(rid))
-        elif kind == 1 and i % 8 == 1:
-            body = {
-                "title": f"Model missing {k} {i}",
-                "errors": [f"KeyError: 'model-{k}-{i}-{uuid.uuid4().hex[:6]}'"],
-                "symptom": "- raises at once",
-                "root_cause": "The model was never pulled into this server's store.",
-                "fixes": [{"title": "Pull it", "language": "python", "code": "print('pull')\n"}],
-                "tags": ["ollama"],
-            }
-            r = http.post(f"{base}/api/submissions", json=body)
-            self.note(r, base, lambda: self.acked_submissions.add(r.json()["id"]))
-        else:
-            r = http.get(f"{base}/search", params={"q": "BrokenPipeError: [Errno 32] Broken pipe"})
-            self.note(r, base, None)
-
-    def note(self, r: httpx.Response, base: str, on_success) -> None:
-        with self.lock:
-            self.statuses[r.status_code] = self.statuses.get(r.status_code, 0) + 1
-            if 200 <= r.status_code < 300:
-                if on_success is not None:
-                    on_success()
-                    self.write_acks.append((time.monotonic(), base))
-            elif r.status_code != 503 or not r.headers.get("retry-after", "").isdigit():
-                self.bad.append(f"{r.status_code} {r.request.url.path}: {r.text[:200]}")
-
-    def count(self, status: int) -> int:
-        with self.lock:
-            return self.statuses.get(status, 0)
-
-    def acked(self) -> int:
-        with self.lock:
-            return len(self.write_acks)
-
-    def __enter__(self) -> Load:
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop.set()
-        for t in self.threads:
-            t.join(60)
-
-
-def _wait_for(what: str, condition, load: Load, timeout: float = 120) -> None:
+def _wait_for(what: str, condition, load: NodeLoad, timeout: float = 120) -> None:
     """Poll `condition` until it holds; fail after `timeout` seconds (a guard, not a measure)."""
     deadline = time.monotonic() + timeout
     while not condition():
@@ -179,7 +97,7 @@ def test_two_nodes_lose_no_acknowledged_write_when_the_standby_is_promoted(failo
         assert health["postgresql"]["url"] == url.replace(PASSWORD, "***"), health
         assert PASSWORD not in str(health)
 
-    with Load(nodes) as load:
+    with NodeLoad(nodes, CLIENTS, vote_kinds=(0, 2)) as load:
         _wait_for("writes before the failover", lambda: load.acked() >= 40, load)
         before = load.acked()
         killed = time.monotonic()
