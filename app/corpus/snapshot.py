@@ -82,12 +82,13 @@ def build_snapshot(conn, generated: str | None = None) -> dict[str, Any]:
                     k: json.loads(v or "[]")
                     for k, v in zip(("not_errors", "libraries", "applies_to"), row[5:8], strict=True)
                 },
-                "moves": moves.table(row[8]),
+                "moves": list(moves.table(row[8])),
             },
         )
         for row in conn.execute(
-            "SELECT slug, title, errors, tags, token_savings, not_errors, libraries, applies_to, markdown"
-            " FROM entries"
+            "SELECT slug, title, errors, tags, token_savings, not_errors, libraries, applies_to,"
+            # only the Markdown that holds a moved-names table leaves the database
+            " CASE WHEN markdown LIKE '%| `from %' THEN markdown ELSE '' END FROM entries"
         )
     ]
     return assemble(entries, generated)
@@ -116,7 +117,7 @@ def snapshot_from_entries(entries: Iterable[Entry]) -> dict[str, Any]:
                 "not_errors": list(e.not_errors),
                 "libraries": list(e.libraries),
                 "applies_to": [[a.package, a.versions, a.platform] for a in e.applies_to],
-                "moves": moves.table(e.markdown),
+                "moves": list(moves.table(e.markdown)),
             },
         )
         for e in entries

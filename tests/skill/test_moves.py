@@ -22,7 +22,7 @@ def test_a_table_s_rows_are_read_with_empty_columns_kept_empty():
         "package": "llama-index-core",
         "since": "",
     }
-    assert moves.table("no table here | `x` |") == []
+    assert moves.table("no table here | `x` |") == ()
 
 
 def test_cannot_import_name_names_its_row():

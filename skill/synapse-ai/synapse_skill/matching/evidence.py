@@ -92,21 +92,19 @@ def subject_conflicts(
 ) -> tuple[str, ...]:
     """A message about one of the entry's libraries (`No module named 'semantic_kernel.core_skills'`)
     does not answer the same message about a package the entry is not about (`'mlx.core'`)."""
-    wanted = {canonical(lib) for lib in libraries}
-    if not query_subject or not signature_subject or canonical(signature_subject) not in wanted:
-        return ()
-    if canonical(query_subject) in wanted:
+    if not names(libraries, signature_subject) or names(libraries, query_subject):
         return ()
     return (f"module_subject {query_subject} ≠ {signature_subject}",)
 
 
 def entries_about(subject: str | None, libraries: Mapping[str, Iterable[str]]) -> set[str]:
     """The entries whose `libraries` name the package a message is about."""
-    if not subject:
-        return set()
-    return {
-        slug for slug, libs in libraries.items() if canonical(subject) in {canonical(lib) for lib in libs}
-    }
+    return {slug for slug, libs in libraries.items() if names(libs, subject)}
+
+
+def names(libraries: Iterable[str], package: str | None) -> bool:
+    """Whether `libraries` name `package` (PEP 503 spelling: `semantic_kernel` is `semantic-kernel`)."""
+    return bool(package) and canonical(str(package)) in {canonical(lib) for lib in libraries}
 
 
 def env_evidence(applies_to: Iterable[tuple[str, str, str]], env: Mapping | None) -> Judgement:

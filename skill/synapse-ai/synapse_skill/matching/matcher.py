@@ -177,9 +177,14 @@ def search(
 
     query_words = frozenset(t for p in errors for t in p.tokens)
     query_subject = errors[0].features.get("module_subject")
-    about_subject = evidence.entries_about(
-        query_subject,
-        {slug: facts[slug].libraries for slug, (score, _, _) in best.items() if score >= SHAPE_DEFERS_TO},
+    shape_matched = any(sig.shape is not None for _, sig, _ in best.values())
+    about_subject = (
+        evidence.entries_about(
+            query_subject,
+            {slug: facts[slug].libraries for slug, (score, _, _) in best.items() if score >= SHAPE_DEFERS_TO},
+        )
+        if shape_matched
+        else set()
     )
     judged = {}
     for slug, (score, sig, lexical) in best.items():

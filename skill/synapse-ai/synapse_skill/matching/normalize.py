@@ -135,7 +135,10 @@ _LOCATION = re.compile(r"\s\((?:[^()]{0,400}[/\\][^()]{0,400}|unknown location)\
 
 
 def has_wildcard(text: str) -> bool:
-    """True when a signature is written with placeholder names, so its shape is what matches."""
+    """True when a signature is written with placeholder names, so its shape is what matches.
+    (Read for every signature loaded and indexed: a substring test first, the quotes parsed only then.)"""
+    if not any(f"'{value}'" in text or f'"{value}"' in text for value in WILDCARDS):
+        return False
     return any(value in WILDCARDS for value in slot_values(text))
 
 

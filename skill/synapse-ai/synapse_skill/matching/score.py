@@ -229,7 +229,7 @@ class Signature:
         }
         self.subject = prepared.features.get("module_subject")  # the package the message is about
         # A signature written with placeholder names matches by its shape (`shaped`).
-        self.shape = _signature_shape(prepared.text) if "'" in prepared.text else None
+        self.shape = _signature_shape(prepared.text)
 
 
 def _signature_shape(text: str) -> tuple[str, ...] | None:
