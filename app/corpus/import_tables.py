@@ -17,17 +17,15 @@ import re
 import subprocess
 import sys
 import tempfile
-import venv
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.corpus.verify import distribution
+from app.corpus.verify import distribution, install_venv
 from synapse_skill import moves
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 DATA = SOLUTIONS / "data" / "import-tables"
-INSTALL_TIMEOUT_SECONDS = 1800
 IMPORT_TIMEOUT_SECONDS = 600
 
 
@@ -166,11 +164,6 @@ def import_errors(python: Path | str, pairs: list[tuple[str, str]]) -> dict[str,
     return result
 
 
-def try_imports(python: Path | str, pairs: list[tuple[str, str]]) -> dict[str, bool]:
-    """{"module:name": whether `from module import name` works in `python`}."""
-    return {key: error is None for key, error in import_errors(python, pairs).items()}
-
-
 def installed_versions(python: Path | str, prefixes: tuple[str, ...]) -> dict[str, str]:
     """Versions of the distributions installed in `python` whose names start with `prefixes`."""
     done = subprocess.run(
@@ -182,25 +175,6 @@ def installed_versions(python: Path | str, prefixes: tuple[str, ...]) -> dict[st
     )
     versions: dict[str, str] = json.loads(done.stdout)
     return dict(sorted(versions.items()))
-
-
-def make_venv(folder: Path, reqs: list[str]) -> Path:
-    """A throwaway virtualenv in `folder` with `reqs` installed by pip (pip's own settings apply)."""
-    venv.create(folder, with_pip=True, clear=True)
-    python = folder / "bin" / "python"
-    done = subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", *reqs],
-        capture_output=True,
-        text=True,
-        timeout=INSTALL_TIMEOUT_SECONDS,
-        check=False,
-    )
-    if done.returncode:
-        lines = [
-            line for line in done.stderr.splitlines() if line.startswith("ERROR")
-        ] or done.stderr.splitlines()
-        raise RuntimeError(f"cannot install {' '.join(reqs)}: {' '.join(lines[-3:])[:500]}")
-    return python
 
 
 def _names(reqs: list[str]) -> tuple[str, ...]:
@@ -216,11 +190,11 @@ def check_entry(slug: str, releases: Releases, workdir: Path) -> dict:
     old_versions: dict[str, dict[str, str]] = {}
     for i, label in enumerate(labels):
         mine = [r for r in rows if releases.old_for.get(r.key, labels[0]) == label]
-        python = make_venv(workdir / f"old{i}", releases.old[label])
+        python = install_venv(workdir / f"old{i}", releases.old[label])
         old_results.update(import_errors(python, [(r.module, r.name) for r in mine]))
         old_versions[label] = installed_versions(python, releases.family + _names(releases.old[label]))
     new_reqs = sorted(set(releases.new_core) | {r.dist for r in rows})
-    python = make_venv(workdir / "new", new_reqs)
+    python = install_venv(workdir / "new", new_reqs)
     pairs = sorted({(r.module, r.name) for r in rows} | {split_import(r.new) for r in rows})
     new_results = import_errors(python, pairs)
     record_rows = []

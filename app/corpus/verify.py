@@ -123,27 +123,34 @@ def python_for(reqs: list[str]) -> Path:
     if not reqs:
         return Path(sys.executable)
     folder = CACHE / hashlib.sha256("\n".join(reqs).encode()).hexdigest()[:16]
-    python = folder / "bin" / "python"
     if not (folder / ".ready").exists():
-        venv.create(folder, with_pip=True, clear=True)
-        try:
-            subprocess.run(
-                [python, "-m", "pip", "install", "-q", *reqs],
-                check=True,
-                timeout=INSTALL_TIMEOUT_SECONDS,
-                capture_output=True,
-                text=True,
-            )
-        except subprocess.CalledProcessError as failed:
-            lines = [line for line in (failed.stderr or "").splitlines() if line.strip()]
-            errors = [line for line in lines if line.startswith("ERROR")] or lines
-            reason = errors[0].strip() if errors else f"exit {failed.returncode}"
-            raise InstallFailed(f"cannot install {' '.join(reqs)}: {reason[:300]}") from None
-        except subprocess.TimeoutExpired:
-            raise InstallFailed(
-                f"cannot install {' '.join(reqs)}: pip still running after {INSTALL_TIMEOUT_SECONDS} s"
-            ) from None
+        install_venv(folder, reqs)
         (folder / ".ready").write_text("\n".join(reqs) + "\n")
+    return folder / "bin" / "python"
+
+
+def install_venv(folder: Path, reqs: list[str]) -> Path:
+    """A fresh virtualenv in `folder` with `reqs` installed by pip (pip's own settings apply); its
+    interpreter. InstallFailed carries pip's own reason."""
+    venv.create(folder, with_pip=True, clear=True)
+    python = folder / "bin" / "python"
+    try:
+        subprocess.run(
+            [python, "-m", "pip", "install", "-q", *reqs],
+            check=True,
+            timeout=INSTALL_TIMEOUT_SECONDS,
+            capture_output=True,
+            text=True,
+        )
+    except subprocess.CalledProcessError as failed:
+        lines = [line for line in (failed.stderr or "").splitlines() if line.strip()]
+        errors = [line for line in lines if line.startswith("ERROR")] or lines
+        reason = errors[0].strip() if errors else f"exit {failed.returncode}"
+        raise InstallFailed(f"cannot install {' '.join(reqs)}: {reason[:300]}") from None
+    except subprocess.TimeoutExpired:
+        raise InstallFailed(
+            f"cannot install {' '.join(reqs)}: pip still running after {INSTALL_TIMEOUT_SECONDS} s"
+        ) from None
     return python
 
 

@@ -18,9 +18,9 @@ from app.corpus.import_tables import (
     RELEASES,
     SOLUTIONS,
     ImportRow,
+    import_errors,
     import_rows,
     split_import,
-    try_imports,
 )
 
 
@@ -115,9 +115,10 @@ def test_import_rows_parses_the_table_and_nothing_else():
         split_import("import os")
 
 
-def test_try_imports_tries_each_name_in_one_interpreter():
+def test_import_errors_tries_each_name_in_one_interpreter():
     pairs = [("json", "dumps"), ("json", "no_such_name"), ("no_such_module_xyz", "x"), ("os", "path")]
-    assert try_imports(sys.executable, pairs) == {
+    errors = import_errors(sys.executable, pairs)
+    assert {key: error is None for key, error in errors.items()} == {
         "json:dumps": True,
         "json:no_such_name": False,
         "no_such_module_xyz:x": False,
