@@ -51,6 +51,7 @@ def test_guards_skip_work_but_change_no_feature():
     text = "ImportError: cannot import name 'X' from 'pkg' (/srv/app/.venv/lib/python3.12/site-packages/pkg/__init__.py)"
     assert decisive.features(text) == {
         "import_origin": "installed",
+        "imported_name": "public",
         "module_subject": "pkg",
         "circular": "no",
     }

@@ -15,7 +15,7 @@ import pytest
 from app.corpus.checker import look_alike_problems, memory_index
 from app.corpus.entries import parse_text
 from app.search.evaluation import parse_folder
-from synapse_skill.matching import matcher
+from synapse_skill.matching import decisive, matcher
 from synapse_skill.matching.index import IndexItem
 
 SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
@@ -106,6 +106,46 @@ def test_a_package_s_missing_compiled_extension_is_not_a_missing_pip_package():
     hit = best(conn, "ModuleNotFoundError: No module named '_turbomind'")
     assert hit is None or not hit.confident
     assert hit is None or "module_kind extension ≠ package" in hit.conflicts
+
+
+def test_a_standard_library_attribute_is_not_a_package_s_attribute():
+    conn = index(
+        IndexItem(
+            "python-removed",
+            ["AttributeError: module 'asyncio' has no attribute 'coroutine'"],
+            "Python removed a standard-library name",
+        )
+    )
+    assert answered(conn, "AttributeError: module 'collections' has no attribute 'coroutine'") == (
+        "python-removed"
+    )
+    hit = best(conn, "AttributeError: module 'acmeai' has no attribute 'coroutine'")
+    assert hit is None or not hit.confident
+    assert hit is None or "module_kind package ≠ stdlib" in hit.conflicts
+    # a module caught half-imported is judged by the circular wording, not by whose module it is
+    circular = "AttributeError: partially initialized module 'random' has no attribute 'randint'"
+    assert "module_kind" not in decisive.features(circular)
+
+
+def test_a_missing_private_name_is_a_broken_build_not_another_release_s_api():
+    conn = index(
+        IndexItem(
+            "version-skew",
+            [
+                "ImportError: cannot import name 'cached_download' from 'huggingface_hub' (/usr/lib/python3.11/site-packages/huggingface_hub/__init__.py)"
+            ],
+            "Installed release lacks a name the code imports",
+        )
+    )
+    public = "ImportError: cannot import name 'HfFolder' from 'huggingface_hub' (/opt/venv/lib/python3.12/site-packages/huggingface_hub/__init__.py)"
+    assert answered(conn, public) == "version-skew"
+    private = "ImportError: cannot import name '_hf_native' from 'huggingface_hub' (/opt/venv/lib/python3.12/site-packages/huggingface_hub/__init__.py)"
+    hit = best(conn, private)
+    assert hit is None or not hit.confident
+    assert hit is None or "imported_name private ≠ public" in hit.conflicts
+    # the same private name caught half-imported is a circular import, which this feature leaves alone
+    circular = "ImportError: cannot import name '_impl' from partially initialized module 'pkg' (most likely due to a circular import)"
+    assert "imported_name" not in decisive.features(circular)
 
 
 def test_an_import_from_site_packages_is_not_a_local_file_shadowing_it():
@@ -573,6 +613,13 @@ def corpus():
         ("json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)", "llm-json-decode-error"),
         ("ImportError: cannot import name Trainer", "circular-import"),
         ("bash: $: command not found", "console-script-not-on-path"),
+        ("AttributeError: module 'acmeai' has no attribute 'LLM'", "python-too-old-for-syntax"),
+        ("AttributeError: module 'acmeai' has no attribute 'LLM'", "package-version-skew"),
+        ("AttributeError: module 'acmeclient' has not attribute 'trainings'", "python-removed-stdlib"),
+        (
+            "ImportError: cannot import name '_native_gpu' from 'acmevec' (/opt/conda/lib/python3.10/site-packages/acmevec/__init__.py)",
+            "package-version-skew",
+        ),
     ],
 )
 def test_real_kinds_of_wrong_answers_stay_unanswered_by_the_look_alike(corpus, text, not_this):

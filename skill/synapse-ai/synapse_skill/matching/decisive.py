@@ -56,8 +56,10 @@ _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 def _module_kind(m: re.Match[str]) -> str:
     """`fcntl`, `distutils`, `_ctypes` belong to Python itself: pip cannot install them. A private
     top-level name (`_turbomind`, `_swigfaiss`) is a package's compiled extension: the package is
-    there but was built or installed without it, and no `pip install` of that name exists."""
-    top = m.group(1).split(".")[0]
+    there but was built or installed without it, and no `pip install` of that name exists.
+    The same split holds for a missing attribute: `module 'asyncio' has no attribute 'coroutine'`
+    is Python's own change, `module 'openllm' has no attribute 'LLM'` a package's."""
+    top = next(g for g in m.groups() if g).split(".")[0]
     if top in _STDLIB:
         return "stdlib"
     return "extension" if top.startswith("_") else "package"
@@ -114,9 +116,13 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature(
         "module_kind",
-        re.compile(r"no module named ['\"]?([\w.]{1,200})", re.I),
+        re.compile(
+            r"no module named ['\"]?([\w.]{1,200})"
+            r"|(?<!initialized )(?<!initialised )module ['\"]([\w.]{1,200})['\"] has no attribute",
+            re.I,
+        ),
         _module_kind,
-        needs=("no module named",),
+        needs=("no module named", "has no attribute"),
     ),
     # `cannot import name 'X' from 'pkg' (PATH)`: a file of your project shadows the library
     # (local), or the installed release lacks the name (installed: a version mismatch).
@@ -134,6 +140,15 @@ FEATURES: tuple[Feature, ...] = (
             r"cannot import name ['\"]?[\w.]{1,120}['\"]?(?![\w.'\"])(?!\s{1,3}from\s{1,3}partially)", re.I
         ),
         agrees=lambda query, signature: query == signature or (query == "unknown" and signature != "local"),
+        needs=("cannot import name",),
+    ),
+    # A private name (`_imaging` from PIL, `_swigfaiss_gpu` from faiss) is a package's own
+    # compiled or internal part: missing, the package was built or installed without it, which
+    # is not code written for another release of a public API.
+    Feature(
+        "imported_name",
+        re.compile(r"cannot import name ['\"]?(\w{1,120})(?!\w)(?!['\"]?\s{1,3}from\s{1,3}partially)", re.I),
+        lambda m: "private" if m.group(1).startswith("_") else "public",
         needs=("cannot import name",),
     ),
     # The operator decides: `unsupported operand type(s) for |: 'dict' and 'dict'` is an old
