@@ -3,8 +3,10 @@
 Unchanged files are skipped by content hash, changed ones replaced, deleted ones removed.
 A file whose size and mtime are those recorded at the last run is not even read
 (the `index_files` table, a cache), so re-indexing a large corpus after one edit reads one file.
-Parsing happens before the transaction; the transaction only applies the differences, so
-a crash at any point leaves the previous index whole.
+Parsing happens before the transaction, so the writer is never held while files parse; the
+transaction only applies the differences, and a crash at any point leaves the previous index
+whole. A first index (no corpus entry stored yet: nothing to serve, no vote to delay) writes
+each entry as the parsing processes hand it over, in the same single transaction.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import multiprocessing
 import os
 import time
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,6 +70,20 @@ class Plan:
     same: dict[str, tuple[str, str]] = field(default_factory=dict)  # slug → (path, hash) believed unchanged
     checked: list[tuple] = field(default_factory=list)  # index_files rows of the files read this run
     listed: dict[str, str] = field(default_factory=dict)  # path → slug of every file present
+    to_parse: list[tuple[str, str]] = field(default_factory=list)  # (path, text) of the files that differ
+
+    def keep_all(self, report: IndexReport, parsing: Iterator[Parsed]) -> None:
+        for parsed in parsing:
+            _keep(self, report, parsed)
+
+    def entries(self, report: IndexReport, parsing: Iterator[Parsed]) -> Iterator[Entry]:
+        """The parsed entries: those kept already, then each one as `parsing` yields it. Kept as
+        they come, so a transaction run again (a PostgreSQL retry) sees every one of them."""
+        yield from list(self.parsed.values())
+        for parsed in parsing:
+            entry = _keep(self, report, parsed)
+            if entry is not None:
+                yield entry
 
 
 @dataclass(frozen=True)
@@ -83,39 +101,46 @@ def index_solutions(store: Store, folder: Path) -> IndexReport:
     files = scan(folder) if folder.is_dir() else []
     state = store.write(_store_state)
     plan = _plan(files, state, started_ns, report)
+    with _parsing(plan.to_parse) as parsing:
+        if state.stored:  # entries are being served: parse every file before holding the writer
+            plan.keep_all(report, parsing)
+            parsing = iter(())
+        return store.write(lambda conn: _apply(conn, plan, state, report, parsing))
 
-    def apply(conn) -> IndexReport:
-        # PostgreSQL may run this again after a serialization failure: start the counts afresh.
-        report.added, report.changed, report.removed, report.unchanged = [], [], [], 0
-        now = state.stored if _write_mark(conn) == state.mark else _corpus_hashes(conn)
-        for slug, (path, digest) in plan.same.items():
-            if now.get(slug) == digest:
-                report.unchanged += 1
-            else:  # the store moved since the plan: parse this file too
-                _keep(plan, report, _parse_one((path, None)))
-        signatures = []  # prepared while parsing, outside this transaction
-        facet_counts: Counter = Counter()  # applied once: see facets.replace
-        for slug, entry in plan.parsed.items():
-            if now.get(slug) == entry.content_hash:
-                report.unchanged += 1
-                continue
-            existed = slug in now or conn.execute("SELECT 1 FROM entries WHERE slug = ?", (slug,)).fetchone()
-            put_entry_rows(conn, entry, origin="corpus", facet_counts=facet_counts)
-            signatures.append(plan.prepared.get(slug) or matcher.prepare_entry(index_item(entry)))
-            (report.changed if existed else report.added).append(slug)
-        index = index_writer(conn)  # None on PostgreSQL: each node indexes the committed rows itself
-        if index is not None:
-            matcher.index_prepared(index, signatures)  # one pass over the matcher's tables for all of them
-        else:
-            match_rows.put(conn, signatures)  # what PostgreSQL's nodes copy into their index
-        for slug in now.keys() - set(plan.listed.values()):  # a broken file keeps its last good version
-            delete_entry(conn, slug, facet_counts)
-            report.removed.append(slug)
-        facets.apply_counts(conn, facet_counts)
-        _record_files(conn, plan.checked, state.recorded.keys() - plan.listed.keys())
-        return report
 
-    return store.write(apply)
+def _apply(
+    conn, plan: Plan, state: StoreState, report: IndexReport, parsing: Iterator[Parsed]
+) -> IndexReport:
+    # PostgreSQL may run this again after a serialization failure: start the counts afresh.
+    report.added, report.changed, report.removed, report.unchanged = [], [], [], 0
+    now = state.stored if _write_mark(conn) == state.mark else _corpus_hashes(conn)
+    for slug, (path, digest) in plan.same.items():
+        if now.get(slug) == digest:
+            report.unchanged += 1
+        else:  # the store moved since the plan: parse this file too
+            _keep(plan, report, _parse_one((path, None)))
+    signatures = []  # prepared while parsing, outside this transaction
+    facet_counts: Counter = Counter()  # applied once: see facets.replace
+    for entry in plan.entries(report, parsing):
+        slug = entry.slug
+        if now.get(slug) == entry.content_hash:
+            report.unchanged += 1
+            continue
+        existed = slug in now or conn.execute("SELECT 1 FROM entries WHERE slug = ?", (slug,)).fetchone()
+        put_entry_rows(conn, entry, origin="corpus", facet_counts=facet_counts)
+        signatures.append(plan.prepared.get(slug) or matcher.prepare_entry(index_item(entry)))
+        (report.changed if existed else report.added).append(slug)
+    index = index_writer(conn)  # None on PostgreSQL: each node indexes the committed rows itself
+    if index is not None:
+        matcher.index_prepared(index, signatures)  # one pass over the matcher's tables for all of them
+    else:
+        match_rows.put(conn, signatures)  # what PostgreSQL's nodes copy into their index
+    for slug in now.keys() - set(plan.listed.values()):  # a broken file keeps its last good version
+        delete_entry(conn, slug, facet_counts)
+        report.removed.append(slug)
+    facets.apply_counts(conn, facet_counts)
+    _record_files(conn, plan.checked, state.recorded.keys() - plan.listed.keys())
+    return report
 
 
 def scan(folder: Path) -> list[FileStat]:
@@ -156,7 +181,6 @@ def _unchanged_since(seen: Recorded, mtime_ns: int, size: int) -> bool:
 def _plan(files: list[FileStat], state: StoreState, started_ns: int, report: IndexReport) -> Plan:
     """Read only files whose stat moved; parse only files whose content differs from the store."""
     plan = Plan()
-    to_parse: list[tuple[str, str | None]] = []  # (path, text)
     for path, mtime_ns, size in files:
         slug = os.path.basename(path)[:-3]
         plan.listed[path] = slug
@@ -174,33 +198,35 @@ def _plan(files: list[FileStat], state: StoreState, started_ns: int, report: Ind
         if state.stored.get(slug) == digest:
             plan.same[slug] = (path, digest)
         else:
-            to_parse.append((path, text))
-    for parsed in _parse_all(to_parse):
-        _keep(plan, report, parsed)
+            plan.to_parse.append((path, text))
     return plan
 
 
-def _keep(plan: Plan, report: IndexReport, parsed: Parsed) -> None:
+def _keep(plan: Plan, report: IndexReport, parsed: Parsed) -> Entry | None:
     entry, prepared, problems = parsed
     report.problems.extend(problems)
-    if entry is not None and prepared is not None:
-        plan.parsed[entry.slug] = entry
-        plan.prepared[entry.slug] = prepared
+    if entry is None or prepared is None:
+        return None
+    plan.parsed[entry.slug] = entry
+    plan.prepared[entry.slug] = prepared
+    return entry
 
 
 Parsed = tuple[Entry | None, matcher.PreparedEntry | None, list[Problem]]
 
 
-def _parse_all(items: list[tuple[str, str | None]]) -> list[Parsed]:
-    """Parse (path, text) pairs and prepare their matcher rows, in parallel processes when there
-    are enough to pay for starting them (a first index of a big corpus): this, not writing, is
-    most of a full index, and none of it holds the writer."""
+@contextmanager
+def _parsing(items: list[tuple[str, str]]) -> Iterator[Iterator[Parsed]]:
+    """Parse (path, text) pairs and prepare their matcher rows, lazily and in order: in parallel
+    processes when there are enough to pay for starting them (a first index of a big corpus),
+    since this, not writing, is most of a full index."""
     workers = min(os.cpu_count() or 1, MAX_PARSE_WORKERS)
     if len(items) < PARALLEL_PARSE_MIN or workers < 2:
-        return [_parse_one(item) for item in items]
+        yield map(_parse_one, items)
+        return
     # "spawn": the caller has threads (the store's writer and readers), which fork does not copy safely.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(_parse_one, items, chunksize=PARSE_CHUNK))
+        yield pool.map(_parse_one, items, chunksize=PARSE_CHUNK)
 
 
 def _parse_one(item: tuple[str, str | None]) -> Parsed:

@@ -320,3 +320,46 @@ def test_parsing_in_worker_processes_indexes_exactly_what_parsing_in_process_doe
     added, problem_paths, (rows, signatures) = results["in workers"]
     assert len(added) == len(list((ROOT / "solutions").glob("*.md"))) and len(signatures) > len(rows)
     assert problem_paths == [str(folder / "broken-entry.md")]
+
+
+def test_a_crash_in_a_first_index_that_writes_while_parsing_leaves_the_store_empty(tmp_path, monkeypatch):
+    """A first index writes each entry as the worker processes hand it over, inside one
+    transaction: a crash half-way commits nothing, and the next run indexes everything."""
+    folder = tmp_path / "solutions"
+    shutil.copytree(ROOT / "solutions", folder)
+    monkeypatch.setattr(indexer, "PARALLEL_PARSE_MIN", 2)
+    real_put_entry = indexer.put_entry_rows
+    calls = []
+
+    def put_entry_then_crash(conn, entry, origin, **kwargs):
+        calls.append(entry.slug)
+        if len(calls) == 40:
+            raise RuntimeError("simulated crash while the workers still parse")
+        return real_put_entry(conn, entry, origin, **kwargs)
+
+    store = Store(tmp_path / "first.db")
+    try:
+        monkeypatch.setattr(indexer, "put_entry_rows", put_entry_then_crash)
+        with pytest.raises(RuntimeError, match="simulated crash"):
+            index_solutions(store, folder)
+        assert store.read_now(lambda conn: conn.execute("SELECT count(*) FROM entries").fetchone()[0]) == 0
+        monkeypatch.setattr(indexer, "put_entry_rows", real_put_entry)
+        report = index_solutions(store, folder)
+        assert len(report.added) == len(list(folder.glob("*.md")))
+    finally:
+        store.close()
+
+
+def test_a_transaction_run_again_sees_the_entries_parsed_during_the_first_attempt():
+    """PostgreSQL may run the write again after a serialization failure: the entries already
+    handed over by the parsing processes must come back, then the rest."""
+    texts = [
+        (f"/corpus/{slug}.md", (ROOT / "solutions" / f"{slug}.md").read_text(encoding="utf-8"))
+        for slug in REAL_ENTRIES
+    ]
+    plan, report = indexer.Plan(), indexer.IndexReport()
+    parsing = map(indexer._parse_one, texts)
+    first_attempt = plan.entries(report, parsing)
+    assert next(first_attempt).slug == REAL_ENTRIES[0]  # the attempt fails after one entry
+    again = [entry.slug for entry in plan.entries(report, parsing)]
+    assert again == list(REAL_ENTRIES)
