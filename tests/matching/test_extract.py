@@ -219,3 +219,31 @@ def test_a_truncated_traceback_falls_back_to_the_lines_that_are_not_frames():
     assert not found.found
     assert found.primary.message.startswith("upload failed: HTTPConnectionPool")
     assert "adapters.py" not in found.primary.message
+
+
+def test_a_blank_line_ends_the_message_so_what_the_reporter_typed_next_is_not_part_of_it():
+    text = (
+        "Traceback (most recent call last):\n"
+        '  File "/home/me/app.py", line 2, in <module>\n'
+        "    from mistralai import Mistral\n"
+        "ModuleNotFoundError: No module named 'mistralai'\n"
+        "\n"
+        "sudo apt install python3-mistralai\n"
+        "E: Unable to locate package python3-mistralai\n"
+    )
+    assert extract(text).primary == RaisedError("ModuleNotFoundError", "No module named 'mistralai'")
+    # a message that starts on the next line (`ImportError: ` then the text) still runs on
+    late = 'Traceback (most recent call last):\n  File "a.py", line 1, in <module>\nImportError: \ncannot load thing\n'
+    assert extract(late).primary == RaisedError("ImportError", "cannot load thing")
+
+
+def test_an_llm_api_error_inside_a_framework_s_log_line_is_found():
+    text = (
+        "2024-03-23 14:43:54.511 | ERROR    | agents.utils:log_it:477 - Finished call to 'agents.ask'"
+        " after 0.689(s), this was the 1st time calling it. exp: Error code: 404 - {'error': {'message':"
+        " 'The model `gtp-4o` does not exist or you do not have access to it.', 'type':"
+        " 'invalid_request_error', 'param': None, 'code': 'model_not_found'}}"
+    )
+    primary = extract(text).primary
+    assert primary.type is None
+    assert primary.message.startswith("Error code: 404 - {'error': {'message': 'The model `gtp-4o`")

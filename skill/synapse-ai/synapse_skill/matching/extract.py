@@ -52,6 +52,9 @@ _EXC_INLINE = re.compile(
 )
 _WARNING_LINE = re.compile(rf"^\S{{1,300}}:\d{{1,7}}: (?P<type>{_TYPE}Warning): (?P<msg>.*)$")
 _WRAPPED = re.compile(rf"^\((?P<type>{_TYPE})\)\s?(?P<msg>.*)$")
+# An LLM API's error as OpenAI-style SDKs print it (`Error code: 404 - {'error': …}`), inside a
+# framework's log line that names no exception type (`… failed, exp: Error code: 404 - {…}`).
+_API_STATUS = re.compile(r"(?:^|[\s:(])(?P<msg>Error code: [1-5]\d\d - [\[{].{0,2000})$")
 _TOOL_LINE = re.compile(
     r"^(?:npm ERR!|npm error|yarn error|error(?:\[E\d{1,6}\])?|fatal|ERROR|FATAL|Error|panic|"
     r"E\d{1,6}|[\w.-]{1,40}: error):\s?(?P<msg>.+)$"
@@ -218,6 +221,8 @@ def _exception_at_end(block: list[str]) -> RaisedError | None:
         for nxt in body[i + 1 : i + 1 + MAX_MESSAGE_LINES]:
             if _TRACEBACK_START.match(nxt):
                 break
+            if not nxt.strip() and (err.message or rest):  # what follows a blank line is not the message
+                break
             if nxt.strip() and not _NOISE_LINE.match(nxt):
                 rest.append(nxt.strip())
         message = _squash([err.message, *rest]) if rest else err.message
@@ -264,6 +269,10 @@ def _loose_errors(lines: list[str]) -> list[RaisedError]:
             m = _TOOL_LINE.match(stripped)
             if m:
                 err = RaisedError(None, stripped)
+        if err is None:
+            m = _API_STATUS.search(stripped)
+            if m:
+                err = RaisedError(None, m.group("msg"))
         if err is None:
             continue
         rest = []
