@@ -531,6 +531,23 @@ def test_a_signature_naming_its_library_needs_the_error_to_name_it():
     assert answered(conn, "ERROR: [Errno -2] Name or service not known") is None
 
 
+def test_the_exception_s_own_type_names_its_library():
+    conn = index(
+        IndexItem(
+            "acme-auth",
+            [
+                "acme.error.AuthenticationError: Incorrect API key provided: ak-XXXX. You can find your API key at https://platform.acme.com/account/api-keys."
+            ],
+            "Acme rejects the API key",
+            libraries=["acme"],
+        )
+    )
+    # the message never says `acme`; the type `acme.error.AuthenticationError` does
+    hit = best(conn, "acme.error.AuthenticationError: Incorrect API key provided: {ak-To3E****wdv}.")
+    assert hit is not None and hit.confident and hit.slug == "acme-auth"
+    assert not any("not named" in note for note in hit.frames)
+
+
 # -- the client's environment ----------------------------------------------------------
 
 

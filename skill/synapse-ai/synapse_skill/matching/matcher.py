@@ -175,7 +175,10 @@ def search(
         best, look_alikes = _best_per_entry(queries, signatures, limit)
         facts = cache.facts(conn, best)
 
-    query_words = frozenset(t for p in errors for t in p.tokens)
+    # the exception's own type names its library too: `openai.error.AuthenticationError`
+    query_words = frozenset(t for p in errors for t in p.tokens) | {
+        part.lower() for p in errors if p.type for part in p.type.split(".")
+    }
     query_subject = errors[0].features.get("module_subject")
     shape_matched = any(sig.shape is not None for _, sig, _ in best.values())
     about_subject = (
