@@ -217,7 +217,7 @@ def _exception_at_end(block: list[str]) -> RaisedError | None:
         err = _parse_exception_line(line)
         if err is None:
             continue
-        rest = []
+        rest: list[str] = []
         for nxt in body[i + 1 : i + 1 + MAX_MESSAGE_LINES]:
             if _TRACEBACK_START.match(nxt):
                 break
