@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,6 +67,19 @@ class EvalReport:
     def false_confident_rate(self) -> float:
         return self.false_confident / self.negatives if self.negatives else 0.0
 
+    @property
+    def wrong_by_label(self) -> Counter:
+        """What the labels say of the wrong answers (by-repository sets, which carry a topic): a
+        wrong answer to an error whose thread never showed its cause cannot be checked either way,
+        one to a project's own bug or to another entry's error is plainly wrong."""
+        return Counter(label_kind(case) for case, got in self.outcomes if got and got != case.expect)
+
+    def _wrong_by_label_line(self) -> list[str]:
+        by_label = self.wrong_by_label
+        if not by_label or "unlabelled" in by_label:  # by-topic sets carry no topic labels
+            return []
+        return [f"wrong, as labelled   {', '.join(f'{n} {kind}' for kind, n in by_label.most_common())}"]
+
     def percentile(self, p: float) -> float:
         data = sorted(self.latencies_ms)
         if not data:
@@ -86,9 +100,22 @@ class EvalReport:
                 f"positives abstained  {self.abstained}",
                 f"negatives            {self.negatives}",
                 f"false confident      {self.false_confident} ({self.false_confident_rate:.1%})",
+                *self._wrong_by_label_line(),
                 f"latency p50 / p99    {statistics.median(self.latencies_ms or [0]):.2f} ms / {self.percentile(99):.2f} ms",
             ]
         )
+
+
+def label_kind(case: Case) -> str:
+    """Which kind of error a case's label says it is, for a wrong answer's account."""
+    topic = case.topic.strip().lower()
+    if case.expect:
+        return "another entry's error"
+    if not topic:
+        return "unlabelled"
+    if "unclear" in topic:
+        return "cause unclear in the thread"
+    return "project bug" if topic == "project-bug" else "another known cause"
 
 
 def load_cases(path: Path) -> list[Case]:
