@@ -177,6 +177,20 @@ def test_an_indexed_entry_is_found_by_search(fresh_store, corpus):
     assert result.body["results"][0]["fix"]["code"].strip()
 
 
+def crash_on_entry(monkeypatch, n: int, message: str) -> list[str]:
+    """Make the indexer's n-th entry write raise; returns the slugs it was asked to write."""
+    real_put_entry, calls = indexer.put_entry_rows, []
+
+    def put_entry_then_crash(conn, entry, origin, **kwargs):
+        calls.append(entry.slug)
+        if len(calls) == n:
+            raise RuntimeError(message)
+        return real_put_entry(conn, entry, origin, **kwargs)
+
+    monkeypatch.setattr(indexer, "put_entry_rows", put_entry_then_crash)
+    return calls
+
+
 def test_a_crash_mid_index_leaves_the_old_index_exactly_as_it_was(fresh_store, corpus, monkeypatch):
     index_solutions(fresh_store, corpus)
     before = snapshot(fresh_store)
@@ -187,15 +201,7 @@ def test_a_crash_mid_index_leaves_the_old_index_exactly_as_it_was(fresh_store, c
     (corpus / "broken-pipe.md").unlink()
 
     real_put_entry = indexer.put_entry_rows
-    calls = []
-
-    def put_entry_then_crash(conn, entry, origin, **kwargs):
-        calls.append(entry.slug)
-        if len(calls) == 2:
-            raise RuntimeError("simulated crash in the middle of an index run")
-        return real_put_entry(conn, entry, origin, **kwargs)
-
-    monkeypatch.setattr(indexer, "put_entry_rows", put_entry_then_crash)
+    calls = crash_on_entry(monkeypatch, 2, "simulated crash in the middle of an index run")
 
     with pytest.raises(RuntimeError, match="simulated crash"):
         index_solutions(fresh_store, corpus)
@@ -329,17 +335,9 @@ def test_a_crash_in_a_first_index_that_writes_while_parsing_leaves_the_store_emp
     shutil.copytree(ROOT / "solutions", folder)
     monkeypatch.setattr(indexer, "PARALLEL_PARSE_MIN", 2)
     real_put_entry = indexer.put_entry_rows
-    calls = []
-
-    def put_entry_then_crash(conn, entry, origin, **kwargs):
-        calls.append(entry.slug)
-        if len(calls) == 40:
-            raise RuntimeError("simulated crash while the workers still parse")
-        return real_put_entry(conn, entry, origin, **kwargs)
-
     store = Store(tmp_path / "first.db")
     try:
-        monkeypatch.setattr(indexer, "put_entry_rows", put_entry_then_crash)
+        crash_on_entry(monkeypatch, 40, "simulated crash while the workers still parse")
         with pytest.raises(RuntimeError, match="simulated crash"):
             index_solutions(store, folder)
         assert store.read_now(lambda conn: conn.execute("SELECT count(*) FROM entries").fetchone()[0]) == 0

@@ -38,6 +38,13 @@ def answered(conn, text, env=None):
     return hit.slug if hit and hit.confident else None
 
 
+def assert_withheld(conn, text, conflict):
+    """No confident answer for `text`, and why names the decisive part that differs."""
+    hit = best(conn, text)
+    assert hit is None or not hit.confident
+    assert hit is None or conflict in hit.conflicts
+
+
 # -- decisive parts ----------------------------------------------------------------
 
 
@@ -103,9 +110,9 @@ def test_a_package_s_missing_compiled_extension_is_not_a_missing_pip_package():
         )
     )
     assert answered(conn, "ModuleNotFoundError: No module named 'httpx'") == "missing-package"
-    hit = best(conn, "ModuleNotFoundError: No module named '_turbomind'")
-    assert hit is None or not hit.confident
-    assert hit is None or "module_kind extension ≠ package" in hit.conflicts
+    assert_withheld(
+        conn, "ModuleNotFoundError: No module named '_turbomind'", "module_kind extension ≠ package"
+    )
 
 
 def test_a_standard_library_attribute_is_not_a_package_s_attribute():
@@ -119,9 +126,9 @@ def test_a_standard_library_attribute_is_not_a_package_s_attribute():
     assert answered(conn, "AttributeError: module 'collections' has no attribute 'coroutine'") == (
         "python-removed"
     )
-    hit = best(conn, "AttributeError: module 'acmeai' has no attribute 'coroutine'")
-    assert hit is None or not hit.confident
-    assert hit is None or "module_kind package ≠ stdlib" in hit.conflicts
+    assert_withheld(
+        conn, "AttributeError: module 'acmeai' has no attribute 'coroutine'", "module_kind package ≠ stdlib"
+    )
     # a module caught half-imported is judged by the circular wording, not by whose module it is
     circular = "AttributeError: partially initialized module 'random' has no attribute 'randint'"
     assert "module_kind" not in decisive.features(circular)
@@ -140,9 +147,7 @@ def test_a_missing_private_name_is_a_broken_build_not_another_release_s_api():
     public = "ImportError: cannot import name 'HfFolder' from 'huggingface_hub' (/opt/venv/lib/python3.12/site-packages/huggingface_hub/__init__.py)"
     assert answered(conn, public) == "version-skew"
     private = "ImportError: cannot import name '_hf_native' from 'huggingface_hub' (/opt/venv/lib/python3.12/site-packages/huggingface_hub/__init__.py)"
-    hit = best(conn, private)
-    assert hit is None or not hit.confident
-    assert hit is None or "imported_name private ≠ public" in hit.conflicts
+    assert_withheld(conn, private, "imported_name private ≠ public")
     # the same private name caught half-imported is a circular import, which this feature leaves alone
     circular = "ImportError: cannot import name '_impl' from partially initialized module 'pkg' (most likely due to a circular import)"
     assert "imported_name" not in decisive.features(circular)
