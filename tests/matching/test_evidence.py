@@ -38,6 +38,11 @@ def answered(conn, text, env=None):
     return hit.slug if hit and hit.confident else None
 
 
+def one_entry(slug: str, signature: str, title: str) -> sqlite3.Connection:
+    """An index of one entry with one signature: what a mechanism is shown on."""
+    return index(IndexItem(slug, [signature], title))
+
+
 def assert_withheld(conn, text, conflict):
     """No confident answer for `text`, and why names the decisive part that differs."""
     hit = best(conn, text)
@@ -64,12 +69,10 @@ def test_errno_words_decide_but_the_platform_number_does_not():
 
 
 def test_an_http_status_decides():
-    conn = index(
-        IndexItem(
-            "rate-limit",
-            ["openai.RateLimitError: Error code: 429 - {'error': {'message': 'Rate limit reached'}}"],
-            "Rate limit 429",
-        )
+    conn = one_entry(
+        "rate-limit",
+        "openai.RateLimitError: Error code: 429 - {'error': {'message': 'Rate limit reached'}}",
+        "Rate limit 429",
     )
     assert (
         answered(
@@ -116,12 +119,10 @@ def test_a_package_s_missing_compiled_extension_is_not_a_missing_pip_package():
 
 
 def test_a_standard_library_attribute_is_not_a_package_s_attribute():
-    conn = index(
-        IndexItem(
-            "python-removed",
-            ["AttributeError: module 'asyncio' has no attribute 'coroutine'"],
-            "Python removed a standard-library name",
-        )
+    conn = one_entry(
+        "python-removed",
+        "AttributeError: module 'asyncio' has no attribute 'coroutine'",
+        "Python removed a standard-library name",
     )
     assert answered(conn, "AttributeError: module 'collections' has no attribute 'coroutine'") == (
         "python-removed"
@@ -154,12 +155,10 @@ def test_a_missing_private_name_is_a_broken_build_not_another_release_s_api():
 
 
 def test_an_import_from_site_packages_is_not_a_local_file_shadowing_it():
-    conn = index(
-        IndexItem(
-            "shadowing",
-            ["ImportError: cannot import name 'OpenAI' from 'openai' (/home/user/project/openai.py)"],
-            "Local file shadows a library",
-        )
+    conn = one_entry(
+        "shadowing",
+        "ImportError: cannot import name 'OpenAI' from 'openai' (/home/user/project/openai.py)",
+        "Local file shadows a library",
     )
     assert (
         answered(conn, "ImportError: cannot import name 'Foo' from 'bar' (/home/me/app/bar.py)")
@@ -192,12 +191,10 @@ def test_the_circular_import_wording_decides():
 
 
 def test_a_bare_module_name_without_the_path_is_not_proof_of_shadowing():
-    conn = index(
-        IndexItem(
-            "shadowing",
-            ["ImportError: cannot import name 'OpenAI' from 'openai' (/home/user/project/openai.py)"],
-            "Local file shadows a library",
-        )
+    conn = one_entry(
+        "shadowing",
+        "ImportError: cannot import name 'OpenAI' from 'openai' (/home/user/project/openai.py)",
+        "Local file shadows a library",
     )
     # pasted without quotes and without the path: a wrong distribution, an old release or a
     # shadowing file are all possible, so the shadowing entry is not the answer
@@ -207,12 +204,10 @@ def test_a_bare_module_name_without_the_path_is_not_proof_of_shadowing():
 
 
 def test_the_operator_decides():
-    conn = index(
-        IndexItem(
-            "old-python",
-            ["TypeError: unsupported operand type(s) for |: 'dict' and 'dict'"],
-            "Python too old for the dict union",
-        )
+    conn = one_entry(
+        "old-python",
+        "TypeError: unsupported operand type(s) for |: 'dict' and 'dict'",
+        "Python too old for the dict union",
     )
     assert answered(conn, "TypeError: unsupported operand type(s) for |: 'dict' and 'dict'") == "old-python"
     hit = best(conn, "TypeError: unsupported operand type(s) for +: 'dict' and 'dict'")
@@ -314,12 +309,8 @@ def test_a_shape_gives_way_to_an_entry_about_the_package_the_message_names():
 
 
 def test_the_attribute_asked_of_none_decides():
-    conn = index(
-        IndexItem(
-            "no-match",
-            ["AttributeError: 'NoneType' object has no attribute 'group'"],
-            "re.match found nothing",
-        )
+    conn = one_entry(
+        "no-match", "AttributeError: 'NoneType' object has no attribute 'group'", "re.match found nothing"
     )
     assert answered(conn, "AttributeError: 'NoneType' object has no attribute 'group'") == "no-match"
     # the same words about another attribute: some other code's None, not a regex that missed
@@ -404,12 +395,10 @@ def test_what_torch_refused_to_unpickle_decides():
 
 
 def test_the_refused_keyword_decides():
-    conn = index(
-        IndexItem(
-            "sqlalchemy-2",
-            ["TypeError: MetaData.__init__() got an unexpected keyword argument 'bind'"],
-            "SQLAlchemy 2.0 migration",
-        )
+    conn = one_entry(
+        "sqlalchemy-2",
+        "TypeError: MetaData.__init__() got an unexpected keyword argument 'bind'",
+        "SQLAlchemy 2.0 migration",
     )
     assert (
         answered(conn, "TypeError: MetaData.__init__() got an unexpected keyword argument 'bind'")
