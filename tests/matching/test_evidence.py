@@ -21,6 +21,12 @@ from synapse_skill.matching.index import IndexItem
 SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 
 
+# The general missing-package entry, beside which a mechanism shows what it tells apart.
+MISSING_PACKAGE = IndexItem(
+    "missing-package", ["ModuleNotFoundError: No module named 'requests'"], "Package not installed"
+)
+
+
 def index(*items: IndexItem) -> sqlite3.Connection:
     conn = sqlite3.connect(":memory:")
     matcher.create_schema(conn)
@@ -88,30 +94,18 @@ def test_an_http_status_decides():
 
 
 def test_a_dotted_module_of_an_installed_package_is_not_a_missing_package():
-    conn = index(
-        IndexItem(
-            "missing-package", ["ModuleNotFoundError: No module named 'requests'"], "Package not installed"
-        )
-    )
+    conn = index(MISSING_PACKAGE)
     assert answered(conn, "ModuleNotFoundError: No module named 'pandas'") == "missing-package"
     assert answered(conn, "ModuleNotFoundError: No module named 'langchain.chat_models'") is None
 
 
 def test_a_standard_library_module_is_not_a_missing_pip_package():
-    conn = index(
-        IndexItem(
-            "missing-package", ["ModuleNotFoundError: No module named 'requests'"], "Package not installed"
-        )
-    )
+    conn = index(MISSING_PACKAGE)
     assert answered(conn, "ModuleNotFoundError: No module named 'fcntl'") is None
 
 
 def test_a_package_s_missing_compiled_extension_is_not_a_missing_pip_package():
-    conn = index(
-        IndexItem(
-            "missing-package", ["ModuleNotFoundError: No module named 'requests'"], "Package not installed"
-        )
-    )
+    conn = index(MISSING_PACKAGE)
     assert answered(conn, "ModuleNotFoundError: No module named 'httpx'") == "missing-package"
     assert_withheld(
         conn, "ModuleNotFoundError: No module named '_turbomind'", "module_kind extension ≠ package"
@@ -361,9 +355,7 @@ def test_a_module_the_title_names_decides_but_an_example_module_does_not():
             ["AttributeError: module 'openai' has no attribute 'ChatCompletion'"],
             "OpenAI 1.0 migration",
         ),
-        IndexItem(
-            "missing-package", ["ModuleNotFoundError: No module named 'requests'"], "Package not installed"
-        ),
+        MISSING_PACKAGE,
     )
     assert (
         answered(conn, "AttributeError: module 'openai' has no attribute 'ChatCompletion'")
@@ -642,9 +634,7 @@ def test_an_entry_with_many_signatures_naming_a_package_does_not_crowd_out_the_g
     moved = [f"ModuleNotFoundError: No module named 'llama_index.part{i}.sub{i}'" for i in range(40)]
     conn = index(
         IndexItem("llama-moves", moved, "llama_index modules moved between releases"),
-        IndexItem(
-            "missing-package", ["ModuleNotFoundError: No module named 'requests'"], "Package not installed"
-        ),
+        MISSING_PACKAGE,
     )
     # the rare words (llama, index) find only the specific entry's signatures; the message's
     # skeleton (no module named) brings the general entry in to be judged beside them
