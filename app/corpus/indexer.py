@@ -103,8 +103,7 @@ def index_solutions(store: Store, folder: Path) -> IndexReport:
     plan = _plan(files, state, started_ns, report)
     with _parsing(plan.to_parse) as parsing:
         if state.stored:  # entries are being served: parse every file before holding the writer
-            plan.keep_all(report, parsing)
-            parsing = iter(())
+            plan.keep_all(report, parsing)  # drains `parsing`: the write then finds every entry kept
         return store.write(lambda conn: _apply(conn, plan, state, report, parsing))
 
 

@@ -45,7 +45,6 @@ def names_an_import(text: str) -> bool:
 def named_by(text: str, rows: Iterable[Mapping[str, str]]) -> dict[str, str] | None:
     """The row the error names: the module and name of `cannot import name 'N' from 'M'`, or of
     `No module named 'M'` with the traceback's own `from M import N` line; else None."""
-    rows = list(rows)
     m = _IMPORT_NAME.search(text)
     if m:
         wanted = f"from {m[2]} import {m[1]}"

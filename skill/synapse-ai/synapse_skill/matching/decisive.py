@@ -80,6 +80,11 @@ def _import_origin(m: re.Match[str]) -> str:
     return "installed" if re.search(r"site-packages|dist-packages|/lib/python\d", path) else "local"
 
 
+# `cannot import name 'N'`, unless `from partially initialized module` follows (a circular import).
+_IMPORTED_NAME = re.compile(
+    r"cannot import name ['\"]?([\w.]{1,120})['\"]?(?![\w.'\"])(?!\s{1,3}from\s{1,3}partially)", re.I
+)
+
 FEATURES: tuple[Feature, ...] = (
     # The errno's own words name the failure: `[Errno 98] Address already in use` is not
     # `[Errno 99] Cannot assign requested address`. The words, not the number: ECONNREFUSED
@@ -136,9 +141,7 @@ FEATURES: tuple[Feature, ...] = (
         _import_origin,
         absent="unknown",
         # Python 2 and some wrappers print no `from` at all: that, too, shows no file.
-        applies_to=re.compile(
-            r"cannot import name ['\"]?[\w.]{1,120}['\"]?(?![\w.'\"])(?!\s{1,3}from\s{1,3}partially)", re.I
-        ),
+        applies_to=_IMPORTED_NAME,
         agrees=lambda query, signature: query == signature or (query == "unknown" and signature != "local"),
         needs=("cannot import name",),
     ),
@@ -147,7 +150,7 @@ FEATURES: tuple[Feature, ...] = (
     # is not code written for another release of a public API.
     Feature(
         "imported_name",
-        re.compile(r"cannot import name ['\"]?(\w{1,120})(?!\w)(?!['\"]?\s{1,3}from\s{1,3}partially)", re.I),
+        _IMPORTED_NAME,
         lambda m: "private" if m.group(1).startswith("_") else "public",
         needs=("cannot import name",),
     ),

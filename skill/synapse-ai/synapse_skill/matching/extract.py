@@ -269,7 +269,7 @@ def _loose_errors(lines: list[str]) -> list[RaisedError]:
             m = _TOOL_LINE.match(stripped)
             if m:
                 err = RaisedError(None, stripped)
-        if err is None:
+        if err is None and "Error code: " in stripped:
             m = _API_STATUS.search(stripped)
             if m:
                 err = RaisedError(None, m.group("msg"))
