@@ -365,6 +365,26 @@ def test_a_module_the_title_names_decides_but_an_example_module_does_not():
     assert answered(conn, "ModuleNotFoundError: No module named 'numpy'") == "missing-package"
 
 
+def test_the_module_an_entry_is_about_decides_also_when_printed_unquoted():
+    # Python 2 printed `No module named pkg_resources` without quotes; that signature must not
+    # answer every `No module named '<something>_resources'` through the word the names share.
+    conn = index(
+        IndexItem(
+            "pkg-resources-missing",
+            ["ImportError: No module named pkg_resources"],
+            "No module named 'pkg_resources' (setuptools not installed)",
+            libraries=["pkg_resources", "setuptools"],
+        ),
+        MISSING_PACKAGE,
+    )
+    assert answered(conn, "ImportError: No module named pkg_resources") == "pkg-resources-missing"
+    assert answered(conn, "ModuleNotFoundError: No module named 'pkg_resources'") == "pkg-resources-missing"
+    assert (
+        decisive.features("ImportError: No module named pkg_resources")["module_subject"] == "pkg_resources"
+    )
+    assert answered(conn, "ModuleNotFoundError: No module named 'acme_resources'") != "pkg-resources-missing"
+
+
 def test_what_torch_refused_to_unpickle_decides():
     """torch's refusal reads the same up to what it refused: an operand (a byte that starts no
     pickle: a git-lfs pointer or a web page, a broken file) or a global (an intact pickle)."""

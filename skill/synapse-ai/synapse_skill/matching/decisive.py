@@ -200,10 +200,11 @@ FEATURES: tuple[Feature, ...] = (
         needs=("positional argument",),
     ),
     # Which package the error is about, where the message says it: `module 'openai' has no
-    # attribute`, `cannot import name 'X' from 'langchain'`, `No module named 'numpy._core'`.
+    # attribute`, `cannot import name 'X' from 'langchain'`, `No module named 'numpy._core'`
+    # (Python 2 printed that one unquoted: `No module named pkg_resources`).
     Feature(
         "module_subject",
-        re.compile(r"(?:^|\W)(?:module|from|no module named) ['\"]([A-Za-z_]\w{0,80})", re.I),
+        re.compile(r"(?:^|\W)(?:(?:module|from) ['\"]|no module named ['\"]?)([A-Za-z_]\w{0,80})", re.I),
         _first_group,
         subject=True,
         needs=("module", "from"),
