@@ -385,6 +385,35 @@ def test_the_module_an_entry_is_about_decides_also_when_printed_unquoted():
     assert answered(conn, "ModuleNotFoundError: No module named 'acme_resources'") != "pkg-resources-missing"
 
 
+def test_whose_undefined_symbol_it_is_decides():
+    conn = index(
+        IndexItem(
+            "torch-extension-abi",
+            [
+                "ImportError: /venv/site-packages/flash_attn_2_cuda.so: undefined symbol: _ZN3c104cuda9SetDeviceEi"
+            ],
+            "undefined symbol: _ZN3c10... (an extension built for another torch)",
+        )
+    )
+    # The same c10:: symbol from another extension is the same failure (at:: is torch's too)...
+    assert (
+        answered(conn, "ImportError: /opt/venv/awq_ext.so: undefined symbol: _ZN3c104cuda9SetDeviceEi")
+        == "torch-extension-abi"
+    )
+    assert (
+        decisive.features("undefined symbol: _ZNK2at10TensorBase8data_ptrEv")["undefined_symbol"] == "torch"
+    )
+    # ...a faiss:: symbol, or a C library's, is not torch's ABI.
+    assert_withheld(
+        conn,
+        "ImportError: /opt/venv/_swigfaiss.so: undefined symbol: _ZN5faiss4cuda9SetDeviceEi",
+        "undefined_symbol",
+    )
+    assert_withheld(
+        conn, "ImportError: /opt/venv/curand.so: undefined symbol: cuda9SetDeviceEi", "undefined_symbol"
+    )
+
+
 def test_what_torch_refused_to_unpickle_decides():
     """torch's refusal reads the same up to what it refused: an operand (a byte that starts no
     pickle: a git-lfs pointer or a web page, a broken file) or a global (an intact pickle)."""

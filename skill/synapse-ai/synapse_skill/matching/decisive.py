@@ -65,6 +65,21 @@ def _module_kind(m: re.Match[str]) -> str:
     return "extension" if top.startswith("_") else "package"
 
 
+# The first name of a mangled C++ symbol: `_ZN3c104cuda9SetDeviceEi` → c10, `_ZNK2at6Tensor…` → at.
+_MANGLED_SCOPE = re.compile(r"_ZN[KVRO]{0,3}(\d{1,3})")
+_TORCH_SCOPES = frozenset(["c10", "at", "torch", "caffe2"])
+
+
+def _symbol_owner(m: re.Match[str]) -> str:
+    symbol = m.group(1)
+    scope = _MANGLED_SCOPE.match(symbol)
+    if not scope:
+        return "c"
+    start = scope.end()
+    name = symbol[start : start + int(scope.group(1))]
+    return "torch" if name in _TORCH_SCOPES else name.lower()
+
+
 _PROMPTS = frozenset(["$", "%", "#", ">", ">>>", "PS>"])
 
 
@@ -236,6 +251,15 @@ FEATURES: tuple[Feature, ...] = (
         re.compile(r"'NoneType' object has no attribute '(\w{1,80})'", re.I),
         _first_group,
         needs=("nonetype",),
+    ),
+    # Whose symbol the loader could not resolve: a C++ name in PyTorch's namespaces (`c10::`,
+    # `at::`, `torch::`: an extension built against another torch) is not another library's
+    # (`faiss::`, or a C symbol such as `curandCreateGenerator`: a build linked without it).
+    Feature(
+        "undefined_symbol",
+        re.compile(r"undefined symbol: (\w{1,400})"),
+        _symbol_owner,
+        needs=("undefined symbol",),
     ),
     # A circular import says so; the same words without it are another failure.
     Feature(
