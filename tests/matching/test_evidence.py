@@ -112,6 +112,20 @@ def test_a_package_s_missing_compiled_extension_is_not_a_missing_pip_package():
     )
 
 
+def test_a_private_part_inside_a_package_is_not_a_moved_public_module():
+    conn = index(
+        IndexItem(
+            "extension-not-built", ["ModuleNotFoundError: No module named 'vllm._C'"], "Compiled part missing"
+        ),
+    )
+    assert answered(conn, "ModuleNotFoundError: No module named 'vllm._C'") == "extension-not-built"
+    assert decisive.features("No module named 'mmcv._ext'")["module_kind"] == "extension"
+    assert decisive.features("No module named 'livekit.agents.multimodal'")["module_kind"] == "package"
+    assert_withheld(
+        conn, "ModuleNotFoundError: No module named 'vllm.entrypoints'", "module_kind package ≠ extension"
+    )
+
+
 def test_a_standard_library_attribute_is_not_a_package_s_attribute():
     conn = one_entry(
         "python-removed",
@@ -403,14 +417,16 @@ def test_whose_undefined_symbol_it_is_decides():
     assert (
         decisive.features("undefined symbol: _ZNK2at10TensorBase8data_ptrEv")["undefined_symbol"] == "torch"
     )
-    # ...a faiss:: symbol, or a C library's, is not torch's ABI.
+    # ...a faiss:: symbol, or a C library's, in the same file is not torch's ABI.
     assert_withheld(
         conn,
-        "ImportError: /opt/venv/_swigfaiss.so: undefined symbol: _ZN5faiss4cuda9SetDeviceEi",
-        "undefined_symbol",
+        "ImportError: /opt/venv/site-packages/flash_attn_2_cuda.so: undefined symbol: _ZN5faiss4cuda9SetDeviceEi",
+        "undefined_symbol faiss ≠ torch",
     )
     assert_withheld(
-        conn, "ImportError: /opt/venv/curand.so: undefined symbol: cuda9SetDeviceEi", "undefined_symbol"
+        conn,
+        "ImportError: /opt/venv/site-packages/flash_attn_2_cuda.so: undefined symbol: cudaSetDevice",
+        "undefined_symbol c ≠ torch",
     )
 
 

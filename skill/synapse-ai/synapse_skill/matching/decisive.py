@@ -59,10 +59,12 @@ def _module_kind(m: re.Match[str]) -> str:
     there but was built or installed without it, and no `pip install` of that name exists.
     The same split holds for a missing attribute: `module 'asyncio' has no attribute 'coroutine'`
     is Python's own change, `module 'openllm' has no attribute 'LLM'` a package's."""
-    top = next(g for g in m.groups() if g).split(".")[0]
+    top, *inner = next(g for g in m.groups() if g).split(".")
     if top in _STDLIB:
         return "stdlib"
-    return "extension" if top.startswith("_") else "package"
+    # A private part inside a package (`vllm._C`, `mmcv._ext`) is its own as well, not a public
+    # module that moved between releases (`livekit.agents.multimodal`).
+    return "extension" if top.startswith("_") or any(part.startswith("_") for part in inner) else "package"
 
 
 # The first name of a mangled C++ symbol: `_ZN3c104cuda9SetDeviceEi` → c10, `_ZNK2at6Tensor…` → at.
