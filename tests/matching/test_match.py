@@ -9,6 +9,7 @@ import pytest
 
 from app.search.evaluation import memory_index
 from synapse_skill.matching import matcher
+from synapse_skill.matching.index import rarest_first
 
 SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 
@@ -135,3 +136,18 @@ def test_the_fuzzy_bound_skips_only_what_cannot_exceed_it():
             for above in (0.0, 0.3, 0.5, 0.7, full, 0.99):
                 got = score.fuzzy_above(query, sig, above)
                 assert got == full or (got is None and full <= above)
+
+
+def test_line_numbers_are_looked_up_after_words_but_an_errno_keeps_its_place():
+    # A code excerpt's `24 | const x` or `line 29` is rarer among signatures than the message's
+    # words; looked up first, such numbers found only signatures that happen to hold them.
+    df = {"29": 1, "const": 2, "schema": 5, "errno": 40}
+    assert rarest_first({"29", "const", "schema", "unknown"}, df) == ["const", "schema", "29"]
+    assert rarest_first({"29", "const", "schema", "errno"}, df, numbered=True) == [
+        "29",
+        "const",
+        "schema",
+        "errno",
+    ]
+    # `429` or a port is a word like any other.
+    assert rarest_first({"429", "schema"}, {"429": 1, "schema": 5}) == ["429", "schema"]

@@ -420,7 +420,8 @@ def candidate_ids(
     in general is judged beside it (not otherwise: more candidates would be more chances for
     a generic entry to answer what it does not fix).
     """
-    ranked = [sorted({t for t in words if df.get(t)}, key=lambda t: (df[t], t)) for words in (primary, terms)]
+    numbered = "errno" in terms or "errno" in primary  # `[Errno 24]`: there the number is the error
+    ranked = [rarest_first(words, df, numbered) for words in (primary, terms)]
     if not ranked[1]:
         return []
     ids: dict[int, None] = {}
@@ -457,6 +458,17 @@ def candidate_ids(
     if single_entry and len(frame) > 1:
         ids.update(dict.fromkeys(_fts_ids(conn, frame, "AND")))
     return list(ids)
+
+
+def rarest_first(words: Iterable[str], df: dict[str, int], numbered: bool = False) -> list[str]:
+    """The indexed words, rarest first. A one- or two-digit number is rare among signatures but says
+    less than a word about which error it is (a line number, a count in a code excerpt): unless the
+    text is an errno's (`numbered`), it comes after the words, not where its rarity would put it."""
+
+    def key(term: str) -> tuple[bool, int, str]:
+        return (not numbered and len(term) <= 2 and term.isdigit(), df[term], term)
+
+    return sorted({t for t in words if df.get(t)}, key=key)
 
 
 def _fts_ids(conn, terms: list[str], operator: str) -> list[int]:
