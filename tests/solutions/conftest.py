@@ -1,5 +1,7 @@
 """Fixtures for the verified-fix tests: they run the code that the entries themselves publish."""
 
+import shutil
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -18,3 +20,12 @@ def fix_code():
         return entry.fixes[option - 1].code
 
     return get
+
+
+@pytest.fixture
+def python_include() -> str:
+    """The folder holding Python.h, for tests that compile a real extension module with gcc."""
+    include = sysconfig.get_paths()["include"]
+    if shutil.which("gcc") is None or not Path(include, "Python.h").is_file():
+        pytest.skip("needs gcc and the Python headers")
+    return include

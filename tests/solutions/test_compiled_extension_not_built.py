@@ -8,7 +8,6 @@ checkout, Python imports the checkout and the extension is missing; run from els
 source checkout in that case, and an ABI tag mismatch when the only `.so` is built for another Python.
 """
 
-import shutil
 import subprocess
 import sys
 import sysconfig
@@ -42,11 +41,9 @@ USE = "import synapse_fastpkg\nprint(synapse_fastpkg.answer())\n"
 
 
 @pytest.fixture
-def layout(tmp_path):
+def layout(tmp_path, python_include):
     """tmp/site/synapse_fastpkg (with _C<EXT_SUFFIX>) and tmp/checkout/{synapse_fastpkg, pyproject.toml, use.py}."""
-    include = sysconfig.get_paths()["include"]
-    if shutil.which("gcc") is None or not Path(include, "Python.h").is_file():
-        pytest.skip("needs gcc and the Python headers")
+    include = python_include
     site, checkout = tmp_path / "site", tmp_path / "checkout"
     for root in (site, checkout):
         (root / "synapse_fastpkg").mkdir(parents=True)

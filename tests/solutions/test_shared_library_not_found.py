@@ -11,8 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
-from pathlib import Path
 
 import pytest
 
@@ -44,11 +42,9 @@ def _run(args, cwd, **env):
 
 
 @pytest.fixture
-def fake_extension(tmp_path):
+def fake_extension(tmp_path, python_include):
     """mods/synapse_fakeext.so linked against libs/libsynapsedep.so.1 (a folder the loader does not search)."""
-    include = sysconfig.get_paths()["include"]
-    if shutil.which("gcc") is None or not Path(include, "Python.h").is_file():
-        pytest.skip("needs gcc and the Python headers")
+    include = python_include
     libs, mods = tmp_path / "libs", tmp_path / "mods"
     libs.mkdir()
     mods.mkdir()
