@@ -454,7 +454,7 @@ def candidate_ids(
     ).fetchall()
     single_entry = len({slug for _, slug in siblings}) == 1 and ids.keys() <= {i for i, _ in siblings}
     ids.update(dict.fromkeys(i for i, _ in siblings))
-    frame = sorted({t for t in skeleton if df.get(t)}, key=lambda t: (df[t], t))[:ALL_OF_TERMS]
+    frame = rarest_first(skeleton, df, numbered)[:ALL_OF_TERMS]
     if single_entry and len(frame) > 1:
         ids.update(dict.fromkeys(_fts_ids(conn, frame, "AND")))
     return list(ids)
