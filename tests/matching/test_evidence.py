@@ -417,6 +417,7 @@ def test_whose_undefined_symbol_it_is_decides():
     assert (
         decisive.features("undefined symbol: _ZNK2at10TensorBase8data_ptrEv")["undefined_symbol"] == "torch"
     )
+    assert decisive.features("undefined symbol: _ZTIN3c1010TensorImplE")["undefined_symbol"] == "torch"
     # ...a faiss:: symbol, or a C library's, in the same file is not torch's ABI.
     assert_withheld(
         conn,

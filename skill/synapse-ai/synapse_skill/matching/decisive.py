@@ -67,8 +67,9 @@ def _module_kind(m: re.Match[str]) -> str:
     return "extension" if top.startswith("_") or any(part.startswith("_") for part in inner) else "package"
 
 
-# The first name of a mangled C++ symbol: `_ZN3c104cuda9SetDeviceEi` → c10, `_ZNK2at6Tensor…` → at.
-_MANGLED_SCOPE = re.compile(r"_ZN[KVRO]{0,3}(\d{1,3})")
+# The first name of a mangled C++ symbol: `_ZN3c104cuda9SetDeviceEi` → c10, `_ZNK2at6Tensor…` → at,
+# and of the type info or vtable of a class (`_ZTIN3c1010TensorImplE` → c10).
+_MANGLED_SCOPE = re.compile(r"_Z(?:T[IVS])?N[KVRO]{0,3}(\d{1,3})")
 _TORCH_SCOPES = frozenset(["c10", "at", "torch", "caffe2"])
 
 
