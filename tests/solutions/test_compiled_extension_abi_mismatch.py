@@ -13,7 +13,6 @@ missing (and the extension then imports). Matching the error texts is other test
 import shutil
 import subprocess
 import sys
-import sysconfig
 from pathlib import Path
 
 import pytest
@@ -81,11 +80,9 @@ def _libc10(tmp_path: Path, folder: Path, parameter: str) -> Path:
 
 
 @pytest.fixture
-def extension(tmp_path) -> Path:
+def extension(tmp_path, python_include) -> Path:
     """mods/synapse_abiext.so: an extension module that needs c10::synapse_missing(int)."""
-    include = sysconfig.get_paths()["include"]
-    if not Path(include, "Python.h").is_file():
-        pytest.skip("needs the Python headers")
+    include = python_include
     compiler, source, suffix = _compiler()
     src = tmp_path / f"ext.{suffix}"
     src.write_text(source, encoding="utf-8")
