@@ -10,13 +10,13 @@ step inside the write unit that stores or deletes the entry.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 TAG, LANGUAGE = "tag", "language"
 PER_TAG = 200  # entries read per shared tag when ranking related entries (rarest tags first)
 
 
-def replace(conn, slug: str, values: dict[str, Iterable[str]], counts: Counter | None = None) -> None:
+def replace(conn, slug: str, values: Mapping[str, Iterable[str]], counts: Counter | None = None) -> None:
     """Make `slug`'s facet rows equal `values` ({facet: values}) and move the counts with them.
 
     Given `counts`, the count changes are added to it for one `apply_counts` at the end of a
@@ -39,6 +39,20 @@ def replace(conn, slug: str, values: dict[str, Iterable[str]], counts: Counter |
         apply_counts(conn, delta)
     else:
         counts.update(delta)
+
+
+def add_new(conn, values: Mapping[str, Mapping[str, Iterable[str]]], counts: Counter) -> None:
+    """`replace` for slugs that have no facet rows yet ({slug: {facet: values}}): inserts only."""
+    rows = sorted(
+        {
+            (facet, value, slug)
+            for slug, by_facet in values.items()
+            for facet, vs in by_facet.items()
+            for value in vs
+        }
+    )
+    conn.executemany("INSERT INTO entry_facets (facet, value, slug) VALUES (?, ?, ?)", rows)
+    counts.update((facet, value) for facet, value, _ in rows)
 
 
 def remove(conn, slug: str, counts: Counter | None = None) -> None:

@@ -303,9 +303,17 @@ def _index_contents(conn) -> tuple[list, list]:
     return [tuple(r) for r in entries], [tuple(r) for r in signatures]
 
 
+def _file_records(conn) -> list[tuple]:
+    return [
+        tuple(r)
+        for r in conn.execute("SELECT path, mtime_ns, size, content_hash FROM index_files ORDER BY path")
+    ]
+
+
 def test_parsing_in_worker_processes_indexes_exactly_what_parsing_in_process_does(tmp_path, monkeypatch):
-    """A first index of many files parses and prepares them in spawned processes; the store must
-    hold the same rows, and an invalid file is still reported, as when one process does it all."""
+    """A first index of many files reads, parses and prepares them in spawned processes; the store
+    must hold the same rows and file records (what the next run compares stats and hashes with),
+    and an invalid file is still reported, as when one process does it all."""
     folder = tmp_path / "solutions"
     shutil.copytree(ROOT / "solutions", folder)
     (folder / "broken-entry.md").write_text("---\ntitle: no errors here\n---\n\n## Symptom\nx\n")
@@ -319,33 +327,81 @@ def test_parsing_in_worker_processes_indexes_exactly_what_parsing_in_process_doe
                 sorted(report.added),
                 sorted({p.path for p in report.problems}),
                 store.read_now(_index_contents),
+                store.read_now(_file_records),
             )
         finally:
             store.close()
     assert results["in workers"] == results["in process"]
-    added, problem_paths, (rows, signatures) = results["in workers"]
+    added, problem_paths, (rows, signatures), files = results["in workers"]
+    assert len(files) == len(added) + 1  # the broken file's record too, as one process keeps it
     assert len(added) == len(list((ROOT / "solutions").glob("*.md"))) and len(signatures) > len(rows)
     assert problem_paths == [str(folder / "broken-entry.md")]
 
 
 def test_a_crash_in_a_first_index_that_writes_while_parsing_leaves_the_store_empty(tmp_path, monkeypatch):
-    """A first index writes each entry as the worker processes hand it over, inside one
-    transaction: a crash half-way commits nothing, and the next run indexes everything."""
+    """A first index writes the entries in batches as the worker processes hand them over, inside
+    one transaction: a crash half-way commits nothing, and the next run indexes everything."""
     folder = tmp_path / "solutions"
     shutil.copytree(ROOT / "solutions", folder)
     monkeypatch.setattr(indexer, "PARALLEL_PARSE_MIN", 2)
-    real_put_entry = indexer.put_entry_rows
+    monkeypatch.setattr(indexer, "WRITE_BATCH", 8)
+    real_put_new = indexer.put_new_entries
     store = Store(tmp_path / "first.db")
     try:
-        crash_on_entry(monkeypatch, 40, "simulated crash while the workers still parse")
+        calls: list[int] = []
+
+        def write_batches_then_crash(conn, entries, origin, facet_counts):
+            calls.append(len(entries))
+            if len(calls) == 5:
+                raise RuntimeError("simulated crash while the workers still parse")
+            return real_put_new(conn, entries, origin, facet_counts)
+
+        monkeypatch.setattr(indexer, "put_new_entries", write_batches_then_crash)
         with pytest.raises(RuntimeError, match="simulated crash"):
             index_solutions(store, folder)
+        assert calls == [8] * 5  # four batches were written before the crash
         assert store.read_now(lambda conn: conn.execute("SELECT count(*) FROM entries").fetchone()[0]) == 0
-        monkeypatch.setattr(indexer, "put_entry_rows", real_put_entry)
+        monkeypatch.setattr(indexer, "put_new_entries", real_put_new)
         report = index_solutions(store, folder)
         assert len(report.added) == len(list(folder.glob("*.md")))
     finally:
         store.close()
+
+
+def _stored_rows(conn) -> dict[str, list[tuple]]:
+    """Every row an index writes for its entries, but the publication time."""
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(entries)") if r[1] != "published_at"]
+    queries = {
+        "entries": f"SELECT {', '.join(columns)} FROM entries ORDER BY slug",
+        "fixes": "SELECT slug, position, title, description, language, code FROM fixes ORDER BY slug, position",
+        "entry_stats": "SELECT * FROM entry_stats ORDER BY slug",
+        "entry_facets": "SELECT * FROM entry_facets ORDER BY facet, value, slug",
+        "facet_counts": "SELECT * FROM facet_counts ORDER BY facet, value",
+    }
+    return {table: [tuple(r) for r in conn.execute(sql)] for table, sql in queries.items()}
+
+
+def test_a_first_index_writes_in_batches_the_rows_entry_by_entry_writing_gives(tmp_path):
+    """An empty store takes its entries in batches of inserts; a store already holding one takes
+    them entry by entry (replacing rows): the stored rows must be the same."""
+    folder = tmp_path / "solutions"
+    shutil.copytree(ROOT / "solutions", folder)
+    batched, one_by_one = Store(tmp_path / "batched.db"), Store(tmp_path / "one-by-one.db")
+    try:
+        files = sorted(folder.glob("*.md"))
+        assert len(index_solutions(batched, folder).added) == len(files)
+        other = tmp_path / "other"
+        other.mkdir()
+        shutil.copy(files[0], other / "another-entry.md")
+        index_solutions(one_by_one, other)  # the store now holds an entry: the others go one by one
+        report = index_solutions(one_by_one, folder)
+        assert (len(report.added), report.removed) == (len(files), ["another-entry"])
+        rows = one_by_one.read_now(_stored_rows)
+        assert rows == batched.read_now(_stored_rows)
+        assert len(rows["fixes"]) > len(rows["entries"]) and rows["facet_counts"]
+    finally:
+        batched.close()
+        one_by_one.close()
 
 
 def test_a_transaction_run_again_sees_the_entries_parsed_during_the_first_attempt():
