@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from markdown_it import MarkdownIt
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
+
+from app.corpus import blocks as markdown_blocks
+from app.corpus.blocks import Fence, Heading
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SLUG_MIN, SLUG_MAX = 3, 80
@@ -38,10 +40,6 @@ REQUIRED_SECTIONS = ("Symptom", "Root cause", "Fix")
 SECTION_ORDER = ("Symptom", "Root cause", "Fix", "Limits", "Token savings")
 OPTION_PREFIX_RE = re.compile(r"^option\s+\d+\s*[:.\-–]\s*", re.IGNORECASE)
 
-# Block structure only (headings, fences): inline parsing would be half the cost and is never read.
-_markdown = MarkdownIt("commonmark").disable(
-    ["inline", "text_join", "list", "blockquote", "hr", "html_block", "reference"]
-)
 # libyaml's parser when PyYAML was built with it: the pure-Python one is most of the cost of
 # indexing a large corpus. Both build the same nodes; constructing them stays in Python. The
 # C composer recurses on the C stack (a crash, not a RecursionError, at ~20k levels), so text
@@ -160,7 +158,7 @@ def parse_text(text: str, slug: str, path: str = "<text>") -> Entry:
     fields = _validate_meta(
         meta if meta is not None else {}, key_lines, problem if meta is not None else _ignore
     )
-    blocks = _markdown.parse(body)  # parsed once; sections, fixes and code checks all read it
+    blocks = markdown_blocks.parse(body)  # parsed once; sections, fixes and code checks all read it
     sections = _sections(blocks, body, body_offset, problem)
     _check_python_blocks(blocks, body_offset, problem)
     fixes = _fix_options(sections.get("Fix"), blocks, body, body_offset, problem)
@@ -436,12 +434,8 @@ class _Section:
     end: int  # 0-based body line where the next H2 starts
 
 
-def _sections(tokens: list, body: str, offset: int, problem) -> dict[str, _Section]:
-    heads = [
-        (tok.map[0], tokens[i + 1].content.strip())
-        for i, tok in enumerate(tokens)
-        if tok.type == "heading_open" and tok.tag == "h2"
-    ]
+def _sections(blocks: list[Heading | Fence], body: str, offset: int, problem) -> dict[str, _Section]:
+    heads = [(b.line, b.text) for b in blocks if isinstance(b, Heading) and b.level == 2]
     n_lines = body.count("\n") + 1
     found: dict[str, _Section] = {}
     order: list[str] = []
@@ -475,55 +469,50 @@ def _section_text(sections: dict[str, _Section], name: str, body: str) -> str:
     return "\n".join(body.split("\n")[sec.start : sec.end]).strip()
 
 
-def _fix_options(fix: _Section | None, tokens: list, body: str, offset: int, problem) -> list[FixOption]:
-    """The `### Option` blocks of the Fix section; token lines are body lines (0-based)."""
+def _fix_options(
+    fix: _Section | None, blocks: list[Heading | Fence], body: str, offset: int, problem
+) -> list[FixOption]:
+    """The `### Option` blocks of the Fix section; block lines are body lines (0-based)."""
     if fix is None:
         return []
-    inside = [
-        (i, tok) for i, tok in enumerate(tokens) if tok.map is not None and fix.start <= tok.map[0] < fix.end
-    ]
-    heads = [
-        (tok.map[0], tokens[i + 1].content.strip())
-        for i, tok in inside
-        if tok.type == "heading_open" and tok.tag == "h3"
-    ]
+    inside = [b for b in blocks if fix.start <= b.line < fix.end]
+    heads = [(b.line, b.text) for b in inside if isinstance(b, Heading) and b.level == 3]
     if not heads:
         problem(fix.line, "the Fix section needs at least one '### Option' with a code block")
         return []
-    fences = [tok for _, tok in inside if tok.type == "fence"]
+    fences = [b for b in inside if isinstance(b, Fence)]
     lines = body.split("\n")
     options = []
     for idx, (start, heading) in enumerate(heads):
         end = heads[idx + 1][0] if idx + 1 < len(heads) else fix.end
         line = offset + start + 1
-        own = [f for f in fences if start <= f.map[0] < end]
+        own = [f for f in fences if start <= f.line < end]
         if not own:
             problem(line, f"fix option '{heading}' has no fenced code block")
             continue
         fence = own[0]
-        language, _, attributes = (fence.info or "").strip().partition(" ")
+        language, _, attributes = fence.info.strip().partition(" ")
         language = language.lower()
         if not language:
-            problem(offset + fence.map[0] + 1, f"code block of fix option '{heading}' needs a language")
-        code = fence.content
+            problem(offset + fence.line + 1, f"code block of fix option '{heading}' needs a language")
         title = OPTION_PREFIX_RE.sub("", heading).strip() or heading
-        description = "\n".join(lines[start + 1 : fence.map[0]]).strip()
-        options.append(FixOption(title, description, language, code, line, attributes.strip()))
+        description = "\n".join(lines[start + 1 : fence.line]).strip()
+        options.append(FixOption(title, description, language, fence.code, line, attributes.strip()))
     return options
 
 
 PYTHON_LANGUAGES = ("python", "py", "python3")
 
 
-def _check_python_blocks(tokens: list, offset: int, problem) -> None:
+def _check_python_blocks(blocks: list[Heading | Fence], offset: int, problem) -> None:
     """Every python block in the entry must compile, wherever it sits."""
-    for token in tokens:
+    for block in blocks:
         if (
-            token.type == "fence"
-            and (token.info or "").split()[:1]
-            and token.info.split()[0].lower() in PYTHON_LANGUAGES
+            isinstance(block, Fence)
+            and block.info.split()[:1]
+            and block.info.split()[0].lower() in PYTHON_LANGUAGES
         ):
-            _check_python(token.content, offset + token.map[0] + 1, problem)
+            _check_python(block.code, offset + block.line + 1, problem)
 
 
 def _check_python(code: str, fence_line: int, problem) -> None:
@@ -564,13 +553,13 @@ def code_blocks(text: str) -> list[CodeBlock]:
     offset = 0
     if lines and lines[0].strip() == "---":
         offset = next((i + 1 for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
-    blocks = []
-    for token in _markdown.parse("\n".join(lines[offset:])):
-        if token.type == "fence" and token.map is not None:
-            language, _, rest = (token.info or "").strip().partition(" ")
-            blocks.append(
+    found = []
+    for block in markdown_blocks.parse("\n".join(lines[offset:])):
+        if isinstance(block, Fence):
+            language, _, rest = block.info.strip().partition(" ")
+            found.append(
                 CodeBlock(
-                    language.lower(), dict(_ATTRIBUTE.findall(rest)), token.content, offset + token.map[0] + 1
+                    language.lower(), dict(_ATTRIBUTE.findall(rest)), block.code, offset + block.line + 1
                 )
             )
-    return blocks
+    return found
