@@ -6,12 +6,12 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup index check verify import-tables chromium postgresql nginx bench lint clean
+.PHONY: run test setup index check verify import-tables chromium postgresql nginx redis bench lint clean
 
 run: setup
 	$(BIN)/synapse serve --host $(HOST) --port $(PORT)
 
-test: setup chromium postgresql nginx
+test: setup chromium postgresql nginx redis
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 setup: $(STAMP)
@@ -52,6 +52,13 @@ chromium:
 postgresql:
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
+# Debian's Redis server (with redis-cli) for the verified-fix tests of the Redis entries, which
+# start their own servers on free ports; skipped when it is installed.
+redis:
+	@if [ ! -x /usr/bin/redis-server ] || [ ! -x /usr/bin/redis-cli ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
 	fi
 
 # Debian's nginx for tests/web/test_load_balancer.py, which runs deploy/nginx.conf in front of real
