@@ -52,6 +52,22 @@ SHORT_QUERIES = [
     "git: fatal: detected dubious ownership in repository at '/srv/agent'",
 ]
 
+# Errors never seen before: `{n}` becomes a different name or number on every request, so the
+# response cache never answers and every search runs the matcher and renders its answer.
+NEW_QUERIES = [
+    "ModuleNotFoundError: No module named 'vendor_{n}'",
+    "KeyError: 'ACME_{n}_API_KEY'",
+    "FileNotFoundError: [Errno 2] No such file or directory: '/srv/data/run-{n}.json'",
+    "ValueError: invoice {n} total does not match the sum of its line items",
+    "requests.exceptions.ConnectionError: HTTPConnectionPool(host='svc-{n}.internal', port=8080): "
+    "Max retries exceeded with url: /v1/jobs",
+    "sqlite3.OperationalError: no such table: orders_{n}",
+    "AttributeError: 'NoneType' object has no attribute 'field_{n}'",
+    "TimeoutError: job {n} did not finish within 30 seconds",
+]
+NEW = "NEW"  # the benchmark's name for GETs of never-seen errors
+MARK = quote("{n}")
+
 # A worker that checkpoints to SQLite through SQLAlchemy, as an agent would paste it: chained
 # exceptions, ~5 KB. {error} is the raised error line; {exc} its type for SQLAlchemy's wrapper.
 SITE = "/srv/agent/.venv/lib/python3.12/site-packages"
@@ -158,6 +174,8 @@ def requests_for(method: str) -> list[tuple[str, str, str]]:
     """The rotating (method, path, body) requests of one benchmark."""
     if method == "GET":
         return [("GET", f"/search?q={quote(q)}", "") for q in SHORT_QUERIES]
+    if method == NEW:
+        return [("GET", f"/search?q={quote(q)}", "") for q in NEW_QUERIES]
     return [("POST", "/search", json.dumps({"q": traceback_text(*err), "limit": 5})) for err in FINAL_ERRORS]
 
 
@@ -186,9 +204,26 @@ function request()
   return built[turn]
 end
 """
+    fresh = (
+        f"""
+local ids = 0
+function setup(thread)
+  ids = ids + 1
+  thread:set("id", ids)
+end
+function request()
+  turn = turn + 1
+  local it = items[(turn - 1) % #items + 1]
+  return wrk.format("GET", (it[2]:gsub("{MARK.replace("%", "%%")}", (id or 0) .. "x" .. turn)))
+end
+"""
+        if any(MARK in path for _, path, _ in requests)
+        else ""
+    )
     if rate is None:
         return (
             common
+            + fresh
             + """
 function done(summary, latency, requests)
   local e = summary.errors
@@ -343,6 +378,9 @@ def servers(stack: ExitStack, workers: int, workdir: Path) -> dict[str, str]:
 def measure(wrk: str, urls: dict[str, str], method: str, size: dict, workdir: Path) -> dict[str, dict]:
     """Max rate, then the open-loop shares, alternating between the two servers."""
     results: dict[str, dict] = {name: {} for name in urls}
+    if method == NEW:  # closed loop only, beside the no-op GET measured in the same run
+        run_wrk(wrk, urls["search"], method, size["warmup"], None, workdir)
+        return {"search": {"max": run_wrk(wrk, urls["search"], method, size["max"], None, workdir)}}
     for url in urls.values():
         run_wrk(wrk, url, method, size["warmup"], None, workdir)
     for name, url in urls.items():
@@ -363,6 +401,13 @@ def cell(load: Load | None) -> str:
     return f"{load.rps:,.0f} req/s{asked}, {load.p50:.1f} / {load.p99:.1f} ms"
 
 
+REQUEST_NAMES = {
+    "GET": "GET /search?q=<short>",
+    NEW: "GET /search?q=<short, never seen>",
+    "POST": "POST /search (5 KB traceback)",
+}
+
+
 def detail_table(all_results: list[tuple[int, str, dict]]) -> str:
     lines = [
         "| request | workers | server | max (closed loop): req/s, p50 / p99 | at 50 %: req/s, p50 / p99 "
@@ -370,7 +415,7 @@ def detail_table(all_results: list[tuple[int, str, dict]]) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for workers, method, results in all_results:
-        request = "GET /search?q=<short>" if method == "GET" else "POST /search (5 KB traceback)"
+        request = REQUEST_NAMES[method]
         for name, runs in results.items():
             failed = sum(load.errors for load in runs.values())
             lines.append(
@@ -385,19 +430,26 @@ def detail_table(all_results: list[tuple[int, str, dict]]) -> str:
         "2 cores with the server, so where the achieved rate falls short of the asked one the pair saturated "
         "and its latencies are queueing. Corpus: solutions/ as indexed by `synapse serve`; every search is also "
         "counted (in memory, written about once a second); repeated queries are answered from the "
-        "response cache while the index generation is unchanged."
+        "response cache while the index generation is unchanged. <short, never seen>: eight error texts "
+        "with a fresh name or number in every request, so no answer comes from the response cache "
+        "(closed loop only; its baseline is the no-op GET of the same run)."
     )
     return "\n".join(lines)
 
 
 def rows_for(all_results: list[tuple[int, str, dict]]) -> list[Row]:
     rows = []
+    noop_get = {
+        workers: results["no-op"]["max"].rps for workers, method, results in all_results if method == "GET"
+    }
     for workers, method, results in all_results:
-        search, noop = results["search"]["max"].rps, results["no-op"]["max"].rps
+        search = results["search"]["max"].rps
+        noop = noop_get[workers] if method == NEW else results["no-op"]["max"].rps
         ratio = search / noop
+        what = "GET /search, never-seen errors" if method == NEW else f"{method} /search"
         rows.append(
             Row(
-                f"HTTP {method} /search, {workers} worker{'s' if workers > 1 else ''}: max throughput",
+                f"HTTP {what}, {workers} worker{'s' if workers > 1 else ''}: max throughput",
                 f"{search:,.0f} req/s",
                 f"{noop:,.0f} req/s (no-op FastAPI)",
                 f"{ratio:.0%}",
@@ -421,7 +473,7 @@ def run(quick: bool) -> Section:
         for workers in (1, 2):
             with ExitStack() as stack:
                 urls = servers(stack, workers, workdir)
-                for method in ("GET", "POST"):
+                for method in ("GET", NEW, "POST"):
                     all_results.append((workers, method, measure(wrk, urls, method, size, workdir)))
     return Section("HTTP throughput and latency", rows_for(all_results), detail_table(all_results))
 
