@@ -14,7 +14,6 @@ its `python -m pip install` line with the package swapped for a local wheel buil
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import sysconfig
@@ -22,17 +21,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from entry_blocks import option_blocks
 
 SLUG = "module-not-found"
-ENTRY = Path(__file__).resolve().parents[2] / "solutions" / f"{SLUG}.md"
-
-
-def option_blocks(option: int) -> list[tuple[str, str]]:
-    """(language, code) of every fenced block of fix option N (fix_code gives only the first)."""
-    section = (
-        ENTRY.read_text().split(f"### Option {option}:", 1)[1].split("\n### ", 1)[0].split("\n## ", 1)[0]
-    )
-    return [(m.group(1), m.group(2)) for m in re.finditer(r"```(\w+)[^\n]*\n(.*?)\n```", section, re.S)]
 
 
 def clean_env(**extra: str) -> dict:
@@ -141,7 +132,7 @@ def test_option3_run_as_module_or_with_pythonpath(venvs, tmp_path, fix_code):
 
 
 def test_option3_pytest_pythonpath_setting(tmp_path):
-    toml = next(code for language, code in option_blocks(3) if language == "toml")
+    toml = next(code for language, code in option_blocks(SLUG, 3) if language == "toml")
     project = tmp_path / "proj"
     (project / "src" / "mypkg").mkdir(parents=True)
     (project / "src" / "mypkg" / "__init__.py").write_text("ANSWER = 42\n")

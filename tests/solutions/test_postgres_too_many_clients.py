@@ -14,25 +14,15 @@ pgbouncer.ini is not run) and Option 4's `ALTER SYSTEM` line (takes effect only 
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import uuid
-from pathlib import Path
 
 import psycopg
 import pytest
+from entry_blocks import option_blocks
 from pg_server import PgServer
 
 SLUG = "postgres-too-many-clients"
-ENTRY = Path(__file__).resolve().parents[2] / "solutions" / f"{SLUG}.md"
-
-
-def option_blocks(option: int) -> list[tuple[str, str]]:
-    """(language, code) of every fenced block of fix option N, read from the Markdown (fix_code gives the first)."""
-    section = (
-        ENTRY.read_text().split(f"### Option {option}:", 1)[1].split("\n### ", 1)[0].split("\n## ", 1)[0]
-    )
-    return [(m.group(1), m.group(2)) for m in re.finditer(r"```(\w+)[^\n]*\n(.*?)\n```", section, re.S)]
 
 
 class TinyServer(PgServer):
@@ -240,7 +230,7 @@ def test_option3_engine_uses_nullpool():
     from sqlalchemy.pool import NullPool
 
     namespace: dict = {"__name__": "synapse_fix"}
-    code = next(code for language, code in option_blocks(3) if language == "python")
+    code = next(code for language, code in option_blocks(SLUG, 3) if language == "python")
     exec(compile(code, "<fix>", "exec"), namespace)
     engine = namespace["engine"]
     assert isinstance(engine.pool, NullPool)

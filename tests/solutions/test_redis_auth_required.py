@@ -14,10 +14,7 @@ Needs: Debian's redis-server (redis-server + redis-cli) and redis-py; the fixtur
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
-import time
 from urllib.parse import quote
 
 import pytest
@@ -25,39 +22,13 @@ import redis  # redis-py: the pyproject dev extra; never skipped
 from pyrun import run_python as run
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+from redis_server import start_redis
 
 SLUG = "redis-auth-required"
 PASSWORD = "p@ss:w/rd%#1"
 # redis-py 8 retries AuthenticationError (a ConnectionError) 10 times with backoff: a few seconds per failure.
 # The failing clients below get no retries; the message is the same.
 ONCE = {"retry": Retry(NoBackoff(), 0)}
-
-
-def start_redis(tmp_path, *extra: str):
-    """A real redis-server on a free port; returns (process, port)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise RuntimeError(
-            "redis-server is not installed: `apt-get install redis-server` (make test does it)"
-        )
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(tmp_path), *extra],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc, port
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"redis-server did not start on port {port}") from None
-            time.sleep(0.02)
 
 
 @pytest.fixture

@@ -17,47 +17,18 @@ from __future__ import annotations
 import ast
 import asyncio
 import os
-import shutil
 import socket
 import subprocess
-import time
 
 import pytest
 import redis  # redis-py: the pyproject dev extra; never skipped
 from pyrun import run_python as run
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.retry import Retry
+from redis_server import free_port, start_redis
 
 SLUG = "redis-connection-error"
 ONCE = {"retry": Retry(NoBackoff(), 0)}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_redis(port: int, folder) -> subprocess.Popen:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise RuntimeError(
-            "redis-server is not installed: `apt-get install redis-server` (make test does it)"
-        )
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"redis-server did not start on port {port}") from None
-            time.sleep(0.02)
 
 
 @pytest.fixture
@@ -72,7 +43,7 @@ def silent_port():
 @pytest.fixture
 def server(tmp_path):
     port = free_port()
-    procs = [start_redis(port, tmp_path)]
+    procs = [start_redis(tmp_path, port=port)[0]]
 
     class Server:
         url = f"redis://127.0.0.1:{port}/0"
@@ -80,7 +51,7 @@ def server(tmp_path):
         def restart(self) -> None:
             procs[-1].kill()
             procs[-1].wait()
-            procs.append(start_redis(port, tmp_path))
+            procs.append(start_redis(tmp_path, port=port)[0])
 
     yield Server()
     procs[-1].kill()

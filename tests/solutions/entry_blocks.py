@@ -1,0 +1,22 @@
+"""Every fenced block of one fix option, read by the parser the indexer uses (`fix_code` gives the first)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.corpus.blocks import Fence, Heading, parse
+
+SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
+
+
+def option_blocks(slug: str, option: int) -> list[tuple[str, str]]:
+    """(language, code without its last line end) of each fenced block under `### Option <option>:`."""
+    found: list[tuple[str, str]] = []
+    inside = False
+    for block in parse((SOLUTIONS / f"{slug}.md").read_text(encoding="utf-8")):
+        if isinstance(block, Heading):
+            inside = block.level == 3 and block.text.startswith(f"Option {option}:")
+        elif inside and isinstance(block, Fence):
+            language = block.info.split()[0].lower() if block.info.split() else ""
+            found.append((language, block.code.removesuffix("\n")))
+    return found
