@@ -1,6 +1,7 @@
 """Fixtures for the verified-fix tests: they run the code that the entries themselves publish."""
 
 import shutil
+import socket
 import sysconfig
 from pathlib import Path
 
@@ -20,6 +21,15 @@ def fix_code():
         return entry.fixes[option - 1].code
 
     return get
+
+
+@pytest.fixture
+def silent_port():
+    """A local port that is bound but not listening: connecting to it is refused, and nobody else can take it."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    yield sock.getsockname()[1]
+    sock.close()
 
 
 @pytest.fixture

@@ -1,21 +1,11 @@
 """connection-refused: a port with no listener refuses connections; the entry's probe-and-wait fix connects."""
 
-import socket
 import sys
 
 import pytest
 from pyrun import run_python as run
 
 SLUG = "connection-refused"
-
-
-@pytest.fixture
-def silent_port():
-    """A local port that is bound but not listening: connecting to it is refused, and nobody else can take it."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    yield sock.getsockname()[1]
-    sock.close()
 
 
 def test_connecting_to_a_port_without_listener_is_refused(silent_port):

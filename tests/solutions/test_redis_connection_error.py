@@ -32,15 +32,6 @@ ONCE = {"retry": Retry(NoBackoff(), 0)}
 
 
 @pytest.fixture
-def silent_port():
-    """Bound but not listening: connecting is refused, and nobody else can take the port."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    yield sock.getsockname()[1]
-    sock.close()
-
-
-@pytest.fixture
 def server(tmp_path):
     port = free_port()
     procs = [start_redis(tmp_path, port=port)[0]]
