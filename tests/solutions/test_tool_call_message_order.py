@@ -13,14 +13,11 @@ Anthropic loop. What the real services accept beyond the pairing rule is not che
 
 from __future__ import annotations
 
+import openai
 import pytest
 from fake_http import json_server
 
 SLUG = "tool-call-message-order"
-
-openai = pytest.importorskip(
-    "openai", reason="install the dev extra: the openai SDK is needed for this entry"
-)
 
 OPENAI_MISSING = (
     "An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. "
@@ -266,9 +263,8 @@ def messages_url():
 
 @pytest.fixture
 def anthropic_sdk(messages_url, monkeypatch):
-    sdk = pytest.importorskip(
-        "anthropic", reason="install the dev extra: the anthropic SDK is needed for Option 3"
-    )
+    import anthropic as sdk
+
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
     monkeypatch.setenv("ANTHROPIC_BASE_URL", messages_url)
     return sdk
