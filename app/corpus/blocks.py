@@ -27,13 +27,26 @@ class Fence:
     info: str  # the info string after the opening fence (`python norun="why"`)
     code: str  # the content, each line as CommonMark reads it (fence indentation removed)
 
+    @property
+    def language(self) -> str:
+        """The info string's first word, lower-cased (`python`), or "" for a bare fence."""
+        words = self.info.split(maxsplit=1)
+        return words[0].lower() if words else ""
+
+    @property
+    def attributes(self) -> str:
+        """What follows the language in the info string (`norun="why"`)."""
+        words = self.info.split(maxsplit=1)
+        return words[1].strip() if len(words) > 1 else ""
+
 
 def parse(text: str) -> list[Heading | Fence]:
     """The top-level headings and every fenced code block of `text`, in order."""
     raw = text.encode("utf-8")  # the parser's ranges are byte offsets
     found: list[Heading | Fence] = []
     depth = 0
-    heading: list[int] = []  # level, start offset, then the first and last offsets of its inline parts
+    heading: tuple[int, int] | None = None  # level and start offset of the heading being read
+    inline = (-1, -1)  # start and end offsets of its inline parts (emphasis and code spans included)
     fence: tuple[int, str] | None = None  # start offset and info string of the fenced block being read
     code: list[str] = []
     for event, span in pyromark.events_with_range(text):
@@ -41,19 +54,19 @@ def parse(text: str) -> list[Heading | Fence]:
         end = isinstance(event, dict) and "End" in event
         if end:
             depth -= 1
-        if heading and depth > 0:  # inside a heading: its inline parts, emphasis and code spans included
-            heading[2:] = [heading[2] if len(heading) > 2 else span["start"], span["end"]]
-        elif heading and end:
-            inline = raw[heading[2] : heading[3]].decode("utf-8").strip() if len(heading) > 2 else ""
-            found.append(Heading(heading[0], raw.count(b"\n", 0, heading[1]), inline))
-            heading = []
+        if heading is not None and depth > 0:
+            inline = (span["start"] if inline[0] < 0 else inline[0], span["end"])
+        elif heading is not None and end:
+            words = raw[inline[0] : inline[1]].decode("utf-8").strip() if inline[0] >= 0 else ""
+            found.append(Heading(heading[0], raw.count(b"\n", 0, heading[1]), words))
+            heading = None
         elif fence is not None and end:
             found.append(Fence(raw.count(b"\n", 0, fence[0]), fence[1], "".join(code)))
             fence = None
         elif fence is not None and isinstance(event, dict) and "Text" in event:
             code.append(event["Text"])
         elif isinstance(start, dict) and "Heading" in start and depth == 0:
-            heading = [int(start["Heading"]["level"][1:]), span["start"]]
+            heading, inline = (int(start["Heading"]["level"][1:]), span["start"]), (-1, -1)
         elif isinstance(start, dict) and isinstance(start.get("CodeBlock"), dict):  # indented blocks: a str
             fence, code = (span["start"], start["CodeBlock"]["Fenced"]), []
         if start is not None:

@@ -491,13 +491,12 @@ def _fix_options(
             problem(line, f"fix option '{heading}' has no fenced code block")
             continue
         fence = own[0]
-        language, _, attributes = fence.info.strip().partition(" ")
-        language = language.lower()
+        language = fence.language
         if not language:
             problem(offset + fence.line + 1, f"code block of fix option '{heading}' needs a language")
         title = OPTION_PREFIX_RE.sub("", heading).strip() or heading
         description = "\n".join(lines[start + 1 : fence.line]).strip()
-        options.append(FixOption(title, description, language, fence.code, line, attributes.strip()))
+        options.append(FixOption(title, description, language, fence.code, line, fence.attributes))
     return options
 
 
@@ -507,11 +506,7 @@ PYTHON_LANGUAGES = ("python", "py", "python3")
 def _check_python_blocks(blocks: list[Heading | Fence], offset: int, problem) -> None:
     """Every python block in the entry must compile, wherever it sits."""
     for block in blocks:
-        if (
-            isinstance(block, Fence)
-            and block.info.split()[:1]
-            and block.info.split()[0].lower() in PYTHON_LANGUAGES
-        ):
+        if isinstance(block, Fence) and block.language in PYTHON_LANGUAGES:
             _check_python(block.code, offset + block.line + 1, problem)
 
 
@@ -556,10 +551,12 @@ def code_blocks(text: str) -> list[CodeBlock]:
     found = []
     for block in markdown_blocks.parse("\n".join(lines[offset:])):
         if isinstance(block, Fence):
-            language, _, rest = block.info.strip().partition(" ")
             found.append(
                 CodeBlock(
-                    language.lower(), dict(_ATTRIBUTE.findall(rest)), block.code, offset + block.line + 1
+                    block.language,
+                    dict(_ATTRIBUTE.findall(block.attributes)),
+                    block.code,
+                    offset + block.line + 1,
                 )
             )
     return found

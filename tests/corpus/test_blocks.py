@@ -10,6 +10,9 @@ def test_headings_keep_their_inline_source_and_lines_count_after_multibyte_text(
         Heading(3, 4, "Option 1: use `pip` **here**"),
         Fence(6, 'python a="b"', "print('é')\n"),
     ]
+    fence = parse(text)[-1]
+    assert (fence.language, fence.attributes) == ("python", 'a="b"')
+    assert (Fence(0, "", "").language, Fence(0, "PY3\tnorun=x", "").attributes) == ("", "norun=x")
 
 
 def test_setext_and_empty_headings_tilde_and_unclosed_fences():

@@ -17,6 +17,5 @@ def option_blocks(slug: str, option: int) -> list[tuple[str, str]]:
         if isinstance(block, Heading):
             inside = block.level == 3 and block.text.startswith(f"Option {option}:")
         elif inside and isinstance(block, Fence):
-            language = block.info.split()[0].lower() if block.info.split() else ""
-            found.append((language, block.code.removesuffix("\n")))
+            found.append((block.language, block.code.removesuffix("\n")))
     return found
