@@ -73,7 +73,10 @@ class Plan:
     listed: dict[str, str] = field(default_factory=dict)  # path → slug of every file present
     # (path, text) of the files that differ; text None: the parsing process reads the file itself
     to_parse: list[tuple[str, str | None]] = field(default_factory=list)
-    unread: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # path → its index_files row's stat
+    unread: dict[str, tuple[int, int]] = field(
+        default_factory=dict
+    )  # path → (mtime_ns, size) of a file not read yet
+    started_ns: int = 0  # when this run began: the `checked_ns` of the files it reads
 
     def keep_all(self, report: IndexReport, parsing: Iterator[Parsed]) -> None:
         for parsed in parsing:
@@ -195,12 +198,12 @@ def _plan(files: list[FileStat], state: StoreState, started_ns: int, report: Ind
 
     With no entry stored yet every file is parsed, so a big first index leaves reading and hashing
     to the parsing processes too (in one process they were a second of serial work at 10k files)."""
-    plan = Plan()
+    plan = Plan(started_ns=started_ns)
     if not state.stored and len(files) >= PARALLEL_PARSE_MIN:
         for path, mtime_ns, size in files:
             plan.listed[path] = os.path.basename(path)[:-3]
             plan.to_parse.append((path, None))
-            plan.unread[path] = (mtime_ns, size, started_ns)
+            plan.unread[path] = (mtime_ns, size)
         return plan
     for path, mtime_ns, size in files:
         slug = os.path.basename(path)[:-3]
@@ -226,7 +229,7 @@ def _plan(files: list[FileStat], state: StoreState, started_ns: int, report: Ind
 def _keep(plan: Plan, report: IndexReport, parsed: Parsed) -> Entry | None:
     path, digest, entry, prepared, problems = parsed
     if path in plan.unread and digest is not None:  # read by a parsing process: record it as read
-        plan.checked.append((path, *plan.unread.pop(path), digest))
+        plan.checked.append((path, *plan.unread.pop(path), plan.started_ns, digest))
     report.problems.extend(problems)
     if entry is None or prepared is None:
         return None
@@ -256,15 +259,13 @@ def _parsing(items: list[tuple[str, str | None]]) -> Iterator[Iterator[Parsed]]:
 def _parse_one(item: tuple[str, str | None]) -> Parsed:
     """One file's entry and matcher rows, or its problems; `(path, None)` reads the file."""
     path, text = item
-    digest = None
     try:
         if text is None:
             text = read_entry_text(Path(path))
-        digest = content_hash(text)
         entry = parse_text(text, slug=Path(path).stem, path=path)
-    except EntryInvalid as exc:
-        return path, digest, None, None, list(exc.problems)
-    return path, digest, entry, matcher.prepare_entry(index_item(entry)), []
+    except EntryInvalid as exc:  # not UTF-8 (nothing read), or invalid: its hash is still recorded
+        return path, None if text is None else content_hash(text), None, None, list(exc.problems)
+    return path, entry.content_hash, entry, matcher.prepare_entry(index_item(entry)), []
 
 
 def _record_files(conn, checked: list[tuple], gone: set[str]) -> None:
