@@ -7,11 +7,7 @@ import socket
 import subprocess
 import time
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from fake_http import free_port
 
 
 def start_redis(folder, *extra: str, port: int | None = None) -> tuple[subprocess.Popen, int]:

@@ -22,10 +22,11 @@ import subprocess
 
 import pytest
 import redis  # redis-py: the pyproject dev extra; never skipped
+from fake_http import free_port
 from pyrun import run_python as run
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.retry import Retry
-from redis_server import free_port, start_redis
+from redis_server import start_redis
 
 SLUG = "redis-connection-error"
 ONCE = {"retry": Retry(NoBackoff(), 0)}
