@@ -11,8 +11,6 @@ Not run here: Option 1 (needs transformers and a model fetched online), Option 2
 Option 3 (a proxy / mirror).
 """
 
-import socket
-
 import huggingface_hub  # noqa: F401  (fails loudly when the dev extra is missing)
 import pytest
 from pyrun import run_python
@@ -41,11 +39,8 @@ except Exception as exc:
 
 
 @pytest.fixture
-def dead_endpoint():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    sock.close()
+def dead_endpoint(silent_port):
+    return f"http://127.0.0.1:{silent_port}"
 
 
 @pytest.fixture
