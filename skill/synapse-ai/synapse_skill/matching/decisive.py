@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,18 @@ class Feature:
     # demand evidence the query must show, rather than only refuse a different value.
     agrees: Callable[[str, str], bool] | None = None
     # Lower-case words without one of which neither pattern can match: most texts skip most
-    # features on a substring test instead of a regex search.
+    # features on one search for any of these words instead of the pattern's own search.
     needs: tuple[str, ...] = ()
+    needed: re.Pattern[str] | None = field(init=False, default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.needs:
+            object.__setattr__(self, "needed", _any_of(self.needs))
+
+
+def _any_of(words: Iterable[str]) -> re.Pattern[str]:
+    """One search for any of these literal words (a substring test, done in C)."""
+    return re.compile("|".join(re.escape(word) for word in words))
 
 
 def _first_group(m: re.Match[str]) -> str:
@@ -277,14 +287,18 @@ FEATURES: tuple[Feature, ...] = (
 
 
 SUBJECT_FEATURES = frozenset(f.name for f in FEATURES if f.subject)
+# Without any feature's needed word, a text has no feature (every feature names its words).
+_ANY_NEEDED = _any_of(word for f in FEATURES for word in f.needs) if all(f.needs for f in FEATURES) else None
 
 
 def features(text: str) -> dict[str, str]:
     """The decisive parts found in one error text (a signature or a raised error)."""
-    found = {}
+    found: dict[str, str] = {}
     lowered = text.lower()
+    if _ANY_NEEDED is not None and not _ANY_NEEDED.search(lowered):
+        return found
     for feature in FEATURES:
-        if feature.needs and not any(word in lowered for word in feature.needs):
+        if feature.needed is not None and not feature.needed.search(lowered):
             continue
         m = feature.pattern.search(text)
         if m:
