@@ -134,15 +134,7 @@ def cmd_search(args) -> int:
         return 2
     store = _open_store(settings)
     try:
-        if not store.read().execute("SELECT 1 FROM entries LIMIT 1").fetchone():
-            from app.corpus.indexer import index_solutions
-
-            # An empty store (a first run, a new --db) answers nothing: index the corpus first.
-            report = index_solutions(store, settings.solutions)
-            print(
-                f"the index was empty: indexed {len(report.added)} entries from {settings.solutions}",
-                file=sys.stderr,
-            )
+        _bring_up_to_date(store, settings)
         result = search.run_search(store.read(), text, limit)
     finally:
         store.close()
@@ -151,6 +143,29 @@ def cmd_search(args) -> int:
         return 0
     print(_format_results(result.body))
     return 0 if result.best_confident else 1
+
+
+def _bring_up_to_date(store, settings) -> None:
+    """Index the entries folder before a search answers from the store.
+
+    An empty store (a first run, a new --db) would answer nothing, and an embedded SQLite file
+    left from an older checkout would answer with entries that have changed since (unchanged
+    files cost a stat and a hash). A PostgreSQL store is shared by servers that index their own
+    folder: there only an empty store is filled, never overwritten from this checkout.
+    """
+    from app.corpus.indexer import index_solutions
+
+    empty = not store.read().execute("SELECT 1 FROM entries LIMIT 1").fetchone()
+    if not empty and settings.database_url:
+        return
+    report = index_solutions(store, settings.solutions)
+    if empty:
+        print(
+            f"the index was empty: indexed {len(report.added)} entries from {settings.solutions}",
+            file=sys.stderr,
+        )
+    elif report.touched:
+        print(f"the index was behind {settings.solutions}: {report.summary()}", file=sys.stderr)
 
 
 def _format_results(body: dict) -> str:

@@ -157,6 +157,23 @@ def test_search_on_an_empty_store_indexes_the_corpus_first(env):
     assert "sqlite-database-locked" in result.stdout.splitlines()[0]
 
 
+def test_search_answers_from_the_entries_folder_as_it_is_now(env):
+    """A store left from an older checkout must not answer with entries changed since."""
+    synapse("index", env=env)
+    entry = Path(env["SYNAPSE_SOLUTIONS"]) / "broken-pipe.md"
+    new_error = "BrokenPipeError: [Errno 32] the zorbulator hung up on the frobnicating widget"
+    text = entry.read_text(encoding="utf-8")
+    entry.write_text(text.replace("errors:\n", f'errors:\n  - "{new_error}"\n', 1), encoding="utf-8")
+
+    result = synapse("search", "--json", new_error, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert "the index was behind" in result.stderr and "1 changed" in result.stderr
+    assert json.loads(result.stdout)["results"][0]["why"]["signature"] == new_error
+    again = synapse("search", "--json", new_error, env=env)
+    assert again.stderr == ""  # nothing changed since: no re-index reported
+
+
 def test_search_reads_a_traceback_from_stdin(env):
     synapse("index", env=env)
     traceback = (
