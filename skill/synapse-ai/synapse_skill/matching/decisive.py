@@ -35,12 +35,11 @@ class Feature:
     agrees: Callable[[str, str], bool] | None = None
     # Lower-case words without one of which neither pattern can match: most texts skip most
     # features on one search for any of these words instead of the pattern's own search.
-    needs: tuple[str, ...] = ()
-    needed: re.Pattern[str] | None = field(init=False, default=None, repr=False, compare=False)
+    needs: tuple[str, ...] = field(kw_only=True)
+    needed: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.needs:
-            object.__setattr__(self, "needed", _any_of(self.needs))
+        object.__setattr__(self, "needed", _any_of(self.needs))
 
 
 def _any_of(words: Iterable[str]) -> re.Pattern[str]:
@@ -287,18 +286,18 @@ FEATURES: tuple[Feature, ...] = (
 
 
 SUBJECT_FEATURES = frozenset(f.name for f in FEATURES if f.subject)
-# Without any feature's needed word, a text has no feature (every feature names its words).
-_ANY_NEEDED = _any_of(word for f in FEATURES for word in f.needs) if all(f.needs for f in FEATURES) else None
+# Without any feature's needed word, a text has no feature.
+_ANY_NEEDED = _any_of(word for f in FEATURES for word in f.needs)
 
 
 def features(text: str) -> dict[str, str]:
     """The decisive parts found in one error text (a signature or a raised error)."""
     found: dict[str, str] = {}
     lowered = text.lower()
-    if _ANY_NEEDED is not None and not _ANY_NEEDED.search(lowered):
+    if not _ANY_NEEDED.search(lowered):
         return found
     for feature in FEATURES:
-        if feature.needed is not None and not feature.needed.search(lowered):
+        if not feature.needed.search(lowered):
             continue
         m = feature.pattern.search(text)
         if m:
