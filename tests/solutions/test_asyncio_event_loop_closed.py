@@ -19,6 +19,7 @@ import asyncio
 import inspect
 import sys
 import threading
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -27,7 +28,9 @@ from pyrun import run_python
 SLUG = "asyncio-event-loop-closed"
 
 
-def _serve(protocol: str):
+@contextmanager
+def _serving(protocol: str):
+    """A local HTTP server speaking `protocol`: yields its URL and a list that grows by one per connection."""
     connections: list[int] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -49,23 +52,23 @@ def _serve(protocol: str):
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv, f"http://127.0.0.1:{srv.server_address[1]}/", connections
+    try:
+        yield f"http://127.0.0.1:{srv.server_address[1]}/", connections
+    finally:
+        srv.shutdown()
+        srv.server_close()
 
 
 @pytest.fixture
 def keepalive():
-    srv, url, connections = _serve("HTTP/1.1")
-    yield url, connections
-    srv.shutdown()
-    srv.server_close()
+    with _serving("HTTP/1.1") as served:
+        yield served
 
 
 @pytest.fixture
 def no_keepalive():
-    srv, url, connections = _serve("HTTP/1.0")
-    yield url, connections
-    srv.shutdown()
-    srv.server_close()
+    with _serving("HTTP/1.0") as served:
+        yield served
 
 
 WRONG_GLOBAL_CLIENT = """
