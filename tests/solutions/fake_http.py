@@ -25,6 +25,20 @@ class Request(NamedTuple):
 Answer = Callable[[Request], tuple]
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """A handler that logs nothing and can answer 200 with a small body: the base of the test servers
+    that misbehave first (drop, reset, count connections) and then answer."""
+
+    def reply(self, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
 @contextmanager
 def json_server(answer: Answer) -> Iterator[str]:
     """Serve `answer` on 127.0.0.1 (a free port) for GET and POST; yield the base URL, e.g. http://127.0.0.1:40123.

@@ -10,24 +10,18 @@ import os
 import subprocess
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import httpx
 import pytest
-from fake_http import free_port
+from fake_http import QuietHandler, free_port
 
 SLUG = "api-connection-error"
 
 
-class _Ok(BaseHTTPRequestHandler):
+class _Ok(QuietHandler):
     def do_GET(self):
-        self.send_response(200)
-        self.send_header("content-length", "2")
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    def log_message(self, *args):
-        pass
+        self.reply(b"{}")
 
 
 @pytest.fixture

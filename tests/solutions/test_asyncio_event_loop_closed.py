@@ -20,9 +20,10 @@ import inspect
 import sys
 import threading
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
+from fake_http import QuietHandler
 from pyrun import run_python
 
 SLUG = "asyncio-event-loop-closed"
@@ -33,7 +34,7 @@ def _serving(protocol: str):
     """A local HTTP server speaking `protocol`: yields its URL and a list that grows by one per connection."""
     connections: list[int] = []
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         protocol_version = protocol
 
         def setup(self):
@@ -41,13 +42,7 @@ def _serving(protocol: str):
             connections.append(1)
 
         def do_GET(self):
-            self.send_response(200)
-            self.send_header("content-length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args):
-            pass
+            self.reply(b"ok")
 
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True

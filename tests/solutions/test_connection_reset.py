@@ -13,10 +13,11 @@ import socket
 import struct
 import threading
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import httpx
 import pytest
+from fake_http import QuietHandler
 from pyrun import run_python
 
 SLUG = "connection-reset"
@@ -27,7 +28,7 @@ def _server(failures: int, how: str):
     then answers 200."""
     state = {"calls": 0}
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self):
             self.rfile.read(int(self.headers.get("content-length") or 0))
             self.do_GET()
@@ -39,13 +40,7 @@ def _server(failures: int, how: str):
                     self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 self.connection.close()
                 return
-            self.send_response(200)
-            self.send_header("content-length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args):
-            pass
+            self.reply(b"ok")
 
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
