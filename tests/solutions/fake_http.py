@@ -46,7 +46,7 @@ def json_server(answer: Answer) -> Iterator[str]:
     Each reply is `json.dumps(payload)` with content-type application/json and its content-length.
     """
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def _reply(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
             status, payload, *extra = answer(Request(self.command, self.path, self.headers, body))
@@ -60,9 +60,6 @@ def json_server(answer: Answer) -> Iterator[str]:
             self.wfile.write(data)
 
         do_GET = do_POST = _reply
-
-        def log_message(self, *args):
-            pass
 
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
