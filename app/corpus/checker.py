@@ -8,7 +8,7 @@ from pathlib import Path
 
 from app.corpus import safety
 from app.corpus.entries import Entry, EntryInvalid, Problem, code_blocks, parse_entry, signature_key
-from app.corpus.rows import index_item
+from app.corpus.parsing import index_item
 from synapse_skill.matching import matcher
 
 

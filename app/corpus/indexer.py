@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.corpus import facets
-from app.corpus.entries import Entry, EntryInvalid, Problem, content_hash, parse_text, read_entry_text
-from app.corpus.rows import delete_entry, index_item, put_entry_rows, put_new_entries
+from app.corpus.entries import Entry, EntryInvalid, Problem, content_hash, read_entry_text
+from app.corpus.parsing import Parsed, index_item, parse_one
+from app.corpus.rows import delete_entry, put_entry_rows, put_new_entries
 from app.store import match_rows
 from app.store.engine import dialect, index_writer
 from app.store.sqlite_store import Store
@@ -32,7 +33,7 @@ from synapse_skill.matching import matcher
 # A file written this close before a run may be written again within the same mtime tick
 # (up to 2 s on some filesystems) without its stat changing: it is hashed again next run.
 RACY_NS = 2_000_000_000
-# Files to parse from which worker processes pay for their start (~0.3 s each, spawned).
+# Files to parse from which worker processes pay for their start (~0.2 s each, spawned).
 PARALLEL_PARSE_MIN = 400
 MAX_PARSE_WORKERS = 8
 PARSE_CHUNK = 64
@@ -123,7 +124,9 @@ def _apply(
         if now.get(slug) == digest:
             report.unchanged += 1
         else:  # the store moved since the plan: parse this file too
-            _keep(plan, report, _parse_one((path, None)))
+            _keep(plan, report, parse_one((path, None)))
+    index = index_writer(conn)  # None on PostgreSQL: each node indexes the committed rows itself
+    index_rows = matcher.IndexRows(index) if index is not None else None
     signatures = []  # prepared while parsing, outside this transaction
     facet_counts: Counter = Counter()  # applied once: see facets.replace
     new: list[Entry] | None = [] if conn.execute("SELECT 1 FROM entries LIMIT 1").fetchone() is None else None
@@ -132,22 +135,25 @@ def _apply(
         if now.get(slug) == entry.content_hash:
             report.unchanged += 1
             continue
+        signatures.append(plan.prepared.get(slug) or matcher.prepare_entry(index_item(entry)))
         if new is not None:  # an empty store: rows in batches, nothing to replace
             new.append(entry)
             if len(new) == WRITE_BATCH:
                 put_new_entries(conn, new, "corpus", facet_counts)
                 new.clear()
+                if index_rows is not None:  # the matcher's rows too, while the rest still parse
+                    index_rows.add(signatures)
+                    signatures.clear()
             report.added.append(slug)
         else:
             existed = slug in now or conn.execute("SELECT 1 FROM entries WHERE slug = ?", (slug,)).fetchone()
             put_entry_rows(conn, entry, origin="corpus", facet_counts=facet_counts)
             (report.changed if existed else report.added).append(slug)
-        signatures.append(plan.prepared.get(slug) or matcher.prepare_entry(index_item(entry)))
     if new:
         put_new_entries(conn, new, "corpus", facet_counts)
-    index = index_writer(conn)  # None on PostgreSQL: each node indexes the committed rows itself
-    if index is not None:
-        matcher.index_prepared(index, signatures)  # one pass over the matcher's tables for all of them
+    if index_rows is not None:
+        index_rows.add(signatures)  # one pass over the matcher's tables for the rest
+        index_rows.finish()
     else:
         match_rows.put(conn, signatures)  # what PostgreSQL's nodes copy into their index
     for slug in now.keys() - set(plan.listed.values()):  # a broken file keeps its last good version
@@ -238,10 +244,6 @@ def _keep(plan: Plan, report: IndexReport, parsed: Parsed) -> Entry | None:
     return entry
 
 
-# (path, content hash of the text read or None, entry, its matcher rows, problems)
-Parsed = tuple[str, str | None, Entry | None, matcher.PreparedEntry | None, list[Problem]]
-
-
 @contextmanager
 def _parsing(items: list[tuple[str, str | None]]) -> Iterator[Iterator[Parsed]]:
     """Parse (path, text) pairs and prepare their matcher rows, lazily and in order: in parallel
@@ -249,23 +251,11 @@ def _parsing(items: list[tuple[str, str | None]]) -> Iterator[Iterator[Parsed]]:
     since this, not writing, is most of a full index."""
     workers = min(os.cpu_count() or 1, MAX_PARSE_WORKERS)
     if len(items) < PARALLEL_PARSE_MIN or workers < 2:
-        yield map(_parse_one, items)
+        yield map(parse_one, items)
         return
     # "spawn": the caller has threads (the store's writer and readers), which fork does not copy safely.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield pool.map(_parse_one, items, chunksize=PARSE_CHUNK)
-
-
-def _parse_one(item: tuple[str, str | None]) -> Parsed:
-    """One file's entry and matcher rows, or its problems; `(path, None)` reads the file."""
-    path, text = item
-    try:
-        if text is None:
-            text = read_entry_text(Path(path))
-        entry = parse_text(text, slug=Path(path).stem, path=path)
-    except EntryInvalid as exc:  # not UTF-8 (nothing read), or invalid: its hash is still recorded
-        return path, None if text is None else content_hash(text), None, None, list(exc.problems)
-    return path, entry.content_hash, entry, matcher.prepare_entry(index_item(entry)), []
+        yield pool.map(parse_one, items, chunksize=PARSE_CHUNK)
 
 
 def _record_files(conn, checked: list[tuple], gone: set[str]) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from app.corpus import facets
 from app.corpus.entries import Entry
+from app.corpus.parsing import index_item
 from app.store import match_rows
 from app.store.engine import index_writer
 from synapse_skill.matching import matcher
@@ -16,18 +17,6 @@ from synapse_skill.matching import matcher
 
 def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def index_item(entry: Entry) -> matcher.IndexItem:
-    """What the matcher keeps of an entry: signatures, look-alikes, libraries, where it applies."""
-    return matcher.IndexItem(
-        entry.slug,
-        list(entry.errors),
-        entry.title,
-        list(entry.not_errors),
-        list(entry.libraries),
-        [(a.package, a.versions, a.platform) for a in entry.applies_to],
-    )
 
 
 def put_entry(conn, entry: Entry, origin: str) -> None:

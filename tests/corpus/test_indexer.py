@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from app.corpus import indexer
+from app.corpus import indexer, parsing
 from app.corpus.entries import content_hash, parse_entry
 from app.corpus.indexer import index_solutions
 from app.corpus.rows import worked_counts
@@ -377,13 +378,21 @@ def _stored_rows(conn) -> dict[str, list[tuple]]:
         "entry_stats": "SELECT * FROM entry_stats ORDER BY slug",
         "entry_facets": "SELECT * FROM entry_facets ORDER BY facet, value, slug",
         "facet_counts": "SELECT * FROM facet_counts ORDER BY facet, value",
+        # the matcher's rows but their ids, which depend on what was indexed before
+        "match_signatures": "SELECT slug, signature, exc_type, bare, norm, terms, slots, examples, negative"
+        " FROM match_signatures ORDER BY slug, id",
+        "match_entries": "SELECT * FROM match_entries ORDER BY slug",
+        "match_terms": "SELECT * FROM match_terms ORDER BY term",
+        "match_count": "SELECT value FROM match_meta WHERE key = 'signatures'",
     }
     return {table: [tuple(r) for r in conn.execute(sql)] for table, sql in queries.items()}
 
 
-def test_a_first_index_writes_in_batches_the_rows_entry_by_entry_writing_gives(tmp_path):
-    """An empty store takes its entries in batches of inserts; a store already holding one takes
-    them entry by entry (replacing rows): the stored rows must be the same."""
+def test_a_first_index_writes_in_batches_the_rows_entry_by_entry_writing_gives(tmp_path, monkeypatch):
+    """An empty store takes its entries in batches of inserts (the matcher's rows too, batch by
+    batch); a store already holding one takes them entry by entry (replacing rows): the stored
+    rows must be the same."""
+    monkeypatch.setattr(indexer, "WRITE_BATCH", 16)  # several batches of the real corpus
     folder = tmp_path / "solutions"
     shutil.copytree(ROOT / "solutions", folder)
     batched, one_by_one = Store(tmp_path / "batched.db"), Store(tmp_path / "one-by-one.db")
@@ -399,6 +408,14 @@ def test_a_first_index_writes_in_batches_the_rows_entry_by_entry_writing_gives(t
         rows = one_by_one.read_now(_stored_rows)
         assert rows == batched.read_now(_stored_rows)
         assert len(rows["fixes"]) > len(rows["entries"]) and rows["facet_counts"]
+        assert len(rows["match_signatures"]) > len(files) and len(rows["match_entries"]) == len(files)
+        indexed_words = Counter(  # what the word frequencies must count: each signature's indexed words
+            word
+            for row in match_index.stored_rows(r[1:] for r in rows["match_signatures"])
+            for word in set(row[-1].split())
+        )
+        assert rows["match_terms"] == sorted(indexed_words.items())
+        assert rows["match_count"] == [(len(rows["match_signatures"]),)]
     finally:
         batched.close()
         one_by_one.close()
@@ -412,8 +429,8 @@ def test_a_transaction_run_again_sees_the_entries_parsed_during_the_first_attemp
         for slug in REAL_ENTRIES
     ]
     plan, report = indexer.Plan(), indexer.IndexReport()
-    parsing = map(indexer._parse_one, texts)
-    first_attempt = plan.entries(report, parsing)
+    parsed = map(parsing.parse_one, texts)
+    first_attempt = plan.entries(report, parsed)
     assert next(first_attempt).slug == REAL_ENTRIES[0]  # the attempt fails after one entry
-    again = [entry.slug for entry in plan.entries(report, parsing)]
+    again = [entry.slug for entry in plan.entries(report, parsed)]
     assert again == list(REAL_ENTRIES)

@@ -136,34 +136,59 @@ def index_entries(conn, items: Iterable[IndexItem | tuple[str, Sequence[str], st
 
 def index_prepared(conn, entries: Sequence[PreparedEntry]) -> None:
     """`index_entries` for entries already prepared: only the writes."""
-    if not entries:
-        return  # nothing changed: the generation readers watch must not move
-    for prepared in entries:
-        remove_entry(conn, prepared.item.slug)
-    next_id = (conn.execute("SELECT max(id) FROM match_signatures").fetchone()[0] or 0) + 1
-    rows: list[tuple] = []
-    fts_rows: list[tuple[int, str]] = []
-    df: Counter[str] = Counter()
-    for prepared in entries:
-        for *columns, content in prepared.signatures:
-            rows.append((next_id, prepared.item.slug, *columns))
-            fts_rows.append((next_id, content))
-            df.update(set(content.split()))
-            next_id += 1
-    conn.executemany("INSERT INTO match_signatures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    conn.executemany("INSERT INTO match_fts (rowid, tokens) VALUES (?, ?)", fts_rows)
-    conn.executemany(
-        "INSERT INTO match_entries (slug, libraries, applies_to) VALUES (?, ?, ?)",
-        [
-            (
-                p.item.slug,
-                json.dumps(sorted(p.item.libraries)),
-                json.dumps([list(a) for a in p.item.applies_to]),
-            )
-            for p in entries
-        ],
-    )
-    _adjust_counts(conn, df, len(rows))
+    rows = IndexRows(conn)
+    rows.add(entries)
+    rows.finish()
+
+
+class IndexRows:
+    """The writes of `index_prepared`, fed in batches: each batch's rows as it comes, the word
+    frequencies and the generation once, at `finish`. A first index of a large corpus writes the
+    matcher's rows while the rest of the files still parse, not all of them after the last one."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.df: Counter[str] = Counter()
+        self.signatures = 0
+        self.entries = 0
+
+    def add(self, entries: Sequence[PreparedEntry]) -> None:
+        if not entries:
+            return
+        conn = self.conn
+        self.entries += len(entries)
+        for prepared in entries:
+            remove_entry(conn, prepared.item.slug)
+        next_id = (conn.execute("SELECT max(id) FROM match_signatures").fetchone()[0] or 0) + 1
+        rows: list[tuple] = []
+        fts_rows: list[tuple[int, str]] = []
+        for prepared in entries:
+            for *columns, content in prepared.signatures:
+                rows.append((next_id, prepared.item.slug, *columns))
+                fts_rows.append((next_id, content))
+                self.df.update(set(content.split()))
+                next_id += 1
+        conn.executemany("INSERT INTO match_signatures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        conn.executemany("INSERT INTO match_fts (rowid, tokens) VALUES (?, ?)", fts_rows)
+        conn.executemany(
+            "INSERT INTO match_entries (slug, libraries, applies_to) VALUES (?, ?, ?)",
+            [
+                (
+                    p.item.slug,
+                    json.dumps(sorted(p.item.libraries)),
+                    json.dumps([list(a) for a in p.item.applies_to]),
+                )
+                for p in entries
+            ],
+        )
+        self.signatures += len(rows)
+
+    def finish(self) -> None:
+        """Frequencies and the signature count, then the generation readers watch: once."""
+        if not self.entries:
+            return  # nothing changed: the generation readers watch must not move
+        _adjust_counts(self.conn, self.df, self.signatures)
+        self.df, self.signatures, self.entries = Counter(), 0, 0
 
 
 def read_prepared(conn) -> list[PreparedEntry]:

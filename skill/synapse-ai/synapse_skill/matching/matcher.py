@@ -23,6 +23,7 @@ from synapse_skill.matching.index import FORMAT as INDEX_FORMAT
 from synapse_skill.matching.index import (
     IndexCache,
     IndexItem,
+    IndexRows,
     PreparedEntry,
     all_ids,
     create_schema,
@@ -44,6 +45,7 @@ __all__ = [
     "Hit",
     "IndexCache",
     "IndexItem",
+    "IndexRows",
     "Outcome",
     "PreparedEntry",
     "create_schema",
