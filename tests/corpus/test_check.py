@@ -386,3 +386,50 @@ def test_a_broken_copy_of_a_real_entry_fails_with_path_and_line(tmp_path):
 
     assert result.returncode == 1
     assert_reported(result.stdout.splitlines(), copy, line_of(broken, "def connection("), "does not compile")
+
+
+FRONT_MATTERS = [
+    "title: A\nerrors: ['x: 1', \"y\"]\ntoken_savings: 1200\nupdated: 2026-01-05\nratio: 0.5\nempty:\nflag: yes\n",
+    "base: &b {a: 1, b: [2, 3]}\nother:\n  <<: *b\n  c: 4\n",  # a merge key
+    "shared: &s [a, b]\nagain: *s\n",  # an alias used twice
+    "self: &r [1, *r]\n",  # a list that contains itself
+    "pairs: !!omap [{a: 1}, {b: 2}]\nset: !!set {a, b}\nbin: !!binary aGVsbG8=\n",
+    "? [complex, key]\n: value\n",  # not a plain key
+    "dup: 1\ndup: 2\n",
+    "deep: " + "[" * 700 + "]" * 700 + "\n",  # deeper than the fast path recurses
+    "- just\n- a list\n",
+    "plain scalar\n",
+    "custom: !thing value\n",
+]
+
+
+@pytest.mark.parametrize("raw", FRONT_MATTERS)
+def test_the_front_matter_reads_as_pyyaml_reads_it(raw):
+    """Plain maps, lists and scalars are built without PyYAML's constructor, everything else by it:
+    either way the data, or the error, is what PyYAML's safe loader (libyaml's parser) gives."""
+    import yaml
+
+    from app.corpus.entries import _load_yaml
+
+    try:
+        expected: object = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (yaml.YAMLError, RecursionError) as exc:
+        expected = type(exc)
+    try:
+        data: object = _load_yaml(raw)[0]
+    except (yaml.YAMLError, RecursionError) as exc:
+        data = type(exc)
+    if raw.startswith("self:"):  # equal structure, compared by shape (a recursive list is not ==-comparable)
+        assert isinstance(data, dict) and data["self"][0] == 1 and data["self"][1] is data["self"]
+    else:
+        assert data == expected
+
+
+def test_every_entry_front_matter_reads_as_pyyaml_reads_it():
+    import yaml
+
+    from app.corpus.entries import _load_yaml
+
+    for path in sorted((ROOT / "solutions").glob("*.md")):
+        raw = path.read_text(encoding="utf-8").split("\n---", 1)[0].removeprefix("---\n")
+        assert _load_yaml(raw)[0] == yaml.safe_load(raw), path.name
