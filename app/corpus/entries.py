@@ -35,6 +35,7 @@ ALLOWED_KEYS = (
     "libraries",
     "applies_to",
     "checked",
+    "general",
 )
 REQUIRED_SECTIONS = ("Symptom", "Root cause", "Fix")
 SECTION_ORDER = ("Symptom", "Root cause", "Fix", "Limits", "Token savings")
@@ -123,6 +124,9 @@ class Entry:
     libraries: tuple[str, ...] = ()
     applies_to: tuple[Applicability, ...] = ()
     checked: Checked | None = None
+    general: bool = (
+        False  # about a family of errors whose cause is the caller's own: never a confident answer
+    )
 
 
 def content_hash(text: str) -> str:
@@ -190,6 +194,7 @@ def parse_text(text: str, slug: str, path: str = "<text>") -> Entry:
         libraries=tuple(fields["libraries"]),
         applies_to=tuple(fields["applies_to"]),
         checked=fields["checked"],
+        general=fields["general"],
     )
 
 
@@ -382,12 +387,17 @@ def _validate_meta(meta: dict, key_lines: dict, problem) -> dict:
     libraries = _string_list(meta.get("libraries", [])) or []
     if "libraries" in meta and _string_list(meta["libraries"]) is None:
         problem(line_of("libraries"), "libraries must be a list of top-level module names")
+    general = meta.get("general", False)
+    if not isinstance(general, bool):
+        problem(line_of("general"), "general must be true or false")
+        general = False
 
     return {
         "not_errors": [t for t in not_errors if t],
         "libraries": [lib for lib in libraries if lib],
         "applies_to": _applies_to(meta.get("applies_to", []), line_of("applies_to"), problem),
         "checked": _checked(meta.get("checked"), line_of("checked"), problem),
+        "general": general,
         "title": title.strip(),
         "errors": errors,
         "error_lines": error_lines,

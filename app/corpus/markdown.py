@@ -50,6 +50,7 @@ class EntryDraft:
     libraries: Sequence[str] = ()
     applies_to: Sequence[Applicability] = ()
     checked: Checked | None = None
+    general: bool = False
     limits: str = ""
     savings_note: str = ""
 
@@ -73,6 +74,7 @@ def draft_of(entry: Entry) -> EntryDraft:
         libraries=entry.libraries,
         applies_to=entry.applies_to,
         checked=entry.checked,
+        general=entry.general,
         limits=entry.limits,
         savings_note=entry.savings_note,
     )
@@ -130,6 +132,8 @@ def render_entry(item: EntryDraft) -> RenderedEntry:
             out.add(f"  - {_flow_map(fields)}")
     if item.checked:
         out.add(f"checked: {_flow_map({'date': item.checked.date, 'packages': dict(item.checked.packages)})}")
+    if item.general:
+        out.add("general: true")
     if item.updated:
         out.add(f"updated: {item.updated}")
     out.add("---")

@@ -25,6 +25,7 @@ def index_item(entry: Entry) -> matcher.IndexItem:
         list(entry.not_errors),
         list(entry.libraries),
         [(a.package, a.versions, a.platform) for a in entry.applies_to],
+        entry.general,
     )
 
 

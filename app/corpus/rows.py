@@ -34,7 +34,7 @@ def put_entry(conn, entry: Entry, origin: str) -> None:
 _ENTRY_COLUMNS = (
     "title", "errors", "tags", "languages", "token_savings", "environment", "source", "verified_by", "updated",
     "symptom", "root_cause", "limits", "savings_note", "markdown", "content_hash", "path", "origin",
-    "published_at", "not_errors", "libraries", "applies_to",
+    "published_at", "not_errors", "libraries", "applies_to", "general",
 )  # fmt: skip
 _REPLACE_ENTRY = ", ".join(f"{column} = excluded.{column}" for column in _ENTRY_COLUMNS)
 
@@ -94,6 +94,7 @@ def _entry_values(entry: Entry, origin: str, published_at: str) -> tuple:
         json.dumps(list(entry.not_errors)),
         json.dumps(list(entry.libraries)),
         json.dumps([[a.package, a.versions, a.platform] for a in entry.applies_to]),
+        int(entry.general),
     )
 
 

@@ -29,8 +29,8 @@ BUNDLED_PATH = PROJECT_ROOT / "skill" / "synapse-ai" / "synapse_skill" / "data" 
 def compact_entry(
     slug: str, title: str, errors, tags, token_savings, fix: dict | None, evidence: dict | None = None
 ) -> dict[str, Any]:
-    """One entry of the snapshot; `evidence` holds its not_errors, libraries, applies_to and moved-names
-    rows when it has any."""
+    """One entry of the snapshot; `evidence` holds its not_errors, libraries, applies_to, moved-names
+    rows and `general` flag when it has any (an entry without them carries none of these keys)."""
     fix = fix or {}
     extra = {k: v for k, v in (evidence or {}).items() if v}
     return {
@@ -83,12 +83,13 @@ def build_snapshot(conn, generated: str | None = None) -> dict[str, Any]:
                     for k, v in zip(("not_errors", "libraries", "applies_to"), row[5:8], strict=True)
                 },
                 "moves": list(moves.table(row[8])),
+                "general": bool(row[9]),
             },
         )
         for row in conn.execute(
             "SELECT slug, title, errors, tags, token_savings, not_errors, libraries, applies_to,"
             # only the Markdown that holds a moved-names table leaves the database
-            " CASE WHEN markdown LIKE '%| `from %' THEN markdown ELSE '' END FROM entries"
+            " CASE WHEN markdown LIKE '%| `from %' THEN markdown ELSE '' END, general FROM entries"
         )
     ]
     return assemble(entries, generated)
@@ -118,6 +119,7 @@ def snapshot_from_entries(entries: Iterable[Entry]) -> dict[str, Any]:
                 "libraries": list(e.libraries),
                 "applies_to": [[a.package, a.versions, a.platform] for a in e.applies_to],
                 "moves": list(moves.table(e.markdown)),
+                "general": e.general,
             },
         )
         for e in entries

@@ -154,7 +154,14 @@ def _v4_one_generation_per_transaction(cur) -> None:
     cur.execute(_ONE_GENERATION_PER_TRANSACTION)
 
 
-MIGRATIONS = [_v1, _v2_page_tables, _v3_match_rows, _v4_one_generation_per_transaction]
+def _v5_general_entries(cur) -> None:
+    """Entries say whether they are general (SQLite's schema 9); corpus rows are marked changed,
+    so the next `synapse index` re-reads each file and sets it."""
+    cur.execute("ALTER TABLE entries ADD COLUMN general BIGINT NOT NULL DEFAULT 0")
+    cur.execute("UPDATE entries SET content_hash = '' WHERE origin = 'corpus'")
+
+
+MIGRATIONS = [_v1, _v2_page_tables, _v3_match_rows, _v4_one_generation_per_transaction, _v5_general_entries]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -250,7 +250,7 @@ class PgAutoConnection:
 
 def _prepared(row) -> matcher.PreparedEntry:
     """An `entries` row joined to its stored matcher rows (`app.store.match_rows`)."""
-    return match_rows.prepared(index_item(row[:6]), row[6])
+    return match_rows.prepared(index_item(row[:7]), row[7])
 
 
 class NodeIndex:
@@ -482,7 +482,7 @@ class PgStore(Store):
         the matcher's rows of those entries that still exist (stored, or prepared now), read
         in one snapshot."""
         columns = (
-            "e.slug, e.errors, e.title, e.not_errors, e.libraries, e.applies_to, m.rows"
+            "e.slug, e.errors, e.title, e.not_errors, e.libraries, e.applies_to, e.general, m.rows"
             " FROM entries e LEFT JOIN match_rows m ON m.slug = e.slug"
         )
         with self.pool.connection() as raw:

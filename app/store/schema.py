@@ -130,16 +130,18 @@ def rebuild_matcher(conn) -> None:
     """Drop the matcher's tables and index every stored entry again."""
     matcher.drop_schema(conn)
     matcher.create_schema(conn)
+    present = {row[1] for row in conn.execute("PRAGMA table_info(entries)")}
+    general = "general" if "general" in present else "0"  # a migration before schema 9 rebuilds too
     rows = conn.execute(
-        "SELECT slug, errors, title, not_errors, libraries, applies_to FROM entries"
+        f"SELECT slug, errors, title, not_errors, libraries, applies_to, {general} FROM entries"
     ).fetchall()
     matcher.index_entries(conn, [index_item(row) for row in rows])
 
 
 def index_item(row) -> matcher.IndexItem:
-    """An `entries` row (slug, errors, title, not_errors, libraries, applies_to) as the matcher
-    indexes it: the JSON columns decoded."""
-    slug, errors, title, not_errors, libraries, applies_to = row
+    """An `entries` row (slug, errors, title, not_errors, libraries, applies_to, general) as the
+    matcher indexes it: the JSON columns decoded."""
+    slug, errors, title, not_errors, libraries, applies_to, general = row
     return matcher.IndexItem(
         slug,
         json.loads(errors or "[]"),
@@ -147,6 +149,7 @@ def index_item(row) -> matcher.IndexItem:
         json.loads(not_errors or "[]"),
         json.loads(libraries or "[]"),
         [tuple(a) for a in json.loads(applies_to or "[]")],
+        bool(general),
     )
 
 
@@ -267,4 +270,18 @@ def fill_facets(conn, json_values) -> None:
 
 
 MIGRATIONS.append(_v8_page_tables)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _v9_general_entries(conn) -> None:
+    """Entries say whether they are general (`general: true` in the front matter), which the
+    matcher never gives as a confident answer. Corpus rows are marked changed, so the next
+    `synapse index` re-reads each file and sets it; the matcher's index (format 6) is rebuilt."""
+    present = {row[1] for row in conn.execute("PRAGMA table_info(entries)")}
+    if "general" not in present:
+        conn.execute("ALTER TABLE entries ADD COLUMN general INTEGER NOT NULL DEFAULT 0")
+    conn.execute("UPDATE entries SET content_hash = '' WHERE origin = 'corpus'")
+
+
+MIGRATIONS.append(_v9_general_entries)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -24,8 +24,10 @@ BYREPO_NEW = ROOT / "tests" / "eval" / "byrepo_new.jsonl"
 BYREPO_CAL3 = ROOT / "tests" / "eval" / "byrepo_cal3.jsonl"
 
 # dev (803 cases, 294 of them real texts for the 70 entries written on 2026-12-05): 90.9 % top-1
-# confident, 10 confident wrong, 5 of 145 false confident (3.4 %) when these were set.
-MIN_ACCURACY = 0.90
+# confident, 10 confident wrong, 5 of 145 false confident (3.4 %) when these were set. 2026-12-06:
+# 89.9 % (809 cases) once pydantic-validation-error became `general` (offered, never asserted: its 7
+# dev answers were right by topic, its 16 answers on the by-repository samples all wrong).
+MIN_ACCURACY = 0.89
 MAX_FALSE_CONFIDENT_RATE = 0.04
 MAX_CONFIDENT_WRONG = 10
 # Real bug-report texts (see docs/matching.md), after 19 (wild) and 18 (holdout) hard negatives

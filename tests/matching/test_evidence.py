@@ -7,13 +7,14 @@ errors sampled by repository is checked against the real corpus with texts of ou
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from app.corpus.checker import look_alike_problems, memory_index
-from app.corpus.entries import parse_text
+from app.corpus.entries import EntryInvalid, parse_text
 from app.search.evaluation import parse_folder
 from synapse_skill.matching import decisive, matcher
 from synapse_skill.matching.index import IndexItem
@@ -515,6 +516,58 @@ print(1)
 
 def test_every_entry_leaves_its_own_not_errors_unanswered():
     assert look_alike_problems(parse_folder(SOLUTIONS)) == []
+
+
+# -- general entries ----------------------------------------------------------------
+
+VALIDATION = "pydantic_core._pydantic_core.ValidationError: 1 validation error for Settings\nport\n  Field required [type=missing, input_value={}, input_type=dict]"
+
+
+def test_a_general_entry_is_offered_first_but_never_as_the_confident_answer():
+    """The same text answered by the same entry: confident when the entry is specific, a
+    candidate marked general when the entry says where to look rather than what to change."""
+    signatures = [
+        "pydantic_core._pydantic_core.ValidationError: 1 validation error for Model",
+        "Field required [type=missing",
+    ]
+    specific = best(index(IndexItem("validation", signatures, "Validation error")), VALIDATION)
+    general = best(index(IndexItem("validation", signatures, "Validation error", general=True)), VALIDATION)
+    assert specific.confident and not specific.general
+    assert general.slug == "validation" and general.score == specific.score
+    assert not general.confident and general.general
+
+
+def test_the_entry_format_reads_general_as_a_boolean_and_nothing_else():
+    text = """---
+title: Validation error
+errors: ["pydantic_core._pydantic_core.ValidationError: 1 validation error for Model"]
+tags: [pydantic]
+general: GENERAL
+---
+## Symptom
+s
+## Root cause
+r
+## Fix
+### Option 1: a
+```python
+print(1)
+```
+"""
+    assert parse_text(text.replace("GENERAL", "true"), slug="validation").general is True
+    assert parse_text(text.replace("general: GENERAL\n", ""), slug="validation").general is False
+    with pytest.raises(EntryInvalid) as raised:
+        parse_text(text.replace("GENERAL", "sometimes"), slug="validation")
+    assert [(p.line, p.message) for p in raised.value.problems] == [(5, "general must be true or false")]
+
+
+def test_the_corpus_marks_its_general_entries_and_the_snapshot_carries_the_mark():
+    general = {e.slug for e in parse_folder(SOLUTIONS) if e.general}
+    assert "pydantic-validation-error" in general
+    snapshot = json.loads(
+        (SOLUTIONS.parent / "skill/synapse-ai/synapse_skill/data/snapshot.json").read_text()
+    )
+    assert {e["slug"] for e in snapshot["entries"] if e.get("general") is True} == general
 
 
 # -- frames --------------------------------------------------------------------------

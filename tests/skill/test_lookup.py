@@ -112,6 +112,21 @@ def test_offline_mode_never_touches_the_network():
     assert result.source == "offline" and result.match.slug == "sqlite-database-locked"
 
 
+def test_offline_a_general_entry_is_shown_as_where_to_look_not_as_the_fix():
+    from synapse_skill.render import render_markdown
+
+    error = "pydantic_core._pydantic_core.ValidationError: 1 validation error for Settings\nport\n  Field required [type=missing, input_value={}, input_type=dict]"
+    result = lookup(error, settings(offline=True), env={})
+    assert result.source == "offline" and result.match is None
+    assert result.answers[0].slug == "pydantic-validation-error" and result.answers[0].why.general
+    text = render_markdown(result)
+    assert (
+        "no confident match" in text
+        and "says where to look" in text
+        and "`pydantic-validation-error`" in text
+    )
+
+
 def test_sending_only_the_error_lines_loses_nothing_the_matcher_uses():
     """The compact query ranks exactly like the whole (redacted) traceback would."""
     from synapse_skill import offline, snapshot

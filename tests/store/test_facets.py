@@ -12,7 +12,7 @@ import pytest
 
 from app.corpus import facets
 from app.corpus.indexer import index_solutions
-from app.store.schema import SCHEMA_VERSION
+from app.store.schema import MIGRATIONS, _v8_page_tables
 from app.store.sqlite_store import Store
 from app.web.site import page_data
 
@@ -71,7 +71,7 @@ def test_a_database_from_before_the_facet_tables_gets_them_filled(tmp_path, thre
     with sqlite3.connect(path) as conn:
         conn.execute("DROP TABLE entry_facets")
         conn.execute("DROP TABLE facet_counts")
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+        conn.execute(f"PRAGMA user_version = {MIGRATIONS.index(_v8_page_tables)}")  # before the facet tables
     conn.close()
 
     reopened = Store(path)

@@ -119,7 +119,7 @@ def _stored_rows(conn) -> dict:
 
 
 def _prepared_now(conn) -> dict:
-    columns = "slug, errors, title, not_errors, libraries, applies_to"
+    columns = "slug, errors, title, not_errors, libraries, applies_to, general"
     return {
         row[0]: json.loads(json.dumps(matcher.prepare_entry(index_item(row)).signatures))
         for row in conn.execute(f"SELECT {columns} FROM entries")

@@ -154,6 +154,28 @@ def test_a_whole_traceback_posted_as_json_finds_the_sqlite_fix(client):
     assert body["results"][0]["why"]["type_match"] is True
 
 
+VALIDATION = """\
+pydantic_core._pydantic_core.ValidationError: 1 validation error for Settings
+port
+  Field required [type=missing, input_value={}, input_type=dict]
+"""
+
+
+def test_a_general_entry_comes_first_but_is_never_the_match(client):
+    """A validation error of the caller's own model: the entry about such errors is offered,
+    marked general, and the answer has no confident match."""
+    body = client.post("/search", json={"q": VALIDATION}).json()
+    top = body["results"][0]
+    assert body["match"] is None
+    assert (top["slug"], top["confident"], top["why"]["general"]) == (
+        "pydantic-validation-error",
+        False,
+        True,
+    )
+    locked = client.post("/search", json={"q": "sqlite3.OperationalError: database is locked"}).json()
+    assert locked["results"][0]["why"]["general"] is False
+
+
 MOVED_IMPORT = """\
 Traceback (most recent call last):
   File "/home/dev/bot/app.py", line 3, in <module>
@@ -431,7 +453,7 @@ def test_the_openapi_schema_names_every_json_answer(client):
     hit = schemas["SearchHit"]["properties"]
     assert set(hit) == {"slug", "title", "score", "confident", "url", "why", "fix", "token_savings", "moved"}
     assert set(schemas["Why"]["properties"]) == {
-        "signature", "type_match", "terms", "frames", "env", "conflicts", "not_error"
+        "signature", "type_match", "terms", "frames", "env", "conflicts", "not_error", "general"
     }  # fmt: skip
 
 

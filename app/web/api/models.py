@@ -24,6 +24,10 @@ class Why(Public):
     env: list[str] = Field(description="what the client's env said against the entry's applies_to")
     conflicts: list[str] = Field(description="decisive parts that differ")
     not_error: str | None = Field(description="the entry's look-alike that the text resembles as much")
+    general: bool = Field(
+        description="the entry is about a family of errors whose cause is the caller's own code or data"
+        " (its advice says where to look): offered as a candidate, never as the confident answer"
+    )
 
 
 class FirstFix(Public):
@@ -168,6 +172,11 @@ class SnapshotEntry(Public):
     moves: list[Moved] = Field(
         default_factory=list,
         description="the entry's moved-names table (old and new imports); left out when empty",
+    )
+    general: bool = Field(
+        default=False,
+        description="true: the entry is offered for this kind of error, never as the confident answer;"
+        " left out when false",
     )
 
 

@@ -14,6 +14,7 @@ class Why:
     signature: str = ""
     type_match: bool | None = None
     terms: tuple[str, ...] = ()
+    general: bool = False  # the entry says where to look for this kind of error, not what fixes it
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class Answer:
                 signature=str(why.get("signature") or ""),
                 type_match=why.get("type_match"),
                 terms=tuple(str(t) for t in why.get("terms") or ()),
+                general=why.get("general") is True,
             ),
             fix=Fix(
                 title=str(fix.get("title") or ""),

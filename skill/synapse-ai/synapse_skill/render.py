@@ -60,10 +60,19 @@ def render_markdown(result: Lookup, others: int = 3) -> str:
         return "\n".join(out) + "\n"
     if best is None:
         out += ["## SynapseAI: no confident match", ""]
-        if result.answers:
+        rest = result.answers
+        if rest and rest[0].why.general:
+            first, rest = rest[0], rest[1:]
+            out += [
+                "This kind of error has many causes, most of them in your own code or data:"
+                f" `{first.slug}` ({first.title}, score {first.score:g}) says where to look, not what"
+                f" fixes it here: {_entry_ref(result.source, first)}",
+                "",
+            ]
+        if rest:
             out.append("The closest entries scored below the confidence threshold and probably do not apply:")
-            out += [f"- `{a.slug}`: {a.title} (score {a.score:g})" for a in result.answers[:others]]
-        else:
+            out += [f"- `{a.slug}`: {a.title} (score {a.score:g})" for a in rest[:others]]
+        elif not result.answers:
             out.append("No entry resembles this error.")
         out += ["", "Debug it from the error itself; if you solve it, consider submitting the solution."]
         return "\n".join(out) + "\n"

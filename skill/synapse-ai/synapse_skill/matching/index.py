@@ -22,7 +22,7 @@ from synapse_skill.matching import decisive
 from synapse_skill.matching.normalize import has_wildcard, normalize, tokens
 from synapse_skill.matching.score import Prepared, Signature, idf, prepare
 
-FORMAT = 5  # bump when the stored columns or the tokens change; the store rebuilds the index then
+FORMAT = 6  # bump when the stored columns or the tokens change; the store rebuilds the index then
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS match_signatures (
@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS match_signatures (
 CREATE TABLE IF NOT EXISTS match_entries (
     slug TEXT PRIMARY KEY,
     libraries TEXT NOT NULL,   -- JSON list: top-level modules the entry is about (frame evidence)
-    applies_to TEXT NOT NULL   -- JSON list of [package, PEP 440 versions, platform] (env evidence)
+    applies_to TEXT NOT NULL,  -- JSON list of [package, PEP 440 versions, platform] (env evidence)
+    general INTEGER NOT NULL   -- 1: about a family of errors whose cause is the caller's own (never confident)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS match_signatures_slug ON match_signatures(slug);
 CREATE TABLE IF NOT EXISTS match_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
@@ -84,12 +85,14 @@ class IndexItem:
     not_errors: Sequence[str] = ()  # look-alikes this entry must not answer
     libraries: Sequence[str] = ()  # top-level modules it is about, as traceback frames name them
     applies_to: Sequence[tuple[str, str, str]] = ()  # (package, PEP 440 versions, platform)
+    general: bool = False  # its advice says where to look, not what to change: a candidate, never confident
 
 
 @dataclass(frozen=True)
 class EntryFacts:
     libraries: frozenset[str]
     applies_to: tuple[tuple[str, str, str], ...]
+    general: bool = False
 
 
 def index_entry(conn, slug: str, signatures: list[str], title: str = "") -> None:
@@ -171,12 +174,13 @@ class IndexRows:
         conn.executemany("INSERT INTO match_signatures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         conn.executemany("INSERT INTO match_fts (rowid, tokens) VALUES (?, ?)", fts_rows)
         conn.executemany(
-            "INSERT INTO match_entries (slug, libraries, applies_to) VALUES (?, ?, ?)",
+            "INSERT INTO match_entries (slug, libraries, applies_to, general) VALUES (?, ?, ?, ?)",
             [
                 (
                     p.item.slug,
                     json.dumps(sorted(p.item.libraries)),
                     json.dumps([list(a) for a in p.item.applies_to]),
+                    int(p.item.general),
                 )
                 for p in entries
             ],
@@ -195,9 +199,9 @@ def read_prepared(conn) -> list[PreparedEntry]:
     """Every entry's rows as this index holds them (what `index_prepared` wrote), in slug order:
     copying an index elsewhere without preparing its signatures again."""
     facts = {
-        slug: (json.loads(libraries), [tuple(a) for a in json.loads(applies_to)])
-        for slug, libraries, applies_to in conn.execute(
-            "SELECT slug, libraries, applies_to FROM match_entries"
+        slug: (json.loads(libraries), [tuple(a) for a in json.loads(applies_to)], bool(general))
+        for slug, libraries, applies_to, general in conn.execute(
+            "SELECT slug, libraries, applies_to, general FROM match_entries"
         )
     }
     grouped: dict[str, list[tuple]] = {}
@@ -208,7 +212,7 @@ def read_prepared(conn) -> list[PreparedEntry]:
         terms, bare = columns[4], columns[2]
         grouped.setdefault(slug, []).append((*columns, _fts_content(terms.split(), bare, columns[0])))
     return [
-        PreparedEntry(IndexItem(slug, (), "", (), *facts.get(slug, ([], []))), tuple(rows))
+        PreparedEntry(IndexItem(slug, (), "", (), *facts.get(slug, ([], [], False))), tuple(rows))
         for slug, rows in sorted(grouped.items())
     ]
 
@@ -389,12 +393,14 @@ class IndexCache:
         missing = [s for s in slugs if s not in self._facts]
         if missing:
             rows = conn.execute(
-                f"SELECT slug, libraries, applies_to FROM match_entries WHERE slug IN ({_marks(missing)})",
+                f"SELECT slug, libraries, applies_to, general FROM match_entries WHERE slug IN ({_marks(missing)})",
                 missing,
             )
-            for slug, libraries, applies_to in rows:
+            for slug, libraries, applies_to, general in rows:
                 self._facts[slug] = EntryFacts(
-                    frozenset(json.loads(libraries)), tuple(tuple(a) for a in json.loads(applies_to))
+                    frozenset(json.loads(libraries)),
+                    tuple(tuple(a) for a in json.loads(applies_to)),
+                    bool(general),
                 )
         none = EntryFacts(frozenset(), ())
         return {s: self._facts.get(s, none) for s in slugs}

@@ -128,6 +128,7 @@ class Hit:
     env: tuple[str, ...] = ()  # what the client's environment said about it
     conflicts: tuple[str, ...] = ()  # decisive parts of the message that differ from the signature
     not_error: str | None = None  # the entry's look-alike the query resembles as much
+    general: bool = False  # the entry's advice says where to look, not what to change (never confident)
 
 
 @dataclass(frozen=True)
@@ -223,8 +224,15 @@ def search(
         # Contradicting evidence (a decisive part, a look-alike, a version or platform) rules the
         # entry out as the answer, however well the rest of the text matches.
         contradicted = judgement.veto or bool(lexical.conflicts) or not_error is not None
+        # A general entry (a validation error of the caller's own data, …) is offered, not asserted:
+        # on errors sampled by repository its text matched as well when the cause was another.
+        general = facts[slug].general
         confident = (
-            i == 0 and not contradicted and score >= CONFIDENT_SCORE and score - runner_up >= CONFIDENT_MARGIN
+            i == 0
+            and not contradicted
+            and not general
+            and score >= CONFIDENT_SCORE
+            and score - runner_up >= CONFIDENT_MARGIN
         )
         hits.append(
             Hit(
@@ -238,6 +246,7 @@ def search(
                 judgement.env,
                 lexical.conflicts,
                 not_error,
+                general,
             )
         )
     hits = [hit for hit in hits if hit.confident or worth_showing(hit)]
@@ -339,6 +348,7 @@ def hit_result(
             "env": list(hit.env),
             "conflicts": list(hit.conflicts),
             "not_error": hit.not_error,
+            "general": hit.general,
         },
         "fix": fix,
         "token_savings": token_savings,
