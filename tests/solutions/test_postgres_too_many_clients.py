@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 import uuid
 
 import psycopg
@@ -77,6 +78,18 @@ def psql(server: PgServer, *args: str) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
+def until_every_slot_is_free(server: PgServer) -> None:
+    """A closed or terminated client's backend leaves its slot a moment later, not at once: wait for
+    it (at most ~10 s), so a test that fills the slots does not count its predecessor's."""
+    query = "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+    for _ in range(200):
+        result = psql(server, "-At", "-c", query)  # fails too while every slot is still taken
+        if result.returncode == 0 and result.stdout.strip() == "0":
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"client backends still hold slots: {result.stdout or result.stderr}")
+
+
 def reserved_wording(server: PgServer) -> str:
     if int(server.bin.parent.name) >= 16:
         return "remaining connection slots are reserved for roles with the SUPERUSER attribute"
@@ -84,6 +97,7 @@ def reserved_wording(server: PgServer) -> str:
 
 
 def test_full_server_rejects_new_clients(tiny):
+    until_every_slot_is_free(tiny)
     held = [psycopg.connect(app_url(tiny)) for _ in range(4)]  # 6 - 2 reserved
     prefix = f'connection failed: connection to server at "127.0.0.1", port {tiny.port} failed: FATAL:  '
     with pytest.raises(psycopg.OperationalError) as info:
@@ -107,6 +121,7 @@ def test_full_server_rejects_new_clients(tiny):
 
 
 def test_option2_sql_shows_and_frees_the_held_slots(tiny, fix_code):
+    until_every_slot_is_free(tiny)
     held = [psycopg.connect(app_url(tiny)) for _ in range(4)]
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(app_url(tiny, "web"))
@@ -126,6 +141,7 @@ def test_option2_sql_shows_and_frees_the_held_slots(tiny, fix_code):
     emergency = sql.replace("interval '10 minutes'", "interval '0 seconds'")
     assert emergency != sql
     assert psql(tiny, "-c", emergency).returncode == 0
+    until_every_slot_is_free(tiny)  # the terminated sessions' backends are gone
     with psycopg.connect(app_url(tiny, "web")) as conn:  # the idle sessions were terminated: a slot is free
         assert conn.execute("SELECT 1").fetchone() == (1,)
     for conn in held:
