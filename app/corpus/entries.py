@@ -124,9 +124,8 @@ class Entry:
     libraries: tuple[str, ...] = ()
     applies_to: tuple[Applicability, ...] = ()
     checked: Checked | None = None
-    general: bool = (
-        False  # about a family of errors whose cause is the caller's own: never a confident answer
-    )
+    # about a family of errors whose cause is the caller's own: offered, never the confident answer
+    general: bool = False
 
 
 def content_hash(text: str) -> str:
@@ -256,7 +255,9 @@ def _load_yaml(raw: str) -> tuple[object, list[int], list[int]]:
     return data, _sequence_item_lines(root, "errors"), _sequence_item_lines(root, "not_errors")
 
 
-_STR_TAG, _SEQ_TAG, _MAP_TAG = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "seq", "map"))
+_STR_TAG, _SEQ_TAG, _MAP_TAG, _MERGE_TAG = (
+    f"tag:yaml.org,2002:{kind}" for kind in ("str", "seq", "map", "merge")
+)
 
 
 def _construct(loader: yaml.SafeLoader, root: yaml.Node) -> object:
@@ -291,7 +292,7 @@ def _plain(loader: yaml.SafeLoader, node: yaml.Node, path: set[int]) -> object:
 
 
 def _plain_key(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and node.tag != "tag:yaml.org,2002:merge"
+    return isinstance(node, yaml.ScalarNode) and node.tag != _MERGE_TAG
 
 
 def _sequence_item_lines(root: yaml.Node | None, key: str) -> list[int]:

@@ -99,13 +99,9 @@ def _v1(conn) -> None:
 
 
 def _v2(conn) -> None:
-    """The matcher stores signatures already prepared (index format 2): rebuild its tables."""
+    """The matcher stores signatures already prepared (index format 2): its old tables go, and
+    `migrate` builds the index from the rows once every migration has run (no format is stale)."""
     matcher.drop_schema(conn)
-    matcher.create_schema(conn)
-    rows = conn.execute("SELECT slug, errors, title FROM entries").fetchall()
-    matcher.index_entries(
-        conn, [(slug, json.loads(errors or "[]"), title or "") for slug, errors, title in rows]
-    )
 
 
 def _v3(conn) -> None:
@@ -117,23 +113,26 @@ def _v3(conn) -> None:
 def _v4(conn) -> None:
     """Entries keep their not_errors, libraries and applies_to (the matcher's evidence, index
     format 3). Corpus rows are marked changed, so the next `synapse index` re-reads each file
-    and fills them in; until then the matcher is rebuilt from what the rows hold."""
-    present = {row[1] for row in conn.execute("PRAGMA table_info(entries)")}
+    and fills them in; until then the matcher is rebuilt from what the rows hold (by `migrate`, after
+    the last migration: the index of a schema-3 database is of format 2, stale)."""
+    present = columns(conn, "entries")
     for column in ("not_errors", "libraries", "applies_to"):
         if column not in present:
             conn.execute(f"ALTER TABLE entries ADD COLUMN {column} TEXT NOT NULL DEFAULT '[]'")
     conn.execute("UPDATE entries SET content_hash = '' WHERE origin = 'corpus'")
-    rebuild_matcher(conn)
+
+
+def columns(conn, table: str) -> set[str]:
+    """The names of a table's columns (a migration adds one only where it is missing)."""
+    return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
 
 
 def rebuild_matcher(conn) -> None:
     """Drop the matcher's tables and index every stored entry again."""
     matcher.drop_schema(conn)
     matcher.create_schema(conn)
-    present = {row[1] for row in conn.execute("PRAGMA table_info(entries)")}
-    general = "general" if "general" in present else "0"  # a migration before schema 9 rebuilds too
     rows = conn.execute(
-        f"SELECT slug, errors, title, not_errors, libraries, applies_to, {general} FROM entries"
+        "SELECT slug, errors, title, not_errors, libraries, applies_to, general FROM entries"
     ).fetchall()
     matcher.index_entries(conn, [index_item(row) for row in rows])
 
@@ -188,8 +187,7 @@ def _v5_wanted_clients(conn) -> None:
     conn.execute("CREATE TABLE IF NOT EXISTS query_salt (value TEXT NOT NULL)")
     if conn.execute("SELECT count(*) FROM query_salt").fetchone()[0] == 0:
         conn.execute("INSERT INTO query_salt (value) VALUES (?)", (secrets.token_hex(16),))
-    present = {row[1] for row in conn.execute("PRAGMA table_info(queries)")}
-    if "hidden" not in present:
+    if "hidden" not in columns(conn, "queries"):
         conn.execute("ALTER TABLE queries ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0")
 
 
@@ -277,8 +275,7 @@ def _v9_general_entries(conn) -> None:
     """Entries say whether they are general (`general: true` in the front matter), which the
     matcher never gives as a confident answer. Corpus rows are marked changed, so the next
     `synapse index` re-reads each file and sets it; the matcher's index (format 6) is rebuilt."""
-    present = {row[1] for row in conn.execute("PRAGMA table_info(entries)")}
-    if "general" not in present:
+    if "general" not in columns(conn, "entries"):
         conn.execute("ALTER TABLE entries ADD COLUMN general INTEGER NOT NULL DEFAULT 0")
     conn.execute("UPDATE entries SET content_hash = '' WHERE origin = 'corpus'")
 

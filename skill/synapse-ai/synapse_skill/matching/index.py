@@ -424,7 +424,10 @@ def _marks(values: list) -> str:
 
 
 def stale_format(conn) -> bool:
-    """True when the stored index was built by another format (columns or tokenisation)."""
+    """True when the stored index was built by another format (columns or tokenisation), or there
+    is none (a migration dropped it for `migrate` to build once every column is in place)."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'match_meta'").fetchone() is None:
+        return True
     row = conn.execute("SELECT value FROM match_meta WHERE key = 'format'").fetchone()
     return row is None or row[0] != FORMAT
 
