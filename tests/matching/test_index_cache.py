@@ -120,3 +120,47 @@ def test_placeholder_signatures_are_found_through_their_fts_mark_even_from_rows_
     assert len(cache.shape_ids(conn)) == 1
     text = "ImportError: cannot import name 'Y' from 'crewai_tools' (/srv/.venv/lib/python3.12/site-packages/crewai_tools/__init__.py)"
     assert matcher.search(conn, text, cache=cache).hits[0].slug == "version-skew"
+
+
+def fts_lookups(conn) -> list[str]:
+    """Record the FTS5 lookups the connection runs from now on."""
+    seen: list[str] = []
+    conn.set_trace_callback(lambda sql: seen.append(sql) if "match_fts MATCH" in sql else None)
+    return seen
+
+
+def test_a_word_group_looked_up_once_is_not_asked_of_fts5_again_until_the_index_changes(db):
+    """Errors of one kind share their rarest words: the second text differs (an unindexed word),
+    so it is a new query, but its lookups are remembered; a change of the index forgets them."""
+    writer, reader = db
+    cache = matcher.IndexCache()
+    seen = fts_lookups(reader)
+    assert matcher.search(reader, "WidgetError: widget jammed", cache=cache).hits[0].slug == "widget-fix"
+    assert seen, "the first search must look its words up"
+
+    seen.clear()
+    assert (
+        matcher.search(reader, "WidgetError: widget jammed again", cache=cache).hits[0].slug == "widget-fix"
+    )
+    assert seen == []
+
+    writer.execute("BEGIN")  # the same words again: the same lookups, which must now find it too
+    matcher.index_entry(writer, "jam-fix", ["WidgetError: widget jammed"], "Jam")
+    writer.execute("COMMIT")
+    hits = matcher.search(reader, "WidgetError: widget jammed once more", cache=cache).hits
+    assert seen, "after the index changed, the words are looked up again"
+    assert {"widget-fix", "jam-fix"} <= {h.slug for h in hits}
+
+
+def test_a_first_index_merges_fts5_segments_and_a_small_change_does_not():
+    """`optimize` reads the whole FTS5 index: worth it after writing most of it, not after one entry."""
+    conn = sqlite3.connect(":memory:")
+    merges: list[str] = []
+    conn.set_trace_callback(lambda sql: merges.append(sql) if "'optimize'" in sql else None)
+    matcher.create_schema(conn)
+    matcher.index_entries(conn, [(f"e{i}", [f"E{i}Error: part {i} failed"], "") for i in range(20)])
+    assert len(merges) == 1
+
+    matcher.index_entry(conn, "e3", ["E3Error: part three failed twice"])
+    assert len(merges) == 1
+    assert matcher.search(conn, "E3Error: part three failed twice").hits[0].slug == "e3"

@@ -130,6 +130,7 @@ def tokens(normalized: str) -> list[str]:
 
 # In a signature, a quoted placeholder stands for any name: `cannot import name 'X' from 'pkg'`.
 WILDCARDS = ("X", "pkg")
+_QUOTED_WILDCARDS = tuple(f"{quote}{value}{quote}" for value in WILDCARDS for quote in "'\"")
 SHAPE_TAIL_TOKENS = 8  # what a message may add after the shape (`. Did you mean: 'x'?`)
 _LOCATION = re.compile(r"\s\((?:[^()]{0,400}[/\\][^()]{0,400}|unknown location)\)")
 
@@ -137,7 +138,7 @@ _LOCATION = re.compile(r"\s\((?:[^()]{0,400}[/\\][^()]{0,400}|unknown location)\
 def has_wildcard(text: str) -> bool:
     """True when a signature is written with placeholder names, so its shape is what matches.
     (Read for every signature loaded and indexed: a substring test first, the quotes parsed only then.)"""
-    if not any(f"'{value}'" in text or f'"{value}"' in text for value in WILDCARDS):
+    if not any(quoted in text for quoted in _QUOTED_WILDCARDS):
         return False
     return any(value in WILDCARDS for value in slot_values(text))
 
