@@ -194,8 +194,8 @@ class IndexRows:
 
         When these writes are most of the index (a first index, a rebuild), FTS5's segments are
         merged into one: each lookup then reads one b-tree instead of one per segment (−15 % of
-        the candidate lookups' time at 100k entries; the same rows in the same order). A small
-        change leaves the merging to FTS5's own automerge, which costs it nothing now."""
+        the candidate lookups' time at 100k entries; the same rows in the same order). After a
+        small change merging is left to FTS5's automerge: `optimize` rewrites the whole index."""
         if not self.entries:
             return  # nothing changed: the generation readers watch must not move
         _adjust_counts(self.conn, self.df, self.signatures)
@@ -371,7 +371,7 @@ class IndexCache:
         ids = self._candidates.get(key)
         if ids is None:
             ids = self._candidates[key] = candidate_ids(
-                conn, primary, terms, df, self.size, skeleton, lambda words, op: self.fts_ids(conn, words, op)
+                conn, partial(self.fts_ids, conn), primary, terms, df, self.size, skeleton
             )
             if len(self._candidates) > MAX_REMEMBERED_QUERIES:
                 del self._candidates[next(iter(self._candidates))]
@@ -462,12 +462,12 @@ def all_ids(conn) -> list[int]:
 
 def candidate_ids(
     conn,
+    lookup: Callable[[list[str], str], list[int]],
     primary: list[str],
     terms: list[str],
     df: dict[str, int],
     n: int,
     skeleton: Sequence[str] = (),
-    lookup: Callable[[list[str], str], list[int]] | None = None,
 ) -> list[int]:
     """Signatures of the entries that share the query's rarest words, found through FTS5.
 
@@ -483,9 +483,9 @@ def candidate_ids(
     looked up too when the rare words found a single entry, so the entry about that message
     in general is judged beside it (not otherwise: more candidates would be more chances for
     a generic entry to answer what it does not fix).
+
+    `lookup(words, "AND" | "OR")` is the FTS5 lookup (`IndexCache.fts_ids`, which remembers them).
     """
-    if lookup is None:
-        lookup = partial(_fts_ids, conn)
     numbered = "errno" in terms or "errno" in primary  # `[Errno 24]`: there the number is the error
     ranked = [rarest_first(words, df, numbered) for words in (primary, terms)]
     if not ranked[1]:
