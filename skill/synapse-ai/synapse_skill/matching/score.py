@@ -216,7 +216,7 @@ class Signature:
         self.token_set = prepared.token_set
         self.examples = examples
         slots = prepared.slots
-        self.weights = _signature_weights(self.token_set, slots, examples, idf_of)
+        self.weights = {t: idf_of[t] * _signature_factor(t, slots, examples) for t in self.token_set}
         self.total = sum(self.weights.values()) or 1.0
         decisive = {t for t in prepared.slots - examples if not t.startswith("_")}
         if ENV_TAG in self.token_set:
@@ -236,20 +236,6 @@ def _signature_shape(text: str) -> tuple[str, ...] | None:
     if not has_wildcard(text):
         return None
     return shape(_WRAPPER_PREFIX.sub("", extract(text).primary.message)) or None
-
-
-def _signature_weights(
-    token_set: frozenset, slots: frozenset, examples: frozenset, idf_of: dict[str, float]
-) -> dict[str, float]:
-    """Each word's weight: rarity times `_signature_factor` (inlined for the plain words, which
-    are most of them: this runs for every signature a search loads)."""
-    weights = {}
-    for t in token_set:
-        if t in slots or t in examples or t.startswith("_"):
-            weights[t] = idf_of[t] * _signature_factor(t, slots, examples)
-        else:
-            weights[t] = idf_of[t] * (GENERIC_WEIGHT if t in GENERIC_WORDS else 1.0)
-    return weights
 
 
 def _signature_factor(t: str, slots: frozenset, examples: frozenset) -> float:
