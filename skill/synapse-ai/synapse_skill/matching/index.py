@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -23,7 +25,7 @@ from synapse_skill.matching import decisive
 from synapse_skill.matching.normalize import has_wildcard, normalize, tokens
 from synapse_skill.matching.score import Prepared, Signature, idf, prepare
 
-FORMAT = 6  # bump when the stored columns or the tokens change; the store rebuilds the index then
+FORMAT = 7  # bump when the stored columns or the tokens change; the store rebuilds the index then
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS match_signatures (
@@ -36,7 +38,8 @@ CREATE TABLE IF NOT EXISTS match_signatures (
     terms TEXT NOT NULL,       -- words of the message, space-separated
     slots TEXT NOT NULL,       -- words of short quoted values and error codes
     examples TEXT NOT NULL,    -- the slot words the entry's title does not name: illustrations
-    negative INTEGER NOT NULL  -- 1: one of the entry's not_errors, a look-alike it must not answer
+    negative INTEGER NOT NULL, -- 1: one of the entry's not_errors, a look-alike it must not answer
+    features TEXT NOT NULL     -- its decisive parts as JSON ('' for none): regexes run once, when written
 );
 CREATE TABLE IF NOT EXISTS match_entries (
     slug TEXT PRIMARY KEY,
@@ -108,8 +111,9 @@ class PreparedEntry:
     of indexing, which can run before the write transaction and in other processes."""
 
     item: IndexItem
-    # (signature, type, bare, norm, tokens, slots, slots outside the title, negative, FTS content)
-    signatures: tuple[tuple[str, str | None, str | None, str, str, str, str, int, str], ...]
+    # (signature, type, bare, norm, tokens, slots, slots outside the title, negative, decisive
+    # features, FTS content)
+    signatures: tuple[tuple[str, str | None, str | None, str, str, str, str, int, str, str], ...]
 
 
 def prepare_entry(item: IndexItem) -> PreparedEntry:
@@ -117,7 +121,7 @@ def prepare_entry(item: IndexItem) -> PreparedEntry:
     texts = [(text, 0) for text in item.signatures] + [(text, 1) for text in item.not_errors]
     rows = []
     for text, negative in texts:
-        sig = prepare(text, with_features=False)  # read again from the text at search time
+        sig = prepare(text, with_features=False)  # its features are stored apart (`stored_features`)
         rows.append(
             (
                 text,
@@ -128,6 +132,7 @@ def prepare_entry(item: IndexItem) -> PreparedEntry:
                 " ".join(sorted(sig.slots)),
                 " ".join(sorted(sig.slots - title_words)),
                 negative,
+                stored_features(text),
                 _fts_content(sig.tokens, sig.bare, text),
             )
         )
@@ -154,7 +159,7 @@ class IndexRows:
     def __init__(self, conn) -> None:
         self.conn = conn
         self.df: Counter[str] = Counter()
-        self.signatures = 0
+        self.signatures = self.words = 0
         self.entries = 0
 
     def add(self, entries: Sequence[PreparedEntry]) -> None:
@@ -171,9 +176,11 @@ class IndexRows:
             for *columns, content in prepared.signatures:
                 rows.append((next_id, prepared.item.slug, *columns))
                 fts_rows.append((next_id, content))
-                self.df.update(set(content.split()))
+                words = content.split()
+                self.df.update(set(words))
+                self.words += len(words)
                 next_id += 1
-        conn.executemany("INSERT INTO match_signatures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        conn.executemany("INSERT INTO match_signatures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         conn.executemany("INSERT INTO match_fts (rowid, tokens) VALUES (?, ?)", fts_rows)
         conn.executemany(
             "INSERT INTO match_entries (slug, libraries, applies_to, general) VALUES (?, ?, ?, ?)",
@@ -198,11 +205,11 @@ class IndexRows:
         small change merging is left to FTS5's automerge: `optimize` rewrites the whole index."""
         if not self.entries:
             return  # nothing changed: the generation readers watch must not move
-        _adjust_counts(self.conn, self.df, self.signatures)
+        _adjust_counts(self.conn, self.df, self.signatures, self.words)
         total = self.conn.execute("SELECT value FROM match_meta WHERE key = 'signatures'").fetchone()[0]
         if self.signatures * 2 >= total:
             self.conn.execute("INSERT INTO match_fts (match_fts) VALUES ('optimize')")
-        self.df, self.signatures, self.entries = Counter(), 0, 0
+        self.df, self.signatures, self.words, self.entries = Counter(), 0, 0, 0
 
 
 def read_prepared(conn) -> list[PreparedEntry]:
@@ -216,7 +223,7 @@ def read_prepared(conn) -> list[PreparedEntry]:
     }
     grouped: dict[str, list[tuple]] = {}
     for slug, *columns in conn.execute(
-        "SELECT slug, signature, exc_type, bare, norm, terms, slots, examples, negative"
+        "SELECT slug, signature, exc_type, bare, norm, terms, slots, examples, negative, features"
         " FROM match_signatures ORDER BY slug, id"
     ):
         terms, bare = columns[4], columns[2]
@@ -234,41 +241,64 @@ def remove_entry(conn, slug: str) -> None:
     if not rows:
         return
     df: Counter[str] = Counter()
+    words = 0
     for row_id, terms, bare, signature in rows:
         content = _fts_content(terms.split(), bare, signature)
         conn.execute(
             "INSERT INTO match_fts (match_fts, rowid, tokens) VALUES ('delete', ?, ?)", (row_id, content)
         )
         df.update({t: -1 for t in set(content.split())})
+        words += len(content.split())
     conn.execute("DELETE FROM match_signatures WHERE slug = ?", (slug,))
     conn.execute("DELETE FROM match_entries WHERE slug = ?", (slug,))
-    _adjust_counts(conn, df, -len(rows))
+    _adjust_counts(conn, df, -len(rows), -words)
     conn.execute("DELETE FROM match_terms WHERE df <= 0")
 
 
 SHAPE_MARK = "_shape_"  # an FTS token of the signatures written with placeholder names
 
 
+_PLAIN_WORD = re.compile(r"[a-z0-9_]+")
+
+
 def _fts_content(words: Iterable[str], bare: str | None, signature: str) -> str:
+    """The words FTS5 indexes: only `[a-z0-9_]` words (the message's tokens are; an exception
+    name is cut to them), so its tokenizer reads exactly `content.split()`, which lets
+    `bm25_order` rank rows as FTS5 does."""
     marks = [SHAPE_MARK] if has_wildcard(signature) else []
-    return " ".join([*words, *marks, bare] if bare else [*words, *marks])
+    return " ".join([*words, *marks, *_PLAIN_WORD.findall(bare)] if bare else [*words, *marks])
 
 
 def stored_rows(rows: Iterable[Sequence]) -> tuple[tuple, ...]:
     """Prepared rows kept elsewhere (PostgreSQL's `match_rows`), with the FTS content worked out
-    again under this format: it is cheap, and rows stored by an older format stay usable."""
-    return tuple((*row[:8], _fts_content(str(row[4]).split(), row[2], str(row[0]))) for row in rows)
+    again under this format: it is cheap, and rows stored by an older format stay usable (those
+    stored before the features were get them now)."""
+    return tuple(
+        (
+            *row[:8],
+            row[8] if len(row) > 9 else stored_features(str(row[0])),
+            _fts_content(str(row[4]).split(), row[2], str(row[0])),
+        )
+        for row in rows
+    )
 
 
-def _adjust_counts(conn, df: Counter, signatures: int) -> None:
-    """Keep frequencies and the signature count exact, and bump the generation readers watch."""
+def stored_features(signature: str) -> str:
+    """A signature's decisive parts as stored: JSON, or '' for none (most signatures)."""
+    found = decisive.features(signature)
+    return json.dumps(found, sort_keys=True) if found else ""
+
+
+def _adjust_counts(conn, df: Counter, signatures: int, words: int) -> None:
+    """Keep frequencies and the counts of signatures and of their FTS5 words exact (FTS5's own
+    for bm25, in this transaction already), and bump the generation readers watch."""
     conn.executemany(
         "INSERT INTO match_terms (term, df) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
         df.items(),
     )
     conn.executemany(
         "INSERT INTO match_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = value + excluded.value",
-        [("signatures", signatures), ("generation", 1)],
+        [("signatures", signatures), ("words", words), ("generation", 1)],
     )
 
 
@@ -293,7 +323,7 @@ def read_snapshot(conn) -> Iterator[None]:
         conn.execute("COMMIT")
 
 
-_COLUMNS = "id, slug, signature, exc_type, bare, norm, terms, slots, examples, negative"
+_COLUMNS = "id, slug, signature, exc_type, bare, norm, terms, slots, examples, negative, features"
 
 
 class IndexCache:
@@ -317,7 +347,7 @@ class IndexCache:
         self._lookups: dict[tuple[str, ...], list[int]] = {}  # the same rare words again: no FTS5 query
         self._facts: dict[str, EntryFacts] = {}
         self._shapes: list[int] | None = None
-        self.size = 1
+        self.size = self.words = 1  # signatures, and their FTS5 words: bm25's N and mean length
 
     def __len__(self) -> int:
         """How many signatures are loaded."""
@@ -325,13 +355,16 @@ class IndexCache:
 
     def sync(self, conn) -> None:
         meta = dict(
-            conn.execute("SELECT key, value FROM match_meta WHERE key IN ('generation', 'signatures')")
+            conn.execute(
+                "SELECT key, value FROM match_meta WHERE key IN ('generation', 'signatures', 'words')"
+            )
         )
         # The connection's own change counter covers a writer that searches inside its transaction.
         generation = (meta.get("generation", 0), conn.total_changes)
         if generation != self._generation:
             self._generation, self._df, self._idf, self._signatures = generation, {}, {}, {}
             self._candidates, self._lookups, self._facts, self._shapes = {}, {}, {}, None
+            self.words = max(int(meta.get("words", 0)), 1)
             self.size = max(int(meta.get("signatures", 0)), 1)
 
     def shape_ids(self, conn) -> list[int]:
@@ -383,13 +416,38 @@ class IndexCache:
         key = (operator, *terms)
         ids = self._lookups.get(key)
         if ids is None:
-            ids = self._lookups[key] = _fts_ids(conn, terms, operator)
+            ids = self._lookups[key] = self._ranked_ids(conn, terms, operator)
             if len(self._lookups) > MAX_REMEMBERED_LOOKUPS:
                 del self._lookups[next(iter(self._lookups))]
         return ids
 
+    def _ranked_ids(self, conn, terms: list[str], operator: str) -> list[int]:
+        """The rows FTS5's `ORDER BY rank` would give. To rank, FTS5 counts every row holding each
+        word (bm25's IDF), walking whole lists of common words even when two rows match; when at
+        most CANDIDATE_LIMIT rows match (most lookups: all of them become candidates and are
+        loaded anyway), the same bm25 is worked out here from their words and the known counts."""
+        query = _fts_query(terms, operator)
+        found = [
+            r[0]
+            for r in conn.execute(
+                "SELECT rowid FROM match_fts WHERE match_fts MATCH ? LIMIT ?", (query, CANDIDATE_LIMIT + 1)
+            )
+        ]
+        if len(found) > CANDIDATE_LIMIT:
+            return _fts_ids(conn, query)
+        loaded = self._load(conn, found)
+        df = self.frequencies(conn, terms)
+        if len(loaded) < len(found) or any(df[t] > self.size for t in terms):
+            return _fts_ids(conn, query)  # counts not written yet (inside a writer's batch): FTS5 ranks
+        words = {row: _fts_content(sig.tokens, sig.bare, sig.text).split() for row, sig in loaded.items()}
+        return bm25_order(words, terms, df, self.size, self.words)
+
     def signatures(self, conn, ids: list[int]) -> list[Signature]:
         """The stored signatures with these ids, loading the ones not cached yet."""
+        found = self._load(conn, ids)
+        return [found[i] for i in ids if i in found]
+
+    def _load(self, conn, ids: list[int]) -> dict[int, Signature]:
         missing = [i for i in ids if i not in self._signatures]
         loaded: dict[int, Signature] = {}
         for start in range(0, len(missing), 500):
@@ -403,13 +461,13 @@ class IndexCache:
             idf_of = self.idf(
                 conn, itertools.chain.from_iterable(p.tokens for _, p, _, _ in prepared.values())
             )
-            for row_id, (slug, sig, examples, negative) in prepared.items():
-                loaded[row_id] = Signature(slug, sig, examples, idf_of, negative)
-        found = [self._signatures.get(i) or loaded.get(i) for i in ids]
+            for row_id, (slug, fields, examples, negative) in prepared.items():
+                loaded[row_id] = Signature(slug, fields, examples, idf_of, negative)
+        found = {i: sig for i in ids if (sig := self._signatures.get(i) or loaded.get(i)) is not None}
         self._signatures.update(loaded)
         while len(self._signatures) > self.max_signatures:
             del self._signatures[next(iter(self._signatures))]
-        return [sig for sig in found if sig is not None]
+        return found
 
     def facts(self, conn, slugs: Iterable[str]) -> dict[str, EntryFacts]:
         """Each entry's libraries and `applies_to`, for the evidence beyond the message."""
@@ -439,7 +497,7 @@ def _prepared(row) -> Prepared:
         tuple(terms.split()),
         signature,
         frozenset(slots.split()),
-        decisive.features(signature),
+        json.loads(row[10]) if row[10] else {},
     )
 
 
@@ -537,10 +595,42 @@ def rarest_first(words: Iterable[str], df: dict[str, int], numbered: bool = Fals
     return sorted({t for t in words if df.get(t)}, key=key)
 
 
-def _fts_ids(conn, terms: list[str], operator: str) -> list[int]:
-    fts_query = f" {operator} ".join('"' + t.replace('"', '""') + '"' for t in terms)
+def _fts_query(terms: list[str], operator: str) -> str:
+    return f" {operator} ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def _fts_ids(conn, fts_query: str) -> list[int]:
     rows = conn.execute(
         "SELECT rowid FROM match_fts WHERE match_fts MATCH ? ORDER BY rank LIMIT ?",
         (fts_query, CANDIDATE_LIMIT),
     )
     return [r[0] for r in rows]
+
+
+# FTS5's bm25() as ext/fts5/fts5_aux.c computes it: its constants, the same operations in the
+# same order (so the same doubles), ties in rowid order as FTS5's sort leaves them.
+BM25_K1, BM25_B = 1.2, 0.75
+
+
+def bm25_order(
+    rows: dict[int, list[str]], terms: list[str], df: dict[str, int], n_rows: int, n_tokens: int
+) -> list[int]:
+    """`rows` (rowid → its words) best first, as `ORDER BY rank` orders them for these terms."""
+    avgdl = n_tokens / n_rows
+    idfs = []
+    for term in terms:
+        idf = math.log((n_rows - df[term] + 0.5) / (df[term] + 0.5))
+        idfs.append(idf if idf > 0.0 else 1e-6)
+
+    def rank(row: int) -> tuple[float, int]:
+        words = rows[row]
+        size = float(len(words))
+        score = 0.0
+        for idf, term in zip(idfs, terms, strict=True):
+            freq = float(words.count(term))
+            score += idf * (
+                (freq * (BM25_K1 + 1.0)) / (freq + BM25_K1 * (1 - BM25_B + BM25_B * size / avgdl))
+            )
+        return -1.0 * score, row
+
+    return sorted(rows, key=rank)

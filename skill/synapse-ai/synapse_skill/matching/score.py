@@ -197,6 +197,7 @@ class Signature:
         "subject",
         "text",
         "token_set",
+        "tokens",
         "total",
         "type",
         "weights",
@@ -213,7 +214,7 @@ class Signature:
         self.slug, self.text, self.norm = slug, prepared.text, prepared.norm
         self.negative = negative  # one of the entry's `not_errors`: a look-alike it must not answer
         self.type, self.bare = prepared.type, prepared.bare
-        self.token_set = prepared.token_set
+        self.tokens, self.token_set = prepared.tokens, prepared.token_set
         self.examples = examples
         slots = prepared.slots
         self.weights = {t: idf_of[t] * _signature_factor(t, slots, examples) for t in self.token_set}
