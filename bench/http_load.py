@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -36,9 +36,13 @@ from bench.common import ROOT, Row, Section, free_port, pct, stop, wait_ready
 CONNECTIONS = 16
 RATE_SHARES = (0.5, 0.8)
 TARGET_SHARE = 0.5
+# `repeats`: closed-loop runs per server, alternating; the median one is kept. Each wrk run opens
+# its 16 connections anew and uvicorn's workers split them unevenly (a worker's accept loop takes
+# every pending connection at once), so one two-worker run can land anywhere between ~30 % and
+# ~110 % of the other server's: a single run measures the split, the median measures the server.
 SIZES = {
-    "full": {"warmup": 1, "max": 5, "rate": 4, "noop_rates": True},
-    "quick": {"warmup": 1, "max": 2, "rate": 1, "noop_rates": False},
+    "full": {"warmup": 1, "max": 5, "repeats": 3, "rate": 4, "noop_rates": True},
+    "quick": {"warmup": 1, "max": 2, "repeats": 1, "rate": 1, "noop_rates": False},
 }
 
 SHORT_QUERIES = [
@@ -159,6 +163,7 @@ class Load:
     p99: float
     errors: int
     asked: float | None = None  # the open-loop rate requested; None for closed loop
+    spread: tuple[float, float] | None = None  # lowest and highest rate of the repeated runs
 
 
 class WrkMissing(RuntimeError):
@@ -377,14 +382,19 @@ def servers(stack: ExitStack, workers: int, workdir: Path) -> dict[str, str]:
 
 def measure(wrk: str, urls: dict[str, str], method: str, size: dict, workdir: Path) -> dict[str, dict]:
     """Max rate, then the open-loop shares, alternating between the two servers."""
-    results: dict[str, dict] = {name: {} for name in urls}
     if method == NEW:  # closed loop only, beside the no-op GET measured in the same run
-        run_wrk(wrk, urls["search"], method, size["warmup"], None, workdir)
-        return {"search": {"max": run_wrk(wrk, urls["search"], method, size["max"], None, workdir)}}
+        urls = {"search": urls["search"]}
+    results: dict[str, dict] = {name: {} for name in urls}
     for url in urls.values():
         run_wrk(wrk, url, method, size["warmup"], None, workdir)
-    for name, url in urls.items():
-        results[name]["max"] = run_wrk(wrk, url, method, size["max"], None, workdir)
+    repeated: dict[str, list[Load]] = {name: [] for name in urls}
+    for _ in range(size["repeats"]):
+        for name, url in urls.items():
+            repeated[name].append(run_wrk(wrk, url, method, size["max"], None, workdir))
+    for name, loads in repeated.items():
+        results[name]["max"] = median_run(loads)
+    if method == NEW:
+        return results
     for share in RATE_SHARES:
         for name, url in urls.items():
             if name == "no-op" and not size["noop_rates"]:
@@ -394,11 +404,20 @@ def measure(wrk: str, urls: dict[str, str], method: str, size: dict, workdir: Pa
     return results
 
 
+def median_run(loads: list[Load]) -> Load:
+    """The run of median rate, with the range of all of them and every run's failed requests."""
+    ordered = sorted(loads, key=lambda load: load.rps)
+    middle = ordered[len(ordered) // 2]
+    spread = (ordered[0].rps, ordered[-1].rps) if len(ordered) > 1 else None
+    return replace(middle, errors=sum(load.errors for load in loads), spread=spread)
+
+
 def cell(load: Load | None) -> str:
     if load is None:
         return "-"
     asked = f" (asked {load.asked:,.0f})" if load.asked else ""
-    return f"{load.rps:,.0f} req/s{asked}, {load.p50:.1f} / {load.p99:.1f} ms"
+    spread = f" (runs {load.spread[0]:,.0f}-{load.spread[1]:,.0f})" if load.spread else ""
+    return f"{load.rps:,.0f} req/s{asked}{spread}, {load.p50:.1f} / {load.p99:.1f} ms"
 
 
 REQUEST_NAMES = {
@@ -424,7 +443,9 @@ def detail_table(all_results: list[tuple[int, str, dict]]) -> str:
             )
     lines.append("")
     lines.append(
-        f"wrk 4.1 on 127.0.0.1, {CONNECTIONS} connections; maximum = closed loop; 50 % / 80 % = open loop at that "
+        f"wrk 4.1 on 127.0.0.1, {CONNECTIONS} connections; maximum = closed loop, the median of "
+        f"{SIZES['full']['repeats']} alternating runs (their range in brackets; each run's connections are split "
+        "between the workers anew); 50 % / 80 % = open loop at that "
         "share of the same server's maximum, latency from each request's scheduled start (no coordinated "
         "omission). The open-loop generator (one wrk thread per connection, Lua on every response) shares the "
         "2 cores with the server, so where the achieved rate falls short of the asked one the pair saturated "

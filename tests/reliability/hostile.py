@@ -170,13 +170,17 @@ def child_pids(pid: int) -> list[int]:
     return children
 
 
-def connections_by_process(pids: list[int], port: int) -> dict[int, int]:
-    """How many established TCP connections on local `port` each process holds open."""
+ESTABLISHED, LISTEN = "01", "0A"  # TCP states as /proc/net/tcp writes them
+
+
+def connections_by_process(pids: list[int], port: int, state: str = ESTABLISHED) -> dict[int, int]:
+    """How many TCP sockets on local `port` in `state` (established connections, or listening
+    sockets) each process holds open."""
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
             parts = line.split()
-            if int(parts[1].rsplit(":", 1)[1], 16) == port and parts[3] == "01":  # 01: ESTABLISHED
+            if int(parts[1].rsplit(":", 1)[1], 16) == port and parts[3] == state:
                 inodes.add(parts[9])
     held = {}
     for pid in pids:
