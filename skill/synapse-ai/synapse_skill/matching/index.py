@@ -411,7 +411,7 @@ class IndexCache:
         return ids
 
     def fts_ids(self, conn, terms: list[str], operator: str) -> list[int]:
-        """One FTS5 lookup (`_fts_ids`), remembered for this index generation: errors of one kind
+        """One FTS5 lookup (`_ranked_ids`), remembered for this index generation: errors of one kind
         share their rarest words, and on a big index each lookup of common words reads long lists."""
         key = (operator, *terms)
         ids = self._lookups.get(key)
