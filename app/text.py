@@ -6,6 +6,7 @@ cannot encode; they become U+FFFD instead of turning a bad query into a 500.
 
 from __future__ import annotations
 
+import json
 import re
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -14,3 +15,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def clean_text(text: str) -> str:
     """The same text with anything UTF-8 cannot carry replaced."""
     return _SURROGATE.sub("\ufffd", text)
+
+
+def encode_json(content) -> bytes:
+    """Compact UTF-8 JSON of `content` that cannot fail to encode (see `clean_text`)."""
+    text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return clean_text(text).encode("utf-8")

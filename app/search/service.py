@@ -11,13 +11,13 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 from app.corpus import rows as entries_db
 from app.search import stats
 from app.store.engine import index_generation, index_reader
-from app.text import clean_text
+from app.text import clean_text, encode_json
 from synapse_skill import moves
 from synapse_skill.matching import matcher
 
@@ -80,6 +80,14 @@ class SearchResult:
     body: dict
     best_confident: str | None
     normalized: str
+    _json: bytes | None = field(default=None, repr=False, compare=False)
+
+    def json_bytes(self) -> bytes:
+        """The body as the API sends it, encoded once: a cached answer to a repeated error goes
+        out again as the same bytes (encoding ~8 KB of answer cost about a quarter of a request)."""
+        if self._json is None:
+            self._json = encode_json(self.body)
+        return self._json
 
 
 def run_search(conn, q: str, limit: int = 5, env: dict | None = None) -> SearchResult:

@@ -3,6 +3,8 @@ a re-index invalidates what it holds, it is bounded, and cached answers are stil
 
 from __future__ import annotations
 
+import json
+
 from fastapi.testclient import TestClient
 
 from app.config import Settings
@@ -25,6 +27,9 @@ def test_a_repeated_search_is_served_from_the_cache_until_a_reindex(engine_store
     assert first.best_confident == "broken-pipe"
     assert store.read_now(cache.search, HIT, 3) is first
     assert cache.hits == 1
+    sent = first.json_bytes()
+    assert json.loads(sent) == first.body  # what the API sends, encoded once per cached answer
+    assert store.read_now(cache.search, HIT, 3).json_bytes() is sent
     assert store.read_now(cache.search, HIT, 4) is not first  # the limit is part of the key
     env = {"python": "3.12.1", "platform": "linux", "packages": {}}
     assert store.read_now(cache.search, HIT, 3, env) is not first  # so is the env

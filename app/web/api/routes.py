@@ -59,7 +59,7 @@ async def _search(request: Request, q: object, limit: object, env: object = None
     html = html_renderers(request)
     if html is not None and wants_html(request):
         return html.search(request, result.body)
-    return SafeJSONResponse(result.body)
+    return Response(result.json_bytes(), media_type="application/json")
 
 
 def _validated_search(
