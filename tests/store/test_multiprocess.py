@@ -44,9 +44,7 @@ NAIVE_SCRIPT = textwrap.dedent(
     """
     import sqlite3, sys, time
     db, name, n, start_at = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
-    conn = sqlite3.connect(db, timeout=5, isolation_level=None)  # 5 s busy timeout
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("CREATE TABLE IF NOT EXISTS t (id TEXT PRIMARY KEY, total INTEGER)")
+    conn = sqlite3.connect(db, timeout=5, isolation_level=None)  # 5 s busy timeout; WAL and table: set up
     while time.time() < start_at:
         time.sleep(0.001)
     for i in range(n):
@@ -100,6 +98,14 @@ def test_four_processes_with_their_own_writers_never_see_a_lock_error(tmp_path):
 
 def test_negative_control_naive_deferred_transactions_do_fail(tmp_path):
     db = tmp_path / "naive.db"
+    # Set up once, before the race: four processes switching a new file to WAL at the same moment
+    # can fail there already ("database is locked" outside any transaction), which is not the
+    # pattern under test.
+    setup = sqlite3.connect(db)
+    setup.execute("PRAGMA journal_mode = WAL")
+    setup.execute("CREATE TABLE t (id TEXT PRIMARY KEY, total INTEGER)")
+    setup.commit()
+    setup.close()
     acks, errors = _hammer(NAIVE_SCRIPT, db)
     assert any("database is locked" in e for e in errors), "the naive pattern should hit lock errors"
     stored = {row[0] for row in sqlite3.connect(db).execute("SELECT id FROM t")}
