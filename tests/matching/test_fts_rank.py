@@ -33,10 +33,13 @@ def built() -> sqlite3.Connection:
     return conn
 
 
+def fts_query(terms: list[str], operator: str) -> str:
+    return f" {operator} ".join(f'"{t}"' for t in terms)
+
+
 def fts5_ranked(conn, terms: list[str], operator: str) -> list[int]:
-    query = f" {operator} ".join(f'"{t}"' for t in terms)
     sql = "SELECT rowid FROM match_fts WHERE match_fts MATCH ? ORDER BY rank LIMIT ?"
-    return [r[0] for r in conn.execute(sql, (query, match_index.CANDIDATE_LIMIT))]
+    return [r[0] for r in conn.execute(sql, (fts_query(terms, operator), match_index.CANDIDATE_LIMIT))]
 
 
 def test_small_lookups_come_back_in_fts5s_own_rank_order_without_asking_it_to_rank():
@@ -55,7 +58,7 @@ def test_small_lookups_come_back_in_fts5s_own_rank_order_without_asking_it_to_ra
                 assert ours == fts5_ranked(conn, list(terms), operator), (terms, operator)
                 matched = conn.execute(
                     "SELECT count(*) FROM match_fts WHERE match_fts MATCH ?",
-                    (f" {operator} ".join(f'"{t}"' for t in terms),),
+                    (fts_query(list(terms), operator),),
                 ).fetchone()[0]
                 if matched <= match_index.CANDIDATE_LIMIT:
                     assert not any("ORDER BY rank" in sql for sql in asked), (terms, operator)

@@ -247,8 +247,9 @@ def remove_entry(conn, slug: str) -> None:
         conn.execute(
             "INSERT INTO match_fts (match_fts, rowid, tokens) VALUES ('delete', ?, ?)", (row_id, content)
         )
-        df.update({t: -1 for t in set(content.split())})
-        words += len(content.split())
+        fts_words = content.split()
+        df.update({t: -1 for t in set(fts_words)})
+        words += len(fts_words)
     conn.execute("DELETE FROM match_signatures WHERE slug = ?", (slug,))
     conn.execute("DELETE FROM match_entries WHERE slug = ?", (slug,))
     _adjust_counts(conn, df, -len(rows), -words)
@@ -438,7 +439,9 @@ class IndexCache:
         loaded = self._load(conn, found)
         df = self.frequencies(conn, terms)
         if len(loaded) < len(found) or any(df[t] > self.size for t in terms):
-            return _fts_ids(conn, query)  # counts not written yet (inside a writer's batch): FTS5 ranks
+            return _fts_ids(
+                conn, query
+            )  # rows and counts disagree (never within one of our writes): FTS5 ranks
         words = {row: _fts_content(sig.tokens, sig.bare, sig.text).split() for row, sig in loaded.items()}
         return bm25_order(words, terms, df, self.size, self.words)
 
