@@ -759,3 +759,19 @@ def test_an_entry_with_many_signatures_naming_a_package_does_not_crowd_out_the_g
     # skeleton (no module named) brings the general entry in to be judged beside them
     assert answered(conn, "ModuleNotFoundError: No module named 'llama_index'") == "missing-package"
     assert answered(conn, "ModuleNotFoundError: No module named 'llama_index.part3.sub3'") == "llama-moves"
+
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # langchain-import-moved names `No module named 'langchain_openai'` (the partner package):
+        # its many short signatures and a straggler holding `langchain` fill the rare-word places,
+        # yet the missing langchain itself is the general entry's (and that entry's look-alike)
+        ("ModuleNotFoundError: No module named 'langchain'", "module-not-found"),
+        ("ModuleNotFoundError: No module named 'langchain_openai'", "langchain-import-moved"),
+        ("ModuleNotFoundError: No module named 'langchain_community'", "langchain-import-moved"),
+    ],
+)
+def test_a_missing_package_beside_an_entry_naming_its_family(corpus, text, expected):
+    assert answered(corpus, text) == expected

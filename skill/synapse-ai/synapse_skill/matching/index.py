@@ -541,9 +541,10 @@ def candidate_ids(
     The rarest words are often the varying part (`llama_index` in `No module named
     'llama_index'`), which one specific entry may hold in many signatures, filling every
     place. The message's `skeleton` (its words outside quoted values: `no module named`) is
-    looked up too when the rare words found a single entry, so the entry about that message
-    in general is judged beside it (not otherwise: more candidates would be more chances for
-    a generic entry to answer what it does not fix).
+    looked up too when the best-ranked rare-word hits are a single entry's (a straggler of
+    another entry further down does not count), so the entry about that message in general is
+    judged beside it (not otherwise: more candidates would be more chances for a generic entry
+    to answer what it does not fix).
 
     `lookup(words, "AND" | "OR")` is the FTS5 lookup (`IndexCache.fts_ids`, which remembers them).
     """
@@ -579,7 +580,7 @@ def candidate_ids(
         f"(SELECT slug FROM match_signatures WHERE id IN ({_marks(leaders)}))",
         leaders,
     ).fetchall()
-    single_entry = len({slug for _, slug in siblings}) == 1 and ids.keys() <= {i for i, _ in siblings}
+    single_entry = len({slug for _, slug in siblings}) == 1
     ids.update(dict.fromkeys(i for i, _ in siblings))
     frame = rarest_first(skeleton, df, numbered)[:ALL_OF_TERMS]
     if single_entry and len(frame) > 1:
