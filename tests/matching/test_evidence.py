@@ -761,7 +761,6 @@ def test_an_entry_with_many_signatures_naming_a_package_does_not_crowd_out_the_g
     assert answered(conn, "ModuleNotFoundError: No module named 'llama_index.part3.sub3'") == "llama-moves"
 
 
-
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
