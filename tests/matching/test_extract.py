@@ -247,3 +247,16 @@ def test_an_llm_api_error_inside_a_framework_s_log_line_is_found():
     primary = extract(text).primary
     assert primary.type is None
     assert primary.message.startswith("Error code: 404 - {'error': {'message': 'The model `gtp-4o`")
+
+
+def test_java_cause_line_and_nested_class_name():
+    # a Java exception is not a Python one: its type must be read so that it can differ
+    text = (
+        'Exception in thread "main" java.lang.ExceptionInInitializerError\n'
+        "Caused by: com.google.protobuf.RuntimeVersion$ProtobufRuntimeVersionException: "
+        "Detected incompatible Protobuf Gencode/Runtime versions"
+    )
+    assert extract(text).primary == RaisedError(
+        "com.google.protobuf.RuntimeVersion$ProtobufRuntimeVersionException",
+        "Detected incompatible Protobuf Gencode/Runtime versions",
+    )

@@ -27,6 +27,7 @@ _LOG_PREFIX = re.compile(
 )
 _LEVEL_PREFIX = re.compile(r"^(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|CRITICAL|FATAL):[\w.]{0,80}:")
 _PYTEST_PREFIX = re.compile(r"^E {1,4}")
+_JAVA_CAUSE = re.compile(r"^\s{0,8}Caused by: (?=[A-Za-z_][\w$]{0,60}\.)")  # a Java chain's cause line
 # Bug reports paste errors inside Markdown: quoted (`> `), fenced, bold or in backticks.
 _QUOTE_PREFIX = re.compile(r"^\s{0,3}(?:>\s?){1,4}")
 _FENCE = re.compile(r"^\s{0,3}(?:`{3,}|~{3,})[\w+-]{0,20}\s*$")
@@ -44,7 +45,8 @@ _FRAME_START = re.compile(
 )
 _CARETS = re.compile(r"^\s*[\^~]{3,}\s*$")
 _FRAME_LINE = re.compile(r"^\s{0,8}(?:File \"|File '|Cell In\[|-{3,}>|\d{1,6}\s|\.\.\.|\^|~|\s{2,})")
-_TYPE = r"(?:[A-Za-z_][A-Za-z0-9_]{0,60}\.){0,6}[A-Za-z_][A-Za-z0-9_]{0,80}"
+# Java prints nested classes with `$` (`com.google.protobuf.RuntimeVersion$ProtobufRuntimeVersionException`)
+_TYPE = r"(?:[A-Za-z_][A-Za-z0-9_$]{0,60}\.){0,6}[A-Za-z_][A-Za-z0-9_$]{0,80}"
 _EXC_LINE = re.compile(rf"^(?P<type>{_TYPE})(?::\s?(?P<msg>.*))?$")
 _EXC_INLINE = re.compile(
     rf"(?:^|[\s(\[:'\"])(?P<type>{_TYPE}(?:Error|Exception|Warning|Exit|Interrupt|Timeout|Refused|Exceeded))"
@@ -106,6 +108,7 @@ def clean_lines(text: str) -> list[str]:
         line = _LOG_PREFIX.sub("", line, count=1)
         line = _LEVEL_PREFIX.sub("", line, count=1)
         line = _PYTEST_PREFIX.sub("", line, count=1)
+        line = _JAVA_CAUSE.sub("", line, count=1)
         line = _unwrap_markdown(line)
         line = _SQLALCHEMY_NOTE.sub("", line)
         lines.append(line.rstrip())
