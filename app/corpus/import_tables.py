@@ -68,6 +68,14 @@ RELEASES = {
         family=("langgraph", "langchain"),
         old_for={"langgraph.checkpoint.postgres:PostgresSaver": "0.2+postgres"},
     ),
+    # Two SDKs, not two releases of one: the old set is the last google-generativeai (0.8.6, whose
+    # support ended 2025-11-30), the new one google-genai; neither installs the other.
+    "google-genai-sdk-mixup": Releases(
+        old={"0.8": ["google-generativeai==0.8.6"]},
+        new_core=["google-genai"],
+        family=("google-genai", "google-generativeai"),
+        old_for={},
+    ),
     # 0.9.48 is the last release before the llama-index-core split (0.10). GPTSimpleVectorIndex
     # left in 0.6.0, and the gpt_index module is gpt-index <= 0.5.x: each is tried in 0.5.27, with
     # tqdm, which 0.5.27 imports without declaring it.
