@@ -57,9 +57,10 @@ TABLES = ("match_fts", "match_signatures", "match_terms", "match_meta", "match_e
 CANDIDATE_LIMIT = 16
 ALL_OF_TERMS = 3
 MAX_QUERY_TERMS = 6
-RARE_TERM_DOCS = 100  # above this many signatures a word is too common to rank a union by
+# Above this many signatures a word is too common to rank a union by. Raised from 100 at 123 entries:
+# `use` (in `Connection in use`, and in every `browser_use` signature) had reached 102 signatures.
+RARE_TERM_DOCS = 120
 SIBLING_ENTRIES = 4  # how many of the best-ranked hits bring every signature of their entry
-COMMON_TERM_SHARE = 0.05
 MAX_REMEMBERED_QUERIES = 4096  # on small indexes: a word in more than 5 % of signatures picks nothing
 MAX_REMEMBERED_LOOKUPS = 16_384  # FTS5 lookups of word groups, ≤ CANDIDATE_LIMIT ids each
 
@@ -405,7 +406,7 @@ class IndexCache:
         ids = self._candidates.get(key)
         if ids is None:
             ids = self._candidates[key] = candidate_ids(
-                conn, partial(self.fts_ids, conn), primary, terms, df, self.size, skeleton
+                conn, partial(self.fts_ids, conn), primary, terms, df, skeleton
             )
             if len(self._candidates) > MAX_REMEMBERED_QUERIES:
                 del self._candidates[next(iter(self._candidates))]
@@ -527,7 +528,6 @@ def candidate_ids(
     primary: list[str],
     terms: list[str],
     df: dict[str, int],
-    n: int,
     skeleton: Sequence[str] = (),
 ) -> list[int]:
     """Signatures of the entries that share the query's rarest words, found through FTS5.
@@ -564,11 +564,8 @@ def candidate_ids(
         if len(ids) >= CANDIDATE_LIMIT:
             break
     if len(ids) < CANDIDATE_LIMIT:  # also gives near misses from other entries
-        rare_cap = (
-            max(RARE_TERM_DOCS, int(n * COMMON_TERM_SHARE)) if n < RARE_TERM_DOCS * 20 else RARE_TERM_DOCS
-        )
         known = list(dict.fromkeys(ranked[0] + ranked[1]))
-        rare = [t for t in known if df[t] <= rare_cap][:MAX_QUERY_TERMS] or known[:1]
+        rare = [t for t in known if df[t] <= RARE_TERM_DOCS][:MAX_QUERY_TERMS] or known[:1]
         ids.update(dict.fromkeys(lookup(rare, "OR")))
     if not ids:
         return []
