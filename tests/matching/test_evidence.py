@@ -742,6 +742,10 @@ def corpus():
             "ImportError: cannot import name '_native_gpu' from 'acmevec' (/opt/conda/lib/python3.10/site-packages/acmevec/__init__.py)",
             "package-version-skew",
         ),
+        # a module still in the standard library (a Python built without sqlite), not a removed one
+        ("ModuleNotFoundError: No module named '_sqlite3'", "python-removed-stdlib"),
+        # an object's own API, not a name a Python release added to a module (`itertools.batched`)
+        ("AttributeError: 'Settings' object has no attribute 'batched'", "python-too-old-for-syntax"),
     ],
 )
 def test_real_kinds_of_wrong_answers_stay_unanswered_by_the_look_alike(corpus, text, not_this):
@@ -774,3 +778,21 @@ def test_an_entry_with_many_signatures_naming_a_package_does_not_crowd_out_the_g
 )
 def test_a_missing_package_beside_an_entry_naming_its_family(corpus, text, expected):
     assert answered(corpus, text) == expected
+
+
+def test_look_alikes_of_other_entries_do_not_crowd_the_general_entry_out_of_the_skeleton_lookup():
+    # twenty entries each refuse `No module named '<their package>'` (look-alikes as short as the
+    # general entry's own signature, and indexed before it): the lookup of the message's skeleton
+    # leaves look-alikes out, so the general entry is still judged
+    others = [
+        IndexItem(
+            f"pkg{i}-moves",
+            [f"ImportError: pkg{i} widget moved"],
+            f"pkg{i} moved",
+            not_errors=[f"No module named 'pkg{i}'"],
+        )
+        for i in range(20)
+    ]
+    moved = [f"ModuleNotFoundError: No module named 'acme_index.part{i}.sub{i}'" for i in range(40)]
+    conn = index(*others, IndexItem("acme-moves", moved, "acme_index modules moved"), MISSING_PACKAGE)
+    assert answered(conn, "ModuleNotFoundError: No module named 'acme_index'") == "missing-package"

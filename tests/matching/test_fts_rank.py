@@ -21,6 +21,11 @@ ENTRIES = [
     ("pump-dry", ["PumpError: pump ran dry while priming", "PumpError: pump ran dry"], "Pump"),
     ("odd-name", ["Outer$InnerError: engine pump mismatch"], "Odd"),
     *[(f"filler-{i}", [f"FillerError: filler number {i} of the set"], "Filler") for i in range(30)],
+    # look-alikes (not_errors) are indexed too, and some lookups leave them out
+    match_index.IndexItem("hum", ["PumpError: pump hum"], "Hum", ["PumpError: pump ran dry at night"]),
+    match_index.IndexItem(
+        "rattle", ["PumpError: pump rattle"], "Rattle", ["FillerError: the pump set on dry"]
+    ),
 ]
 WORDS = ["engine", "stalled", "pump", "dry", "the", "while", "again", "inner", "filler", "set", "on"]
 
@@ -33,37 +38,46 @@ def built() -> sqlite3.Connection:
     return conn
 
 
-def fts_query(terms: list[str], operator: str) -> str:
-    return f" {operator} ".join(f'"{t}"' for t in terms)
+def fts_query(terms: list[str], operator: str, positive_only: bool = False) -> str:
+    query = f" {operator} ".join(f'"{t}"' for t in terms)
+    return f'({query}) NOT "{match_index.NEGATIVE_MARK}"' if positive_only else query
 
 
-def fts5_ranked(conn, terms: list[str], operator: str) -> list[int]:
+def fts5_ranked(conn, terms: list[str], operator: str, positive_only: bool = False) -> list[int]:
     sql = "SELECT rowid FROM match_fts WHERE match_fts MATCH ? ORDER BY rank LIMIT ?"
-    return [r[0] for r in conn.execute(sql, (fts_query(terms, operator), match_index.CANDIDATE_LIMIT))]
+    query = fts_query(terms, operator, positive_only)
+    return [r[0] for r in conn.execute(sql, (query, match_index.CANDIDATE_LIMIT))]
 
 
 def test_small_lookups_come_back_in_fts5s_own_rank_order_without_asking_it_to_rank():
     conn = built()
     asked: list[str] = []
-    compared = 0
+    compared = with_look_alikes = 0
+    look_alikes = {r[0] for r in conn.execute("SELECT id FROM match_signatures WHERE negative = 1")}
     for size in (1, 2, 3):
         for terms in itertools.combinations(WORDS, size):
-            for operator in ("AND", "OR"):
+            for operator, positive_only in itertools.product(("AND", "OR"), (False, True)):
                 cache = matcher.IndexCache()
                 cache.sync(conn)
                 asked.clear()
                 conn.set_trace_callback(asked.append)
-                ours = cache.fts_ids(conn, list(terms), operator)
+                ours = cache.fts_ids(conn, list(terms), operator, positive_only)
                 conn.set_trace_callback(None)
-                assert ours == fts5_ranked(conn, list(terms), operator), (terms, operator)
+                case = (terms, operator, positive_only)
+                assert ours == fts5_ranked(conn, list(terms), operator, positive_only), case
+                if positive_only:
+                    assert not look_alikes & set(ours), case
+                else:
+                    with_look_alikes += bool(look_alikes & set(ours))
                 matched = conn.execute(
                     "SELECT count(*) FROM match_fts WHERE match_fts MATCH ?",
-                    (fts_query(list(terms), operator),),
+                    (fts_query(list(terms), operator, positive_only),),
                 ).fetchone()[0]
                 if matched <= match_index.CANDIDATE_LIMIT:
-                    assert not any("ORDER BY rank" in sql for sql in asked), (terms, operator)
+                    assert not any("ORDER BY rank" in sql for sql in asked), case
                     compared += len(ours) > 1
     assert compared > 40  # orders, not only sets, were compared
+    assert with_look_alikes > 5  # and leaving the look-alikes out had something to leave out
     conn.close()
 
 

@@ -60,6 +60,38 @@ def _module_depth(m: re.Match[str]) -> str:
 
 
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
+# Modules Python itself removed: in 3.12 (PEP 632 distutils, imp, asynchat, asyncore, smtpd) and
+# 3.13 (PEP 594's dead batteries, lib2to3). Missing, they mean a newer Python than the code's; a
+# module still in the standard library (`_sqlite3`, `fcntl`) missing means a build or a platform.
+_REMOVED_STDLIB = frozenset(
+    [
+        "distutils",
+        "imp",
+        "asynchat",
+        "asyncore",
+        "smtpd",
+        "aifc",
+        "audioop",
+        "cgi",
+        "cgitb",
+        "chunk",
+        "crypt",
+        "imghdr",
+        "mailcap",
+        "msilib",
+        "nis",
+        "nntplib",
+        "ossaudiodev",
+        "pipes",
+        "sndhdr",
+        "spwd",
+        "sunau",
+        "telnetlib",
+        "uu",
+        "xdrlib",
+        "lib2to3",
+    ]
+)
 
 
 def _module_kind(m: re.Match[str]) -> str:
@@ -69,6 +101,8 @@ def _module_kind(m: re.Match[str]) -> str:
     The same split holds for a missing attribute: `module 'asyncio' has no attribute 'coroutine'`
     is Python's own change, `module 'openllm' has no attribute 'LLM'` a package's."""
     top, *inner = next(g for g in m.groups() if g).split(".")
+    if top in _REMOVED_STDLIB:
+        return "removed stdlib"
     if top in _STDLIB:
         return "stdlib"
     # A private part inside a package (`vllm._C`, `mmcv._ext`) is its own as well, not a public
@@ -254,6 +288,17 @@ FEATURES: tuple[Feature, ...] = (
         re.compile(r"WeightsUnpickler error:\s{0,3}Unsupported\s{1,3}(operand|global)", re.I),
         _first_group,
         needs=("weightsunpickler",),
+    ),
+    # What lacks the attribute: a module (`module 'datetime' has no attribute 'UTC'`: a release of
+    # Python or of a package without that name), a class (`type object 'User' has no attribute
+    # 'model_validate'`) or an object (`'FAISS' object has no attribute 'persist'`: that class's API).
+    Feature(
+        "attribute_owner",
+        re.compile(
+            r"(?:(module|type object) ['\"][\w.]{1,200}['\"]|['\"][^'\"\n]{1,200}['\"] (object)) has no attribute"
+        ),
+        lambda m: {"module": "module", "type object": "class", "object": "instance"}[_first_group(m)],
+        needs=("has no attribute",),
     ),
     # Which attribute a `None` was asked for names where the `None` came from: `.group` after a
     # regex that did not match, `.get` after a lookup that found nothing. Any other attribute is

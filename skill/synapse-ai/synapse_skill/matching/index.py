@@ -25,7 +25,7 @@ from synapse_skill.matching import decisive
 from synapse_skill.matching.normalize import has_wildcard, normalize, tokens
 from synapse_skill.matching.score import Prepared, Signature, idf, prepare
 
-FORMAT = 7  # bump when the stored columns or the tokens change; the store rebuilds the index then
+FORMAT = 8  # bump when the stored columns or the tokens change; the store rebuilds the index then
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS match_signatures (
@@ -134,7 +134,7 @@ def prepare_entry(item: IndexItem) -> PreparedEntry:
                 " ".join(sorted(sig.slots - title_words)),
                 negative,
                 stored_features(text),
-                _fts_content(sig.tokens, sig.bare, text),
+                _fts_content(sig.tokens, sig.bare, text, negative),
             )
         )
     return PreparedEntry(item, tuple(rows))
@@ -228,7 +228,9 @@ def read_prepared(conn) -> list[PreparedEntry]:
         " FROM match_signatures ORDER BY slug, id"
     ):
         terms, bare = columns[4], columns[2]
-        grouped.setdefault(slug, []).append((*columns, _fts_content(terms.split(), bare, columns[0])))
+        grouped.setdefault(slug, []).append(
+            (*columns, _fts_content(terms.split(), bare, columns[0], columns[7]))
+        )
     return [
         PreparedEntry(IndexItem(slug, (), "", (), *facts.get(slug, ([], [], False))), tuple(rows))
         for slug, rows in sorted(grouped.items())
@@ -237,14 +239,14 @@ def read_prepared(conn) -> list[PreparedEntry]:
 
 def remove_entry(conn, slug: str) -> None:
     rows = conn.execute(
-        "SELECT id, terms, bare, signature FROM match_signatures WHERE slug = ?", (slug,)
+        "SELECT id, terms, bare, signature, negative FROM match_signatures WHERE slug = ?", (slug,)
     ).fetchall()
     if not rows:
         return
     df: Counter[str] = Counter()
     words = 0
-    for row_id, terms, bare, signature in rows:
-        content = _fts_content(terms.split(), bare, signature)
+    for row_id, terms, bare, signature, negative in rows:
+        content = _fts_content(terms.split(), bare, signature, negative)
         conn.execute(
             "INSERT INTO match_fts (match_fts, rowid, tokens) VALUES ('delete', ?, ?)", (row_id, content)
         )
@@ -258,16 +260,19 @@ def remove_entry(conn, slug: str) -> None:
 
 
 SHAPE_MARK = "_shape_"  # an FTS token of the signatures written with placeholder names
+NEGATIVE_MARK = "_not_"  # an FTS token of the look-alikes (`not_errors`), which some lookups leave out
 
 
 _PLAIN_WORD = re.compile(r"[a-z0-9_]+")
 
 
-def _fts_content(words: Iterable[str], bare: str | None, signature: str) -> str:
+def _fts_content(words: Iterable[str], bare: str | None, signature: str, negative: int) -> str:
     """The words FTS5 indexes: only `[a-z0-9_]` words (the message's tokens are; an exception
     name is cut to them), so its tokenizer reads exactly `content.split()`, which lets
     `bm25_order` rank rows as FTS5 does."""
     marks = [SHAPE_MARK] if has_wildcard(signature) else []
+    if negative:
+        marks.append(NEGATIVE_MARK)
     return " ".join([*words, *marks, *_PLAIN_WORD.findall(bare)] if bare else [*words, *marks])
 
 
@@ -279,7 +284,7 @@ def stored_rows(rows: Iterable[Sequence]) -> tuple[tuple, ...]:
         (
             *row[:8],
             row[8] if len(row) > 9 else stored_features(str(row[0])),
-            _fts_content(str(row[4]).split(), row[2], str(row[0])),
+            _fts_content(str(row[4]).split(), row[2], str(row[0]), int(row[7])),
         )
         for row in rows
     )
@@ -412,23 +417,24 @@ class IndexCache:
                 del self._candidates[next(iter(self._candidates))]
         return ids
 
-    def fts_ids(self, conn, terms: list[str], operator: str) -> list[int]:
+    def fts_ids(self, conn, terms: list[str], operator: str, positive_only: bool = False) -> list[int]:
         """One FTS5 lookup (`_ranked_ids`), remembered for this index generation: errors of one kind
-        share their rarest words, and on a big index each lookup of common words reads long lists."""
-        key = (operator, *terms)
+        share their rarest words, and on a big index each lookup of common words reads long lists.
+        `positive_only` leaves the look-alikes (`not_errors`) out."""
+        key = (operator, positive_only, *terms)
         ids = self._lookups.get(key)
         if ids is None:
-            ids = self._lookups[key] = self._ranked_ids(conn, terms, operator)
+            ids = self._lookups[key] = self._ranked_ids(conn, terms, operator, positive_only)
             if len(self._lookups) > MAX_REMEMBERED_LOOKUPS:
                 del self._lookups[next(iter(self._lookups))]
         return ids
 
-    def _ranked_ids(self, conn, terms: list[str], operator: str) -> list[int]:
+    def _ranked_ids(self, conn, terms: list[str], operator: str, positive_only: bool) -> list[int]:
         """The rows FTS5's `ORDER BY rank` would give. To rank, FTS5 counts every row holding each
         word (bm25's IDF), walking whole lists of common words even when two rows match; when at
         most CANDIDATE_LIMIT rows match (most lookups: all of them become candidates and are
         loaded anyway), the same bm25 is worked out here from their words and the known counts."""
-        query = _fts_query(terms, operator)
+        query = _fts_query(terms, operator, positive_only)
         found = [
             r[0]
             for r in conn.execute(
@@ -443,7 +449,10 @@ class IndexCache:
             return _fts_ids(
                 conn, query
             )  # rows and counts disagree (never within one of our writes): FTS5 ranks
-        words = {row: _fts_content(sig.tokens, sig.bare, sig.text).split() for row, sig in loaded.items()}
+        words = {
+            row: _fts_content(sig.tokens, sig.bare, sig.text, sig.negative).split()
+            for row, sig in loaded.items()
+        }
         return bm25_order(words, terms, df, self.size, self.words)
 
     def signatures(self, conn, ids: list[int]) -> list[Signature]:
@@ -546,7 +555,7 @@ def candidate_ids(
     judged beside it (not otherwise: more candidates would be more chances for a generic entry
     to answer what it does not fix).
 
-    `lookup(words, "AND" | "OR")` is the FTS5 lookup (`IndexCache.fts_ids`, which remembers them).
+    `lookup(words, "AND" | "OR"[, positive_only])` is the FTS5 lookup (`IndexCache.fts_ids`, which remembers them).
     """
     numbered = "errno" in terms or "errno" in primary  # `[Errno 24]`: there the number is the error
     ranked = [rarest_first(words, df, numbered) for words in (primary, terms)]
@@ -580,8 +589,8 @@ def candidate_ids(
     single_entry = len({slug for _, slug in siblings}) == 1
     ids.update(dict.fromkeys(i for i, _ in siblings))
     frame = rarest_first(skeleton, df, numbered)[:ALL_OF_TERMS]
-    if single_entry and len(frame) > 1:
-        ids.update(dict.fromkeys(lookup(frame, "AND")))
+    if single_entry and len(frame) > 1:  # the general entry's own signatures, not look-alikes
+        ids.update(dict.fromkeys(lookup(frame, "AND", True)))
     return list(ids)
 
 
@@ -596,8 +605,10 @@ def rarest_first(words: Iterable[str], df: dict[str, int], numbered: bool = Fals
     return sorted({t for t in words if df.get(t)}, key=key)
 
 
-def _fts_query(terms: list[str], operator: str) -> str:
-    return f" {operator} ".join('"' + t.replace('"', '""') + '"' for t in terms)
+def _fts_query(terms: list[str], operator: str, positive_only: bool = False) -> str:
+    """The FTS5 query; leaving the look-alikes out changes no rank (a NOT phrase scores nothing)."""
+    query = f" {operator} ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    return f'({query}) NOT "{NEGATIVE_MARK}"' if positive_only else query
 
 
 def _fts_ids(conn, fts_query: str) -> list[int]:
