@@ -742,6 +742,12 @@ def corpus():
             "ImportError: cannot import name '_native_gpu' from 'acmevec' (/opt/conda/lib/python3.10/site-packages/acmevec/__init__.py)",
             "package-version-skew",
         ),
+        # Python 3.13 names a local file shadowing the package: no release lacks the name
+        (
+            "ImportError: cannot import name 'OpenAIServerModel' from 'smolagents' (consider renaming"
+            " '/home/dev/agents/smolagents.py' if it has the same name as a library you intended to import)",
+            "smolagents-renames",
+        ),
         # a module still in the standard library (a Python built without sqlite), not a removed one
         ("ModuleNotFoundError: No module named '_sqlite3'", "python-removed-stdlib"),
         # an object's own API, not a name a Python release added to a module (`itertools.batched`)

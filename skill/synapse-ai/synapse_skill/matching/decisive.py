@@ -271,14 +271,21 @@ FEATURES: tuple[Feature, ...] = (
         needs=("module", "from"),
     ),
     # Python says when a local file shadows the package: `No module named 'openai.types';
-    # 'openai' is not a package`, `… (consider renaming '/project/openai.py' …)`.
+    # 'openai' is not a package`, `… (consider renaming '/project/openai.py' …)` (3.13 prints that
+    # for `cannot import name 'X' from 'smolagents'` too: then no release lacks the name).
     Feature(
         "shadowing",
         re.compile(r"is not a package|consider renaming", re.I),
         lambda m: "yes",
         absent="no",
-        applies_to=re.compile(r"no module named|has no attribute", re.I),
-        needs=("is not a package", "consider renaming", "no module named", "has no attribute"),
+        applies_to=re.compile(r"no module named|has no attribute|cannot import name", re.I),
+        needs=(
+            "is not a package",
+            "consider renaming",
+            "no module named",
+            "has no attribute",
+            "cannot import name",
+        ),
     ),
     # torch.load(weights_only=True) names what it refused: an `Unsupported operand` (a byte
     # that starts no pickle: the file is a git-lfs pointer or a web page) is a broken file;
