@@ -68,6 +68,41 @@ RELEASES = {
         family=("langgraph", "langchain"),
         old_for={"langgraph.checkpoint.postgres:PostgresSaver": "0.2+postgres"},
     ),
+    # 1.107.10 is the last 1.x (OpenAIModel, Usage, models.gemini still there); it needs the
+    # opentelemetry-api of its time (1.45 lacks `_events`; so does 0.5.0). RunResult left in 0.0.30 and the
+    # format_as_xml module in 0.6: those rows are tried in 0.0.20 and 0.5.0.
+    "pydantic-ai-renames": Releases(
+        old={
+            "1.107": ["pydantic-ai-slim[openai]==1.107.10", "opentelemetry-api==1.36.0"],
+            "0.0.20": ["pydantic-ai-slim[openai]==0.0.20"],
+            "0.5": ["pydantic-ai-slim[openai]==0.5.0", "opentelemetry-api==1.36.0"],
+        },
+        new_core=["pydantic-ai-slim[openai]"],
+        family=("pydantic-ai", "google-genai"),
+        old_for={
+            "pydantic_ai.result:RunResult": "0.0.20",
+            "pydantic_ai.format_as_xml:format_as_xml": "0.5",
+        },
+    ),
+    # HfApiModel is still importable (deprecated) in 1.18.0; ManagedAgent and smolagents/prompts.py
+    # were gone in 1.8.0, so those rows are tried in 1.7.0.
+    "smolagents-renames": Releases(
+        old={"1.18": ["smolagents==1.18.0"], "1.7": ["smolagents==1.7.0"]},
+        new_core=["smolagents"],
+        family=("smolagents",),
+        old_for={
+            "smolagents:ManagedAgent": "1.7",
+            "smolagents.prompts:CODE_SYSTEM_PROMPT": "1.7",
+        },
+    ),
+    # 0.5.11 is the last release with browser/browser.py, browser/context.py and the controller
+    # package; it imports pydantic_settings without requiring it. BrowserState left in 0.2.1.
+    "browser-use-api-moved": Releases(
+        old={"0.5": ["browser-use==0.5.11", "pydantic-settings"], "0.1": ["browser-use==0.1.48"]},
+        new_core=["browser-use"],
+        family=("browser-use",),
+        old_for={"browser_use.browser.views:BrowserState": "0.1"},
+    ),
     # Two SDKs, not two releases of one: the old set is the last google-generativeai (0.8.6, whose
     # support ended 2025-11-30), the new one google-genai; neither installs the other.
     "google-genai-sdk-mixup": Releases(
