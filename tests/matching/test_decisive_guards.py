@@ -53,6 +53,7 @@ def test_guards_skip_work_but_change_no_feature():
         "import_origin": "installed",
         "imported_name": "public",
         "module_subject": "pkg",
+        "shadowing": "no",
         "circular": "no",
     }
     assert decisive.features("ValueError: nothing decisive here") == {}

@@ -780,6 +780,9 @@ def test_an_entry_with_many_signatures_naming_a_package_does_not_crowd_out_the_g
         ("ModuleNotFoundError: No module named 'langchain'", "module-not-found"),
         ("ModuleNotFoundError: No module named 'langchain_openai'", "langchain-import-moved"),
         ("ModuleNotFoundError: No module named 'langchain_community'", "langchain-import-moved"),
+        # its rare words lead to two entries that only quote them (optional-dependency-missing's
+        # "Could not import sentence_transformers", transformers-unknown-architecture)
+        ("ModuleNotFoundError: No module named 'sentence_transformers'", "module-not-found"),
     ],
 )
 def test_a_missing_package_beside_an_entry_naming_its_family(corpus, text, expected):

@@ -25,7 +25,7 @@ from synapse_skill.matching import decisive
 from synapse_skill.matching.normalize import has_wildcard, normalize, tokens
 from synapse_skill.matching.score import Prepared, Signature, idf, prepare
 
-FORMAT = 8  # bump when the stored columns or the tokens change; the store rebuilds the index then
+FORMAT = 9  # bump when the stored columns or the tokens change; the store rebuilds the index then
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS match_signatures (
@@ -550,10 +550,11 @@ def candidate_ids(
     The rarest words are often the varying part (`llama_index` in `No module named
     'llama_index'`), which one specific entry may hold in many signatures, filling every
     place. The message's `skeleton` (its words outside quoted values: `no module named`) is
-    looked up too when the best-ranked rare-word hits are a single entry's (a straggler of
-    another entry further down does not count), so the entry about that message in general is
-    judged beside it (not otherwise: more candidates would be more chances for a generic entry
-    to answer what it does not fix).
+    looked up too when the best-ranked rare-word hits belong to one or two entries (a straggler
+    further down does not count: `sentence_transformers` leads to an entry quoting LangChain's
+    "Could not import sentence_transformers" and one about transformers), so the entry about that
+    message in general is judged beside them (not otherwise: more candidates would be more chances
+    for a generic entry to answer what it does not fix).
 
     `lookup(words, "AND" | "OR"[, positive_only])` is the FTS5 lookup (`IndexCache.fts_ids`, which remembers them).
     """
@@ -586,10 +587,10 @@ def candidate_ids(
         f"(SELECT slug FROM match_signatures WHERE id IN ({_marks(leaders)}))",
         leaders,
     ).fetchall()
-    single_entry = len({slug for _, slug in siblings}) == 1
+    few_entries = len({slug for _, slug in siblings}) <= 2
     ids.update(dict.fromkeys(i for i, _ in siblings))
     frame = rarest_first(skeleton, df, numbered)[:ALL_OF_TERMS]
-    if single_entry and len(frame) > 1:  # the general entry's own signatures, not look-alikes
+    if few_entries and len(frame) > 1:  # the general entry's own signatures, not look-alikes
         ids.update(dict.fromkeys(lookup(frame, "AND", True)))
     return list(ids)
 
