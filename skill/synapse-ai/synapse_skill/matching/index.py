@@ -351,7 +351,7 @@ class IndexCache:
         self._idf: dict[str, float] = {}
         self._signatures: dict[int, Signature] = {}
         self._candidates: dict[tuple, list[int]] = {}  # the same error again: no FTS5 queries
-        self._lookups: dict[tuple[str, ...], list[int]] = {}  # the same rare words again: no FTS5 query
+        self._lookups: dict[tuple[object, ...], list[int]] = {}  # the same rare words again: no FTS5 query
         self._facts: dict[str, EntryFacts] = {}
         self._shapes: list[int] | None = None
         self.size = self.words = 1  # signatures, and their FTS5 words: bm25's N and mean length
@@ -533,7 +533,7 @@ def all_ids(conn) -> list[int]:
 
 def candidate_ids(
     conn,
-    lookup: Callable[[list[str], str], list[int]],
+    lookup: Callable[..., list[int]],
     primary: list[str],
     terms: list[str],
     df: dict[str, int],
