@@ -60,3 +60,14 @@ def run_args(
 def last_line(result: subprocess.CompletedProcess) -> str:
     """The last line the child wrote to stderr: the raised error of a traceback."""
     return result.stderr.strip().splitlines()[-1]
+
+
+def succeeded(
+    argv: Sequence[str],
+    path: str | os.PathLike | Iterable[str | os.PathLike] | None = None,
+    cwd: str | os.PathLike | None = None,
+) -> str:
+    """`run_args` that must exit 0 (else the child's stderr is the failure): its stdout."""
+    result = run_args(argv, path, cwd)
+    assert result.returncode == 0, result.stderr
+    return result.stdout

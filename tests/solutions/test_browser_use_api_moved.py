@@ -13,9 +13,9 @@ import json
 import re
 from pathlib import Path
 
-from entry_tables import moved_names
+from entry_tables import moved_names, script_moved
 from fake_site import fake_distribution, write_file
-from pyrun import last_line, run_args
+from pyrun import last_line, run_args, succeeded
 
 SLUG = "browser-use-api-moved"
 MD = Path(__file__).resolve().parents[2] / "solutions" / f"{SLUG}.md"
@@ -113,21 +113,15 @@ print(json.dumps(out))
 
 
 def _try_imports(site, tmp_path, statements):
-    result = run_args(["-c", TRY_ALL, json.dumps(statements)], site, tmp_path)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return json.loads(succeeded(["-c", TRY_ALL, json.dumps(statements)], site, tmp_path))
 
 
 def _check(fix_code, site, tmp_path, text):
-    result = run_args(["-c", fix_code(SLUG, 1), text], site, tmp_path)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    return succeeded(["-c", fix_code(SLUG, 1), text], site, tmp_path)
 
 
 def test_script_dict_matches_markdown_table(fix_code):
-    namespace: dict = {}
-    exec(compile(fix_code(SLUG, 1), "bu_check.py", "exec"), namespace)
-    assert namespace["MOVED"] == moved_names(MD, ROW)
+    assert script_moved(fix_code(SLUG, 1)) == moved_names(MD, ROW)
     assert {name for _, name in moved_names(MD, ROW)} >= {
         "Browser",
         "BrowserConfig",

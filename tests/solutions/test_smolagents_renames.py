@@ -11,9 +11,9 @@ interpreter, then run the entry's own Option 1 script (read from the Markdown) a
 import re
 from pathlib import Path
 
-from entry_tables import moved_names
+from entry_tables import moved_names, script_moved
 from fake_site import fake_distribution, write_file
-from pyrun import last_line, run_args
+from pyrun import last_line, run_args, succeeded
 
 SLUG = "smolagents-renames"
 MD = Path(__file__).resolve().parents[2] / "solutions" / f"{SLUG}.md"
@@ -63,15 +63,11 @@ def _old(tmp_path):  # smolagents 1.13.0
 
 
 def _check(fix_code, site, tmp_path, text):
-    result = run_args(["-c", fix_code(SLUG, 1), text], site, tmp_path)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    return succeeded(["-c", fix_code(SLUG, 1), text], site, tmp_path)
 
 
 def test_script_dict_matches_markdown_table(fix_code):
-    namespace: dict = {}
-    exec(compile(fix_code(SLUG, 1), "sa_check.py", "exec"), namespace)
-    assert namespace["MOVED"] == moved_names(MD, ROW)
+    assert script_moved(fix_code(SLUG, 1)) == moved_names(MD, ROW)
     assert {name for _, name in moved_names(MD, ROW)} >= {"HfApiModel", "ManagedAgent", "CODE_SYSTEM_PROMPT"}
 
 
