@@ -260,3 +260,16 @@ def test_java_cause_line_and_nested_class_name():
         "com.google.protobuf.RuntimeVersion$ProtobufRuntimeVersionException",
         "Detected incompatible Protobuf Gencode/Runtime versions",
     )
+
+
+def test_a_warning_printed_after_the_exception_is_not_part_of_its_message():
+    text = (
+        "Traceback (most recent call last):\n"
+        '  File "/home/u/nb.py", line 20, in <module>\n'
+        "    asyncio.run(main())\n"
+        "RuntimeError: asyncio.run() cannot be called from a running event loop\n"
+        "sys:1: RuntimeWarning: coroutine 'main' was never awaited\n"
+    )
+    assert extract(text).primary == RaisedError(
+        "RuntimeError", "asyncio.run() cannot be called from a running event loop"
+    )

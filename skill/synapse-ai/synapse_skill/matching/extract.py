@@ -226,6 +226,8 @@ def _exception_at_end(block: list[str]) -> RaisedError | None:
                 break
             if not nxt.strip() and (err.message or rest):  # what follows a blank line is not the message
                 break
+            if _WARNING_LINE.match(nxt.strip()):  # `sys:1: RuntimeWarning: …` printed at shutdown
+                break
             if nxt.strip() and not _NOISE_LINE.match(nxt):
                 rest.append(nxt.strip())
         message = _squash([err.message, *rest]) if rest else err.message
