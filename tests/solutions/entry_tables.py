@@ -21,10 +21,3 @@ def moved_names(md: Path, row: re.Pattern[str]) -> dict[tuple[str, str], tuple[s
     return {
         (module, name): (new, package, since) for module, name, new, package, since in table_rows(md, row)
     }
-
-
-def script_moved(code: str) -> dict:
-    """The `MOVED` table a fix script defines, read by running its module body (not its main)."""
-    namespace: dict = {}
-    exec(compile(code, "fix_script.py", "exec"), namespace)
-    return namespace["MOVED"]

@@ -71,3 +71,11 @@ def succeeded(
     result = run_args(argv, path, cwd)
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def script_names(code: str) -> dict:
+    """The names a fix script defines (its tables, its functions), from running its module body in
+    this process under a name other than `__main__`, so its command-line part does not run."""
+    namespace: dict = {"__name__": "fix_script"}
+    exec(compile(code, "fix_script.py", "exec"), namespace)
+    return namespace

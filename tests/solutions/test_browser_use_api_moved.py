@@ -13,9 +13,9 @@ import json
 import re
 from pathlib import Path
 
-from entry_tables import moved_names, script_moved
+from entry_tables import moved_names
 from fake_site import fake_distribution, write_file
-from pyrun import last_line, run_args, succeeded
+from pyrun import last_line, run_args, script_names, succeeded
 
 SLUG = "browser-use-api-moved"
 MD = Path(__file__).resolve().parents[2] / "solutions" / f"{SLUG}.md"
@@ -121,7 +121,7 @@ def _check(fix_code, site, tmp_path, text):
 
 
 def test_script_dict_matches_markdown_table(fix_code):
-    assert script_moved(fix_code(SLUG, 1)) == moved_names(MD, ROW)
+    assert script_names(fix_code(SLUG, 1))["MOVED"] == moved_names(MD, ROW)
     assert {name for _, name in moved_names(MD, ROW)} >= {
         "Browser",
         "BrowserConfig",

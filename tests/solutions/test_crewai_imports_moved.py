@@ -16,7 +16,7 @@ from pathlib import Path
 
 from entry_tables import moved_names
 from fake_site import fake_distribution, write_file
-from pyrun import last_line, run_args
+from pyrun import last_line, run_args, script_names
 
 SLUG = "crewai-imports-moved"
 MD = Path(__file__).resolve().parents[2] / "solutions" / f"{SLUG}.md"
@@ -62,9 +62,7 @@ def _site_old(tmp_path, crewai="0.51.1", tools="0.8.3"):
 
 
 def test_script_dict_matches_markdown_table(fix_code):
-    namespace: dict = {}
-    exec(compile(fix_code(SLUG, 1), "crewai_check.py", "exec"), namespace)
-    assert namespace["MOVED"] == moved_names(MD, ROW)
+    assert script_names(fix_code(SLUG, 1))["MOVED"] == moved_names(MD, ROW)
     assert {name for _, name in moved_names(MD, ROW)} >= {"BaseTool", "tool", "Tool", "Pipeline", "Router"}
 
 

@@ -13,7 +13,7 @@ import stat
 from pathlib import Path
 
 from fake_site import fake_distribution
-from pyrun import run_args, run_python
+from pyrun import run_args, run_python, script_names
 
 SLUG = "gradio-share-link-failed"
 FAKE_FRPC = b"\x7fELF\x02\x01\x01 stand-in for frpc"
@@ -156,9 +156,7 @@ def test_refuses_a_tampered_binary_and_a_proxy_page(fix_code, tmp_path):
 
 
 def test_parses_windows_and_gradio_3_35_wordings(fix_code):
-    namespace = {"__name__": "frpc_fix"}
-    exec(compile(fix_code(SLUG, 1), "frpc_fix.py", "exec"), namespace)
-    from_message = namespace["from_message"]
+    from_message = script_names(fix_code(SLUG, 1))["from_message"]
     windows = (
         "Could not create share link. Missing file: C:\\Users\\Me\\OneDrive - Work\\venv\\lib\\site-packages\\"
         "gradio\\frpc_windows_amd64_v0.2. \n\nPlease check your internet connection. ...\n\n"

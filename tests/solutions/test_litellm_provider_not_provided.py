@@ -13,7 +13,7 @@ script against each install.
 """
 
 from fake_site import fake_distribution, write_file
-from pyrun import run_args
+from pyrun import run_args, succeeded
 
 SLUG = "litellm-provider-not-provided"
 
@@ -139,9 +139,7 @@ def _site(tmp_path, old: bool = False):
 
 
 def _check(fix_code, site, tmp_path, *args: str) -> str:
-    result = run_args(["-c", fix_code(SLUG, 1), *args], site, tmp_path)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    return succeeded(["-c", fix_code(SLUG, 1), *args], site, tmp_path)
 
 
 def test_reproduces_the_real_messages(tmp_path):

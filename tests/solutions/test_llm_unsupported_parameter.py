@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from fake_site import fake_distribution
-from pyrun import last_line, run_args, run_python
+from pyrun import last_line, run_args, run_python, script_names
 
 from app.corpus.entries import parse_entry
 
@@ -84,9 +84,7 @@ def site(tmp_path):
 
 @pytest.fixture
 def entry(fix_code):
-    namespace = {"__name__": "entry"}
-    exec(compile(fix_code(SLUG, 1), "option1.py", "exec"), namespace)
-    return namespace
+    return script_names(fix_code(SLUG, 1))
 
 
 def _call(site, tmp_path, model, kwargs):

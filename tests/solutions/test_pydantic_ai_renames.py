@@ -12,9 +12,9 @@ child interpreter, then run the entry's own Option 1 script (read from the Markd
 import re
 from pathlib import Path
 
-from entry_tables import moved_names, script_moved
+from entry_tables import moved_names
 from fake_site import fake_distribution, write_file
-from pyrun import last_line, run_args, succeeded
+from pyrun import last_line, run_args, script_names, succeeded
 
 SLUG = "pydantic-ai-renames"
 MD = Path(__file__).resolve().parents[2] / "solutions" / f"{SLUG}.md"
@@ -97,7 +97,7 @@ def _check(fix_code, site, tmp_path, text):
 
 
 def test_script_dict_matches_markdown_table(fix_code):
-    assert script_moved(fix_code(SLUG, 1)) == moved_names(MD, ROW)
+    assert script_names(fix_code(SLUG, 1))["MOVED"] == moved_names(MD, ROW)
     assert {name for _, name in moved_names(MD, ROW)} >= {"OpenAIModel", "Usage", "GeminiModel", "RunResult"}
 
 
