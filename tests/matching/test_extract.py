@@ -273,3 +273,25 @@ def test_a_warning_printed_after_the_exception_is_not_part_of_its_message():
     assert extract(text).primary == RaisedError(
         "RuntimeError", "asyncio.run() cannot be called from a running event loop"
     )
+
+
+def test_a_log_record_printed_after_the_exception_is_not_part_of_its_message():
+    text = (
+        "Traceback (most recent call last):\n"
+        '  File "/srv/proj/src/launcher.py", line 15, in <module>\n'
+        "    from proj.train import run\n"
+        "ModuleNotFoundError: No module named 'proj'\n"
+        "E0718 02:26:56.971000 64126 torch/distributed/elastic/multiprocessing/api.py:874] failed "
+        "(exitcode: 1) local_rank: 0 (pid: 64233) of binary: /usr/bin/python3\n"
+        "2024-07-18 02:26:57,001 ERROR worker exited\n"
+    )
+    assert extract(text).primary == RaisedError("ModuleNotFoundError", "No module named 'proj'")
+
+
+def test_a_pasted_shell_command_is_evidence_not_the_message():
+    text = "$ python -m streamlit run app.py\n/srv/dash/.venv/bin/python: No module named streamlit"
+    found = extract(text)
+    assert found.primary.message == "/srv/dash/.venv/bin/python: No module named streamlit"
+    assert [e.message for e in found.evidence] == ["$ python -m streamlit run app.py"]
+    # a command alone is all there is to read
+    assert extract("$ uvicorn main:app").primary.message == "$ uvicorn main:app"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from synapse_skill.matching.normalize import normalize, slot_values, tokens
+from synapse_skill.matching.normalize import normalize, shape, slot_values, tokens
 
 
 @pytest.mark.parametrize(
@@ -68,3 +68,25 @@ def test_dunder_names_are_words_not_placeholders():
         "main",
     ]
     assert "_path_" in tokens(normalize("at /srv/app/main.py"))
+
+
+@pytest.mark.parametrize(
+    "unquoted",
+    [
+        "/home/dev/app/.venv/bin/python: No module named uvicorn",  # `python -m uvicorn` (runpy)
+        "C:\\Python311\\python.exe: No module named uvicorn",
+        "ImportError: No module named uvicorn",  # Python 2
+    ],
+)
+def test_an_unquoted_module_name_reads_as_python_3_s_quoted_one(unquoted):
+    # the same missing module, so the same words and the same varying part as Python 3's message
+    quoted = "No module named 'uvicorn'"
+    assert slot_values(unquoted) == slot_values(quoted) == ["uvicorn"]
+    assert shape(unquoted)[-4:] == shape(quoted)
+    assert "python" not in tokens(normalize(unquoted))
+
+
+def test_only_a_module_name_after_no_module_named_is_quoted():
+    assert slot_values("run: No module named z; 'z' is not a package") == ["z", "z"]
+    assert slot_values("ImportError: No module named 'x'") == ["x"]
+    assert slot_values("see python.org: no modules here") == []

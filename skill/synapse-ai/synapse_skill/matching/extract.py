@@ -44,6 +44,10 @@ _FRAME_START = re.compile(
     r"^\s{0,8}(?:File \"|File '|\(\d{1,4} additional frame|\.\.\.$|at [\w$.<>\[\]/-]{1,200}[ (])"
 )
 _CARETS = re.compile(r"^\s*[\^~]{3,}\s*$")
+# A new log record (glog/absl `E0718 02:26:56.971000 64126 api.py:874]`, a timestamped line): not
+# the message of the exception above it, which the next process or logger printed after it.
+_LOG_RECORD = re.compile(r"^\s*(?:[IWEF]\d{4} \d\d:\d\d:\d\d|\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d)")
+_PROMPT = re.compile(r"^\s*(?:\$|>>>) \S")  # a shell's or Python's prompt before a command
 _FRAME_LINE = re.compile(r"^\s{0,8}(?:File \"|File '|Cell In\[|-{3,}>|\d{1,6}\s|\.\.\.|\^|~|\s{2,})")
 # Java prints nested classes with `$` (`com.google.protobuf.RuntimeVersion$ProtobufRuntimeVersionException`)
 _TYPE = r"(?:[A-Za-z_][A-Za-z0-9_$]{0,60}\.){0,6}[A-Za-z_][A-Za-z0-9_$]{0,80}"
@@ -168,8 +172,13 @@ def extract(text: str) -> Extracted:
     if not errors:
         errors = _loose_errors(lines)
     if not errors:
+        # A pasted `$ command` line is what ran, not what it printed: evidence, not the message.
+        kept = _unframed(lines)
+        printed = [ln for ln in kept if not _PROMPT.match(ln)] or kept
+        commands = [ln for ln in kept if ln not in printed]
         return Extracted(
-            RaisedError(None, _squash(_unframed(lines)[-MAX_MESSAGE_LINES:])),
+            RaisedError(None, _squash(printed[-MAX_MESSAGE_LINES:])),
+            evidence=(RaisedError(None, _squash(commands)),) if commands else (),
             found=False,
             frames=frames,
             installed=installed,
@@ -226,7 +235,7 @@ def _exception_at_end(block: list[str]) -> RaisedError | None:
                 break
             if not nxt.strip() and (err.message or rest):  # what follows a blank line is not the message
                 break
-            if _WARNING_LINE.match(nxt.strip()):  # `sys:1: RuntimeWarning: …` printed at shutdown
+            if _WARNING_LINE.match(nxt.strip()) or _LOG_RECORD.match(nxt):  # printed later, by others
                 break
             if nxt.strip() and not _NOISE_LINE.match(nxt):
                 rest.append(nxt.strip())

@@ -77,7 +77,18 @@ _CONTRACTIONS = {
 _CONTRACTIONS.update({short.capitalize(): full.capitalize() for short, full in list(_CONTRACTIONS.items())})
 
 
-def _expand_contractions(text: str) -> str:
+# Python 2 and `python -m` (runpy) print the module unquoted, runpy after the interpreter's path:
+# `/usr/bin/python3: No module named uvicorn`. Without the path and quoted, it is the very message
+# Python 3 raises, and its name varies like any quoted value.
+_UNQUOTED_MODULE = re.compile(
+    r"(?:(?<![^\s])\S{0,400}?python[\d.]{0,5}(?:\.exe)?: )?\b(No module named) ([A-Za-z_][\w.]{0,200})\b"
+)
+
+
+def _canonical(text: str) -> str:
+    """One spelling for messages written two ways: contractions expanded, a module name quoted."""
+    if "No module named " in text:
+        text = _UNQUOTED_MODULE.sub(r"\1 '\2'", text)
     if "'" not in text and "\u2019" not in text:
         return text
     for short, full in _CONTRACTIONS.items():
@@ -93,7 +104,7 @@ def _tag_quoted(match: re.Match) -> str:
 
 def normalize(text: str) -> str:
     """Lower-case text with placeholders; quoted values kept, env-var-shaped ones tagged."""
-    text = _expand_contractions(text)
+    text = _canonical(text)
     if "'" in text or '"' in text:
         text = _QUOTED.sub(_tag_quoted, text)
     has_digit = _DIGIT.search(text) is not None
@@ -114,7 +125,7 @@ def slot_values(text: str) -> list[str]:
     Whether such a value decides the fix depends on the entry: `'OPENAI_API_KEY'` in a
     KeyError does, `'requests'` in "No module named" does not. The matcher decides per entry.
     """
-    text = _expand_contractions(text)
+    text = _canonical(text)
     values = []
     for m in _QUOTED.finditer(text):
         value = m.group(1) if m.group(1) is not None else m.group(2)
@@ -146,7 +157,7 @@ def has_wildcard(text: str) -> bool:
 def shape(message: str) -> tuple[str, ...]:
     """The words of a message with every quoted value, every path and the location of a module
     left out: what stays the same whichever package and name an error is about."""
-    text = _QUOTED.sub(" _q_ ", _expand_contractions(message))
+    text = _QUOTED.sub(" _q_ ", _canonical(message))
     return tuple(tokens(normalize(_LOCATION.sub(" ", text))))
 
 
