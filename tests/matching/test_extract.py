@@ -295,3 +295,27 @@ def test_a_pasted_shell_command_is_evidence_not_the_message():
     assert [e.message for e in found.evidence] == ["$ python -m streamlit run app.py"]
     # a command alone is all there is to read
     assert extract("$ uvicorn main:app").primary.message == "$ uvicorn main:app"
+
+
+def test_without_an_exception_line_the_code_block_is_the_message_and_the_prose_context():
+    text = (
+        "After the upgrade the notebook stopped at the imports, with\n"
+        "```\n"
+        "cannot import name 'tool' from 'crewai_tools'\n"
+        "```\n"
+        "I did not pin any version when installing.\n"
+    )
+    found = extract(text)
+    assert found.primary == RaisedError(None, "cannot import name 'tool' from 'crewai_tools'")
+    assert "did not pin" in found.evidence[0].message
+
+
+def test_an_error_quoted_inline_in_a_sentence_is_the_message():
+    text = (
+        "Both models answer 400 with the following message: `Unsupported parameter: 'max_tokens' "
+        "is not supported with this model. Use 'max_completion_tokens' instead.` when I call them."
+    )
+    assert extract(text).primary.message.startswith("Unsupported parameter: 'max_tokens'")
+    # an inline code span that is not a message (a condition, a name) leaves the text as it was
+    assertion = "block: [16,0,0] Assertion `input >= 0. && input <= 1.` failed."
+    assert extract(assertion).primary.message == assertion

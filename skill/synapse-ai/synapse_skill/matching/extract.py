@@ -30,6 +30,9 @@ _PYTEST_PREFIX = re.compile(r"^E {1,4}")
 _JAVA_CAUSE = re.compile(r"^\s{0,8}Caused by: (?=[A-Za-z_][\w$]{0,60}\.)")  # a Java chain's cause line
 # Bug reports paste errors inside Markdown: quoted (`> `), fenced, bold or in backticks.
 _QUOTE_PREFIX = re.compile(r"^\s{0,3}(?:>\s?){1,4}")
+_FENCED = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})[^\n]*\n(.*?)^[ ]{0,3}\1", re.M | re.S)
+_INLINE_CODE = re.compile(r"(?<!`)`([^`\n]{8,400})`(?!`)")
+_SAYS_SOMETHING = re.compile(r"^\w[\w .]{0,60}: \S.{0,300}\s\S{1,40}\s\S")  # `Label: a message of words`
 _FENCE = re.compile(r"^\s{0,3}(?:`{3,}|~{3,})[\w+-]{0,20}\s*$")
 _EMPHASIS = re.compile(r"^(\*\*|__|`)(?P<body>.+)\1$")
 # Plain Python, and IPython/Jupyter's `ValueError      Traceback (most recent call last)` header.
@@ -172,13 +175,10 @@ def extract(text: str) -> Extracted:
     if not errors:
         errors = _loose_errors(lines)
     if not errors:
-        # A pasted `$ command` line is what ran, not what it printed: evidence, not the message.
-        kept = _unframed(lines)
-        printed = [ln for ln in kept if not _PROMPT.match(ln)] or kept
-        commands = [ln for ln in kept if ln not in printed]
+        message, context = _quoted_output(text, lines)
         return Extracted(
-            RaisedError(None, _squash(printed[-MAX_MESSAGE_LINES:])),
-            evidence=(RaisedError(None, _squash(commands)),) if commands else (),
+            RaisedError(None, _squash(message[-MAX_MESSAGE_LINES:])),
+            evidence=(RaisedError(None, _squash(context)),) if context else (),
             found=False,
             frames=frames,
             installed=installed,
@@ -191,6 +191,22 @@ def extract(text: str) -> Extracted:
     for err in (primary, *errors[:-1]):
         evidence.extend(_nested(err))
     return Extracted(primary, tuple(_unique(evidence, primary)), frames=frames, installed=installed)
+
+
+def _quoted_output(text: str, lines: list[str]) -> tuple[list[str], list[str]]:
+    """Where no exception line shows the error: what the reporter set apart as output (the last
+    code block, else the longest inline code span of a sentence), not the words around it; a
+    pasted `$ command` line is what ran, not what it printed. Returns (message lines, context)."""
+    kept = _unframed(lines)
+    blocks = [m.group(2) for m in _FENCED.finditer(text[-MAX_INPUT_CHARS:]) if m.group(2).strip()]
+    spans = [s for s in _INLINE_CODE.findall(text[-MAX_INPUT_CHARS:]) if _SAYS_SOMETHING.search(s)]
+    if blocks or spans:
+        inner = _unframed(clean_lines(blocks[-1])) if blocks else [max(spans, key=len)]
+        inner = [ln for ln in inner if ln.strip()]
+        if inner and inner != kept:
+            return inner, [ln for ln in kept if ln not in inner]
+    printed = [ln for ln in kept if not _PROMPT.match(ln)] or kept
+    return printed, [ln for ln in kept if ln not in printed]
 
 
 def _unframed(lines: list[str]) -> list[str]:
