@@ -288,6 +288,26 @@ def test_a_log_record_printed_after_the_exception_is_not_part_of_its_message():
     assert extract(text).primary == RaisedError("ModuleNotFoundError", "No module named 'proj'")
 
 
+@pytest.mark.parametrize(
+    "record",
+    [
+        'INFO:httpx:HTTP Request: GET https://api.example.com/en "HTTP/1.1 200 OK"',
+        "2024-07-18 02:26:57,001 - INFO - still serving",
+    ],
+)
+def test_a_record_of_python_logging_after_the_exception_is_not_part_of_its_message(record):
+    text = (
+        "Traceback (most recent call last):\n"
+        '  File "/srv/ui.py", line 62, in <module>\n'
+        "    gr.Textbox(default='x')\n"
+        "TypeError: Textbox.__init__() got an unexpected keyword argument 'default'\n"
+        f"{record}\n"
+    )
+    assert extract(text).primary.message == "Textbox.__init__() got an unexpected keyword argument 'default'"
+    # without a traceback too
+    assert extract(text.split("\n", 3)[3]).primary.message == extract(text).primary.message
+
+
 def test_a_pasted_shell_command_is_evidence_not_the_message():
     text = "$ python -m streamlit run app.py\n/srv/dash/.venv/bin/python: No module named streamlit"
     found = extract(text)

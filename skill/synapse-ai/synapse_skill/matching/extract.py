@@ -47,6 +47,9 @@ _FRAME_START = re.compile(
     r"^\s{0,8}(?:File \"|File '|\(\d{1,4} additional frame|\.\.\.$|at [\w$.<>\[\]/-]{1,200}[ (])"
 )
 _CARETS = re.compile(r"^\s*[\^~]{3,}\s*$")
+# A line that began with a log record's prefix (stripped) starts with this mark, which str.strip()
+# and `\s` treat as white space: everything else reads the line as before.
+RECORD_MARK = "\x1e"
 # A new log record (glog/absl `E0718 02:26:56.971000 64126 api.py:874]`, a timestamped line): not
 # the message of the exception above it, which the next process or logger printed after it.
 _LOG_RECORD = re.compile(r"^\s*(?:[IWEF]\d{4} \d\d:\d\d:\d\d|\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d)")
@@ -112,8 +115,8 @@ def clean_lines(text: str) -> list[str]:
     for raw in text.split("\n"):
         line = _ANSI.sub("", raw)
         line = _COMPOSE_PREFIX.sub("", line, count=1) if " |" in line[:128] else line
-        line = _LOG_PREFIX.sub("", line, count=1)
-        line = _LEVEL_PREFIX.sub("", line, count=1)
+        unlogged = _LEVEL_PREFIX.sub("", _LOG_PREFIX.sub("", line, count=1), count=1)
+        line = line if unlogged == line else RECORD_MARK + unlogged
         line = _PYTEST_PREFIX.sub("", line, count=1)
         line = _JAVA_CAUSE.sub("", line, count=1)
         line = _unwrap_markdown(line)
@@ -251,7 +254,7 @@ def _exception_at_end(block: list[str]) -> RaisedError | None:
                 break
             if not nxt.strip() and (err.message or rest):  # what follows a blank line is not the message
                 break
-            if _WARNING_LINE.match(nxt.strip()) or _LOG_RECORD.match(nxt):  # printed later, by others
+            if _WARNING_LINE.match(nxt.strip()) or _new_record(nxt):  # printed after it, by others
                 break
             if nxt.strip() and not _NOISE_LINE.match(nxt):
                 rest.append(nxt.strip())
@@ -312,6 +315,7 @@ def _loose_errors(lines: list[str]) -> list[RaisedError]:
                 or _FRAME_START.match(nxt)
                 or _parse_exception_line(nxt.strip())
                 or _TOOL_LINE.match(nxt.strip())
+                or _new_record(nxt)
             ):
                 break
             # an empty message (`ImportError: ` then the text) runs on in the lines below
@@ -319,6 +323,11 @@ def _loose_errors(lines: list[str]) -> list[RaisedError]:
                 rest.append(nxt.strip())
         found.append(RaisedError(err.type, _squash([err.message, *rest]) if rest else err.message))
     return found
+
+
+def _new_record(line: str) -> bool:
+    """The line starts a new log record: what follows an error there is not its message."""
+    return line.startswith(RECORD_MARK) or _LOG_RECORD.match(line) is not None
 
 
 def _nested(err: RaisedError) -> list[RaisedError]:
