@@ -339,3 +339,8 @@ def test_an_error_quoted_inline_in_a_sentence_is_the_message():
     # an inline code span that is not a message (a condition, a name) leaves the text as it was
     assertion = "block: [16,0,0] Assertion `input >= 0. && input <= 1.` failed."
     assert extract(assertion).primary.message == assertion
+
+
+def test_gunicorn_s_log_prefix_is_stripped_like_other_timestamps():
+    text = "[2025-03-09 11:20:00 +0000] [1] [ERROR] Connection in use: ('0.0.0.0', 8000)"
+    assert extract(text).primary.message == "Connection in use: ('0.0.0.0', 8000)"
