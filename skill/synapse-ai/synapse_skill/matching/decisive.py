@@ -325,19 +325,6 @@ FEATURES: tuple[Feature, ...] = (
         _symbol_owner,
         needs=("undefined symbol",),
     ),
-    # Whether the half-initialised module is an installed package's own `__init__` (its own import
-    # chain broke: a half-upgraded or mixed install, or a bug there; renaming or reordering the
-    # project's files fixes nothing) rather than a file of the project or a message without a path.
-    Feature(
-        "circular_in_package",
-        re.compile(
-            r"partially initiali[sz]ed module .{1,300}? \(([^()]{0,400}[/\\][^()]{0,400}\.py)\)", re.I
-        ),
-        lambda m: "yes" if _import_origin(m) == "installed" else "no",
-        absent="no",
-        applies_to=re.compile(r"partially initiali[sz]ed module", re.I),
-        needs=("partially initiali",),
-    ),
     # A circular import says so; the same words without it are another failure.
     Feature(
         "circular",
