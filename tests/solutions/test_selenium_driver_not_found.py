@@ -197,6 +197,13 @@ def _printed_code(output: str) -> str:
     return block[: block.index("\n---")]
 
 
+def _assert_starts(code, tmp_path, site, env, driver, browser):
+    """The code the doctor printed starts the (stand-in) browser with that driver."""
+    started = run_python(code, cwd=tmp_path, path=site, env=env)
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip() == f"STARTED {driver} {browser}"
+
+
 def test_selenium_45_path_error_then_printed_code_starts(fix_code, tmp_path):
     site, env, browser, cached = _machine(tmp_path, "4.5.0")
     failing = "from selenium import webdriver\nwebdriver.Chrome()\n"
@@ -214,10 +221,7 @@ def test_selenium_45_path_error_then_printed_code_starts(fix_code, tmp_path):
     assert f"browser  {browser} {BROWSER_VERSION}" in report.stdout
     code = _printed_code(report.stdout)
     assert f"Service(executable_path='{cached}')" in code
-
-    started = run_python(code, cwd=tmp_path, path=site, env=env)
-    assert started.returncode == 0, started.stderr
-    assert started.stdout.strip() == f"STARTED {cached} {browser}"
+    _assert_starts(code, tmp_path, site, env, cached, browser)
 
 
 def test_selenium_451_offline_no_such_driver_then_printed_code_starts(fix_code, tmp_path):
@@ -238,10 +242,7 @@ def test_selenium_451_offline_no_such_driver_then_printed_code_starts(fix_code, 
     assert "SE_OFFLINE=true: Selenium Manager downloads nothing" in report.stdout
     code = _printed_code(report.stdout)
     assert f"options.binary_location = '{browser}'" in code
-
-    started = run_python(code, cwd=tmp_path, path=site, env=env)
-    assert started.returncode == 0, started.stderr
-    assert started.stdout.strip() == f"STARTED {cached} {browser}"
+    _assert_starts(code, tmp_path, site, env, cached, browser)
 
 
 def test_non_executable_driver_is_flagged_and_chmod_fixes_it(fix_code, tmp_path):
@@ -266,8 +267,7 @@ def test_non_executable_driver_is_flagged_and_chmod_fixes_it(fix_code, tmp_path)
     assert "NOT EXECUTABLE" not in report.stdout
     code = _printed_code(report.stdout)
     assert f"Service(executable_path='{stale}')" in code  # PATH comes first
-    started = run_python(code, cwd=tmp_path, path=site, env=env)
-    assert started.stdout.strip() == f"STARTED {stale} {browser}", started.stderr
+    _assert_starts(code, tmp_path, site, env, stale, browser)
 
 
 def test_missing_selenium_manager_and_missing_browser_are_reported(fix_code, tmp_path):
