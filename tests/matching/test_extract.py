@@ -344,3 +344,49 @@ def test_an_error_quoted_inline_in_a_sentence_is_the_message():
 def test_gunicorn_s_log_prefix_is_stripped_like_other_timestamps():
     text = "[2025-03-09 11:20:00 +0000] [1] [ERROR] Connection in use: ('0.0.0.0', 8000)"
     assert extract(text).primary.message == "Connection in use: ('0.0.0.0', 8000)"
+
+
+EXCEPTION_GROUP = """  + Exception Group Traceback (most recent call last):
+  |   File "/srv/agent/main.py", line 11, in <module>
+  |     asyncio.run(main())
+  |   File "/srv/agent/.venv/lib/python3.11/site-packages/anyio/_backends/_asyncio.py", line 871, in __aexit__
+  |     raise BaseExceptionGroup(
+  | ExceptionGroup: unhandled errors in a TaskGroup (1 sub-exception)
+  +-+---------------- 1 ----------------
+    | Traceback (most recent call last):
+    |   File "/srv/agent/.venv/lib/python3.11/site-packages/httpx/_models.py", line 829, in raise_for_status
+    |     raise HTTPStatusError(message, request=request, response=self)
+    | httpx.HTTPStatusError: Client error '405 Method Not Allowed' for url 'http://localhost:8000/sse'
+    +------------------------------------
+"""
+
+
+def test_an_exception_group_s_sub_exception_is_read_behind_its_margins():
+    found = extract(EXCEPTION_GROUP)
+    assert found.primary == RaisedError(
+        "httpx.HTTPStatusError", "Client error '405 Method Not Allowed' for url 'http://localhost:8000/sse'"
+    )
+    assert (
+        RaisedError("ExceptionGroup", "unhandled errors in a TaskGroup (1 sub-exception)") in found.evidence
+    )
+    assert found.installed == ("anyio", "httpx")
+
+
+NODE_CAUSE = """TypeError: fetch failed
+    at node:internal/deps/undici/undici:14976:13
+    at process.processTicksAndRejections (node:internal/process/task_queues:95:5) {
+  [cause]: Error: connect ECONNREFUSED 127.0.0.1:8000
+      at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1611:16) {
+    errno: -111,
+    code: 'ECONNREFUSED'
+  }
+}
+
+Node.js v20.20.2
+"""
+
+
+def test_node_s_cause_is_the_error_and_its_bare_frames_end_the_message():
+    found = extract(NODE_CAUSE)
+    assert found.primary == RaisedError("Error", "connect ECONNREFUSED 127.0.0.1:8000")
+    assert RaisedError("TypeError", "fetch failed") in found.evidence

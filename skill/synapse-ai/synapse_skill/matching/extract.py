@@ -29,6 +29,11 @@ _LOG_PREFIX = re.compile(
 _LEVEL_PREFIX = re.compile(r"^(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|CRITICAL|FATAL):[\w.]{0,80}:")
 _PYTEST_PREFIX = re.compile(r"^E {1,4}")
 _JAVA_CAUSE = re.compile(r"^\s{0,8}Caused by: (?=[A-Za-z_][\w$]{0,60}\.)")  # a Java chain's cause line
+_NODE_CAUSE = re.compile(r"^\s{0,24}\[cause\]: (?=[A-Za-z_])")  # Node prints an error's cause inside it
+# Python 3.11+ prints an exception group's tracebacks behind `| ` margins, between `+---- 1 ----` rules.
+_GROUP_MARGIN = re.compile(r"^\s{0,40}\| ?")
+_GROUP_RULE = re.compile(r"^\s{0,40}\+[-+]{1,40}(?: \d{1,4} -{1,40}| \.\.\. -{1,40})?\s*$")
+_GROUP_START = re.compile(r"^\s{0,40}\+ (?=Exception Group Traceback)")
 # Bug reports paste errors inside Markdown: quoted (`> `), fenced, bold or in backticks.
 _QUOTE_PREFIX = re.compile(r"^\s{0,3}(?:>\s?){1,4}")
 _FENCED = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})[^\n]*\n(.*?)^[ ]{0,3}\1", re.M | re.S)
@@ -37,7 +42,9 @@ _SAYS_SOMETHING = re.compile(r"^\w[\w .]{0,60}: \S.{0,300}\s\S{1,40}\s\S")  # `L
 _FENCE = re.compile(r"^\s{0,3}(?:`{3,}|~{3,})[\w+-]{0,20}\s*$")
 _EMPHASIS = re.compile(r"^(\*\*|__|`)(?P<body>.+)\1$")
 # Plain Python, and IPython/Jupyter's `ValueError      Traceback (most recent call last)` header.
-_TRACEBACK_START = re.compile(r"^\s{0,8}(?:[\w.]{1,120}\s{1,80})?Traceback \(most recent call last\)")
+_TRACEBACK_START = re.compile(
+    r"^\s{0,8}(?:[\w.]{1,120}\s{1,80}|Exception Group )?Traceback \(most recent call last\)"
+)
 _CHAIN_MARKERS = (
     "During handling of the above exception, another exception occurred",
     "The above exception was the direct cause of the following exception",
@@ -45,7 +52,8 @@ _CHAIN_MARKERS = (
 # A stack frame after the message (Sentry prints the error first, then the frames; Node and
 # Java print `at …` lines): the message stops there.
 _FRAME_START = re.compile(
-    r"^\s{0,8}(?:File \"|File '|\(\d{1,4} additional frame|\.\.\.$|at [\w$.<>\[\]/-]{1,200}[ (])"
+    r"^\s{0,8}(?:File \"|File '|\(\d{1,4} additional frame|\.\.\.$|at [\w$.<>\[\]/-]{1,200}[ (]"
+    r"|at [\w$.<>\[\]/@:-]{1,300}:\d{1,7}:\d{1,7}\)?$)"  # Node's `at node:internal/x:12:3`
 )
 _CARETS = re.compile(r"^\s*[\^~]{3,}\s*$")
 # A line that began with a log record's prefix (stripped) starts with this mark, which str.strip()
@@ -120,6 +128,11 @@ def clean_lines(text: str) -> list[str]:
         line = line if unlogged == line else RECORD_MARK + unlogged
         line = _PYTEST_PREFIX.sub("", line, count=1)
         line = _JAVA_CAUSE.sub("", line, count=1)
+        line = _NODE_CAUSE.sub("", line, count=1)
+        if "|" in line[:44] or "+" in line[:44]:
+            line = (
+                "" if _GROUP_RULE.match(line) else _GROUP_START.sub("", _GROUP_MARGIN.sub("", line, count=1))
+            )
         line = _unwrap_markdown(line)
         line = _SQLALCHEMY_NOTE.sub("", line)
         lines.append(line.rstrip())
@@ -280,7 +293,9 @@ def _parse_exception_line(line: str) -> RaisedError | None:
 
 def _looks_like_type(name: str) -> bool:
     bare = name.rsplit(".", 1)[-1]
-    if bare.endswith(("Error", "Exception", "Warning", "Exit", "Interrupt", "Timeout", "Iteration")):
+    if bare.endswith(
+        ("Error", "Exception", "ExceptionGroup", "Warning", "Exit", "Interrupt", "Timeout", "Iteration")
+    ):
         return True
     # Python 2 and C modules name theirs in lower case: `socket.error`, `socket.gaierror`, `re.error`.
     if "." in name and bare.endswith(("error", "timeout")) and bare.isalpha() and bare.islower():
