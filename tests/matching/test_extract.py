@@ -390,3 +390,17 @@ def test_node_s_cause_is_the_error_and_its_bare_frames_end_the_message():
     found = extract(NODE_CAUSE)
     assert found.primary == RaisedError("Error", "connect ECONNREFUSED 127.0.0.1:8000")
     assert RaisedError("TypeError", "fetch failed") in found.evidence
+
+
+def test_a_log_line_ending_with_a_library_s_exception_type_names_it():
+    line = (
+        "2025-08-12 03:15:09,442 ERROR fetcher: GET https://data.example.org/x.csv failed: httpx.ReadTimeout"
+    )
+    assert extract(line).primary == RaisedError("httpx.ReadTimeout", "")
+    # a sentence that merely names a class is not an exception line
+    assert extract("see the docs: Config.Error").primary.type is None
+
+
+def test_an_error_in_single_emphasis_is_unwrapped():
+    text = "_PermissionError: [WinError 5] Access is denied: 'C:\\\\Temp\\\\pack.idx'_"
+    assert extract(text).primary.type == "PermissionError"

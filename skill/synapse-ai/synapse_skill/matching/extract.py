@@ -40,7 +40,7 @@ _FENCED = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})[^\n]*\n(.*?)^[ ]{0,3}\1", re.M | r
 _INLINE_CODE = re.compile(r"(?<!`)`([^`\n]{8,400})`(?!`)")
 _SAYS_SOMETHING = re.compile(r"^\w[\w .]{0,60}: \S.{0,300}\s\S{1,40}\s\S")  # `Label: a message of words`
 _FENCE = re.compile(r"^\s{0,3}(?:`{3,}|~{3,})[\w+-]{0,20}\s*$")
-_EMPHASIS = re.compile(r"^(\*\*|__|`)(?P<body>.+)\1$")
+_EMPHASIS = re.compile(r"^(\*\*|__|`|_(?=[A-Za-z])|\*(?=[A-Za-z]))(?P<body>.+?)\1$")
 # Plain Python, and IPython/Jupyter's `ValueError      Traceback (most recent call last)` header.
 _TRACEBACK_START = re.compile(
     r"^\s{0,8}(?:[\w.]{1,120}\s{1,80}|Exception Group )?Traceback \(most recent call last\)"
@@ -70,6 +70,8 @@ _EXC_LINE = re.compile(rf"^(?P<type>{_TYPE})(?::\s?(?P<msg>.*))?$")
 _EXC_INLINE = re.compile(
     rf"(?:^|[\s(\[:'\"])(?P<type>{_TYPE}(?:Error|Exception|Warning|Exit|Interrupt|Timeout|Refused|Exceeded))"
     r":\s(?P<msg>.*)$"
+    # a log line that ends with a library's exception type and no message (`… failed: httpx.ReadTimeout`)
+    rf"|: (?P<bare>(?:[A-Za-z_]\w{{0,60}}\.){{1,6}}[A-Z]\w{{0,80}}(?:Error|Exception|Timeout))$"
 )
 _WARNING_LINE = re.compile(rf"^\S{{1,300}}:\d{{1,7}}: (?P<type>{_TYPE}Warning): (?P<msg>.*)$")
 _WRAPPED = re.compile(rf"^\((?P<type>{_TYPE})\)\s?(?P<msg>.*)$")
@@ -286,6 +288,8 @@ def _parse_exception_line(line: str) -> RaisedError | None:
     if m and _looks_like_type(m.group("type")):
         return RaisedError(m.group("type"), (m.group("msg") or "").strip())
     m = _EXC_INLINE.search(stripped)
+    if m and m.group("bare"):
+        return RaisedError(m.group("bare"), "")
     if m:
         return RaisedError(m.group("type"), m.group("msg").strip())
     return None
