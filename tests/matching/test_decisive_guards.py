@@ -50,6 +50,7 @@ def test_a_feature_s_guard_words_are_in_every_text_it_matches(feature, corpus_te
 def test_guards_skip_work_but_change_no_feature():
     text = "ImportError: cannot import name 'X' from 'pkg' (/srv/app/.venv/lib/python3.12/site-packages/pkg/__init__.py)"
     assert decisive.features(text) == {
+        "import_from_kind": "package",
         "import_origin": "installed",
         "imported_name": "public",
         "module_subject": "pkg",

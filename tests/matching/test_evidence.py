@@ -199,6 +199,18 @@ def test_the_circular_import_wording_decides():
     assert answered(conn, "ImportError: cannot import name 'A' from 'b'") is None
 
 
+def test_a_name_missing_from_python_s_own_module_is_not_a_package_s_release():
+    conn = one_entry(
+        "removed-stdlib",
+        "ImportError: cannot import name 'getargspec' from 'inspect' (/usr/lib/python3.11/inspect.py)",
+        "Python removed a name its own module had",
+    )
+    assert answered(conn, "ImportError: cannot import name 'Sequence' from 'collections'") == "removed-stdlib"
+    assert_withheld(
+        conn, "ImportError: cannot import name 'GPT4ALL' from 'gpt4all'", "import_from_kind package ≠ stdlib"
+    )
+
+
 def test_a_bare_module_name_without_the_path_is_not_proof_of_shadowing():
     conn = one_entry(
         "shadowing",

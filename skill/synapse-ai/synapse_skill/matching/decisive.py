@@ -190,6 +190,14 @@ FEATURES: tuple[Feature, ...] = (
         _module_kind,
         needs=("no module named", "has no attribute"),
     ),
+    # Whose module lacks the imported name: Python's own (`cannot import name 'Sequence' from
+    # 'collections'`: a newer or older Python than the code's) or a package's (a release of it).
+    Feature(
+        "import_from_kind",
+        re.compile(r"cannot import name ['\"]?[\w.]{1,120}['\"]? from ['\"]([\w.]{1,200})['\"]", re.I),
+        lambda m: "stdlib" if m.group(1).split(".")[0] in _STDLIB else "package",
+        needs=("cannot import name",),
+    ),
     # `cannot import name 'X' from 'pkg' (PATH)`: a file of your project shadows the library
     # (local), or the installed release lacks the name (installed: a version mismatch).
     # A file shadowing the library is only a diagnosis when the path shows the file: a message
