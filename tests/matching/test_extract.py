@@ -404,3 +404,26 @@ def test_a_log_line_ending_with_a_library_s_exception_type_names_it():
 def test_an_error_in_single_emphasis_is_unwrapped():
     text = "_PermissionError: [WinError 5] Access is denied: 'C:\\\\Temp\\\\pack.idx'_"
     assert extract(text).primary.type == "PermissionError"
+
+
+def test_older_node_prints_cause_without_brackets():
+    text = (
+        "TypeError: fetch failed\n"
+        "    at Object.fetch (node:internal/deps/undici/undici:14294:11) {\n"
+        "  cause: ConnectTimeoutError: Connect Timeout Error\n"
+        "      at onConnectTimeout (node:internal/deps/undici/undici:8087:28) {\n"
+        "    code: 'UND_ERR_CONNECT_TIMEOUT'\n"
+        "  }\n"
+        "}\n"
+    )
+    assert extract(text).primary == RaisedError("ConnectTimeoutError", "Connect Timeout Error")
+
+
+def test_git_lfs_s_batch_response_is_an_error_line():
+    text = (
+        "batch response: This repository is over its data quota. Account responsible for LFS bandwidth"
+        " should purchase more data packs to restore access.\n"
+        "error: failed to fetch some objects from 'https://github.com/acme/models.git/info/lfs'\n"
+    )
+    found = extract(text)
+    assert any("over its data quota" in e.message for e in (found.primary, *found.evidence))

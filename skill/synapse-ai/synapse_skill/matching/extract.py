@@ -29,7 +29,7 @@ _LOG_PREFIX = re.compile(
 _LEVEL_PREFIX = re.compile(r"^(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|CRITICAL|FATAL):[\w.]{0,80}:")
 _PYTEST_PREFIX = re.compile(r"^E {1,4}")
 _JAVA_CAUSE = re.compile(r"^\s{0,8}Caused by: (?=[A-Za-z_][\w$]{0,60}\.)")  # a Java chain's cause line
-_NODE_CAUSE = re.compile(r"^\s{0,24}\[cause\]: (?=[A-Za-z_])")  # Node prints an error's cause inside it
+_NODE_CAUSE = re.compile(r"^\s{0,24}\[?cause\]?: (?=[A-Za-z_])")  # Node prints an error's cause inside it
 # Python 3.11+ prints an exception group's tracebacks behind `| ` margins, between `+---- 1 ----` rules.
 _GROUP_MARGIN = re.compile(r"^\s{0,40}\| ?")
 _GROUP_RULE = re.compile(r"^\s{0,40}\+[-+]{1,40}(?: \d{1,4} -{1,40}| \.\.\. -{1,40})?\s*$")
@@ -79,7 +79,7 @@ _WRAPPED = re.compile(rf"^\((?P<type>{_TYPE})\)\s?(?P<msg>.*)$")
 # framework's log line that names no exception type (`… failed, exp: Error code: 404 - {…}`).
 _API_STATUS = re.compile(r"(?:^|[\s:(])(?P<msg>Error code: [1-5]\d\d - [\[{].{0,2000})$")
 _TOOL_LINE = re.compile(
-    r"^(?:npm ERR!|npm error|yarn error|error(?:\[E\d{1,6}\])?|fatal|ERROR|FATAL|Error|panic|"
+    r"^(?:npm ERR!|npm error|yarn error|error(?:\[E\d{1,6}\])?|fatal|ERROR|FATAL|Error|panic|batch response|"
     r"E\d{1,6}|[\w.-]{1,40}: error):\s?(?P<msg>.+)$"
 )
 _CAUSED_BY = re.compile(rf"\(Caused by (?P<type>{_TYPE})\((?P<msg>.{{0,600}})\)\)")
