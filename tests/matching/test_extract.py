@@ -409,7 +409,7 @@ def test_an_error_in_single_emphasis_is_unwrapped():
 def test_older_node_prints_cause_without_brackets():
     text = (
         "TypeError: fetch failed\n"
-        "    at Object.fetch (node:internal/deps/undici/undici:14294:11) {\n"
+        "    at node:internal/deps/undici/undici:13502:13 {\n"
         "  cause: ConnectTimeoutError: Connect Timeout Error\n"
         "      at onConnectTimeout (node:internal/deps/undici/undici:8087:28) {\n"
         "    code: 'UND_ERR_CONNECT_TIMEOUT'\n"

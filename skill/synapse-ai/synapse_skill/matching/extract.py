@@ -53,7 +53,7 @@ _CHAIN_MARKERS = (
 # Java print `at …` lines): the message stops there.
 _FRAME_START = re.compile(
     r"^\s{0,8}(?:File \"|File '|\(\d{1,4} additional frame|\.\.\.$|at [\w$.<>\[\]/-]{1,200}[ (]"
-    r"|at [\w$.<>\[\]/@:-]{1,300}:\d{1,7}:\d{1,7}\)?$)"  # Node's `at node:internal/x:12:3`
+    r"|at [\w$.<>\[\]/@:-]{1,300}:\d{1,7}:\d{1,7}\)?(?: \{)?$)"  # Node's `at node:internal/x:12:3 {`
 )
 _CARETS = re.compile(r"^\s*[\^~]{3,}\s*$")
 # A line that began with a log record's prefix (stripped) starts with this mark, which str.strip()
