@@ -41,8 +41,11 @@ MAX_CONFIDENT_WRONG = 10
 # texts for the five entries of the sixth round (first score 29 right / 11 wrong; five look-alikes
 # relabelled to the existing entries whose causes their threads show): 83.0 %, 9 of 28 (also a
 # genuine oversized safetensors header, a docker volume spec without its container path, an
-# antivirus blocking chromedriver: each message is word for word an entry's).
-REAL_SETS = [(WILD, 0.90, 2), (HOLDOUT, 0.91, 2), (ENTRIES_REAL, 0.82, 9)]
+# antivirus blocking chromedriver: each message is word for word an entry's). With 25 more for
+# selenium-executable-path-removed and docker-volume-source-not-absolute (first score 16 right / 7
+# wrong; two relabelled to the entry that names their cause): 86.2 %, 14 of 34 (four tools that
+# prefix a compose project name or another volume driver's name print Docker's very message).
+REAL_SETS = [(WILD, 0.90, 2), (HOLDOUT, 0.91, 2), (ENTRIES_REAL, 0.84, 14)]
 
 
 def test_dev_set_is_large_and_every_entry_is_measured_or_listed_as_not_yet():
