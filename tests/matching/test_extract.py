@@ -427,3 +427,13 @@ def test_git_lfs_s_batch_response_is_an_error_line():
     )
     found = extract(text)
     assert any("over its data quota" in e.message for e in (found.primary, *found.evidence))
+
+
+def test_docker_s_daemon_error_is_an_error_line_and_cmder_s_prompt_a_command():
+    text = (
+        'λ docker run -dp 3000:3000 -v "$(pwd):/app" node:12-alpine\n'
+        'docker: Error response from daemon: create $(pwd): "$(pwd)" includes invalid characters for a local'
+        " volume name\n"
+    )
+    assert extract(text).primary.message.startswith("docker: Error response from daemon: create $(pwd)")
+    assert extract("PS C:\\app> python -m uvx\nNo module named uvx").primary.message == "No module named uvx"

@@ -62,7 +62,8 @@ RECORD_MARK = "\x1e"
 # A new log record (glog/absl `E0718 02:26:56.971000 64126 api.py:874]`, a timestamped line): not
 # the message of the exception above it, which the next process or logger printed after it.
 _LOG_RECORD = re.compile(r"^\s*(?:[IWEF]\d{4} \d\d:\d\d:\d\d|\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d)")
-_PROMPT = re.compile(r"^\s*(?:\$|>>>) \S")  # a shell's or Python's prompt before a command
+# a shell's (`$`, cmder's `λ`, PowerShell's `PS C:\dir>`) or Python's prompt before a command
+_PROMPT = re.compile(r"^\s*(?:\$|>>>|λ|PS [^>\n]{1,200}>) \S")
 _FRAME_LINE = re.compile(r"^\s{0,8}(?:File \"|File '|Cell In\[|-{3,}>|\d{1,6}\s|\.\.\.|\^|~|\s{2,})")
 # Java prints nested classes with `$` (`com.google.protobuf.RuntimeVersion$ProtobufRuntimeVersionException`)
 _TYPE = r"(?:[A-Za-z_][A-Za-z0-9_$]{0,60}\.){0,6}[A-Za-z_][A-Za-z0-9_$]{0,80}"
@@ -80,7 +81,7 @@ _WRAPPED = re.compile(rf"^\((?P<type>{_TYPE})\)\s?(?P<msg>.*)$")
 _API_STATUS = re.compile(r"(?:^|[\s:(])(?P<msg>Error code: [1-5]\d\d - [\[{].{0,2000})$")
 _TOOL_LINE = re.compile(
     r"^(?:npm ERR!|npm error|yarn error|error(?:\[E\d{1,6}\])?|fatal|ERROR|FATAL|Error|panic|batch response|"
-    r"E\d{1,6}|[\w.-]{1,40}: error):\s?(?P<msg>.+)$"
+    r"E\d{1,6}|[\w.-]{1,40}: [Ee]rror(?: response from daemon)?):\s?(?P<msg>.+)$"
 )
 _CAUSED_BY = re.compile(rf"\(Caused by (?P<type>{_TYPE})\((?P<msg>.{{0,600}})\)\)")
 # Lines shaped like errors that only annotate the real one.
