@@ -45,10 +45,11 @@ MAX_CONFIDENT_WRONG = 10
 # selenium-executable-path-removed and docker-volume-source-not-absolute (first score 16 right / 7
 # wrong; two relabelled to the entry that names their cause): 86.2 %, 14 of 34 (four tools that
 # prefix a compose project name or another volume driver's name print Docker's very message). With 18
-# for dns-name-not-resolved (first score 9 right / 4 wrong; one relabelled to connection-refused):
-# 85.6 %, 17 of 38 (a `0:8000` listen shorthand, a password's unencoded `@` and an offline Hugging
-# Face cache each make a real name lookup fail).
-REAL_SETS = [(WILD, 0.90, 2), (HOLDOUT, 0.91, 2), (ENTRIES_REAL, 0.84, 17)]
+# for dns-name-not-resolved (first score 9 right / 4 wrong; one relabelled to connection-refused; a `0:8000`
+# listen shorthand, a password's unencoded `@` and an offline Hugging Face cache each make a real name
+# lookup fail): the entry became `general` (offered, never asserted: the message has many causes), so
+# its 10 right answers count as abstentions: 80.5 %, 14 of 38.
+REAL_SETS = [(WILD, 0.90, 2), (HOLDOUT, 0.91, 2), (ENTRIES_REAL, 0.80, 14)]
 
 
 def test_dev_set_is_large_and_every_entry_is_measured_or_listed_as_not_yet():
