@@ -25,7 +25,7 @@ class Why(Public):
     conflicts: list[str] = Field(description="decisive parts that differ")
     not_error: str | None = Field(description="the entry's look-alike that the text resembles as much")
     general: bool = Field(
-        description="the entry is about a family of errors whose cause is the caller's own code or data"
+        description="the entry is about a family of errors whose cause is the caller's own code, data or setup"
         " (its advice says where to look): offered as a candidate, never as the confident answer"
     )
 

@@ -64,7 +64,7 @@ def render_markdown(result: Lookup, others: int = 3) -> str:
         if rest and rest[0].why.general:
             first, rest = rest[0], rest[1:]
             out += [
-                "This kind of error has many causes, most of them in your own code or data:"
+                "This kind of error has many causes, most of them in your own code, data or setup:"
                 f" `{first.slug}` ({first.title}, score {first.score:g}) says where to look, not what"
                 f" fixes it here: {_entry_ref(result.source, first)}",
                 "",
