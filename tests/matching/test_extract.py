@@ -437,3 +437,10 @@ def test_docker_s_daemon_error_is_an_error_line_and_cmder_s_prompt_a_command():
     )
     assert extract(text).primary.message.startswith("docker: Error response from daemon: create $(pwd)")
     assert extract("PS C:\\app> python -m uvx\nNo module named uvx").primary.message == "No module named uvx"
+
+
+def test_an_unclosed_code_fence_is_not_a_block():
+    text = "It fails with\n```\nValueError without a closing fence\n"
+    assert extract(text).primary.message.endswith("ValueError without a closing fence")
+    closed = "It fails with\n```text\nRuntimeError: boom\n```\nthen nothing else"
+    assert extract(closed).primary == RaisedError("RuntimeError", "boom")

@@ -36,7 +36,6 @@ _GROUP_RULE = re.compile(r"^\s{0,40}\+[-+]{1,40}(?: \d{1,4} -{1,40}| \.\.\. -{1,
 _GROUP_START = re.compile(r"^\s{0,40}\+ (?=Exception Group Traceback)")
 # Bug reports paste errors inside Markdown: quoted (`> `), fenced, bold or in backticks.
 _QUOTE_PREFIX = re.compile(r"^\s{0,3}(?:>\s?){1,4}")
-_FENCED = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})[^\n]*\n(.*?)^[ ]{0,3}\1", re.M | re.S)
 _INLINE_CODE = re.compile(r"(?<!`)`([^`\n]{8,400})`(?!`)")
 _SAYS_SOMETHING = re.compile(r"^\w[\w .]{0,60}: \S.{0,300}\s\S{1,40}\s\S")  # `Label: a message of words`
 _FENCE = re.compile(r"^\s{0,3}(?:`{3,}|~{3,})[\w+-]{0,20}\s*$")
@@ -218,7 +217,7 @@ def _quoted_output(text: str, lines: list[str]) -> tuple[list[str], list[str]]:
     code block, else the longest inline code span of a sentence), not the words around it; a
     pasted `$ command` line is what ran, not what it printed. Returns (message lines, context)."""
     kept = _unframed(lines)
-    blocks = [m.group(2) for m in _FENCED.finditer(text[-MAX_INPUT_CHARS:]) if m.group(2).strip()]
+    blocks = [b for b in _code_blocks(text[-MAX_INPUT_CHARS:]) if b.strip()]
     spans = [s for s in _INLINE_CODE.findall(text[-MAX_INPUT_CHARS:]) if _SAYS_SOMETHING.search(s)]
     if blocks or spans:
         inner = _unframed(clean_lines(blocks[-1])) if blocks else [max(spans, key=len)]
@@ -227,6 +226,23 @@ def _quoted_output(text: str, lines: list[str]) -> tuple[list[str], list[str]]:
             return inner, [ln for ln in kept if ln not in inner]
     printed = [ln for ln in kept if not _PROMPT.match(ln)] or kept
     return printed, [ln for ln in kept if ln not in printed]
+
+
+def _code_blocks(text: str) -> list[str]:
+    """The contents of the fenced code blocks, in one pass over the lines (a fence opens a block,
+    the next fence closes it), so the time stays linear however many fences a text holds."""
+    blocks: list[str] = []
+    inside: list[str] | None = None
+    for line in text.split("\n"):
+        if _FENCE.match(line):
+            if inside is None:
+                inside = []
+            else:
+                blocks.append("\n".join(inside))
+                inside = None
+        elif inside is not None:
+            inside.append(line)
+    return blocks
 
 
 def _unframed(lines: list[str]) -> list[str]:
