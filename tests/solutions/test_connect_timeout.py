@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import socket
-import sys
 import time
 
 import pytest
@@ -20,10 +19,6 @@ from pyrun import run_args, run_python
 SLUG = "connect-timeout"
 NO_PROXY_ENV = {name: None for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")}
 NO_PROXY_ENV.update({name.lower(): None for name in NO_PROXY_ENV})
-
-pytestmark = pytest.mark.skipif(
-    not sys.platform.startswith("linux"), reason="dropped SYNs on a full accept queue are Linux behaviour"
-)
 
 
 @pytest.fixture

@@ -12,12 +12,10 @@ and then runs the code it printed, which must start the fake driver with the fak
 
 import os
 
-import pytest
 from fake_site import fake_distribution
 from pyrun import last_line, run_args, run_python
 
 SLUG = "selenium-driver-not-found"
-pytestmark = pytest.mark.skipif(os.name == "nt", reason="stand-in executables are shell scripts")
 
 DOCS = "For documentation on this error, please visit: https://www.selenium.dev/documentation/webdriver/troubleshooting/errors"
 DRIVER_VERSION = (
