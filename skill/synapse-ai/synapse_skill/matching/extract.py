@@ -57,10 +57,10 @@ _FRAME_START = re.compile(
 _CARETS = re.compile(r"^\s*[\^~]{3,}\s*$")
 # A line that began with a log record's prefix (stripped) starts with this mark, which str.strip()
 # and `\s` treat as white space: everything else reads the line as before.
-RECORD_MARK = "\x1e"
-# A new log record (glog/absl `E0718 02:26:56.971000 64126 api.py:874]`, a timestamped line): not
-# the message of the exception above it, which the next process or logger printed after it.
-_LOG_RECORD = re.compile(r"^\s*(?:[IWEF]\d{4} \d\d:\d\d:\d\d|\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d)")
+_RECORD_MARK = "\x1e"
+# glog/absl's record header (`E0718 02:26:56.971000 64126 api.py:874]`), which no prefix above strips:
+# a new record too (timestamped and `LEVEL:logger:` lines already carry _RECORD_MARK).
+_GLOG_RECORD = re.compile(r"^\s*[IWEF]\d{4} \d\d:\d\d:\d\d")
 # a shell's (`$`, cmder's `λ`, PowerShell's `PS C:\dir>`) or Python's prompt before a command
 _PROMPT = re.compile(r"^\s*(?:\$|>>>|λ|PS [^>\n]{1,200}>) \S")
 _FRAME_LINE = re.compile(r"^\s{0,8}(?:File \"|File '|Cell In\[|-{3,}>|\d{1,6}\s|\.\.\.|\^|~|\s{2,})")
@@ -127,7 +127,7 @@ def clean_lines(text: str) -> list[str]:
         line = _ANSI.sub("", raw)
         line = _COMPOSE_PREFIX.sub("", line, count=1) if " |" in line[:128] else line
         unlogged = _LEVEL_PREFIX.sub("", _LOG_PREFIX.sub("", line, count=1), count=1)
-        line = line if unlogged == line else RECORD_MARK + unlogged
+        line = line if unlogged == line else _RECORD_MARK + unlogged
         line = _PYTEST_PREFIX.sub("", line, count=1)
         line = _JAVA_CAUSE.sub("", line, count=1)
         line = _NODE_CAUSE.sub("", line, count=1)
@@ -217,8 +217,9 @@ def _quoted_output(text: str, lines: list[str]) -> tuple[list[str], list[str]]:
     code block, else the longest inline code span of a sentence), not the words around it; a
     pasted `$ command` line is what ran, not what it printed. Returns (message lines, context)."""
     kept = _unframed(lines)
-    blocks = [b for b in _code_blocks(text[-MAX_INPUT_CHARS:]) if b.strip()]
-    spans = [s for s in _INLINE_CODE.findall(text[-MAX_INPUT_CHARS:]) if _SAYS_SOMETHING.search(s)]
+    text = text[-MAX_INPUT_CHARS:]
+    blocks = [b for b in _code_blocks(text) if b.strip()]
+    spans = [s for s in _INLINE_CODE.findall(text) if _SAYS_SOMETHING.search(s)]
     if blocks or spans:
         inner = _unframed(clean_lines(blocks[-1])) if blocks else [max(spans, key=len)]
         inner = [ln for ln in inner if ln.strip()]
@@ -364,7 +365,7 @@ def _loose_errors(lines: list[str]) -> list[RaisedError]:
 
 def _new_record(line: str) -> bool:
     """The line starts a new log record: what follows an error there is not its message."""
-    return line.startswith(RECORD_MARK) or _LOG_RECORD.match(line) is not None
+    return line.startswith(_RECORD_MARK) or _GLOG_RECORD.match(line) is not None
 
 
 def _nested(err: RaisedError) -> list[RaisedError]:
