@@ -55,6 +55,7 @@ def test_guards_skip_work_but_change_no_feature():
         "imported_name": "public",
         "module_subject": "pkg",
         "shadowing": "no",
+        "import_lack": "name",
         "circular": "no",
     }
     assert decisive.features("ValueError: nothing decisive here") == {}

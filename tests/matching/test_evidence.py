@@ -211,6 +211,18 @@ def test_a_name_missing_from_python_s_own_module_is_not_a_package_s_release():
     )
 
 
+def test_what_an_import_lacked_decides_a_module_a_name_or_an_attribute():
+    conn = one_entry(
+        "client-moved",
+        "AttributeError: module 'openai' has no attribute 'OpenAI'",
+        "The installed openai predates the client object",
+    )
+    assert answered(conn, "AttributeError: module 'openai' has no attribute 'OpenAI'") == "client-moved"
+    # the same package named, but the whole module is missing: not installed, another fix
+    assert_withheld(conn, "No module named openai", "import_lack module ≠ attribute")
+    assert_withheld(conn, "ImportError: cannot import name 'OpenAI' from 'openai'", "import_lack name ≠ attribute")
+
+
 def test_a_bare_module_name_without_the_path_is_not_proof_of_shadowing():
     conn = one_entry(
         "shadowing",

@@ -333,6 +333,15 @@ FEATURES: tuple[Feature, ...] = (
         _symbol_owner,
         needs=("undefined symbol",),
     ),
+    # What an import lacked: a whole module (`No module named 'openai'`: not installed), a name in
+    # a module (`cannot import name 'OpenAI' from 'openai'`) or an attribute of one (`module 'openai'
+    # has no attribute 'OpenAI'`). The same package named in each is three different fixes.
+    Feature(
+        "import_lack",
+        re.compile(r"(no module named)|(cannot import name)|(?<!object )(has no attribute)", re.I),
+        lambda m: ("module", "name", "attribute")[m.lastindex - 1] if m.lastindex else "module",
+        needs=("no module named", "cannot import name", "has no attribute"),
+    ),
     # A circular import says so; the same words without it are another failure.
     Feature(
         "circular",
