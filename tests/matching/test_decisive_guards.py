@@ -56,6 +56,7 @@ def test_guards_skip_work_but_change_no_feature():
         "module_subject": "pkg",
         "shadowing": "no",
         "import_lack": "name",
+        "module_source": "placeholder",
         "circular": "no",
     }
     assert decisive.features("ValueError: nothing decisive here") == {}

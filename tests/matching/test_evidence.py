@@ -220,7 +220,81 @@ def test_what_an_import_lacked_decides_a_module_a_name_or_an_attribute():
     assert answered(conn, "AttributeError: module 'openai' has no attribute 'OpenAI'") == "client-moved"
     # the same package named, but the whole module is missing: not installed, another fix
     assert_withheld(conn, "No module named openai", "import_lack module ≠ attribute")
-    assert_withheld(conn, "ImportError: cannot import name 'OpenAI' from 'openai'", "import_lack name ≠ attribute")
+    assert_withheld(
+        conn, "ImportError: cannot import name 'OpenAI' from 'openai'", "import_lack name ≠ attribute"
+    )
+
+
+def test_a_placeholder_package_stands_for_a_package_people_install():
+    conn = one_entry("moved", "ModuleNotFoundError: No module named 'pkg.X'", "A release moved the submodule")
+    assert answered(conn, "ModuleNotFoundError: No module named 'peft.tuners.lora_old'") == "moved"
+    # a name no PyPI project installs is the project's own module: its layout, not a release
+    assert answered(conn, "ModuleNotFoundError: No module named 'private_gpt.paths'") is None
+    # the package itself missing, or a local file named like it, is another error
+    assert_withheld(conn, "ModuleNotFoundError: No module named 'peft'", "module_depth package ≠ submodule")
+    assert (
+        answered(conn, "ModuleNotFoundError: No module named 'peft.tuners'; 'peft' is not a package") is None
+    )
+    # the same for a name: without the path, only a package people install counts
+    name = one_entry(
+        "name-moved", "ImportError: cannot import name 'X' from 'pkg'", "A release dropped the name"
+    )
+    assert (
+        answered(name, "ImportError: cannot import name 'prepare_model_for_training' from 'peft'")
+        == "name-moved"
+    )
+    assert answered(name, "ImportError: cannot import name 'BaseMessage' from 'chatbot_helpers'") is None
+
+
+def test_a_package_s_own_import_failing_is_a_broken_install_not_the_caller_s_code():
+    conn = one_entry("moved", "ModuleNotFoundError: No module named 'pkg.X'", "A release moved the submodule")
+    caller = (
+        '  File "/home/me/app/main.py", line 3, in <module>\n'
+        "    from chainlit.config import config\n"
+        "ModuleNotFoundError: No module named 'chainlit.config'"
+    )
+    inside = caller.replace("/home/me/app/main.py", "/usr/lib/python3.11/site-packages/chainlit/telemetry.py")
+    line = "ModuleNotFoundError: No module named 'chainlit.config'"
+    assert decisive.context(caller, line)["import_site"] == "outside"
+    assert decisive.context(inside, line)["import_site"] == "inside"
+    assert answered(conn, caller) == "moved"
+    assert_withheld(conn, inside, "import_site inside ≠ unknown")
+    # a module's own file raising on purpose (a compatibility shim) is not a file missing from it
+    shim = inside.replace("chainlit/telemetry.py", "chainlit/config.py")
+    assert decisive.context(shim, line)["import_site"] == "outside"
+    # namespace packages: google.cloud.storage and google.protobuf come from different distributions
+    other_dist = inside.replace("chainlit/telemetry.py", "google/cloud/storage/blob.py").replace(
+        "chainlit.config", "google.protobuf"
+    )
+    assert decisive.context(other_dist, "No module named 'google.protobuf'")["import_site"] == "outside"
+    assert decisive.features("No module named 'azure.core'")["module_depth"] == "package"
+    assert decisive.features("No module named 'azure.core.pipeline'")["module_depth"] == "submodule"
+
+
+def test_a_package_missing_inside_a_build_step_is_missing_from_the_build_environment():
+    conn = index(
+        MISSING_PACKAGE,
+        IndexItem(
+            "build-isolation",
+            ["ModuleNotFoundError: No module named 'torch'\n      [end of output]"],
+            "setup.py imports torch inside pip's isolated build",
+        ),
+    )
+    build_log = (
+        "  Getting requirements to build wheel ... error\n"
+        "  error: subprocess-exited-with-error\n"
+        '        File "/tmp/pip-install-x1/flash-attn_1/setup.py", line 19, in <module>\n'
+        "          import torch\n"
+        "      ModuleNotFoundError: No module named 'torch'\n"
+    )
+    assert decisive.context(build_log, "ModuleNotFoundError: No module named 'torch'")["build_step"] == "yes"
+    assert answered(conn, build_log) == "build-isolation"
+    # the same line at run time is the package missing from the interpreter
+    assert answered(conn, "ModuleNotFoundError: No module named 'torch'") == MISSING_PACKAGE.slug
+    # one of Python's own modules missing in a build is Python's doing, not the build's
+    assert "build_step" not in decisive.context(
+        build_log.replace("'torch'", "'distutils'"), "No module named 'distutils'"
+    )
 
 
 def test_a_bare_module_name_without_the_path_is_not_proof_of_shadowing():

@@ -18,6 +18,8 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from synapse_skill.matching.packages import is_known_package
+
 
 @dataclass(frozen=True)
 class Feature:
@@ -33,6 +35,9 @@ class Feature:
     # Which (query value, signature value) pairs agree; equality when None. Lets a signature
     # demand evidence the query must show, rather than only refuse a different value.
     agrees: Callable[[str, str], bool] | None = None
+    # Which query values *show* a signature's value, for a placeholder signature that matches by
+    # its decisive parts alone (`shows`); equality when None.
+    shown_by: Callable[[str, str], bool] | None = None
     # Lower-case words without one of which neither pattern can match: most texts skip most
     # features on one search for any of these words instead of the pattern's own search.
     needs: tuple[str, ...] = field(kw_only=True)
@@ -55,8 +60,27 @@ def _errno_words(m: re.Match[str]) -> str:
     return " ".join(m.group(1).lower().replace("'", "").split()[:6])
 
 
+# Import names whose sub-packages come from separate distributions (`google.cloud.storage` from
+# google-cloud-storage, `opentelemetry.sdk` from opentelemetry-sdk): a package one level deeper:
+# `No module named 'azure.core'` is the azure-core distribution missing, not a module moved.
+NAMESPACE_PACKAGES = frozenset(
+    [
+        "google",
+        "azure",
+        "opentelemetry",
+        "llama_index",
+        "nvidia",
+        "jaraco",
+        "sphinxcontrib",
+        "zope",
+        "backports",
+    ]
+)
+
+
 def _module_depth(m: re.Match[str]) -> str:
-    return "submodule" if "." in m.group(1).strip(".") else "package"
+    parts = m.group(1).strip(".").split(".")
+    return "submodule" if len(parts) > (2 if parts[0] in NAMESPACE_PACKAGES else 1) else "package"
 
 
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
@@ -139,6 +163,21 @@ def _command_kind(m: re.Match[str]) -> str:
 def _import_origin(m: re.Match[str]) -> str:
     path = m.group(1).replace("\\", "/").lower()
     return "installed" if re.search(r"site-packages|dist-packages|/lib/python\d", path) else "local"
+
+
+# A signature's placeholder package (`'pkg'`, `'pkg.X'`) stands for any package installed from PyPI.
+PLACEHOLDER_PACKAGE = "pkg"
+
+
+def _module_source(m: re.Match[str]) -> str:
+    module, path = m.group(1) or m.group(2) or m.group(4), m.group(3) or ""
+    top = module.split(".")[0]
+    if top == PLACEHOLDER_PACKAGE:
+        return "placeholder"
+    if top in _STDLIB:
+        return "python"
+    installed = re.search(r"site-packages|dist-packages", path, re.I)
+    return "pypi" if installed or is_known_package(top) else "unknown"
 
 
 # `cannot import name 'N'`, unless `from partially initialized module` follows (a circular import).
@@ -342,6 +381,22 @@ FEATURES: tuple[Feature, ...] = (
         lambda m: ("module", "name", "attribute")[m.lastindex - 1] if m.lastindex else "module",
         needs=("no module named", "cannot import name", "has no attribute"),
     ),
+    # Whose module it is: a package from PyPI (`mcp.shared.exceptions`), Python's own, or a name
+    # only the project knows (`private_gpt.paths`). Only a placeholder signature (`No module named
+    # 'pkg.X'`) asks: it stands for a PyPI package's module, and a name nobody installs is not one.
+    Feature(
+        "module_source",
+        re.compile(
+            r"no module named ['\"]?([\w.]{1,200})"
+            r"|cannot import name ['\"]?[\w.]{1,120}['\"]? from ['\"]([\w.]{1,200})['\"](?: \(([^()]{0,400})\))?"
+            r"|(?<!initialized )(?<!initialised )module ['\"]([\w.]{1,200})['\"] has no attribute",
+            re.I,
+        ),
+        _module_source,
+        agrees=lambda query, signature: signature != "placeholder" or query in ("pypi", "placeholder"),
+        shown_by=lambda query, signature: query == signature or (signature, query) == ("placeholder", "pypi"),
+        needs=("no module named", "cannot import name", "has no attribute"),
+    ),
     # A circular import says so; the same words without it are another failure.
     Feature(
         "circular",
@@ -378,7 +433,86 @@ def features(text: str) -> dict[str, str]:
     return found
 
 
-_AGREES = {f.name: f.agrees for f in FEATURES if f.agrees}
+def _same_site(query: str, signature: str) -> bool:
+    """A package's own import failing is not the caller's import failing, and the other way round;
+    only a frame inside the package shows it (a text without frames shows neither)."""
+    return (query == "inside") == (signature == "inside")
+
+
+_AGREES = {**{f.name: f.agrees for f in FEATURES if f.agrees}, "import_site": _same_site}
+_SHOWN_BY = {**{f.name: f.shown_by for f in FEATURES if f.shown_by}, "import_site": _same_site}
+
+
+# A build step of pip or uv (PEP 517 hooks in an isolated environment, setup.py egg_info): a
+# package missing there is missing from the build's own environment, not from the user's.
+_BUILD_STEP = re.compile(
+    r"\[end of output\]|getting requirements to build (?:wheel|editable)|preparing metadata \(|"
+    r"setup\.py egg_info|pip-build-env-|get_requires_for_build_|build backend returned an error|"
+    r"failed building wheel for|installing build dependencies|[/\\\\]pip-install-|as a build dependency",
+    re.I,
+)
+_MISSING_MODULE = re.compile(r"no module named ['\"]?([\w.]{1,200})", re.I)
+# What an import lacked, and where: `No module named 'pkg.sub'`, `cannot import name 'N' from 'pkg.sub'`.
+_LACKING = re.compile(
+    r"no module named ['\"]?([\w.]{1,200})|cannot import name ['\"]?(\w{1,120})['\"]? from ['\"]([\w.]{1,200})",
+    re.I,
+)
+# A traceback frame's file (`File "…/site-packages/pkg/a.py", line 3` or a pasted tail of one).
+_FRAME_FILE = re.compile(r"([^\s\"']{0,400}\.py)['\"]?, line \d{1,7}")
+_INSTALLED_PART = re.compile(r"(?:site|dist)-packages[/\\]([\w.]{1,200}(?:[/\\][\w.]{1,200})?)")
+
+
+def _owner(dotted: str) -> str:
+    parts = dotted.replace("/", ".").replace("\\", ".").split(".")
+    return ".".join(parts[:2]) if parts[0] in NAMESPACE_PACKAGES and len(parts) > 1 else parts[0]
+
+
+def _import_site(text: str, line: str) -> dict[str, str]:
+    """Whether the failing import ran inside the very package it imports from (`…/site-packages/
+    chainlit/telemetry.py` importing `chainlit.config`): then the install is broken, the caller's
+    code is not at fault. Only public names of a package count: a private compiled part missing
+    (`fitz._fitz`) is a build, not this."""
+    lacking = _LACKING.search(line)
+    if not lacking:
+        return {}
+    module = lacking.group(1) or lacking.group(3)
+    parts = module.split(".")
+    if parts[0] in _STDLIB:
+        return {}
+    before = text[: text.rfind(line)] if line in text else text
+    frames = _FRAME_FILE.findall(before[-4000:])
+    private = any(p.startswith("_") for p in parts) or (lacking.group(2) or "x").startswith("_")
+    if not frames or private:
+        return {"import_site": "unknown"}
+    installed = _INSTALLED_PART.search(frames[-1])
+    inside = installed is not None and _owner(installed.group(1)) == _owner(module)
+    # the missing module's own file raising (a shim: `raise ModuleNotFoundError(…, name=__name__)`)
+    # is the package saying so on purpose, not a file missing from it
+    itself = re.sub(r"[/\\]", ".", frames[-1]).removesuffix(".py").removesuffix(".__init__").endswith(module)
+    return {"import_site": "inside" if inside and not itself else "outside"}
+
+
+def context(text: str, line: str) -> dict[str, str]:
+    """Decisive parts read from around the error (`text`), not from its own `line`: whether a
+    missing package (not one of Python's modules) went missing inside a package build step, and
+    whether the failing import ran inside the package it imports from."""
+    found = _import_site(text, line)
+    missing = _MISSING_MODULE.search(line)
+    if not missing:
+        return found
+    top = missing.group(1).split(".")[0]
+    if top in _STDLIB or top in _REMOVED_STDLIB:
+        return found
+    return found | {"build_step": "yes" if _BUILD_STEP.search(text[-64 * 1024 :]) else "no"}
+
+
+def shows(query: dict[str, str], signature: dict[str, str]) -> bool:
+    """The query has every decisive part of the signature, each agreeing with it (a placeholder
+    signature matches by these alone, so each must be shown, not merely not contradicted)."""
+    return all(
+        name in query and (_SHOWN_BY.get(name) or str.__eq__)(query[name], value)
+        for name, value in signature.items()
+    )
 
 
 def conflicts(query: dict[str, str], signature: dict[str, str]) -> tuple[str, ...]:

@@ -25,7 +25,7 @@ from synapse_skill.matching import decisive
 from synapse_skill.matching.normalize import has_wildcard, normalize, tokens
 from synapse_skill.matching.score import Prepared, Signature, idf, prepare
 
-FORMAT = 10  # bump when the stored columns or the tokens change; the store rebuilds the index then
+FORMAT = 11  # bump when the stored columns or the tokens change; the store rebuilds the index then
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS match_signatures (
@@ -292,7 +292,7 @@ def stored_rows(rows: Iterable[Sequence]) -> tuple[tuple, ...]:
 
 def stored_features(signature: str) -> str:
     """A signature's decisive parts as stored: JSON, or '' for none (most signatures)."""
-    found = decisive.features(signature)
+    found = decisive.features(signature) | decisive.context(signature, signature)
     return json.dumps(found, sort_keys=True) if found else ""
 
 

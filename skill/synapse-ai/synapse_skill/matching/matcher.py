@@ -162,7 +162,7 @@ def search(
     started = time.perf_counter()
     cache = _cache_for(conn) if cache is None else cache
     extracted = extract(text)
-    errors = [prepare_error(err) for err in extracted.all_errors()]
+    errors = [prepare_error(err, around=text) for err in extracted.all_errors()]
     words = sorted({t for p in errors for t in (*p.tokens, p.bare) if t})
     with read_snapshot(conn):
         cache.sync(conn)

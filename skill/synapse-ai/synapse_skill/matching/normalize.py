@@ -140,7 +140,7 @@ def tokens(normalized: str) -> list[str]:
 
 
 # In a signature, a quoted placeholder stands for any name: `cannot import name 'X' from 'pkg'`.
-WILDCARDS = ("X", "pkg")
+WILDCARDS = ("X", "pkg", "pkg.X")
 _QUOTED_WILDCARDS = tuple(f"{quote}{value}{quote}" for value in WILDCARDS for quote in "'\"")
 SHAPE_TAIL_TOKENS = 8  # what a message may add after the shape (`. Did you mean: 'x'?`)
 _LOCATION = re.compile(r"\s\((?:[^()]{0,400}[/\\][^()]{0,400}|unknown location)\)")

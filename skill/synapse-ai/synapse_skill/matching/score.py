@@ -148,7 +148,8 @@ class Prepared:
         return frozenset(self.tokens)
 
 
-def prepare_error(err: RaisedError, with_features: bool = True) -> Prepared:
+def prepare_error(err: RaisedError, with_features: bool = True, around: str = "") -> Prepared:
+    """One raised error prepared for scoring; `around` is the text it was found in (its context)."""
     message = _WRAPPER_PREFIX.sub("", err.message)  # `(sqlite3.OperationalError) …`: the type is evidence
     norm = normalize(message)
     toks = tuple(dict.fromkeys(tokens(norm)))
@@ -159,13 +160,13 @@ def prepare_error(err: RaisedError, with_features: bool = True) -> Prepared:
         bare = None
     if not with_features:  # indexing: features and shapes are read again from the text at search time
         return Prepared(err.type, bare, norm, toks, err.line(), frozenset(slots))
-    features = decisive_parts.features(err.line())
+    features = decisive_parts.features(err.line()) | decisive_parts.context(around, err.line())
     return Prepared(err.type, bare, norm, toks, err.line(), frozenset(slots), features, shape(message))
 
 
 def prepare(signature: str, with_features: bool = True) -> Prepared:
     """A signature as written in an entry, prepared like a raised error."""
-    prepared = prepare_error(extract(signature).primary, with_features)
+    prepared = prepare_error(extract(signature).primary, with_features, around=signature)
     return Prepared(
         prepared.type,
         prepared.bare,
@@ -314,8 +315,7 @@ def shaped(query: Query, sig: Signature, lexical: Lexical) -> float | None:
         return None
     # Without words of its own, a shape is only as good as its decisive parts: the query must
     # show each of them (`(…/site-packages/pkg/…)`), not merely not contradict them.
-    shown = query.prepared.features
-    if any(shown.get(name) != value for name, value in sig.features.items()):
+    if not decisive_parts.shows(query.prepared.features, sig.features):
         return None
     score = SHAPE_SCORE
     if lexical.type_match is True:
