@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from synapse_skill.matching import decisive
+from synapse_skill.matching.extract import extract
 from synapse_skill.matching.normalize import has_wildcard, normalize, tokens
 from synapse_skill.matching.score import Prepared, Signature, idf, prepare
 
@@ -292,7 +293,7 @@ def stored_rows(rows: Iterable[Sequence]) -> tuple[tuple, ...]:
 
 def stored_features(signature: str) -> str:
     """A signature's decisive parts as stored: JSON, or '' for none (most signatures)."""
-    found = decisive.features(signature) | decisive.context(signature, signature)
+    found = decisive.features(signature) | decisive.context(signature, extract(signature).primary.line())
     return json.dumps(found, sort_keys=True) if found else ""
 
 

@@ -17,7 +17,15 @@ from rapidfuzz import fuzz
 
 from synapse_skill.matching import decisive as decisive_parts
 from synapse_skill.matching.extract import RaisedError, extract
-from synapse_skill.matching.normalize import has_wildcard, normalize, same_shape, shape, slot_values, tokens
+from synapse_skill.matching.normalize import (
+    WILDCARDS,
+    has_wildcard,
+    normalize,
+    same_shape,
+    shape,
+    slot_values,
+    tokens,
+)
 
 TYPE_ALIASES = [
     {"ratelimiterror", "ratelimitexceeded", "toomanyrequests"},
@@ -223,6 +231,11 @@ class Signature:
         decisive = {t for t in prepared.slots - examples if not t.startswith("_")}
         if ENV_TAG in self.token_set:
             decisive.add(ENV_TAG)
+        # A signature written with placeholder names matches by its shape (`shaped`); the
+        # placeholders stand for any name, so they never decide, whatever the title says.
+        self.shape = _signature_shape(prepared.text)
+        if self.shape is not None:
+            decisive -= _PLACEHOLDER_WORDS
         self.decisive = frozenset(decisive)
         self.features = {
             name: value
@@ -230,8 +243,9 @@ class Signature:
             if name not in decisive_parts.SUBJECT_FEATURES or value in self.decisive
         }
         self.subject = prepared.features.get("module_subject")  # the package the message is about
-        # A signature written with placeholder names matches by its shape (`shaped`).
-        self.shape = _signature_shape(prepared.text)
+
+
+_PLACEHOLDER_WORDS = frozenset(t for w in WILDCARDS for t in tokens(normalize(w)))
 
 
 def _signature_shape(text: str) -> tuple[str, ...] | None:
