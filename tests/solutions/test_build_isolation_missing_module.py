@@ -14,20 +14,9 @@ import subprocess
 import sys
 import textwrap
 
+from in_tree_backend import in_tree_project
+
 SLUG = "build-isolation-missing-module"
-
-PYPROJECT = textwrap.dedent(
-    """
-    [build-system]
-    requires = []
-    build-backend = "backend"
-    backend-path = ["."]
-
-    [project]
-    name = "flashy-attn"
-    version = "0.1"
-    """
-)
 
 BACKEND = textwrap.dedent(
     """
@@ -63,10 +52,7 @@ BACKEND = textwrap.dedent(
 
 
 def _setup(tmp_path):
-    project = tmp_path / "flashy"
-    project.mkdir()
-    (project / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
-    (project / "backend.py").write_text(BACKEND, encoding="utf-8")
+    project = in_tree_project(tmp_path / "flashy", "flashy-attn", BACKEND)
     stub = tmp_path / "stub"
     (stub / "torch").mkdir(parents=True)
     (stub / "torch" / "__init__.py").write_text('__version__ = "2.13.0"\n', encoding="utf-8")

@@ -13,21 +13,9 @@ import sys
 import textwrap
 
 import pytest
+from in_tree_backend import in_tree_project
 
 SLUG = "pip-build-wheel-failed"
-
-PYPROJECT = textwrap.dedent(
-    """
-    [build-system]
-    requires = []
-    build-backend = "backend"
-    backend-path = ["."]
-
-    [project]
-    name = "fastvec"
-    version = "0.1"
-    """
-)
 
 COMPILING_BACKEND = textwrap.dedent(
     """
@@ -68,9 +56,7 @@ METADATA_BACKEND = textwrap.dedent(
 
 
 def _package(root, backend):
-    root.mkdir()
-    (root / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
-    (root / "backend.py").write_text(backend, encoding="utf-8")
+    in_tree_project(root, "fastvec", backend)
     (root / "fastvec.c").write_text("#include <synapse_missing_lib.h>\nint x;\n", encoding="utf-8")
     return root
 
