@@ -53,8 +53,12 @@ MAX_CONFIDENT_WRONG = 10
 # 7 right / 3 wrong / 6 abstained; four look-alikes relabelled to the existing entries their threads'
 # causes belong to; the build entry's six wrong answers were module-not-found taking build logs, which
 # the build-step context part then told apart): 79.0 %, 15 of 41 (an event-loop mismatch that prints
-# asyncpg's very "another operation is in progress").
-REAL_SETS = [(WILD, 0.90, 2), (HOLDOUT, 0.91, 2), (ENTRIES_REAL, 0.78, 15)]
+# asyncpg's very "another operation is in progress"). With 17 for package-install-broken (first score
+# 0 right / 10 wrong / 7 abstained: most of its texts show no frame inside the package, or a Python 2
+# wording; after frames in IPython's form and split lines were read, and five look-alikes relabelled
+# to the entries their threads' causes belong to, 5 right / 4 wrong, 2 of its 10 positives): 75.8 %,
+# 15 of 46.
+REAL_SETS = [(WILD, 0.90, 2), (HOLDOUT, 0.91, 2), (ENTRIES_REAL, 0.75, 15)]
 
 
 def test_dev_set_is_large_and_every_entry_is_measured_or_listed_as_not_yet():

@@ -267,6 +267,14 @@ def test_a_package_s_own_import_failing_is_a_broken_install_not_the_caller_s_cod
         "chainlit.config", "google.protobuf"
     )
     assert decisive.context(other_dist, "No module named 'google.protobuf'")["import_site"] == "outside"
+    # IPython's frames, a private module of the package, a package the ranking does not know: its
+    # files in site-packages show it is installed
+    ipython = (
+        "~/.venvs/x/lib/python3.5/site-packages/acmetool/__init__.py in <module>()\n"
+        "----> 9 from acmetool._internal.base import Version\n"
+    )
+    lacking = "ImportError: cannot import name 'Version' from 'acmetool._internal.base'"
+    assert decisive.context(ipython + lacking, lacking) == {"import_site": "inside", "module_source": "pypi"}
     assert decisive.features("No module named 'azure.core'")["module_depth"] == "package"
     assert decisive.features("No module named 'azure.core.pipeline'")["module_depth"] == "submodule"
 

@@ -458,7 +458,8 @@ _LACKING = re.compile(
     re.I,
 )
 # A traceback frame's file (`File "…/site-packages/pkg/a.py", line 3` or a pasted tail of one).
-_FRAME_FILE = re.compile(r"([^\s\"']{0,400}\.py)['\"]?, line \d{1,7}")
+# IPython shows `…/site-packages/pkg/__init__.py in <module>()` instead.
+_FRAME_FILE = re.compile(r"([^\s\"']{0,400}\.py)(?:['\"]?,\s{0,3}line \d{1,7}| in [<\w][\w<>]{0,80}\()")
 _INSTALLED_PART = re.compile(r"(?:site|dist)-packages[/\\]([\w.]{1,200}(?:[/\\][\w.]{1,200})?)")
 
 
@@ -481,15 +482,17 @@ def _import_site(text: str, line: str) -> dict[str, str]:
         return {}
     before = text[: text.rfind(line)] if line in text else text
     frames = _FRAME_FILE.findall(before[-4000:])
-    private = any(p.startswith("_") for p in parts) or (lacking.group(2) or "x").startswith("_")
-    if not frames or private:
+    if not frames:
         return {"import_site": "unknown"}
     installed = _INSTALLED_PART.search(frames[-1])
     inside = installed is not None and _owner(installed.group(1)) == _owner(module)
     # the missing module's own file raising (a shim: `raise ModuleNotFoundError(…, name=__name__)`)
     # is the package saying so on purpose, not a file missing from it
     itself = re.sub(r"[/\\]", ".", frames[-1]).removesuffix(".py").removesuffix(".__init__").endswith(module)
-    return {"import_site": "inside" if inside and not itself else "outside"}
+    found = {"import_site": "inside" if inside and not itself else "outside"}
+    if any((m := _INSTALLED_PART.search(f)) and _owner(m.group(1)) == _owner(module) for f in frames):
+        found["module_source"] = "pypi"  # its files are in site-packages: a package people install
+    return found
 
 
 def context(text: str, line: str) -> dict[str, str]:
