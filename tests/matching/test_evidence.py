@@ -275,6 +275,9 @@ def test_a_package_s_own_import_failing_is_a_broken_install_not_the_caller_s_cod
     )
     lacking = "ImportError: cannot import name 'Version' from 'acmetool._internal.base'"
     assert decisive.context(ipython + lacking, lacking) == {"import_site": "inside", "module_source": "pypi"}
+    # what the skill sends: only the public part of each frame, without its line
+    public = '  File "site-packages/chainlit/telemetry.py"\n' + line
+    assert decisive.context(public, line)["import_site"] == "inside"
     assert decisive.features("No module named 'azure.core'")["module_depth"] == "package"
     assert decisive.features("No module named 'azure.core.pipeline'")["module_depth"] == "submodule"
 

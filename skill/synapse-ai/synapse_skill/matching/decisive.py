@@ -458,8 +458,12 @@ _LACKING = re.compile(
     re.I,
 )
 # A traceback frame's file (`File "…/site-packages/pkg/a.py", line 3` or a pasted tail of one).
-# IPython shows `…/site-packages/pkg/__init__.py in <module>()` instead.
-_FRAME_FILE = re.compile(r"([^\s\"']{0,400}\.py)(?:['\"]?,\s{0,3}line \d{1,7}| in [<\w][\w<>]{0,80}\()")
+# IPython shows `…/site-packages/pkg/__init__.py in <module>()` instead, and the skill sends only
+# the public part of a frame (`File "site-packages/pkg/__init__.py"`).
+_FRAME_FILE = re.compile(
+    r"File \"([^\"\n]{0,400}\.py)\""
+    r"|([^\s\"']{0,400}\.py)(?:['\"]?,\s{0,3}line \d{1,7}| in [<\w][\w<>]{0,80}\()"
+)
 _INSTALLED_PART = re.compile(r"(?:site|dist)-packages[/\\]([\w.]{1,200}(?:[/\\][\w.]{1,200})?)")
 
 
@@ -481,7 +485,7 @@ def _import_site(text: str, line: str) -> dict[str, str]:
     if parts[0] in _STDLIB:
         return {}
     before = text[: text.rfind(line)] if line in text else text
-    frames = _FRAME_FILE.findall(before[-4000:])
+    frames = [m.group(1) or m.group(2) for m in _FRAME_FILE.finditer(before[-4000:])]
     if not frames:
         return {"import_site": "unknown"}
     installed = _INSTALLED_PART.search(frames[-1])
