@@ -282,6 +282,31 @@ def test_a_package_s_own_import_failing_is_a_broken_install_not_the_caller_s_cod
     assert decisive.features("No module named 'azure.core.pipeline'")["module_depth"] == "submodule"
 
 
+def test_a_look_alike_of_the_same_package_and_shape_speaks_only_for_the_names_it_names():
+    conn = index(
+        IndexItem(
+            "langchain-moved",
+            [
+                "ImportError: cannot import name 'PromptTemplate' from 'langchain' "
+                "(/usr/local/lib/python3.11/site-packages/langchain/__init__.py)"
+            ],
+            "LangChain names moved to langchain-community",
+            not_errors=[
+                "ImportError: cannot import name 'create_agent' from 'langchain.agents' "
+                "(/usr/local/lib/python3.11/site-packages/langchain/agents/__init__.py)"
+            ],
+        )
+    )
+    # another name of the same package: the look-alike's shape is the entry's own
+    assert (
+        answered(conn, "ImportError: cannot import name 'Document' from 'langchain.schema'")
+        == "langchain-moved"
+    )
+    # the look-alike's own name: it is that look-alike (1.x code on langchain 0.x)
+    hit = best(conn, "ImportError: cannot import name 'create_agent' from 'langchain.agents'")
+    assert hit is not None and not hit.confident and hit.not_error is not None
+
+
 def test_a_package_missing_inside_a_build_step_is_missing_from_the_build_environment():
     conn = index(
         MISSING_PACKAGE,

@@ -319,6 +319,8 @@ def _best_per_entry(queries: list[Query], signatures: list[Signature], limit: in
     look_alikes: dict[str, tuple[float, str]] = {}
     for sig in negatives:
         if sig.slug in best:
+            if _only_the_shape(sig, best[sig.slug][1], primary):
+                continue
             lexical = scoring.lexical(queries[0], sig)
             if sig.shape is None:
                 score = lexical.score + 100 * scoring.W_FUZZY * scoring.fuzzy(primary, sig)
@@ -327,6 +329,20 @@ def _best_per_entry(queries: list[Query], signatures: list[Signature], limit: in
             if score > look_alikes.get(sig.slug, (float("-inf"), ""))[0]:
                 look_alikes[sig.slug] = (score, sig.text)
     return best, look_alikes
+
+
+def _only_the_shape(look_alike: Signature, matched: Signature, primary) -> bool:
+    """A look-alike about the same package, written in the very shape of the signature the error
+    matched with other names (`cannot import name 'create_agent' from 'langchain.agents'` beside
+    `… 'PromptTemplate' from 'langchain'`), says something only about errors that name what it
+    names: an import of another name from that package reads like it only as much as like the entry."""
+    subject = look_alike.features.get("module_subject")
+    if subject is None or subject != primary.features.get("module_subject"):
+        return False
+    own = (look_alike.decisive | look_alike.examples) - (matched.decisive | matched.examples)
+    if not own or own & primary.token_set:
+        return False
+    return scoring.message_shape(look_alike.text) == scoring.message_shape(matched.text)
 
 
 def hit_result(

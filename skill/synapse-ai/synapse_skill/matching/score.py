@@ -9,6 +9,7 @@ is loaded (`Signature`); per query only set intersections and a few sums remain.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -243,6 +244,12 @@ class Signature:
             if name not in decisive_parts.SUBJECT_FEATURES or value in self.decisive
         }
         self.subject = prepared.features.get("module_subject")  # the package the message is about
+
+
+@functools.lru_cache(maxsize=4096)
+def message_shape(text: str) -> tuple[str, ...]:
+    """The shape (`normalize.shape`) of a signature's raised message, names left out."""
+    return shape(_WRAPPER_PREFIX.sub("", extract(text).primary.message))
 
 
 _PLACEHOLDER_WORDS = frozenset(t for w in WILDCARDS for t in tokens(normalize(w)))
