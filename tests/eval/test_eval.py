@@ -57,8 +57,10 @@ MAX_CONFIDENT_WRONG = 10
 # 0 right / 10 wrong / 7 abstained: most of its texts show no frame inside the package, or a Python 2
 # wording; after frames in IPython's form and split lines were read, and five look-alikes relabelled
 # to the entries their threads' causes belong to, 5 right / 4 wrong, 2 of its 10 positives): 75.8 %,
-# 15 of 46.
-REAL_SETS = [(WILD, 0.90, 2), (HOLDOUT, 0.91, 2), (ENTRIES_REAL, 0.75, 15)]
+# 15 of 46. A look-alike of the same package and shape then stopped speaking for names it does not
+# name (docs/matching.md): one more right (streamlit's `experimental_rerun`) and one more false
+# confident (a component hacking a private streamlit internal): 16 of 46.
+REAL_SETS = [(WILD, 0.90, 2), (HOLDOUT, 0.91, 2), (ENTRIES_REAL, 0.75, 16)]
 
 
 def test_dev_set_is_large_and_every_entry_is_measured_or_listed_as_not_yet():
