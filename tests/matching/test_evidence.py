@@ -227,23 +227,40 @@ def test_what_an_import_lacked_decides_a_module_a_name_or_an_attribute():
 
 def test_a_placeholder_package_stands_for_a_package_people_install():
     conn = one_entry("moved", "ModuleNotFoundError: No module named 'pkg.X'", "A release moved the submodule")
-    assert answered(conn, "ModuleNotFoundError: No module named 'peft.tuners.lora_old'") == "moved"
+    # its files in site-packages prove the package is installed: the shape is the answer
+    installed = (
+        '  File "/srv/.venv/lib/python3.11/site-packages/acme_app/main.py", line 3, in <module>\n'
+        "    from peft.tuners.lora_old import LoraModel\n"
+        "ModuleNotFoundError: No module named 'peft.tuners.lora_old'"
+    )
+    assert answered(conn, installed) is None  # the frame is another package's: not yet proof of peft
+    own_path = installed.replace("acme_app/main.py", "peft/tuners/__init__.py")
+    assert (
+        decisive.context(own_path, "No module named 'peft.tuners.lora_old'")["module_source"] == "installed"
+    )
+    # only the name of a package PyPI's most-downloaded projects install: offered first, not asserted
+    lead = best(conn, "ModuleNotFoundError: No module named 'peft.tuners.lora_old'")
+    assert lead is not None and lead.slug == "moved" and not lead.confident
     # a name no PyPI project installs is the project's own module: its layout, not a release
-    assert answered(conn, "ModuleNotFoundError: No module named 'private_gpt.paths'") is None
+    hits = matcher.search(conn, "ModuleNotFoundError: No module named 'private_gpt.paths'").hits
+    assert all(hit.slug != "moved" for hit in hits)
     # the package itself missing, or a local file named like it, is another error
     assert_withheld(conn, "ModuleNotFoundError: No module named 'peft'", "module_depth package ≠ submodule")
     assert (
         answered(conn, "ModuleNotFoundError: No module named 'peft.tuners'; 'peft' is not a package") is None
     )
-    # the same for a name: without the path, only a package people install counts
+    # a name: the site-packages path after it proves the package
     name = one_entry(
         "name-moved", "ImportError: cannot import name 'X' from 'pkg'", "A release dropped the name"
     )
-    assert (
-        answered(name, "ImportError: cannot import name 'prepare_model_for_training' from 'peft'")
-        == "name-moved"
+    with_path = (
+        "ImportError: cannot import name 'prepare_model_for_training' from 'peft' "
+        "(/srv/.venv/lib/python3.11/site-packages/peft/__init__.py)"
     )
-    assert answered(name, "ImportError: cannot import name 'BaseMessage' from 'chatbot_helpers'") is None
+    assert decisive.features(with_path)["module_source"] == "installed"
+    lead = best(name, "ImportError: cannot import name 'prepare_model_for_training' from 'peft'")
+    assert lead is not None and lead.slug == "name-moved" and not lead.confident
+    assert best(name, "ImportError: cannot import name 'BaseMessage' from 'chatbot_helpers'") is None
 
 
 def test_a_package_s_own_import_failing_is_a_broken_install_not_the_caller_s_code():
@@ -257,7 +274,10 @@ def test_a_package_s_own_import_failing_is_a_broken_install_not_the_caller_s_cod
     line = "ModuleNotFoundError: No module named 'chainlit.config'"
     assert decisive.context(caller, line)["import_site"] == "outside"
     assert decisive.context(inside, line)["import_site"] == "inside"
-    assert answered(conn, caller) == "moved"
+    lead = best(conn, caller)
+    assert (
+        lead is not None and lead.slug == "moved" and not lead.conflicts
+    )  # offered: only its name shows chainlit
     assert_withheld(conn, inside, "import_site inside ≠ unknown")
     # a module's own file raising on purpose (a compatibility shim) is not a file missing from it
     shim = inside.replace("chainlit/telemetry.py", "chainlit/config.py")
@@ -274,7 +294,10 @@ def test_a_package_s_own_import_failing_is_a_broken_install_not_the_caller_s_cod
         "----> 9 from acmetool._internal.base import Version\n"
     )
     lacking = "ImportError: cannot import name 'Version' from 'acmetool._internal.base'"
-    assert decisive.context(ipython + lacking, lacking) == {"import_site": "inside", "module_source": "pypi"}
+    assert decisive.context(ipython + lacking, lacking) == {
+        "import_site": "inside",
+        "module_source": "installed",
+    }
     # what the skill sends: only the public part of each frame, without its line
     public = '  File "site-packages/chainlit/telemetry.py"\n' + line
     assert decisive.context(public, line)["import_site"] == "inside"

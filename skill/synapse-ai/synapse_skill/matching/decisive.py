@@ -165,8 +165,11 @@ def _import_origin(m: re.Match[str]) -> str:
     return "installed" if re.search(r"site-packages|dist-packages|/lib/python\d", path) else "local"
 
 
-# A signature's placeholder package (`'pkg'`, `'pkg.X'`) stands for any package installed from PyPI.
+# A signature's placeholder package (`'pkg'`, `'pkg.X'`) stands for any package installed from PyPI:
+# its files in site-packages prove it (`installed`), a name PyPI's most-downloaded projects install
+# only suggests it (`pypi`).
 PLACEHOLDER_PACKAGE = "pkg"
+_SHOWS_A_PACKAGE = ("installed", "pypi", "placeholder")
 
 
 def _module_source(m: re.Match[str]) -> str:
@@ -177,7 +180,9 @@ def _module_source(m: re.Match[str]) -> str:
     if top in _STDLIB:
         return "python"
     installed = re.search(r"site-packages|dist-packages", path, re.I)
-    return "pypi" if installed or is_known_package(top) else "unknown"
+    if installed:
+        return "installed"
+    return "pypi" if is_known_package(top) else "unknown"
 
 
 # `cannot import name 'N'`, unless `from partially initialized module` follows (a circular import).
@@ -393,8 +398,8 @@ FEATURES: tuple[Feature, ...] = (
             re.I,
         ),
         _module_source,
-        agrees=lambda query, signature: signature != "placeholder" or query in ("pypi", "placeholder"),
-        shown_by=lambda query, signature: query == signature or (signature, query) == ("placeholder", "pypi"),
+        agrees=lambda query, signature: signature != "placeholder" or query in _SHOWS_A_PACKAGE,
+        shown_by=lambda query, signature: query == signature or (signature == "placeholder" and query in _SHOWS_A_PACKAGE),
         needs=("no module named", "cannot import name", "has no attribute"),
     ),
     # A circular import says so; the same words without it are another failure.
@@ -495,7 +500,7 @@ def _import_site(text: str, line: str) -> dict[str, str]:
     itself = re.sub(r"[/\\]", ".", frames[-1]).removesuffix(".py").removesuffix(".__init__").endswith(module)
     found = {"import_site": "inside" if inside and not itself else "outside"}
     if any((m := _INSTALLED_PART.search(f)) and _owner(m.group(1)) == _owner(module) for f in frames):
-        found["module_source"] = "pypi"  # its files are in site-packages: a package people install
+        found["module_source"] = "installed"  # its files are in site-packages: a package people install
     return found
 
 

@@ -132,6 +132,9 @@ DECISIVE_CONFLICT_PENALTY = 40.0  # an errno, a status, a module depth that diff
 W_COVERAGE, W_PRECISION, W_FUZZY = 0.45, 0.30, 0.25
 TYPE_BONUS, TYPE_PENALTY = 5.0, 25.0
 SHAPE_SCORE = 75.0  # a query of a placeholder signature's shape: confident, below a named match
+# The same shape when only the package's name (one PyPI's most-downloaded projects install), not its
+# path, shows a package: offered first, never confident (half such answers were another cause).
+SHAPE_LEAD_SCORE = 50.0
 FUZZY_CHARS = 400
 
 # Numbers that name the error: errno and Windows error codes, HTTP status codes.
@@ -338,7 +341,9 @@ def shaped(query: Query, sig: Signature, lexical: Lexical) -> float | None:
     # show each of them (`(…/site-packages/pkg/…)`), not merely not contradict them.
     if not decisive_parts.shows(query.prepared.features, sig.features):
         return None
-    score = SHAPE_SCORE
+    shown = query.prepared.features.get("module_source")
+    named_only = sig.features.get("module_source") == "placeholder" and shown == "pypi"
+    score = SHAPE_LEAD_SCORE if named_only else SHAPE_SCORE
     if lexical.type_match is True:
         score += TYPE_BONUS
     elif lexical.type_match is False:
