@@ -399,7 +399,9 @@ FEATURES: tuple[Feature, ...] = (
         ),
         _module_source,
         agrees=lambda query, signature: signature != "placeholder" or query in _SHOWS_A_PACKAGE,
-        shown_by=lambda query, signature: query == signature or (signature == "placeholder" and query in _SHOWS_A_PACKAGE),
+        shown_by=lambda query, signature: (
+            query == signature or (signature == "placeholder" and query in _SHOWS_A_PACKAGE)
+        ),
         needs=("no module named", "cannot import name", "has no attribute"),
     ),
     # A circular import says so; the same words without it are another failure.
