@@ -330,6 +330,30 @@ def test_a_look_alike_of_the_same_package_and_shape_speaks_only_for_the_names_it
     assert hit is not None and not hit.confident and hit.not_error is not None
 
 
+def test_the_code_line_above_the_caret_says_which_construct_an_older_python_lacked():
+    conn = one_entry(
+        "too-old",
+        "    match step:\n          ^\nSyntaxError: invalid syntax",
+        "The code needs a newer Python",
+    )
+    traceback = '  File "/opt/lib/python3.8/site-packages/outlines/json_schema.py", line 204\n    match step:\n          ^\n'
+    assert answered(conn, traceback + "SyntaxError: invalid syntax") == "too-old"
+    # the message alone, or a plain typo above the caret, is not an older Python
+    assert_withheld(conn, "SyntaxError: invalid syntax", "syntax_construct unknown ≠ pattern matching")
+    assert_withheld(
+        conn,
+        "    x = = 1\n        ^\nSyntaxError: invalid syntax",
+        "syntax_construct other ≠ pattern matching",
+    )
+    line = "SyntaxError: invalid syntax"
+    assert decisive.context("    if (n := 10) > 5:\n          ^\n" + line, line) == {
+        "syntax_construct": "walrus"
+    }
+    assert decisive.context("    except* ValueError:\n          ^\n" + line, line) == {
+        "syntax_construct": "except star"
+    }
+
+
 def test_a_package_missing_inside_a_build_step_is_missing_from_the_build_environment():
     conn = index(
         MISSING_PACKAGE,

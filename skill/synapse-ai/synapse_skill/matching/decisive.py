@@ -506,11 +506,34 @@ def _import_site(text: str, line: str) -> dict[str, str]:
     return found
 
 
+# `SyntaxError: invalid syntax` says nothing by itself; the code line above its caret says which
+# construct an older Python did not know (3.8 `:=`, 3.10 `match`, 3.11 `except*`, 3.12 `type X =`
+# and `def f[T]`); without that line (or the caret) it is `unknown`, which no construct is.
+_SYNTAX_ERROR = re.compile(r"invalid syntax|syntax error\b", re.I)
+_CONSTRUCTS = (
+    ("pattern matching", re.compile(r"^\s*(?:match\s+[^=(\s][^=]*|case\s+.+):\s*(?:#.*)?$")),
+    ("walrus", re.compile(r":=")),
+    ("except star", re.compile(r"^\s*except\s*\*")),
+    ("type alias", re.compile(r"^\s*type\s+\w+\s*(?:\[[^\]]*\])?\s*=")),
+    ("generic", re.compile(r"^\s*(?:async\s+)?(?:def|class)\s+\w+\[")),
+)
+
+
+def _syntax_construct(text: str, line: str) -> dict[str, str]:
+    if not _SYNTAX_ERROR.search(line):
+        return {}
+    before = (text[: text.rfind(line)] if line in text else "").rstrip("\n").splitlines()[-2:]
+    if len(before) < 2 or not re.fullmatch(r"\s*\^+\s*", before[1]):
+        return {"syntax_construct": "unknown"}
+    code = before[0]
+    return {"syntax_construct": next((name for name, rx in _CONSTRUCTS if rx.search(code)), "other")}
+
+
 def context(text: str, line: str) -> dict[str, str]:
     """Decisive parts read from around the error (`text`), not from its own `line`: whether a
     missing package (not one of Python's modules) went missing inside a package build step, and
     whether the failing import ran inside the package it imports from."""
-    found = _import_site(text, line)
+    found = _import_site(text, line) | _syntax_construct(text, line)
     missing = _MISSING_MODULE.search(line)
     if not missing:
         return found
