@@ -119,23 +119,21 @@ def import_name(project: str) -> str:
     return re.sub(r"[-.]+", "_", project.strip().lower())
 
 
-def shared_first_words(projects: Iterable[str]) -> list[str]:
-    """First words that many projects share (`google-cloud-*`, `azure-*`, `opentelemetry-*`): each is
-    an import name people install even when no project of that very name exists."""
-    firsts = Counter(import_name(p).split("_", 1)[0] for p in projects if "_" in import_name(p))
-    return sorted(
-        f for f, count in firsts.items() if count >= NAMESPACE_MIN and len(f) >= 3 and f not in GENERIC
-    )
+def shared_first_words(names: Iterable[str]) -> list[str]:
+    """First words that many projects' import names share (`google_cloud_*`, `azure_*`,
+    `opentelemetry_*`): each is an import name people install even when no project of that very name
+    exists."""
+    firsts = Counter(name.split("_", 1)[0] for name in names if "_" in name)
+    return sorted(first for first, count in firsts.items() if count >= NAMESPACE_MIN and len(first) >= 3)
 
 
 def import_names(projects: Iterable[str]) -> list[str]:
     """The import names a set of projects most likely provides, generic words left out."""
-    projects = list(projects)
     names = [import_name(p) for p in projects if p.strip()]
     found = set(names)
     found.update(_AFFIXES.sub("", n) for n in names)
     found.update(RENAMED[n] for n in names if n in RENAMED)
-    found.update(shared_first_words(projects))
+    found.update(shared_first_words(names))
     return sorted(n for n in found if n and n not in GENERIC and re.fullmatch(r"[a-z_][a-z0-9_]*", n))
 
 

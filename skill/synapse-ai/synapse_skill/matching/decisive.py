@@ -458,7 +458,6 @@ _BUILD_STEP = re.compile(
     r"failed building wheel for|installing build dependencies|[/\\\\]pip-install-|as a build dependency",
     re.I,
 )
-_MISSING_MODULE = re.compile(r"no module named ['\"]?([\w.]{1,200})", re.I)
 # What an import lacked, and where: `No module named 'pkg.sub'`, `cannot import name 'N' from 'pkg.sub'`.
 _LACKING = re.compile(
     r"no module named ['\"]?([\w.]{1,200})|cannot import name ['\"]?(\w{1,120})['\"]? from ['\"]([\w.]{1,200})",
@@ -479,20 +478,16 @@ def _owner(dotted: str) -> str:
     return ".".join(parts[:2]) if parts[0] in NAMESPACE_PACKAGES and len(parts) > 1 else parts[0]
 
 
-def _import_site(text: str, line: str) -> dict[str, str]:
-    """Whether the failing import ran inside the very package it imports from (`…/site-packages/
-    chainlit/telemetry.py` importing `chainlit.config`): then the install is broken, the caller's
-    code is not at fault. Only public names of a package count: a private compiled part missing
-    (`fitz._fitz`) is a build, not this."""
-    lacking = _LACKING.search(line)
-    if not lacking:
-        return {}
-    module = lacking.group(1) or lacking.group(3)
-    parts = module.split(".")
-    if parts[0] in _STDLIB:
-        return {}
-    before = text[: text.rfind(line)] if line in text else text
-    frames = [m.group(1) or m.group(2) for m in _FRAME_FILE.finditer(before[-4000:])]
+def _before(text: str, line: str) -> str:
+    """The text above the error line (all of it when the line is not found verbatim)."""
+    return text[: text.rfind(line)] if line in text else text
+
+
+def _import_site(text: str, module: str) -> dict[str, str]:
+    """Whether the failing import of `module` ran inside the very package it imports from
+    (`…/site-packages/chainlit/telemetry.py` importing `chainlit.config`): then the install is
+    broken or mixed, the caller's code is not at fault."""
+    frames = [m.group(1) or m.group(2) for m in _FRAME_FILE.finditer(text[-4000:])]
     if not frames:
         return {"import_site": "unknown"}
     installed = _INSTALLED_PART.search(frames[-1])
@@ -519,10 +514,8 @@ _CONSTRUCTS = (
 )
 
 
-def _syntax_construct(text: str, line: str) -> dict[str, str]:
-    if not _SYNTAX_ERROR.search(line):
-        return {}
-    before = (text[: text.rfind(line)] if line in text else "").rstrip("\n").splitlines()[-2:]
+def _syntax_construct(text: str) -> dict[str, str]:
+    before = text.rstrip("\n").splitlines()[-2:]
     if len(before) < 2 or not re.fullmatch(r"\s*\^+\s*", before[1]):
         return {"syntax_construct": "unknown"}
     code = before[0]
@@ -530,17 +523,24 @@ def _syntax_construct(text: str, line: str) -> dict[str, str]:
 
 
 def context(text: str, line: str) -> dict[str, str]:
-    """Decisive parts read from around the error (`text`), not from its own `line`: whether a
-    missing package (not one of Python's modules) went missing inside a package build step, and
-    whether the failing import ran inside the package it imports from."""
-    found = _import_site(text, line) | _syntax_construct(text, line)
-    missing = _MISSING_MODULE.search(line)
-    if not missing:
-        return found
-    top = missing.group(1).split(".")[0]
+    """Decisive parts read from around the error (`text`), not from its own `line`: for a missing
+    module or name of a package (not Python's own), whether the failing import ran inside that
+    package, and whether a missing module went missing inside a package build step; for a bare
+    syntax error, the construct on the code line above its caret."""
+    before = _before(text, line)
+    if _SYNTAX_ERROR.search(line):
+        return _syntax_construct(before)
+    lacking = _LACKING.search(line)
+    if not lacking:
+        return {}
+    module = lacking.group(1) or lacking.group(3)
+    top = module.split(".")[0]
     if top in _STDLIB or top in _REMOVED_STDLIB:
-        return found
-    return found | {"build_step": "yes" if _BUILD_STEP.search(text[-64 * 1024 :]) else "no"}
+        return {}
+    found = _import_site(before, module)
+    if lacking.group(1):  # a whole module missing
+        found["build_step"] = "yes" if _BUILD_STEP.search(text[-64 * 1024 :]) else "no"
+    return found
 
 
 def shows(query: dict[str, str], signature: dict[str, str]) -> bool:

@@ -331,7 +331,7 @@ def _best_per_entry(queries: list[Query], signatures: list[Signature], limit: in
     return best, look_alikes
 
 
-def _only_the_shape(look_alike: Signature, matched: Signature, primary) -> bool:
+def _only_the_shape(look_alike: Signature, matched: Signature, primary: scoring.Prepared) -> bool:
     """A look-alike about the same package, written in the very shape of the signature the error
     matched with other names (`cannot import name 'create_agent' from 'langchain.agents'` beside
     `… 'PromptTemplate' from 'langchain'`), says something only about errors that name what it

@@ -261,7 +261,7 @@ _PLACEHOLDER_WORDS = frozenset(t for w in WILDCARDS for t in tokens(normalize(w)
 def _signature_shape(text: str) -> tuple[str, ...] | None:
     if not has_wildcard(text):
         return None
-    return shape(_WRAPPER_PREFIX.sub("", extract(text).primary.message)) or None
+    return message_shape(text) or None
 
 
 def _signature_factor(t: str, slots: frozenset, examples: frozenset) -> float:
