@@ -179,6 +179,24 @@ def test_an_import_from_site_packages_is_not_a_local_file_shadowing_it():
     assert answered(conn, installed) is None
 
 
+def test_a_signature_without_the_path_answers_the_same_import_from_site_packages():
+    # the entry lists the removed name without a path; the user's paste shows the installed file
+    conn = one_entry(
+        "jinja-removed", "ImportError: cannot import name 'escape' from 'jinja2'", "Jinja2 3.1 removed escape"
+    )
+    installed = (
+        "ImportError: cannot import name 'escape' from 'jinja2' "
+        "(/srv/.venv/lib/python3.10/site-packages/jinja2/__init__.py)"
+    )
+    assert answered(conn, installed) == "jinja-removed"
+    # a file of the project named like the library is another error, path or no path in the signature
+    assert_withheld(
+        conn,
+        "ImportError: cannot import name 'escape' from 'jinja2' (/home/me/app/jinja2.py)",
+        "import_origin local ≠ unknown",
+    )
+
+
 def test_the_circular_import_wording_decides():
     conn = index(
         IndexItem(
@@ -794,6 +812,33 @@ def test_frames_of_another_library_demote_an_entry_about_a_library():
     through_requests = best(conn, HTML_BODY)
     assert through_requests.score < plain.score
     assert "requests (not this entry's)" in through_requests.frames
+
+
+def test_frames_of_the_importer_do_not_contradict_the_library_the_import_is_about():
+    # flask_login's frames import a name werkzeug 3 removed: the error is about werkzeug, whatever ran it
+    conn = index(
+        IndexItem(
+            "werkzeug-removed",
+            ["ImportError: cannot import name 'url_quote' from 'werkzeug.urls'"],
+            "Werkzeug 3 removed url helpers",
+            libraries=["flask", "werkzeug"],
+        )
+    )
+    site = "/srv/.venv/lib/python3.10/site-packages"
+    text = f"""Traceback (most recent call last):
+  File "/srv/app.py", line 2, in <module>
+    from flask_login import LoginManager
+  File "{site}/flask_login/__init__.py", line 12, in <module>
+    from .login_manager import LoginManager
+  File "{site}/flask_login/utils.py", line 14, in <module>
+    from werkzeug.urls import url_quote
+ImportError: cannot import name 'url_quote' from 'werkzeug.urls' ({site}/werkzeug/urls.py)"""
+    hit = best(conn, text)
+    assert hit.slug == "werkzeug-removed" and hit.confident
+    assert not any("not this entry's" in f for f in hit.frames)
+    # the same frames before an error about a package the entry is not about still demote it
+    other = text.replace("werkzeug.urls", "itsdangerous.urls")
+    assert best(conn, other) is None or "flask_login (not this entry's)" in best(conn, other).frames
 
 
 def test_a_signature_naming_its_library_needs_the_error_to_name_it():

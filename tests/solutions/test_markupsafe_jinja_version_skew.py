@@ -16,6 +16,13 @@ def test_reproduces_removed_jinja2_names(tmp_path):
         assert f"ImportError: cannot import name '{name}' from 'jinja2'" in result.stderr
 
 
+def test_reproduces_removed_jinja2_attributes(tmp_path):
+    # the decorator form old extensions use (`@jinja2.contextfilter`) fails as an attribute
+    for name in ("contextfilter", "contextfunction", "escape", "Markup"):
+        result = run_python(f"import jinja2\njinja2.{name}", cwd=tmp_path)
+        assert f"AttributeError: module 'jinja2' has no attribute '{name}'" in result.stderr
+
+
 def test_reproduces_soft_unicode_removed(tmp_path):
     old = tmp_path / "old_filters.py"  # what jinja2 2.x's filters.py does at import time
     old.write_text("from markupsafe import soft_unicode\n", encoding="utf-8")

@@ -245,7 +245,8 @@ FEATURES: tuple[Feature, ...] = (
     # `cannot import name 'X' from 'pkg' (PATH)`: a file of your project shadows the library
     # (local), or the installed release lacks the name (installed: a version mismatch).
     # A file shadowing the library is only a diagnosis when the path shows the file: a message
-    # without the path (`unknown`) may be either, and is never the shadowing entry's answer.
+    # without the path (`unknown`) may be either, and is never the shadowing entry's answer; a
+    # signature without it (a removed name as an entry lists it) answers the installed form.
     Feature(
         "import_origin",
         re.compile(
@@ -255,7 +256,11 @@ FEATURES: tuple[Feature, ...] = (
         absent="unknown",
         # Python 2 and some wrappers print no `from` at all: that, too, shows no file.
         applies_to=_IMPORTED_NAME,
-        agrees=lambda query, signature: query == signature or (query == "unknown" and signature != "local"),
+        agrees=lambda query, signature: (
+            query == signature
+            or (query == "unknown" and signature != "local")
+            or (query == "installed" and signature == "unknown")
+        ),
         needs=("cannot import name",),
     ),
     # A private name (`_imaging` from PIL, `_swigfaiss_gpu` from faiss) is a package's own

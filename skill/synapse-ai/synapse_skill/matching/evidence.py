@@ -56,17 +56,19 @@ def canonical(name: str) -> str:
 
 
 def frames_evidence(
-    libraries: Iterable[str], frames: tuple[str, ...], installed: tuple[str, ...]
+    libraries: Iterable[str], frames: tuple[str, ...], installed: tuple[str, ...], subject: str | None = None
 ) -> Judgement:
     """Agreement when a frame ran through one of the entry's libraries; contradiction when the
-    traceback went through installed libraries and none of them is the entry's."""
+    traceback went through installed libraries and none of them is the entry's — unless the
+    message is about one of them (`subject`: flask_login's frames importing a name werkzeug
+    removed are the importer, the error is werkzeug's)."""
     wanted = {canonical(lib) for lib in libraries}
     if not wanted or not frames:
         return Judgement()
     agree = [f for f in frames if canonical(f) in wanted]
     if agree:
         return Judgement(FRAME_BONUS, frames=tuple(f"{f} (agrees)" for f in agree))
-    if installed:
+    if installed and not names(libraries, subject):
         return Judgement(-FRAME_PENALTY, frames=tuple(f"{f} (not this entry's)" for f in installed[-3:]))
     return Judgement()
 

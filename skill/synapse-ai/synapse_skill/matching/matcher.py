@@ -201,7 +201,7 @@ def search(
                 lexical, conflicts=(*lexical.conflicts, f"{query_subject}: see {min(about_subject - {slug})}")
             )
         judgement = evidence.combine(
-            evidence.frames_evidence(libraries, extracted.frames, extracted.installed),
+            evidence.frames_evidence(libraries, extracted.frames, extracted.installed, query_subject),
             evidence.named_library_evidence(sig.token_set, libraries, query_words, extracted.frames),
             evidence.env_evidence(facts[slug].applies_to, env),
         )
