@@ -48,6 +48,7 @@ def validate(q, limit) -> tuple[str, int]:
 
 MAX_ENV_PACKAGES = 200
 _ENV_VALUE = re.compile(r"^[\w.+!-]{1,100}$")
+_MODULE_NAME = re.compile(r"^[A-Za-z_]\w{0,99}$")
 
 
 def validate_env(env) -> dict | None:
@@ -58,21 +59,34 @@ def validate_env(env) -> dict | None:
     """
     if env is None:
         return None
-    if not isinstance(env, dict) or set(env) - {"python", "platform", "packages"}:
-        raise BadQuery('env must be an object with "python", "platform" and "packages" only')
+    if not isinstance(env, dict) or set(env) - {"python", "platform", "packages", "modules"}:
+        raise BadQuery('env must be an object with "python", "platform", "packages" and "modules" only')
     for key in ("python", "platform"):
         value = env.get(key)
-        if value is not None and not (isinstance(value, str) and _ENV_VALUE.match(value)):
+        if value is not None and not (isinstance(value, str) and _ENV_VALUE.fullmatch(value)):
             raise BadQuery(f"env.{key} must be a short version or name such as 3.11.7 or linux")
     packages = env.get("packages") or {}
     if not isinstance(packages, dict) or len(packages) > MAX_ENV_PACKAGES:
         raise BadQuery(f"env.packages must map at most {MAX_ENV_PACKAGES} distribution names to versions")
     for name, version in packages.items():
-        if not (_ENV_VALUE.match(name) and isinstance(version, str) and _ENV_VALUE.match(version)):
+        if not (_ENV_VALUE.fullmatch(name) and isinstance(version, str) and _ENV_VALUE.fullmatch(version)):
             raise BadQuery(
                 'env.packages must map distribution names to versions, e.g. {"langchain-core": "0.3.15"}'
             )
-    return {"python": env.get("python"), "platform": env.get("platform"), "packages": dict(packages)}
+    modules = env.get("modules") or {}
+    if not isinstance(modules, dict) or len(modules) > MAX_ENV_PACKAGES:
+        raise BadQuery(f"env.modules must map at most {MAX_ENV_PACKAGES} module names to distribution names")
+    for module, dist in modules.items():
+        if not (_MODULE_NAME.fullmatch(module) and isinstance(dist, str) and _ENV_VALUE.fullmatch(dist)):
+            raise BadQuery(
+                'env.modules must map top-level module names to distributions, e.g. {"yaml": "pyyaml"}'
+            )
+    return {
+        "python": env.get("python"),
+        "platform": env.get("platform"),
+        "packages": dict(packages),
+        "modules": dict(modules),
+    }
 
 
 @dataclass

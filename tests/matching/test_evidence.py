@@ -921,6 +921,41 @@ def test_the_platform_decides_a_platform_bound_entry(moved):
     assert answered(moved, "ModuleNotFoundError: No module named 'fcntl'", {"platform": "linux"}) is None
 
 
+def test_the_client_saying_the_package_is_installed_lets_a_version_skew_shape_answer():
+    conn = index(
+        MISSING_PACKAGE,
+        IndexItem(
+            "version-skew",
+            [
+                "ImportError: cannot import name 'X' from 'pkg' (/usr/local/lib/python3.11/site-packages/pkg/__init__.py)",
+                "ImportError: cannot import name 'X' from 'pkg'",
+                "ModuleNotFoundError: No module named 'pkg.X'",
+            ],
+            "The installed release lacks the name",
+        ),
+    )
+    env = {
+        "python": "3.12.1",
+        "platform": "linux",
+        "packages": {"peft": "0.13.0"},
+        "modules": {"peft": "peft"},
+    }
+    text = "ImportError: cannot import name 'prepare_model_for_training' from 'peft'"
+    # the name alone says only "a package people install": offered, not asserted
+    assert best(conn, text).slug == "version-skew" and answered(conn, text) is None
+    hit = best(conn, text, env)
+    assert hit.slug == "version-skew" and hit.confident and hit.env == ("peft is installed (peft)",)
+    assert (
+        answered(conn, "ModuleNotFoundError: No module named 'peft.tuners.lora_old'", env) == "version-skew"
+    )
+    # a whole package missing is not a moved part of it, whatever the env says
+    assert answered(conn, "ModuleNotFoundError: No module named 'peft'", env) == "missing-package"
+    # the env speaks only for the package it names, and never for a project's own module
+    other = {"modules": {"peft": "peft", "private_gpt": "private-gpt"}}
+    assert answered(conn, "ImportError: cannot import name 'Foo' from 'transformers'", other) is None
+    assert answered(conn, "ModuleNotFoundError: No module named 'private_gpt.paths'", other) is None
+
+
 # -- the kinds of confident wrong answer found on real errors, on the real corpus -------
 
 

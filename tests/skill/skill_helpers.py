@@ -72,6 +72,7 @@ SQLITE_RESULT = {
         "signature": "sqlite3.OperationalError: database is locked",
         "type_match": True,
         "terms": ["locked"],
+        "env": [],
         "general": False,
     },
     "fix": {

@@ -81,6 +81,18 @@ def test_run_keeps_the_exit_code_streams_output_untouched_and_prints_the_fix(tmp
     assert "=== SynapseAI: known fix" in wrapped.stderr[len(plain.stderr) :]
 
 
+def test_run_tells_a_moved_module_of_an_installed_package_from_a_missing_package(tmp_path):
+    # the message alone names httpx only; the skill's own interpreter shows httpx installed
+    failing = tmp_path / "moved.py"
+    failing.write_text("import httpx.no_such_module_zq\n")
+    env = skill_env(tmp_path, SYNAPSE_OFFLINE="1")
+    wrapped = run_skill_cli(["run", "--", sys.executable, str(failing)], env)
+    assert "No module named 'httpx.no_such_module_zq'" in wrapped.stderr
+    assert "=== SynapseAI: known fix" in wrapped.stderr and "package-version-skew" in wrapped.stderr
+    shown = run_skill_cli(["search", "--show-query", "-"], env, stdin=wrapped.stderr)
+    assert '"modules": {"httpx": "httpx"}' in shown.stdout
+
+
 def test_run_passes_success_through_without_a_lookup(tmp_path, recording_server):
     env = skill_env(tmp_path, SYNAPSE_URL=recording_server.url)
     ran = run_skill_cli(

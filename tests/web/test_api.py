@@ -184,6 +184,30 @@ ImportError: cannot import name 'ChatOpenAI' from 'langchain.chat_models' (/home
 """
 
 
+def test_the_client_s_env_is_weighed_and_said_in_why_env(client):
+    text = "ImportError: cannot import name 'prepare_model_for_training' from 'peft'"
+    bare = client.post("/search", json={"q": text}).json()
+    assert bare["match"] is None and bare["results"][0]["slug"] == "package-version-skew"
+    env = {
+        "python": "3.12.1",
+        "platform": "linux",
+        "packages": {"peft": "0.13.0"},
+        "modules": {"peft": "peft"},
+    }
+    told = client.post("/search", json={"q": text, "env": env}).json()
+    assert told["match"] == "package-version-skew"
+    assert told["results"][0]["why"]["env"] == ["peft is installed (peft)"]
+    # names and versions only: a path, a newline or an unknown key is a clean 400, not a guess
+    for bad in (
+        {**env, "modules": {"/home/me/peft": "peft"}},
+        {**env, "modules": {"peft": "peft\nx"}},
+        {**env, "python": "3.12.1\n"},
+        {**env, "paths": ["/home/me"]},
+    ):
+        error = assert_error(client.post("/search", json={"q": text, "env": bad}), 400)
+        assert error["code"] == "bad_query" and "env" in error["message"]
+
+
 def test_a_moved_import_is_answered_with_the_new_import_and_the_release_it_moved_in(client):
     body = client.post("/search", json={"q": MOVED_IMPORT}).json()
     top = body["results"][0]

@@ -21,7 +21,10 @@ class Why(Public):
     type_match: bool | None = Field(description="the exception types agree, differ, or one is missing (null)")
     terms: list[str] = Field(description="the shared words that weighed most")
     frames: list[str] = Field(description="what the traceback's frames said about the entry's libraries")
-    env: list[str] = Field(description="what the client's env said against the entry's applies_to")
+    env: list[str] = Field(
+        description="what the client's env said: against the entry's applies_to, or that the package "
+        "the message names is installed"
+    )
     conflicts: list[str] = Field(description="decisive parts that differ")
     not_error: str | None = Field(description="the entry's look-alike that the text resembles as much")
     general: bool = Field(

@@ -31,8 +31,9 @@ class SearchRequest(BaseModel):
     env: dict[str, Any] | None = Field(
         default=None,
         description="the client's environment, weighed against each entry's applies_to: "
-        '{"python": "3.11.7", "platform": "linux", "packages": {"langchain-core": "0.3.15"}} '
-        "(names and versions only, never paths or variables)",
+        '{"python": "3.11.7", "platform": "linux", "packages": {"langchain-core": "0.3.15"}, '
+        '"modules": {"langchain_core": "langchain-core"}} (modules: the installed distribution of each '
+        "top-level module the error involves; names and versions only, never paths or variables)",
     )
 
 

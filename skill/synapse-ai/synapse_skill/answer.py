@@ -14,6 +14,7 @@ class Why:
     signature: str = ""
     type_match: bool | None = None
     terms: tuple[str, ...] = ()
+    env: tuple[str, ...] = ()  # what the client's environment said: a version in range, a package installed
     general: bool = False  # the entry says where to look for this kind of error, not what fixes it
 
 
@@ -45,6 +46,7 @@ class Answer:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["why"]["terms"] = list(self.why.terms)
+        data["why"]["env"] = list(self.why.env)
         return data
 
     @classmethod
@@ -65,6 +67,7 @@ class Answer:
                 signature=str(why.get("signature") or ""),
                 type_match=why.get("type_match"),
                 terms=tuple(str(t) for t in why.get("terms") or ()),
+                env=tuple(str(e) for e in why.get("env") or ()),
                 general=why.get("general") is True,
             ),
             fix=Fix(

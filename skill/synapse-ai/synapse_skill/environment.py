@@ -4,7 +4,8 @@ of the distributions the error involves. Nothing else: no paths, no variables, n
 `No module named 'langchain.chat_models'` is a moved module on langchain 0.2 and a missing
 package when langchain is absent: the versions decide which entry's fix applies. Only the
 distributions whose modules appear in the traceback's frames or are named in the error are
-looked up (`importlib.metadata`), so the list says nothing about the rest of the machine.
+looked up (`importlib.metadata`), so the list says nothing about the rest of the machine; the
+same modules, when installed, are named with their distribution (`modules`).
 """
 
 from __future__ import annotations
@@ -55,17 +56,23 @@ def involved_modules(text: str) -> list[str]:
 
 
 def client_env(text: str) -> dict:
-    """`{"python", "platform", "packages"}` for the distributions behind the modules in `text`."""
+    """`{"python", "platform", "packages", "modules"}` for the distributions behind the modules in
+    `text`; `modules` maps each of those top-level modules to the distribution installing it
+    (`{"pipecat": "pipecat-ai"}`): `No module named 'pipecat.audio'` with pipecat installed is a
+    release without that module, which the message alone cannot show."""
     packages: dict[str, str] = {}
+    modules: dict[str, str] = {}
     for module in involved_modules(text):
         for dist in _distributions_of().get(module, []):
             try:
                 packages.setdefault(dist.lower(), metadata.version(dist))
             except metadata.PackageNotFoundError:
                 continue
+            modules.setdefault(module, dist.lower())
         if len(packages) >= MAX_PACKAGES:
             break
-    return {"python": platform.python_version(), "platform": platform_name(), "packages": packages}
+    env = {"python": platform.python_version(), "platform": platform_name(), "packages": packages}
+    return env | {"modules": modules} if modules else env
 
 
 def public_frames(text: str, most: int = 8) -> list[str]:

@@ -56,6 +56,9 @@ def build_server(settings: Settings | None = None) -> Any:
         signature: str = Field(description="the error signature of the entry that matched")
         type_match: bool | None = Field(description="whether the exception type agreed (null: unknown)")
         terms: list[str] = Field(description="terms the error and the signature share")
+        env: list[str] = Field(
+            default=[], description="what the environment said: a version in range, a package installed"
+        )
 
     class Fix(BaseModel):
         title: str

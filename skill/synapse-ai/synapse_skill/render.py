@@ -18,6 +18,7 @@ def _why(answer: Answer) -> str:
         parts.append("different exception type")
     if answer.why.terms:
         parts.append("shared terms: " + ", ".join(answer.why.terms))
+    parts += answer.why.env
     return "; ".join(parts)
 
 

@@ -137,6 +137,24 @@ def env_evidence(applies_to: Iterable[tuple[str, str, str]], env: Mapping | None
     return Judgement()
 
 
+def installed_distribution(features: Mapping[str, str], env: Mapping | None) -> str | None:
+    """The distribution the client's env says installs the package an import lacked a part of.
+
+    The message alone shows a package people install only by its name (`No module named
+    'pipecat.audio'`: pipecat is on PyPI), which is not proof it is installed here; the client
+    can say so (`env.modules`). Only a part missing from a known package counts: a whole package
+    missing although its distribution is installed is another error (a broken install), and a
+    project's own module installed in development mode is its layout, not a release.
+    """
+    modules = (env or {}).get("modules") or {}
+    subject = features.get("module_subject")
+    if not subject or features.get("module_source") != "pypi" or subject not in modules:
+        return None
+    if features.get("import_lack") == "module" and features.get("module_depth") != "submodule":
+        return None
+    return str(modules[subject])
+
+
 def _in_range(version: str | None, versions: str) -> bool | None:
     if not version:
         return None

@@ -163,6 +163,9 @@ def search(
     cache = _cache_for(conn) if cache is None else cache
     extracted = extract(text)
     errors = [prepare_error(err, around=text) for err in extracted.all_errors()]
+    installed = evidence.installed_distribution(errors[0].features, env)
+    if installed:  # the client's own import machinery shows what the text can only name
+        errors[0] = replace(errors[0], features=errors[0].features | {"module_source": "installed"})
     words = sorted({t for p in errors for t in (*p.tokens, p.bare) if t})
     with read_snapshot(conn):
         cache.sync(conn)
@@ -205,6 +208,10 @@ def search(
             evidence.named_library_evidence(sig.token_set, libraries, query_words, extracted.frames),
             evidence.env_evidence(facts[slug].applies_to, env),
         )
+        if installed and sig.shape is not None:  # what let the shape answer: say it in why.env
+            judgement = replace(
+                judgement, env=(*judgement.env, f"{query_subject} is installed ({installed})")
+            )
         score += judgement.adjustment
         subject = evidence.subject_conflicts(query_subject, sig.subject, libraries)
         if subject:
