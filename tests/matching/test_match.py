@@ -69,6 +69,18 @@ def test_same_class_name_from_another_library_is_not_a_type_match():
     assert exact.type_match is True and exact.score > hit.score
 
 
+def test_a_library_whose_exceptions_subclass_another_s_is_the_same_type():
+    # litellm's AuthenticationError subclasses openai's; anthropic's is another library's class
+    conn = sqlite3.connect(":memory:")
+    matcher.create_schema(conn)
+    matcher.index_entry(
+        conn, "bad-key", ["openai.AuthenticationError: Error code: 401 - Incorrect API key provided"]
+    )
+    wrapped = top(conn, "litellm.AuthenticationError: Error code: 401 - Incorrect API key provided")
+    other = top(conn, "anthropic.AuthenticationError: Error code: 401 - Incorrect API key provided")
+    assert wrapped.type_match is True and other.type_match is False and wrapped.score > other.score
+
+
 def test_why_names_the_signature_type_and_shared_terms(corpus):
     hit = top(corpus, "sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) database is locked")
     assert hit.signature in matcher.search(corpus, hit.signature).hits[0].signature

@@ -41,6 +41,9 @@ TYPE_ALIASES = [
     {"badrequesterror", "invalidrequesterror", "contextwindowexceedederror"},
 ]
 _ALIAS = {name: i for i, group in enumerate(TYPE_ALIASES) for name in group}
+# Libraries whose exception classes are one family: litellm's AuthenticationError, RateLimitError,
+# BadRequestError… subclass openai's (litellm/exceptions.py), so the same class name is the same error.
+_ONE_FAMILY = {"litellm": "openai"}
 
 # Words that occur in errors of every kind (and JSON error bodies): weak evidence whatever
 # their frequency in a small corpus.
@@ -380,7 +383,8 @@ def module_conflict(query: Prepared, sig: Signature) -> bool:
         return False
     if "." not in query.type or "." not in sig.type:
         return False
-    return query.type.split(".")[0].lower() != sig.type.split(".")[0].lower()
+    a, b = (t.split(".")[0].lower() for t in (query.type, sig.type))
+    return _ONE_FAMILY.get(a, a) != _ONE_FAMILY.get(b, b)
 
 
 def type_agreement(query: Prepared, sig: Signature) -> bool | None:
