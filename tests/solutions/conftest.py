@@ -6,6 +6,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+from fake_gemini import gemini_servers
 
 from app.corpus.entries import parse_entry
 
@@ -21,6 +22,13 @@ def fix_code():
         return entry.fixes[option - 1].code
 
     return get
+
+
+@pytest.fixture
+def gemini():
+    """`gemini(*answers)` starts a fake Gemini API answering those (status, body) in turn: (URL, script)."""
+    with gemini_servers() as start:
+        yield start
 
 
 @pytest.fixture
