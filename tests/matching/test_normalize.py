@@ -19,6 +19,11 @@ from synapse_skill.matching.normalize import normalize, shape, slot_values, toke
         ("see https://platform.openai.com/account/api-keys now", "see platform.openai.com now"),
         ("File /home/alice/project/app.py, line 3", "file _path_ app.py , line 3"),
         ("C:\\Users\\bob\\proj\\main.py failed", "_path_ main.py failed"),
+        (  # botocore: the error code stays, the operation it happened in goes
+            "An error occurred (ThrottlingException) when calling the InvokeModel operation (reached max "
+            "retries: 4): Too many requests",
+            "throttlingexception: too many requests",
+        ),
     ],
 )
 def test_placeholders(raw, expected):

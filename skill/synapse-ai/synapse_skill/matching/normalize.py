@@ -22,6 +22,17 @@ _SUBSTITUTIONS: list[tuple[re.Pattern, str, str, bool]] = [
         "-",
         False,
     ),
+    # botocore's wrapper: the error code decides, the operation it happened in varies
+    # (`An error occurred (ValidationException) when calling the Converse operation: …`).
+    (
+        re.compile(
+            r"an error occurred \((\w{1,80})\) when calling the \w{1,80} operation(?: \(reached max retries: \d{1,3}\))?:",
+            re.I,
+        ),
+        r" \1: ",
+        "when calling the",
+        False,
+    ),
     # Keep the host of a URL (it often names the service), drop scheme, path and query.
     (
         re.compile(r"\b(?:https?|wss?|ftp)://(?:[^\s/@]{1,200}@)?([A-Za-z0-9.-]{1,253})[^\s'\")\]>]{0,2000}"),
