@@ -47,6 +47,7 @@ def test_a_hard_neighbour_is_not_answered_by_the_entry_it_resembles(corpus):
             "ImportError: libGL.so.1: cannot open shared object file: No such file or directory",
             "module-not-found",
         ),
+        ("Internal Server Error", "anthropic-overloaded"),  # any server's 500, not Anthropic's by itself
         (  # botocore's wrapper is the same for every AWS error: the message after it decides
             "botocore.errorfactory.ValidationException: An error occurred (ValidationException) when calling "
             "the Converse operation: The provided model identifier is invalid.",
