@@ -65,28 +65,34 @@ def validate_env(env) -> dict | None:
         value = env.get(key)
         if value is not None and not (isinstance(value, str) and _ENV_VALUE.fullmatch(value)):
             raise BadQuery(f"env.{key} must be a short version or name such as 3.11.7 or linux")
-    packages = env.get("packages") or {}
-    if not isinstance(packages, dict) or len(packages) > MAX_ENV_PACKAGES:
-        raise BadQuery(f"env.packages must map at most {MAX_ENV_PACKAGES} distribution names to versions")
-    for name, version in packages.items():
-        if not (_ENV_VALUE.fullmatch(name) and isinstance(version, str) and _ENV_VALUE.fullmatch(version)):
-            raise BadQuery(
-                'env.packages must map distribution names to versions, e.g. {"langchain-core": "0.3.15"}'
-            )
-    modules = env.get("modules") or {}
-    if not isinstance(modules, dict) or len(modules) > MAX_ENV_PACKAGES:
-        raise BadQuery(f"env.modules must map at most {MAX_ENV_PACKAGES} module names to distribution names")
-    for module, dist in modules.items():
-        if not (_MODULE_NAME.fullmatch(module) and isinstance(dist, str) and _ENV_VALUE.fullmatch(dist)):
-            raise BadQuery(
-                'env.modules must map top-level module names to distributions, e.g. {"yaml": "pyyaml"}'
-            )
+    packages = _name_map(
+        env, "packages", _ENV_VALUE, "distribution names to versions", '{"langchain-core": "0.3.15"}'
+    )
+    modules = _name_map(
+        env, "modules", _MODULE_NAME, "top-level module names to distributions", '{"yaml": "pyyaml"}'
+    )
     return {
         "python": env.get("python"),
         "platform": env.get("platform"),
-        "packages": dict(packages),
-        "modules": dict(modules),
+        "packages": packages,
+        "modules": modules,
     }
+
+
+def _name_map(env: dict, key: str, names: re.Pattern, what: str, example: str) -> dict:
+    """`env[key]`: at most MAX_ENV_PACKAGES short names, each mapped to a short name or version."""
+    value = env.get(key) or {}
+    if not isinstance(value, dict) or len(value) > MAX_ENV_PACKAGES:
+        raise BadQuery(f"env.{key} must map at most {MAX_ENV_PACKAGES} {what}")
+    for name, item in value.items():
+        if not (
+            isinstance(name, str)
+            and names.fullmatch(name)
+            and isinstance(item, str)
+            and _ENV_VALUE.fullmatch(item)
+        ):
+            raise BadQuery(f"env.{key} must map {what}, e.g. {example}")
+    return dict(value)
 
 
 @dataclass
