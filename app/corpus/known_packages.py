@@ -24,14 +24,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-OUT = (
-    Path(__file__).resolve().parents[2]
-    / "skill"
-    / "synapse-ai"
-    / "synapse_skill"
-    / "data"
-    / "known-packages.json"
-)
+from synapse_skill.matching.packages import KNOWN
 
 # Words a project names its own modules with: a PyPI project of that name (`utils`, `config`)
 # does not make `No module named 'utils.helpers'` a release's doing.
@@ -157,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("ranking", type=Path)
     parser.add_argument("--top", type=int, default=15000)
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--out", type=Path, default=KNOWN)
     args = parser.parse_args(argv)
     projects = read_ranking(args.ranking, args.top)
     names = import_names(projects)

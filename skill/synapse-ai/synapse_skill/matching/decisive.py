@@ -78,9 +78,15 @@ NAMESPACE_PACKAGES = frozenset(
 )
 
 
+def _owner(dotted: str) -> str:
+    """The package a module or path belongs to: its top level, one level deeper in a namespace."""
+    parts = dotted.replace("/", ".").replace("\\", ".").split(".")
+    return ".".join(parts[:2]) if parts[0] in NAMESPACE_PACKAGES and len(parts) > 1 else parts[0]
+
+
 def _module_depth(m: re.Match[str]) -> str:
-    parts = m.group(1).strip(".").split(".")
-    return "submodule" if len(parts) > (2 if parts[0] in NAMESPACE_PACKAGES else 1) else "package"
+    module = m.group(1).strip(".")
+    return "package" if _owner(module) == module else "submodule"
 
 
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
@@ -476,11 +482,6 @@ _FRAME_FILE = re.compile(
     r"|([^\s\"']{0,400}\.py)(?:['\"]?,\s{0,3}line \d{1,7}| in [<\w][\w<>]{0,80}\()"
 )
 _INSTALLED_PART = re.compile(r"(?:site|dist)-packages[/\\]([\w.]{1,200}(?:[/\\][\w.]{1,200})?)")
-
-
-def _owner(dotted: str) -> str:
-    parts = dotted.replace("/", ".").replace("\\", ".").split(".")
-    return ".".join(parts[:2]) if parts[0] in NAMESPACE_PACKAGES and len(parts) > 1 else parts[0]
 
 
 def _before(text: str, line: str) -> str:
