@@ -251,7 +251,6 @@ def test_a_placeholder_package_stands_for_a_package_people_install():
         "    from peft.tuners.lora_old import LoraModel\n"
         "ModuleNotFoundError: No module named 'peft.tuners.lora_old'"
     )
-    assert answered(conn, installed) is None  # the frame is another package's: not yet proof of peft
     own_path = installed.replace("acme_app/main.py", "peft/tuners/__init__.py")
     assert (
         decisive.context(own_path, "No module named 'peft.tuners.lora_old'")["module_source"] == "installed"
@@ -259,6 +258,13 @@ def test_a_placeholder_package_stands_for_a_package_people_install():
     # only the name of a package PyPI's most-downloaded projects install: offered first, not asserted
     lead = best(conn, "ModuleNotFoundError: No module named 'peft.tuners.lora_old'")
     assert lead is not None and lead.slug == "moved" and not lead.confident
+    # the caller's own script: still only the name
+    script = installed.replace("/srv/.venv/lib/python3.11/site-packages/acme_app", "/home/me/acme_app")
+    lead = best(conn, script)
+    assert lead is not None and lead.slug == "moved" and not lead.confident
+    # another installed package importing a part of peft: Python imported peft first, so it is
+    # installed, in another release than the importer was written for
+    assert answered(conn, installed) == "moved"
     # a name no PyPI project installs is the project's own module: its layout, not a release
     hits = matcher.search(conn, "ModuleNotFoundError: No module named 'private_gpt.paths'").hits
     assert all(hit.slug != "moved" for hit in hits)
@@ -278,6 +284,12 @@ def test_a_placeholder_package_stands_for_a_package_people_install():
     assert decisive.features(with_path)["module_source"] == "installed"
     lead = best(name, "ImportError: cannot import name 'prepare_model_for_training' from 'peft'")
     assert lead is not None and lead.slug == "name-moved" and not lead.confident
+    imported_by_a_package = (
+        '  File "/srv/.venv/lib/python3.11/site-packages/trl/trainer/utils.py", line 9, in <module>\n'
+        "    from peft import prepare_model_for_training\n"
+        "ImportError: cannot import name 'prepare_model_for_training' from 'peft'"
+    )
+    assert answered(name, imported_by_a_package) == "name-moved"
     assert best(name, "ImportError: cannot import name 'BaseMessage' from 'chatbot_helpers'") is None
 
 

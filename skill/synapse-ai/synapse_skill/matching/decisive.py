@@ -489,10 +489,14 @@ def _before(text: str, line: str) -> str:
     return text[: text.rfind(line)] if line in text else text
 
 
-def _import_site(text: str, module: str) -> dict[str, str]:
+def _import_site(text: str, module: str, part: bool = False) -> dict[str, str]:
     """Whether the failing import of `module` ran inside the very package it imports from
     (`…/site-packages/chainlit/telemetry.py` importing `chainlit.config`): then the install is
-    broken or mixed, the caller's code is not at fault."""
+    broken or mixed, the caller's code is not at fault.
+
+    A `part` of a package (a submodule, a name) that another installed package imports shows the
+    package is installed: Python imported its top level before it found the part missing, and
+    an installed package's own import is written against some release of it."""
     frames = [m.group(1) or m.group(2) for m in _FRAME_FILE.finditer(text[-4000:])]
     if not frames:
         return {"import_site": "unknown"}
@@ -504,6 +508,8 @@ def _import_site(text: str, module: str) -> dict[str, str]:
     found = {"import_site": "inside" if inside and not itself else "outside"}
     if any((m := _INSTALLED_PART.search(f)) and _owner(m.group(1)) == _owner(module) for f in frames):
         found["module_source"] = "installed"  # its files are in site-packages: a package people install
+    elif part and installed is not None and is_known_package(module.split(".")[0]):
+        found["module_source"] = "installed"
     return found
 
 
@@ -543,7 +549,8 @@ def context(text: str, line: str) -> dict[str, str]:
     top = module.split(".")[0]
     if top in _STDLIB or top in _REMOVED_STDLIB:
         return {}
-    found = _import_site(before, module)
+    part = bool(lacking.group(3)) or "." in module.removeprefix(_owner(module))  # a name, a submodule
+    found = _import_site(before, module, part)
     if lacking.group(1):  # a whole module missing
         found["build_step"] = "yes" if _BUILD_STEP.search(text[-64 * 1024 :]) else "no"
     return found
