@@ -1025,6 +1025,8 @@ def corpus():
         ("ModuleNotFoundError: No module named '_sqlite3'", "python-removed-stdlib"),
         # an object's own API, not a name a Python release added to a module (`itertools.batched`)
         ("AttributeError: 'Settings' object has no attribute 'batched'", "python-too-old-for-syntax"),
+        # a web app's own 404 for a route it does not have, not an LLM client's base URL
+        ('{"detail":"Not Found"}', "llm-base-url-wrong"),
     ],
 )
 def test_real_kinds_of_wrong_answers_stay_unanswered_by_the_look_alike(corpus, text, not_this):
