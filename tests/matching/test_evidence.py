@@ -243,6 +243,18 @@ def test_what_an_import_lacked_decides_a_module_a_name_or_an_attribute():
     )
 
 
+def test_a_message_that_is_only_a_quoted_value_needs_the_signature_s_exception_type():
+    conn = index(
+        IndexItem("session-missing", ["Bad Request: Missing session ID"], "The server wants a session"),
+        IndexItem("env-missing", ["KeyError: 'OPENAI_API_KEY'"], "The variable is not set"),
+    )
+    # a lookup of the key `id` failed: the word alone does not make it the session's error
+    assert answered(conn, "KeyError: 'id'") is None
+    assert answered(conn, "Missing session ID") == "session-missing"
+    # a KeyError signature shares the type, so the value decides
+    assert answered(conn, "KeyError: 'OPENAI_API_KEY'") == "env-missing"
+
+
 def test_a_placeholder_package_stands_for_a_package_people_install():
     conn = one_entry("moved", "ModuleNotFoundError: No module named 'pkg.X'", "A release moved the submodule")
     # its files in site-packages prove the package is installed: the shape is the answer
@@ -1027,6 +1039,11 @@ def corpus():
         ("AttributeError: 'Settings' object has no attribute 'batched'", "python-too-old-for-syntax"),
         # a web app's own 404 for a route it does not have, not an LLM client's base URL
         ('{"detail":"Not Found"}', "llm-base-url-wrong"),
+        # a dict lookup that failed, not an API's error naming the same word
+        ("KeyError: 'id'", "mcp-transport-mismatch"),
+        ("KeyError: 'tool_calls'", "tool-call-message-order"),
+        ("KeyError: 'prompt'", "agent-output-format-not-followed"),
+        ("KeyError: 'content'", "llm-bad-request-schema"),
     ],
 )
 def test_real_kinds_of_wrong_answers_stay_unanswered_by_the_look_alike(corpus, text, not_this):

@@ -326,12 +326,18 @@ def lexical(query: Query, sig: Signature) -> Lexical:
     type_match = type_agreement(query.prepared, sig)
     if type_match is True:
         score += TYPE_BONUS
-    elif type_match is False:
+    elif type_match is False or (sig.bare is None and _only_a_value(query.prepared)):
         score -= TYPE_PENALTY
     conflicts = decisive_parts.conflicts(query.prepared.features, sig.features) if sig.features else ()
     if conflicts:
         score -= DECISIVE_CONFLICT_PENALTY
     return Lexical(score, type_match, shared, conflicts)
+
+
+def _only_a_value(error: Prepared) -> bool:
+    """An exception whose message is nothing but a quoted value (`KeyError: 'id'`): the type says
+    what failed, the value only where, so a signature without a type does not share it by words."""
+    return error.bare is not None and bool(error.tokens) and error.slots.issuperset(error.tokens)
 
 
 def shaped(query: Query, sig: Signature, lexical: Lexical) -> float | None:
