@@ -94,6 +94,14 @@ def test_an_http_status_decides():
     )
 
 
+def test_an_npm_error_code_decides():
+    conn = one_entry(
+        "npm-cert", "npm ERR! code UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "A proxy re-signs the registry's TLS"
+    )
+    assert answered(conn, "npm error code UNABLE_TO_GET_ISSUER_CERT_LOCALLY") == "npm-cert"
+    assert_withheld(conn, "npm ERR! code ERESOLVE", "npm_code eresolve ≠ unable_to_get_issuer_cert_locally")
+
+
 def test_a_dotted_module_of_an_installed_package_is_not_a_missing_package():
     conn = index(MISSING_PACKAGE)
     assert answered(conn, "ModuleNotFoundError: No module named 'pandas'") == "missing-package"
@@ -1044,6 +1052,8 @@ def corpus():
         ("KeyError: 'tool_calls'", "tool-call-message-order"),
         ("KeyError: 'prompt'", "agent-output-format-not-followed"),
         ("KeyError: 'content'", "llm-bad-request-schema"),
+        # npm's code names the failure: a dependency conflict is not a certificate
+        ("npm ERR! code ERESOLVE", "ssl-certificate-verify-failed"),
     ],
 )
 def test_real_kinds_of_wrong_answers_stay_unanswered_by_the_look_alike(corpus, text, not_this):

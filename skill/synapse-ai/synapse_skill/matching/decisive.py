@@ -217,6 +217,13 @@ FEATURES: tuple[Feature, ...] = (
         _first_group,
         needs=("status", "code", "http", "client error", "server error"),
     ),
+    # npm names its failure by a code (`npm ERR! code ERESOLVE`, `… code E404`): the code decides.
+    Feature(
+        "npm_code",
+        re.compile(r"npm (?:ERR!|error) code ([A-Z][A-Z0-9_]{1,60})\b"),
+        _first_group,
+        needs=("npm",),
+    ),
     Feature(
         "signal",
         re.compile(r"\bsignal (\d{1,2})\b|\b(SIG[A-Z]{2,6})\b"),
