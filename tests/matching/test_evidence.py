@@ -1054,6 +1054,8 @@ def corpus():
         ("KeyError: 'content'", "llm-bad-request-schema"),
         # npm's code names the failure: a dependency conflict is not a certificate
         ("npm ERR! code ERESOLVE", "ssl-certificate-verify-failed"),
+        # Gradio's client lost the app (it crashed or restarted), not a connect timeout
+        ("gradio.exceptions.Error: 'Connection errored out.'", "connect-timeout"),
     ],
 )
 def test_real_kinds_of_wrong_answers_stay_unanswered_by_the_look_alike(corpus, text, not_this):
