@@ -94,6 +94,17 @@ def test_an_http_status_decides():
     )
 
 
+def test_the_status_of_an_html_error_page_decides():
+    conn = one_entry(
+        "gateway",
+        "openai.InternalServerError: <html><head><title>502 Bad Gateway</title></head></html>",
+        "A proxy in front of the server failed",
+    )
+    page = "API error: <html>\n<head><title>{}</title></head>\n<center><h1>{}</h1></center>\n</html>"
+    assert answered(conn, page.format("502 Bad Gateway", "502 Bad Gateway")) == "gateway"
+    assert_withheld(conn, page.format("404 Not Found", "404 Not Found"), "http_status 404 ≠ 502")
+
+
 def test_an_npm_error_code_decides():
     conn = one_entry(
         "npm-cert", "npm ERR! code UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "A proxy re-signs the registry's TLS"

@@ -211,11 +211,12 @@ FEATURES: tuple[Feature, ...] = (
         "http_status",
         re.compile(
             r"(?:error code|status code|status|http/\d(?:\.\d)?|http error)[:= ]{1,3}([1-5]\d\d)\b"
-            r"|\b([1-5]\d\d) (?:client|server) error\b",
+            r"|\b([1-5]\d\d) (?:client|server) error\b"
+            r"|<(?:title|h1)>\s{0,3}([1-5]\d\d)\b",  # a proxy's or server's HTML error page
             re.I,
         ),
         _first_group,
-        needs=("status", "code", "http", "client error", "server error"),
+        needs=("status", "code", "http", "client error", "server error", "<title>", "<h1>"),
     ),
     # npm names its failure by a code (`npm ERR! code ERESOLVE`, `… code E404`): the code decides.
     Feature(
