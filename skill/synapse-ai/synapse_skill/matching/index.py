@@ -62,6 +62,8 @@ MAX_QUERY_TERMS = 6
 # `use` (in `Connection in use`, and in every `browser_use` signature) had reached 102 signatures.
 RARE_TERM_DOCS = 120
 SIBLING_ENTRIES = 4  # how many of the best-ranked hits bring every signature of their entry
+# When the best-ranked hits belong to this many entries or fewer, the message's skeleton is looked up too.
+FEW_ENTRIES = 3
 MAX_REMEMBERED_QUERIES = 4096  # on small indexes: a word in more than 5 % of signatures picks nothing
 MAX_REMEMBERED_LOOKUPS = 16_384  # FTS5 lookups of word groups, ≤ CANDIDATE_LIMIT ids each
 
@@ -551,9 +553,10 @@ def candidate_ids(
     The rarest words are often the varying part (`llama_index` in `No module named
     'llama_index'`), which one specific entry may hold in many signatures, filling every
     place. The message's `skeleton` (its words outside quoted values: `no module named`) is
-    looked up too when the best-ranked rare-word hits belong to one or two entries (a straggler
+    looked up too when the best-ranked rare-word hits belong to at most three entries (a straggler
     further down does not count: `sentence_transformers` leads to an entry quoting LangChain's
-    "Could not import sentence_transformers" and one about transformers), so the entry about that
+    "Could not import sentence_transformers", one about transformers and one quoting Sentence
+    Transformers' own refusal of remote code), so the entry about that
     message in general is judged beside them (not otherwise: more candidates would be more chances
     for a generic entry to answer what it does not fix).
 
@@ -588,7 +591,7 @@ def candidate_ids(
         f"(SELECT slug FROM match_signatures WHERE id IN ({_marks(leaders)}))",
         leaders,
     ).fetchall()
-    few_entries = len({slug for _, slug in siblings}) <= 2
+    few_entries = len({slug for _, slug in siblings}) <= FEW_ENTRIES
     ids.update(dict.fromkeys(i for i, _ in siblings))
     frame = rarest_first(skeleton, df, numbered)[:ALL_OF_TERMS]
     if few_entries and len(frame) > 1:  # the general entry's own signatures, not look-alikes
