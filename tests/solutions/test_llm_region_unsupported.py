@@ -13,11 +13,10 @@ as LangChain re-raises them), leaves the look-alikes of its "Not this entry" par
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
-from fake_gemini import MODEL, error_body, run_client
+from fake_gemini import MODEL, Script, error_body, run_client
 from fake_http import json_server
 from pyrun import run_python
 
@@ -125,20 +124,6 @@ GEMINI_API_DISABLED = (
         "Generative Language API has not been used in project 123456789 before or it is disabled.",
     ),
 )
-
-
-class Script:
-    """The server's answers in order (the last one repeats), and how many requests came."""
-
-    def __init__(self, *answers):
-        self.answers = list(answers)
-        self.requests = 0
-        self._lock = threading.Lock()
-
-    def __call__(self, request):
-        with self._lock:
-            self.requests += 1
-            return self.answers[min(self.requests, len(self.answers)) - 1]
 
 
 @pytest.fixture(scope="module")
