@@ -6,8 +6,21 @@ RECORD (and top_level.txt when asked), next to the files the wheel put in site-p
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+
+
+def write_files(site: Path, files: Mapping[str, str], *, dedent: bool = True) -> Path:
+    """Write `files` (path inside site -> text, dedented unless told not to) under `site`; return `site`.
+
+    The fake packages of the verified-fix tests (a transformers, a torch) are folders of such files.
+    """
+    for rel, text in files.items():
+        target = site / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(text) if dedent else text, encoding="utf-8")
+    return site
 
 
 def fake_distribution(

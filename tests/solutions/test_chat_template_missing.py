@@ -16,6 +16,7 @@ import json
 import textwrap
 from pathlib import Path
 
+from fake_site import write_files
 from pyrun import last_line, run_python
 
 from app.corpus.entries import parse_entry
@@ -220,11 +221,7 @@ def _model(folder: Path, special: list[str], config: dict, jinja: str | None = N
 
 
 def _setup(tmp_path):
-    site = tmp_path / "site"
-    for rel, text in TRANSFORMERS.items():
-        path = site / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    site = write_files(tmp_path / "site", TRANSFORMERS)
     llama = {"bos_token": "<|begin_of_text|>", "eos_token": "<|end_of_text|>"}
     models = {
         "base": _model(tmp_path / "Llama-3-8B", LLAMA3_TOKENS, llama),

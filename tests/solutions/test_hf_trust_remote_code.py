@@ -20,6 +20,7 @@ import json
 import textwrap
 from pathlib import Path
 
+from fake_site import write_files
 from pyrun import run_python
 
 from app.corpus.entries import parse_entry
@@ -328,12 +329,7 @@ def _site(tmp_path, version="5.25.0"):
         "transformers/models/auto/__init__.py": "",
         "transformers/models/auto/configuration_auto.py": AUTO_HEAD + (AUTO_5 if new else AUTO_4) + AUTO_TAIL,
     }
-    site = tmp_path / f"site-{version}"
-    for rel, text in files.items():
-        path = site / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return site
+    return write_files(tmp_path / f"site-{version}", files, dedent=False)
 
 
 def _config_code(class_name, model_type, marker):

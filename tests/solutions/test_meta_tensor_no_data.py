@@ -16,6 +16,7 @@ and as functions on a dispatched model, a model with a never-loaded weight and a
 import textwrap
 from pathlib import Path
 
+from fake_site import write_files
 from pyrun import last_line, run_python
 
 from app.corpus.entries import parse_entry
@@ -232,12 +233,7 @@ model = dispatch_model(model, {"0": "cpu", "1": "disk"})
 
 
 def _site(tmp_path):
-    site = tmp_path / "site"
-    for rel, text in FILES.items():
-        path = site / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return site
+    return write_files(tmp_path / "site", FILES)
 
 
 def _fails_with(code, tmp_path, site):

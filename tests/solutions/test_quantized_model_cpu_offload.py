@@ -14,6 +14,7 @@ with arguments, and its verdict against the fake loader (it says "does NOT fit" 
 import textwrap
 from pathlib import Path
 
+from fake_site import write_files
 from pyrun import last_line, run_python
 
 from app.corpus.entries import parse_entry
@@ -100,12 +101,7 @@ def _site(tmp_path):
         "transformers/quantizers/quantizer_bnb_4bit.py": QUANTIZER.format(bits=4, size=0.5),
         "transformers/modeling_utils.py": MODELING,
     }
-    site = tmp_path / "site"
-    for rel, text in files.items():
-        path = site / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return site
+    return write_files(tmp_path / "site", files)
 
 
 def test_reproduces_the_dispatched_on_cpu_error(tmp_path):

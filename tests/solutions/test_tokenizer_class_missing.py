@@ -18,9 +18,9 @@ prints, and that its --fix-class-name rewrite makes the fake AutoTokenizer load 
 """
 
 import json
-import textwrap
 from pathlib import Path
 
+from fake_site import write_files
 from pyrun import last_line, run_python
 
 from app.corpus.entries import parse_entry
@@ -306,11 +306,7 @@ def _transformers(tmp_path, version):
         files["transformers/models/llama/__init__.py"] = LLAMA_INIT
         files["transformers/models/llama/tokenization_llama.py"] = LLAMA_SLOW
         files["transformers/models/llama/tokenization_llama_fast.py"] = LLAMA_FAST
-    for rel, text in files.items():
-        path = site / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return site
+    return write_files(site, files)
 
 
 def _backends(tmp_path, *names):
