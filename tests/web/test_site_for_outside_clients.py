@@ -4,11 +4,14 @@ results, the solution page, votes and plain error pages (TestClient against the 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from app.config import Settings
+from app.corpus.entries import parse_entry
 from app.search import stats
 from app.web.factory import create_app
 from synapse_skill.matching.matcher import Hit, worth_showing
@@ -16,6 +19,7 @@ from synapse_skill.matching.matcher import Hit, worth_showing
 HTML = {"accept": "text/html"}
 TOKEN = "test-admin-token-0123456789"
 LOCKED = "sqlite-database-locked"
+SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 WANTED = "flurbdb.ZonkError: cannot frob db-01.corp.example.com port 5433 as user 'alice' (zonk 77)"
 
 
@@ -144,6 +148,12 @@ def test_tag_filter_keeps_the_active_tag_and_400_is_plain(app):
     with client_at(app, "10.5.0.1") as c:
         page = c.get("/solutions", params={"tag": "sqlite"}).text
         assert re.search(r'<option value="sqlite"[^>]*selected', page)
+        # a tag too rare for the menu's most used ones still shows as the active filter
+        menu = re.findall(r'<option value="([^"]+)"', c.get("/solutions").text)
+        counts = Counter(t for path in SOLUTIONS.glob("*.md") for t in parse_entry(path).tags)
+        rare = next(tag for tag, n in sorted(counts.items(), reverse=True) if n == 1 and tag not in menu)
+        page = c.get("/solutions", params={"tag": rare}).text
+        assert re.search(rf'<option value="{re.escape(rare)}"[^>]*selected>{re.escape(rare)} \(1\)', page)
         bad = c.get("/solutions", params={"sort": "bogus"})
         assert bad.status_code == 400
         assert "^(" not in bad.text and "pattern" not in bad.text

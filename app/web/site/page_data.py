@@ -134,10 +134,19 @@ def browse(conn, query: BrowseQuery) -> dict:
         "page": page,
         "pages": pages,
         "query": BrowseQuery(query.tag, query.language, query.sort, page),
-        "tags": facets.top_values(conn, facets.TAG),
-        "languages": facets.top_values(conn, facets.LANGUAGE),
+        "tags": _options(conn, facets.TAG, query.tag),
+        "languages": _options(conn, facets.LANGUAGE, query.language),
         "sorts": [("title", "Title"), ("matched", "Most matched"), ("newest", "Newest")],
     }
+
+
+def _options(conn, facet: str, active: str | None) -> list[tuple[str, int]]:
+    """The facet's most used values for the filter menu, with the value the page is filtered by
+    kept in: a rarer tag than the top ones must still show as the selected one."""
+    top = facets.top_values(conn, facet)
+    if active and all(value != active for value, _ in top):
+        return [*top, (active, facets.count(conn, facet, active))]
+    return top
 
 
 # -- one solution -------------------------------------------------------------------------
