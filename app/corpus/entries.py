@@ -157,6 +157,9 @@ def parse_text(text: str, slug: str, path: str = "<text>") -> Entry:
         problem(1, f"bad slug {slug!r}: use 3-80 chars of a-z, 0-9 and single hyphens")
 
     text = text.replace("\r\n", "\n")
+    if not _utf8_encodable(text):  # a lone surrogate (`\ud800`) has no UTF-8 bytes to store or parse
+        problem(1, "the text is not valid Unicode (it holds a lone surrogate)")
+        raise EntryInvalid(problems)
     meta, body, body_offset, key_lines = _split_front_matter(text, problem)
     fields = _validate_meta(
         meta if meta is not None else {}, key_lines, problem if meta is not None else _ignore
@@ -242,9 +245,8 @@ def _utf8_encodable(text: str) -> bool:
 def _load_yaml(raw: str) -> tuple[object, list[int], list[int]]:
     """The front matter's data and the file line of each `errors` and `not_errors` item, from one parse."""
     nesting_bound = raw.count("[") + raw.count("{") + raw.count("\n")
-    # libyaml takes UTF-8 only: text with a lone surrogate goes to the Python parser, which
-    # reports it as invalid YAML instead of raising UnicodeEncodeError.
-    fast = _CYamlLoader is not None and nesting_bound <= C_YAML_MAX_NESTING and _utf8_encodable(raw)
+    # (text with a lone surrogate, which libyaml cannot take, was refused before: parse_text)
+    fast = _CYamlLoader is not None and nesting_bound <= C_YAML_MAX_NESTING
     loader_class = _CYamlLoader if fast and _CYamlLoader is not None else yaml.SafeLoader
     loader = loader_class(raw)
     try:
