@@ -34,6 +34,14 @@ def top(conn, text):
     return hits[0] if hits else None
 
 
+def one_entry(slug: str, signature: str) -> sqlite3.Connection:
+    """An index of one entry with one signature."""
+    conn = sqlite3.connect(":memory:")
+    matcher.create_schema(conn)
+    matcher.index_entry(conn, slug, [signature])
+    return conn
+
+
 def test_canonical_signature_is_the_confident_top_match(corpus):
     hit = top(corpus, "sqlite3.OperationalError: database is locked")
     assert hit.slug == "sqlite-database-locked" and hit.confident
@@ -64,10 +72,8 @@ def test_different_env_var_names_still_find_the_env_entry(corpus):
 
 
 def test_same_class_name_from_another_library_is_not_a_type_match():
-    conn = sqlite3.connect(":memory:")
-    matcher.create_schema(conn)
-    matcher.index_entry(
-        conn, "reply-not-json", ["json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)"]
+    conn = one_entry(
+        "reply-not-json", "json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)"
     )
     hit = top(conn, "requests.exceptions.JSONDecodeError: Expecting value: line 1 column 1 (char 0)")
     assert hit.type_match is False
@@ -77,11 +83,7 @@ def test_same_class_name_from_another_library_is_not_a_type_match():
 
 def test_a_library_whose_exceptions_subclass_another_s_is_the_same_type():
     # litellm's AuthenticationError subclasses openai's; anthropic's is another library's class
-    conn = sqlite3.connect(":memory:")
-    matcher.create_schema(conn)
-    matcher.index_entry(
-        conn, "bad-key", ["openai.AuthenticationError: Error code: 401 - Incorrect API key provided"]
-    )
+    conn = one_entry("bad-key", "openai.AuthenticationError: Error code: 401 - Incorrect API key provided")
     wrapped = top(conn, "litellm.AuthenticationError: Error code: 401 - Incorrect API key provided")
     other = top(conn, "anthropic.AuthenticationError: Error code: 401 - Incorrect API key provided")
     assert wrapped.type_match is True and other.type_match is False and wrapped.score > other.score

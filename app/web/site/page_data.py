@@ -100,6 +100,7 @@ def browse(conn, query: BrowseQuery) -> dict:
     entries = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
     filters = [(f, v) for f, v in ((facets.TAG, query.tag), (facets.LANGUAGE, query.language)) if v]
     held = [facets.count(conn, facet, value) for facet, value in filters]
+    active = {facet: n for (facet, _), n in zip(filters, held, strict=True)}  # the filters' kept counts
     where = [
         facets.condition(facet, common=n * COMMON_SHARE > entries)
         for (facet, _), n in zip(filters, held, strict=True)
@@ -134,18 +135,19 @@ def browse(conn, query: BrowseQuery) -> dict:
         "page": page,
         "pages": pages,
         "query": BrowseQuery(query.tag, query.language, query.sort, page),
-        "tags": _options(conn, facets.TAG, query.tag),
-        "languages": _options(conn, facets.LANGUAGE, query.language),
+        "tags": _options(conn, facets.TAG, query.tag, active),
+        "languages": _options(conn, facets.LANGUAGE, query.language, active),
         "sorts": [("title", "Title"), ("matched", "Most matched"), ("newest", "Newest")],
     }
 
 
-def _options(conn, facet: str, active: str | None) -> list[tuple[str, int]]:
+def _options(conn, facet: str, value: str | None, held: dict[str, int]) -> list[tuple[str, int]]:
     """The facet's most used values for the filter menu, with the value the page is filtered by
-    kept in: a rarer tag than the top ones must still show as the selected one."""
+    (`held`: its count, read for the page already) kept in: a rarer tag than the top ones must
+    still show as the selected one."""
     top = facets.top_values(conn, facet)
-    if active and all(value != active for value, _ in top):
-        return [*top, (active, facets.count(conn, facet, active))]
+    if value and all(v != value for v, _ in top):
+        return [*top, (value, held[facet])]
     return top
 
 

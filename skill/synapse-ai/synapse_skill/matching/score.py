@@ -283,13 +283,14 @@ def _signature_factor(t: str, slots: frozenset, examples: frozenset) -> float:
 class Query:
     """One raised error of the query, with its word weights under the current index."""
 
-    __slots__ = ("prepared", "token_set", "total", "weight", "weights")
+    __slots__ = ("only_a_value", "prepared", "token_set", "total", "weight", "weights")
 
     def __init__(self, prepared: Prepared, weight: float, idf_of: dict[str, float]):
         self.prepared, self.weight = prepared, weight
         self.token_set = prepared.token_set
         self.weights = {t: idf_of[t] * _query_factor(t) for t in self.token_set}
         self.total = sum(self.weights.values()) or 1.0
+        self.only_a_value = _only_a_value(prepared)  # read for every candidate signature
 
 
 def _query_factor(t: str) -> float:
@@ -326,7 +327,7 @@ def lexical(query: Query, sig: Signature) -> Lexical:
     type_match = type_agreement(query.prepared, sig)
     if type_match is True:
         score += TYPE_BONUS
-    elif type_match is False or (sig.bare is None and _only_a_value(query.prepared)):
+    elif type_match is False or (sig.bare is None and query.only_a_value):
         score -= TYPE_PENALTY
     conflicts = decisive_parts.conflicts(query.prepared.features, sig.features) if sig.features else ()
     if conflicts:
