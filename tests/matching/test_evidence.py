@@ -113,6 +113,60 @@ def test_an_npm_error_code_decides():
     assert_withheld(conn, "npm ERR! code ERESOLVE", "npm_code eresolve ≠ unable_to_get_issuer_cert_locally")
 
 
+def test_the_name_a_program_never_defined_decides():
+    conn = one_entry(
+        "esm-scope",
+        "ReferenceError: require is not defined in ES module scope",
+        "CommonJS code run as an ES module",
+    )
+    assert (
+        answered(conn, "ReferenceError: require is not defined in ES module scope, you can use import")
+        == "esm-scope"
+    )
+    assert_withheld(
+        conn, "ReferenceError: structuredClone is not defined", "undefined_name structuredclone ≠ require"
+    )
+
+
+def test_an_exit_code_decides_whether_the_process_was_killed():
+    conn = one_entry(
+        "oom-killed", "Process finished with exit code 137 (interrupted by signal 9: SIGKILL)", "OOM"
+    )
+    assert (
+        answered(conn, "Process finished with exit code 137 (interrupted by signal 9: SIGKILL)")
+        == "oom-killed"
+    )
+    assert_withheld(
+        conn, "Process finished with exit code -1073741819 (0xC0000005)", "exit_kill other ≠ sigkill"
+    )
+
+
+def test_an_unquoted_missing_attribute_is_a_decisive_value():
+    """transformers prints `has no attribute default_chat_template` without quotes: the name still
+    decides, so an object lacking another attribute does not share the error by one of its words."""
+    conn = one_entry(
+        "no-chat-template",
+        "AttributeError: LlamaTokenizerFast has no attribute default_chat_template",
+        "The tokenizer has no chat template",
+    )
+    assert answered(conn, "AttributeError: GemmaTokenizerFast has no attribute default_chat_template") == (
+        "no-chat-template"
+    )
+    assert answered(conn, "AttributeError: module 'ChatTTS' has no attribute 'Chat'") is None
+
+
+def test_a_one_word_message_is_not_like_a_sentence_that_contains_the_word():
+    conn = one_entry(
+        "numpy-abi",
+        "ValueError: numpy.dtype size changed, may indicate binary incompatibility. Expected 96 from C header",
+        "numpy ABI mismatch",
+    )
+    assert answered(conn, "ValueError: numpy.dtype size changed, may indicate binary incompatibility.") == (
+        "numpy-abi"
+    )
+    assert answered(conn, "ValueError: C") is None
+
+
 def test_a_dotted_module_of_an_installed_package_is_not_a_missing_package():
     conn = index(MISSING_PACKAGE)
     assert answered(conn, "ModuleNotFoundError: No module named 'pandas'") == "missing-package"

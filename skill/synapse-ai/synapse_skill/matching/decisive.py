@@ -331,6 +331,24 @@ FEATURES: tuple[Feature, ...] = (
         _first_group,
         needs=("positional argument",),
     ),
+    # A process killed by SIGKILL (exit code 137 = 128 + 9, or -9 from Python's subprocess) was
+    # most often the kernel's OOM killer; any other exit code (`0xC0000005`, an access violation;
+    # `exit status 2`) is the program's own failure, whatever else the lines share.
+    Feature(
+        "exit_kill",
+        re.compile(r"exit(?:ed with)? (?:code|status)[:= ]{0,2}(-?(?:0x)?[0-9a-f]{1,10})\b", re.I),
+        lambda m: "sigkill" if m.group(1) in ("137", "-9") else "other",
+        needs=("exit",),
+    ),
+    # The name a program used but never defined decides what is missing: `require is not defined
+    # in ES module scope` is CommonJS code loaded as an ES module; `structuredClone is not defined`
+    # an older runtime, `QuestionMarkCircledIcon is not defined` a missing import of the project.
+    Feature(
+        "undefined_name",
+        re.compile(r"(?:^|[\s'\"])([A-Za-z_$][\w$]{0,80})['\"]? is not defined\b"),
+        _first_group,
+        needs=("is not defined",),
+    ),
     # Which package the error is about, where the message says it: `module 'openai' has no
     # attribute`, `cannot import name 'X' from 'langchain'`, `No module named 'numpy._core'`
     # (Python 2 printed that one unquoted: `No module named pkg_resources`).

@@ -142,6 +142,9 @@ FUZZY_CHARS = 400
 
 # Numbers that name the error: errno and Windows error codes, HTTP status codes.
 _CODE_NUMBER = re.compile(r"(?:errno|winerror|error code:?|error|status(?: code)?:?)\s?-?(\d{1,5})\b")
+# The attribute an object lacks is the value of its message whether quoted (Python's own
+# `has no attribute 'x'`) or not (transformers' `LlamaTokenizerFast has no attribute chat_template`).
+_BARE_ATTRIBUTE = re.compile(r"has no attribute (\w{1,80})")
 _WRAPPER_PREFIX = re.compile(r"^\((?:[A-Za-z_][\w]{0,60}\.){0,6}[A-Za-z_]\w{0,80}\)\s?")
 
 
@@ -170,6 +173,7 @@ def prepare_error(err: RaisedError, with_features: bool = True, around: str = ""
     toks = tuple(dict.fromkeys(tokens(norm)))
     slots = {t for v in slot_values(message) for t in tokens(normalize(v)) if not t.startswith("_")}
     slots.update(m.group(1) for m in _CODE_NUMBER.finditer(norm))
+    slots.update(t for m in _BARE_ATTRIBUTE.finditer(message) for t in tokens(normalize(m.group(1))))
     bare = err.bare_type.lower() if err.bare_type else None
     if bare in ("error", "exception"):
         bare = None
@@ -373,6 +377,8 @@ def fuzzy_above(query: Prepared, sig: Signature, above: float | None) -> float |
     best-window part (most of the cost) is then not computed."""
     if not sig.norm:
         return float(_same_qualified_type(query, sig))
+    if len(query.tokens) < 2 and not query.slots:
+        return 0.0  # one bare word (`ValueError: C`) is part of any sentence: no likeness to weigh
     q_text, s_text = query.norm[:FUZZY_CHARS], sig.norm[:FUZZY_CHARS]
     word_set = fuzz.token_set_ratio(q_text, s_text)
     if above is not None and (word_set + 100) / 200 <= above:
