@@ -113,6 +113,22 @@ def test_an_npm_error_code_decides():
     assert_withheld(conn, "npm ERR! code ERESOLVE", "npm_code eresolve ≠ unable_to_get_issuer_cert_locally")
 
 
+def test_an_openssl_reason_code_decides():
+    conn = one_entry(
+        "plain-http-port",
+        "requests.exceptions.SSLError: HTTPSConnectionPool(host='localhost', port=8000): Max retries exceeded"
+        " with url: / (Caused by SSLError(SSLError(1, '[SSL: WRONG_VERSION_NUMBER] wrong version number"
+        " (_ssl.c:1006)')))",
+        "TLS spoken to a plain-HTTP port",
+    )
+    untrusted = (
+        "requests.exceptions.SSLError: HTTPSConnectionPool(host='localhost', port=9443): Max retries exceeded"
+        " with url: /health (Caused by SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED]"
+        " certificate verify failed: self-signed certificate (_ssl.c:1006)')))"
+    )
+    assert_withheld(conn, untrusted, "ssl_reason certificate_verify_failed ≠ wrong_version_number")
+
+
 def test_the_name_a_program_never_defined_decides():
     conn = one_entry(
         "esm-scope",
@@ -1166,6 +1182,19 @@ def test_an_entry_with_many_signatures_naming_a_package_does_not_crowd_out_the_g
 )
 def test_a_missing_package_beside_an_entry_naming_its_family(corpus, text, expected):
     assert answered(corpus, text) == expected
+
+
+def test_the_first_words_of_a_long_message_find_its_entry_when_rare_boilerplate_leads_elsewhere(corpus):
+    # the words of Google's help links (`links`, `description`) are rarer in the corpus than
+    # `exceeded your current quota`: looked up alone they fill the candidates with other entries
+    body = (
+        "google.genai.errors.ClientError: 429 RESOURCE_EXHAUSTED. {'error': {'code': 429, 'message': 'You"
+        " exceeded your current quota, please check your plan and billing details.', 'status':"
+        " 'RESOURCE_EXHAUSTED', 'details': [{'@type': 'type.googleapis.com/google.rpc.Help', 'links':"
+        " [{'description': 'Learn more about Gemini API quotas', 'url':"
+        " 'https://ai.google.dev/gemini-api/docs/rate-limits'}]}]}}"
+    )
+    assert answered(corpus, body) == "gemini-resource-exhausted"
 
 
 def test_look_alikes_of_other_entries_do_not_crowd_the_general_entry_out_of_the_skeleton_lookup():

@@ -218,6 +218,14 @@ FEATURES: tuple[Feature, ...] = (
         _first_group,
         needs=("status", "code", "http", "client error", "server error", "<title>", "<h1>"),
     ),
+    # OpenSSL names its failure by a reason code: `[SSL: CERTIFICATE_VERIFY_FAILED]` (a certificate
+    # nobody trusts) is not `[SSL: WRONG_VERSION_NUMBER]` (TLS spoken to a plain-HTTP port).
+    Feature(
+        "ssl_reason",
+        re.compile(r"\[SSL: ?([A-Z][A-Z0-9_]{2,60})\]"),
+        _first_group,
+        needs=("[ssl",),
+    ),
     # npm names its failure by a code (`npm ERR! code ERESOLVE`, `… code E404`): the code decides.
     Feature(
         "npm_code",

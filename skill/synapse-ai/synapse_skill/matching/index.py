@@ -26,7 +26,7 @@ from synapse_skill.matching.extract import extract
 from synapse_skill.matching.normalize import has_wildcard, normalize, tokens
 from synapse_skill.matching.score import Prepared, Signature, idf, prepare
 
-FORMAT = 15  # bump when the stored columns or the tokens change; the store rebuilds the index then
+FORMAT = 16  # bump when the stored columns or the tokens change; the store rebuilds the index then
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS match_signatures (
@@ -64,6 +64,9 @@ RARE_TERM_DOCS = 120
 SIBLING_ENTRIES = 4  # how many of the best-ranked hits bring every signature of their entry
 # When the best-ranked hits belong to this many entries or fewer, the message's skeleton is looked up too.
 FEW_ENTRIES = 3
+# A message's first words name the error; a rare word in its tail is often boilerplate (a help
+# centre's address) that another entry's message shares: the lead words are looked up too.
+LEAD_WORDS = 8
 MAX_REMEMBERED_QUERIES = 4096  # on small indexes: a word in more than 5 % of signatures picks nothing
 MAX_REMEMBERED_LOOKUPS = 16_384  # FTS5 lookups of word groups, ≤ CANDIDATE_LIMIT ids each
 
@@ -560,6 +563,9 @@ def candidate_ids(
     message in general is judged beside them (not otherwise: more candidates would be more chances
     for a generic entry to answer what it does not fix).
 
+    The two rarest of the message's first words are looked up together as well: a long message's
+    rarest words may be boilerplate of its tail that another entry's message shares.
+
     `lookup(words, "AND" | "OR"[, positive_only])` is the FTS5 lookup (`IndexCache.fts_ids`, which remembers them).
     """
     numbered = "errno" in terms or "errno" in primary  # `[Errno 24]`: there the number is the error
@@ -581,6 +587,9 @@ def candidate_ids(
         known = list(dict.fromkeys(ranked[0] + ranked[1]))
         rare = [t for t in known if df[t] <= RARE_TERM_DOCS][:MAX_QUERY_TERMS] or known[:1]
         ids.update(dict.fromkeys(lookup(rare, "OR")))
+    lead = rarest_first(primary[:LEAD_WORDS], df, numbered)[:2]
+    if len(lead) == 2:
+        ids.update(dict.fromkeys(lookup(lead, "AND")))
     if not ids:
         return []
     # The entries of the first-ranked hits are judged by all their signatures; the rest by
