@@ -53,29 +53,39 @@ def test_option1_keeps_tasks_alive_through_gc(fix_code, tmp_path):
     assert MESSAGE not in result.stderr
 
 
-def test_option1_spawn_survives_the_reproducer(fix_code, tmp_path):
+def test_option1_spawn_survives_what_destroys_a_plain_task(fix_code, tmp_path):
+    """The same waiter twice: started with create_task it is collected mid-wait; with spawn it
+    finishes. The timer holds the future only weakly, so nothing but spawn keeps the task alive."""
     code = (
         fix_code(SLUG, 1).split('if __name__ == "__main__":')[0]
         + """
 async def waiter(fut, out):
     out.append(await fut)
-async def scenario():
+def resolve(ref, value):
+    fut = ref()
+    if fut is not None and not fut.done():
+        fut.set_result(value)
+async def scenario(start):
     out = []
-    fut = asyncio.get_running_loop().create_future()
-    spawn(waiter(fut, out))
-    asyncio.get_running_loop().call_later(0.05, fut.set_result, "ok")
+    loop = asyncio.get_running_loop()
+    fut = loop.create_future()
+    start(waiter(fut, out))
+    loop.call_later(0.05, resolve, weakref.ref(fut), "ok")
     del fut
     await asyncio.sleep(0)
     gc.collect()
+    await asyncio.sleep(0.1)
     await drain()
-    print("result:", out)
-asyncio.run(scenario())
+    print(start.__name__, "result:", out, flush=True)
+asyncio.run(scenario(asyncio.create_task))
+asyncio.run(scenario(spawn))
 """
     )
     result = run_python(code, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "result: ['ok']" in result.stdout
-    assert MESSAGE not in result.stderr
+    assert "create_task result: []" in result.stdout  # the reproducer really loses the plain task
+    assert result.stderr.count(MESSAGE) == 1
+    assert "spawn result: ['ok']" in result.stdout
 
 
 def test_option2_closes_loop_without_destroying_tasks(fix_code, tmp_path):
