@@ -122,7 +122,7 @@ def test_new_code_on_old_install_and_keyword_removals(fix_code, tmp_path):
     assert last_line(repro) == "ModuleNotFoundError: No module named 'langgraph.types'"
     result = run_args(["-c", fix_code(SLUG, 1), last_line(repro)], site, tmp_path)
     assert (
-        "langgraph.types (Command and interrupt from 0.2.53) exists from langgraph 0.2.39 on; installed: 0.0.69"
+        "langgraph.types (Command from 0.2.46, interrupt from 0.2.47) exists from langgraph 0.2.24 on; installed: 0.0.69"
         in result.stdout
     )
     assert "BROKEN" not in result.stdout
