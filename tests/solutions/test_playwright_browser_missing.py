@@ -65,11 +65,20 @@ def test_reports_missing_builds_and_the_interpreter_bound_command(fix_code, tmp_
     assert str(browsers / "chromium_headless_shell-1255") in result.stdout
     assert f"{sys.executable} -m playwright install chromium" in result.stdout
 
+    # folders without Playwright's INSTALLATION_COMPLETE marker: an interrupted download
     (browsers / "chromium-1255").mkdir(parents=True)
     (browsers / "chromium_headless_shell-1255").mkdir()
     result = _run(script, env)
-    assert result.returncode == 0
     assert "MISSING" not in result.stdout
+    assert "PARTIAL Chrome Headless Shell" in result.stdout
+    assert "all expected builds are present" not in result.stdout
+    assert f"{sys.executable} -m playwright install chromium" in result.stdout
+
+    for build in ("chromium-1255", "chromium_headless_shell-1255"):
+        (browsers / build / "INSTALLATION_COMPLETE").write_text("", encoding="utf-8")
+    result = _run(script, env)
+    assert result.returncode == 0
+    assert "MISSING" not in result.stdout and "PARTIAL" not in result.stdout
     assert "all expected builds are present" in result.stdout
 
 
