@@ -214,7 +214,7 @@ def test_option3_async_script_runs(fix_code):
     assert "MissingGreenlet" not in result.stderr
 
 
-def test_option4_merge_reattaches_a_detached_object(option1, fix_code):
+def test_option4_reloads_a_detached_object_by_its_primary_key(option1, fix_code):
     namespace = load(fix_code, 4)
     plain = sessionmaker(option1["engine"])  # default expire_on_commit=True: the refresh() line matters
     option1["create_user"]("ada", ["p1", "p2"])
