@@ -588,7 +588,8 @@ def candidate_ids(
         rare = [t for t in known if df[t] <= RARE_TERM_DOCS][:MAX_QUERY_TERMS] or known[:1]
         ids.update(dict.fromkeys(lookup(rare, "OR")))
     lead = rarest_first(primary[:LEAD_WORDS], df, numbered)[:2]
-    if len(lead) == 2:
+    # (not when the pair was one of the groups above, nor when a word is too common to say much)
+    if len(lead) == 2 and max(df[t] for t in lead) <= RARE_TERM_DOCS and tuple(lead) not in groups:
         ids.update(dict.fromkeys(lookup(lead, "AND")))
     if not ids:
         return []
