@@ -157,30 +157,34 @@ def test_an_exit_code_decides_whether_the_process_was_killed():
     )
 
 
-def test_an_unquoted_missing_attribute_is_a_decisive_value():
-    """transformers prints `has no attribute default_chat_template` without quotes: the name still
-    decides, so an object lacking another attribute does not share the error by one of its words."""
-    conn = one_entry(
-        "no-chat-template",
-        "AttributeError: LlamaTokenizerFast has no attribute default_chat_template",
-        "The tokenizer has no chat template",
-    )
-    assert answered(conn, "AttributeError: GemmaTokenizerFast has no attribute default_chat_template") == (
-        "no-chat-template"
-    )
-    assert answered(conn, "AttributeError: module 'ChatTTS' has no attribute 'Chat'") is None
-
-
-def test_a_one_word_message_is_not_like_a_sentence_that_contains_the_word():
-    conn = one_entry(
-        "numpy-abi",
-        "ValueError: numpy.dtype size changed, may indicate binary incompatibility. Expected 96 from C header",
-        "numpy ABI mismatch",
-    )
-    assert answered(conn, "ValueError: numpy.dtype size changed, may indicate binary incompatibility.") == (
-        "numpy-abi"
-    )
-    assert answered(conn, "ValueError: C") is None
+@pytest.mark.parametrize(
+    ("title", "signature", "same_error", "other_error"),
+    [
+        # transformers prints the attribute without quotes: it still decides, so an object lacking
+        # another attribute does not share the error by one of its words (`chat`) when, as in the
+        # entry about it, the title names the attribute's words
+        (
+            "The tokenizer has no chat template",
+            "AttributeError: LlamaTokenizerFast has no attribute default_chat_template",
+            "AttributeError: GemmaTokenizerFast has no attribute default_chat_template",
+            "AttributeError: module 'ChatTTS' has no attribute 'Chat'",
+        ),
+        # one bare word is part of any sentence: no fuzzy likeness to weigh
+        (
+            "numpy ABI mismatch",
+            "ValueError: numpy.dtype size changed, may indicate binary incompatibility. Expected 96 from C header",
+            "ValueError: numpy.dtype size changed, may indicate binary incompatibility.",
+            "ValueError: C",
+        ),
+    ],
+    ids=["unquoted-missing-attribute", "one-word-message"],
+)
+def test_what_only_looks_like_a_signature_by_one_word_is_not_answered(
+    title, signature, same_error, other_error
+):
+    conn = one_entry("the-entry", signature, title)
+    assert answered(conn, same_error) == "the-entry"
+    assert answered(conn, other_error) is None
 
 
 def test_a_dotted_module_of_an_installed_package_is_not_a_missing_package():
