@@ -658,16 +658,6 @@ def test_a_text_two_entries_claim_alike_is_answered_only_with_evidence_that_tell
         "    return complexjson.loads(self.text, **kwargs)\n" + body
     )
     assert answered(conn, framed) == "http-body"
-    # only the standard library's frames (`json.loads` called by the caller's own code): no HTTP
-    # client ran, so the entry about HTTP bodies steps back and the other is the answer
-    called_by_the_caller = (
-        'File "/home/dev/agent.py", line 12, in parse\n    return json.loads(reply)\n'
-        'File "/usr/lib/python3.11/json/__init__.py", line 346, in loads\n'
-        "    return _default_decoder.decode(s)\n" + body
-    )
-    assert answered(conn, called_by_the_caller) == "llm-reply"
-    http_body = next(h for h in matcher.search(conn, called_by_the_caller).hits if h.slug == "http-body")
-    assert "json (not this entry's)" in http_body.frames
 
 
 def test_releases_that_exist_but_do_not_fit_are_not_a_name_with_no_releases():

@@ -27,7 +27,6 @@ except ImportError:  # pragma: no cover - exercised by the standalone skill test
 FRAME_BONUS = 4.0
 FRAME_PENALTY = 20.0
 UNNAMED_LIBRARY_PENALTY = 15.0
-STDLIB_ONLY_PENALTY = 5.0
 ENV_BONUS = 3.0
 ENV_PENALTY = 40.0
 
@@ -71,8 +70,6 @@ def frames_evidence(
         return Judgement(FRAME_BONUS, frames=tuple(f"{f} (agrees)" for f in agree))
     if installed and not names(libraries, subject):
         return Judgement(-FRAME_PENALTY, frames=tuple(f"{f} (not this entry's)" for f in installed[-3:]))
-    if not names(libraries, subject):  # only the standard library's frames: none of the entry's ran
-        return Judgement(-STDLIB_ONLY_PENALTY, frames=tuple(f"{f} (not this entry's)" for f in frames[-3:]))
     return Judgement()
 
 
