@@ -17,9 +17,7 @@ def write_files(site: Path, files: Mapping[str, str], *, dedent: bool = True) ->
     The fake packages of the verified-fix tests (a transformers, a torch) are folders of such files.
     """
     for rel, text in files.items():
-        target = site / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(textwrap.dedent(text) if dedent else text, encoding="utf-8")
+        write_file(site / rel, textwrap.dedent(text) if dedent else text)
     return site
 
 

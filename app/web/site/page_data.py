@@ -99,18 +99,14 @@ class BrowseQuery:
 def browse(conn, query: BrowseQuery) -> dict:
     entries = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
     filters = [(f, v) for f, v in ((facets.TAG, query.tag), (facets.LANGUAGE, query.language)) if v]
-    held = [facets.count(conn, facet, value) for facet, value in filters]
-    active = {facet: n for (facet, _), n in zip(filters, held, strict=True)}  # the filters' kept counts
-    where = [
-        facets.condition(facet, common=n * COMMON_SHARE > entries)
-        for (facet, _), n in zip(filters, held, strict=True)
-    ]
+    held = {facet: facets.count(conn, facet, value) for facet, value in filters}  # each filter's count
+    where = [facets.condition(facet, common=n * COMMON_SHARE > entries) for facet, n in held.items()]
     args = [value for _, value in filters]
     clause = ("WHERE " + " AND ".join(where)) if where else ""
     if len(filters) > 1:
         total = conn.execute(f"SELECT count(*) FROM entries e {clause}", args).fetchone()[0]
     else:
-        total = held[0] if held else entries  # kept counts: no rows counted
+        total = next(iter(held.values()), entries)  # a kept count: no rows counted
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(1, query.page), pages)
     rows = conn.execute(
@@ -135,8 +131,8 @@ def browse(conn, query: BrowseQuery) -> dict:
         "page": page,
         "pages": pages,
         "query": BrowseQuery(query.tag, query.language, query.sort, page),
-        "tags": _options(conn, facets.TAG, query.tag, active),
-        "languages": _options(conn, facets.LANGUAGE, query.language, active),
+        "tags": _options(conn, facets.TAG, query.tag, held),
+        "languages": _options(conn, facets.LANGUAGE, query.language, held),
         "sorts": [("title", "Title"), ("matched", "Most matched"), ("newest", "Newest")],
     }
 
