@@ -111,3 +111,26 @@ def test_demo_runs(fix_code, tmp_path):
     result = run_python(fix_code(SLUG, 1), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("BAD") == 2 and result.stdout.count("OK ") == 1
+
+
+# The first bytes of a model trained with sentencepiece 0.2.0 (field 1, the pieces, comes first), and
+# Llama 3's `original/tokenizer.model`, a tiktoken BPE file: a base64 token and its rank per line.
+SENTENCEPIECE_HEAD = b"\n\x0e\n\x05<unk>\x15\x00\x00\x00\x00\x18\x02"
+TIKTOKEN_LINES = b"IQ== 0\nIg== 1\nIw== 2\n"
+
+
+@pytest.mark.parametrize(
+    "content,ok,expected",
+    [
+        (SENTENCEPIECE_HEAD + bytes(64), True, "SentencePiece model"),
+        (TIKTOKEN_LINES, False, "tiktoken BPE file"),
+        (POINTER, False, "git-lfs POINTER"),
+        (b"\x00\x01garbage", False, "not a SentencePiece model"),
+    ],
+)
+def test_tokenizer_model_files(check, tmp_path, content, ok, expected):
+    path = tmp_path / "tokenizer.model"
+    path.write_bytes(content)
+    result, message = check(str(path))
+    assert result is ok, message
+    assert expected in message
