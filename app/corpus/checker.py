@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.corpus import safety
+from app.corpus import pyversions, safety
 from app.corpus.entries import Entry, EntryInvalid, Problem, code_blocks, parse_entry, signature_key
 from app.corpus.parsing import index_item
 from synapse_skill.matching import matcher
@@ -49,6 +50,7 @@ def check_files(paths: list[Path], project_root: Path | None = None) -> CheckRep
         if entry.verified_by and project_root and not (project_root / entry.verified_by).is_file():
             problems.append(Problem(entry.path, 1, f"verified_by names a missing file: {entry.verified_by}"))
         problems.extend(safety_problems(entry))
+        problems.extend(python_version_problems(entry))
         entries.append(entry)
     problems.extend(_cross_entry_problems(entries))
     problems.extend(look_alike_problems(entries))
@@ -96,6 +98,22 @@ def safety_problems(entry: Entry) -> list[Problem]:
         Problem(entry.path, finding.line, finding.message)
         for block in code_blocks(entry.markdown)
         for finding in safety.findings(block)
+    ]
+
+
+def python_version_problems(entry: Entry) -> list[Problem]:
+    """Fix code that needs a newer Python than its block and entry claim (see pyversions)."""
+    if importlib.util.find_spec("vermin") is None:
+        return [
+            Problem(
+                entry.path, 1, "vermin is not installed (pip install -e '.[dev]'): Python versions unchecked"
+            )
+        ]
+    oldest = pyversions.entry_oldest(entry.applies_to)
+    return [
+        Problem(entry.path, line, message)
+        for block in code_blocks(entry.markdown)
+        for line, message in pyversions.block_problems(block, oldest)
     ]
 
 
