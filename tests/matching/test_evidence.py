@@ -1191,6 +1191,19 @@ def test_the_first_words_of_a_long_message_find_its_entry_when_rare_boilerplate_
     assert answered(corpus, body) == "gemini-resource-exhausted"
 
 
+def test_the_last_words_of_a_wrapped_error_find_its_entry_when_rare_incidental_words_lead(corpus):
+    # Docker's and Go's wrapped errors put the innermost cause last; the build step's file and folder
+    # names (`gguf`, `zip`, `software`, `re-exec`) are rarer in the corpus than `no space left on device`
+    # and, looked up alone, fill the candidates with entries that share one of them
+    for step in (
+        "Step 3/8 : COPY gguf_shards.zip /software/\nuntar re-exec error: exit status 1: output: write"
+        " /software/gguf_shards.zip: no space left on device",
+        "Step 12 : COPY checkpoint.safetensors /software/\ncopy re-exec error: exit status 1: output: write"
+        " /software/checkpoint.safetensors: no space left on device",
+    ):
+        assert answered(corpus, step) == "no-space-left"
+
+
 def test_look_alikes_of_other_entries_do_not_crowd_the_general_entry_out_of_the_skeleton_lookup():
     # twenty entries each refuse `No module named '<their package>'` (look-alikes as short as the
     # general entry's own signature, and indexed before it): the lookup of the message's skeleton

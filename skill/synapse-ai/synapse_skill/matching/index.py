@@ -563,8 +563,9 @@ def candidate_ids(
     message in general is judged beside them (not otherwise: more candidates would be more chances
     for a generic entry to answer what it does not fix).
 
-    The two rarest of the message's first words are looked up together as well: a long message's
-    rarest words may be boilerplate of its tail that another entry's message shares.
+    The two rarest of the message's first words are looked up together as well (a long message's
+    rarest words may be boilerplate of its tail that another entry's message shares), and so are
+    the two rarest of its last words (a wrapped error's innermost cause comes last).
 
     `lookup(words, "AND" | "OR"[, positive_only])` is the FTS5 lookup (`IndexCache.fts_ids`, which remembers them).
     """
@@ -587,10 +588,14 @@ def candidate_ids(
         known = list(dict.fromkeys(ranked[0] + ranked[1]))
         rare = [t for t in known if df[t] <= RARE_TERM_DOCS][:MAX_QUERY_TERMS] or known[:1]
         ids.update(dict.fromkeys(lookup(rare, "OR")))
-    lead = rarest_first(primary[:LEAD_WORDS], df, numbered)[:2]
-    # (not when the pair was one of the groups above, nor when a word is too common to say much)
-    if len(lead) == 2 and max(df[t] for t in lead) <= RARE_TERM_DOCS and tuple(lead) not in groups:
-        ids.update(dict.fromkeys(lookup(lead, "AND")))
+    # ... and so are the two rarest of its last words: a wrapped error's innermost cause comes last
+    # (`untar error: exit status 1: write x.zip: no space left on device`), and a long prefix of
+    # rare but incidental words (file names, step numbers) can crowd it out of the groups above
+    for end in (primary[:LEAD_WORDS], primary[-LEAD_WORDS:]):
+        pair = rarest_first(end, df, numbered)[:2]
+        # (not when the pair was one of the groups above, nor when a word is too common to say much)
+        if len(pair) == 2 and max(df[t] for t in pair) <= RARE_TERM_DOCS and tuple(pair) not in groups:
+            ids.update(dict.fromkeys(lookup(pair, "AND")))
     if not ids:
         return []
     # The entries of the first-ranked hits are judged by all their signatures; the rest by
