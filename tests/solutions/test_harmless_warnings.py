@@ -3,15 +3,22 @@
 Produces real warnings (DeprecationWarning, UserWarning, RuntimeWarning) in a child process that
 then fails with a real exception, and one that only warns and exits 0. Runs the entry's Option 1
 code on the captured stderr: it must report the real exception line, not a warning, and say so
-when there is no failure. Then checks Option 2 filters only the targeted warning.
+when there is no failure. Then checks Option 2 filters only the targeted warning, and that
+faiss's loader lines (its logged ModuleNotFoundError for a missing AVX2 build) are not taken
+for the failure.
 """
 
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 from pyrun import run_python
 
+from app.corpus.entries import parse_entry
+
 SLUG = "harmless-warnings"
+SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 
 NOISY_CRASH = """
 import warnings
@@ -81,3 +88,56 @@ def test_option2_filters_only_the_targeted_warning(fix_code, tmp_path):
     result = run_python(fix_code(SLUG, 2), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "['something new']"
+
+
+# faiss-cpu 1.8.0 faiss/loader.py, the AVX2 branch and the fallback, word for word (the AVX512 branch is
+# the same with its own names); `swigfaiss` is a stub here, the compiled library in the real wheel.
+FAISS_LOADER = """
+import logging
+
+logger = logging.getLogger(__name__)
+
+loaded = False
+try:
+    logger.info("Loading faiss with AVX2 support.")
+    from .swigfaiss_avx2 import *
+    logger.info("Successfully loaded faiss with AVX2 support.")
+    loaded = True
+except ImportError as e:
+    logger.info(f"Could not load library with AVX2 support due to:\\n{e!r}")
+    loaded = False
+
+if not loaded:
+    logger.info("Loading faiss.")
+    from .swigfaiss import *
+    logger.info("Successfully loaded faiss.")
+"""
+
+
+def _fake_faiss(tmp_path):
+    package = tmp_path / "faiss"
+    package.mkdir()
+    (package / "__init__.py").write_text("from .loader import *\n", encoding="utf-8")
+    (package / "loader.py").write_text(FAISS_LOADER, encoding="utf-8")
+    (package / "swigfaiss.py").write_text("IndexFlatL2 = object\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("then", ["", "{}['question']"])
+def test_faiss_loader_lines_are_not_the_failure(fix_code, tmp_path, then):
+    _fake_faiss(tmp_path)
+    app = f"import logging\nlogging.basicConfig(level=logging.INFO)\nimport faiss\n{then}\n"
+    run = run_python(app, cwd=tmp_path)
+    assert "Could not load library with AVX2 support due to:\n" in run.stderr
+    assert "ModuleNotFoundError(\"No module named 'faiss.swigfaiss_avx2'\")" in run.stderr
+    assert "INFO:faiss.loader:Successfully loaded faiss." in run.stderr
+    signature = "INFO:faiss.loader:Could not load library with AVX2 support due to:\n" + (
+        "ModuleNotFoundError(\"No module named 'faiss.swigfaiss_avx2'\")"
+    )
+    assert signature in run.stderr
+    assert signature in parse_entry(SOLUTIONS / f"{SLUG}.md").errors
+    result = _real_error(fix_code, tmp_path, run.stderr)
+    assert result.returncode == 0, result.stderr
+    if then:
+        assert result.stdout.startswith("real error: KeyError: 'question'")
+    else:
+        assert "the warnings are not the failure" in result.stdout
