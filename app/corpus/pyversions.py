@@ -156,17 +156,17 @@ def _child_bodies(node: ast.stmt) -> list[list[ast.stmt]]:
 
 
 def _guarded_lines(tree: ast.Module) -> set[int]:
-    """Lines that run only where a version check or a fallback lets them: the body of
-    `if sys.version_info >= …` / `if hasattr(…)`, what follows `if not hasattr(…): return`,
-    and the body of a `try` that catches ImportError or AttributeError."""
+    """Lines that run only where a version check or a fallback lets them: both branches of
+    `if sys.version_info >= …` / `if hasattr(…)` (one is the new way, one the old), what follows
+    `if not hasattr(…): return`, and the body of a `try` that catches ImportError or AttributeError."""
     lines: set[int] = set()
 
     def visit(body: list[ast.stmt]) -> None:
         for i, node in enumerate(body):
             if isinstance(node, ast.If) and any(w in ast.unparse(node.test) for w in _GUARD_WORDS):
-                spans = node.body
+                spans = [*node.body, *node.orelse]
                 if isinstance(node.body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break)):
-                    spans = [*node.orelse, *body[i + 1 :]]  # `if not hasattr(...): return` guards the rest
+                    spans += body[i + 1 :]  # `if not hasattr(...): return` guards the rest
                 lines.update(n for stmt in spans for n in _span(stmt))
             elif isinstance(node, ast.Try) and any(_catches_missing(h) for h in node.handlers):
                 lines.update(n for stmt in node.body for n in _span(stmt))

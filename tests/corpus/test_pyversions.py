@@ -67,6 +67,11 @@ def test_evaluated_annotations(code, expected):
             "import asyncio\ntry:\n    runner = asyncio.Runner()\nexcept AttributeError:\n    runner = None\n",
             [],
         ),
+        (
+            "import importlib.metadata as md\ndef dists(top):\n    if hasattr(md, 'packages_distributions'):\n"
+            "        return md.packages_distributions().get(top, [])\n    return []\n",
+            [],
+        ),
     ],
 )
 def test_standard_library_members(code, expected):
