@@ -588,9 +588,9 @@ def candidate_ids(
         known = list(dict.fromkeys(ranked[0] + ranked[1]))
         rare = [t for t in known if df[t] <= RARE_TERM_DOCS][:MAX_QUERY_TERMS] or known[:1]
         ids.update(dict.fromkeys(lookup(rare, "OR")))
-    # ... and so are the two rarest of its last words: a wrapped error's innermost cause comes last
-    # (`untar error: exit status 1: write x.zip: no space left on device`), and a long prefix of
-    # rare but incidental words (file names, step numbers) can crowd it out of the groups above
+    # The two rarest of the first words, and of the last words, each pair looked up together: a
+    # wrapped error's innermost cause comes last (`untar error: exit status 1: write x.zip: no space
+    # left on device`), and rare but incidental words (file names, step numbers) crowd it out above
     for end in (primary[:LEAD_WORDS], primary[-LEAD_WORDS:]):
         pair = rarest_first(end, df, numbered)[:2]
         # (not when the pair was one of the groups above, nor when a word is too common to say much)
