@@ -346,6 +346,16 @@ def test_gunicorn_s_log_prefix_is_stripped_like_other_timestamps():
     assert extract(text).primary.message == "Connection in use: ('0.0.0.0', 8000)"
 
 
+def test_the_logging_cookbook_s_format_is_stripped_name_and_level_too():
+    # `%(asctime)s - %(name)s - %(levelname)s - %(message)s`; the space before ` - ` once went to an
+    # optional time zone, and the level and the logger's name stayed in the message
+    text = "2025-08-25 13:38:58,981 - loader.hub - ERROR - Failed to fetch the dataset: HTTP 502"
+    assert extract(text).primary.message == "Failed to fetch the dataset: HTTP 502"
+    assert extract("2025-08-25 13:38:58,981 - ERROR - boom").primary.message == "boom"
+    zoned = "2025-08-25T13:38:58+02:00 ERROR worker: KeyError: 'job'"
+    assert extract(zoned).primary.type == "KeyError"
+
+
 EXCEPTION_GROUP = """  + Exception Group Traceback (most recent call last):
   |   File "/srv/agent/main.py", line 11, in <module>
   |     asyncio.run(main())

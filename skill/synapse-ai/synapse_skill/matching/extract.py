@@ -21,8 +21,10 @@ MAX_MESSAGE_CHARS = 2000
 _ANSI = re.compile(r"\x1b\[[0-9;?]{0,20}[ -/]{0,3}[@-~]")
 _COMPOSE_PREFIX = re.compile(r"^[A-Za-z0-9][\w.-]{0,80}\s{1,40}\|\s?")
 _LOG_PREFIX = re.compile(
-    r"^\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?\s?(?:Z|[+-]\d{2}:?\d{2})?\]?"
+    r"^\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:\s?(?:Z|[+-]\d{2}:?\d{2}))?\]?"
     r"(?:\s{1,5}\[\d{1,10}\])?"  # gunicorn's `[pid]`
+    # the logging cookbook's `%(asctime)s - %(name)s - %(levelname)s - %(message)s`: the name, then the level
+    r"(?:\s{1,5}-\s{1,5}[\w.\[\]-]{1,80}(?=\s{1,5}-\s{1,5}(?:TRACE|DEBUG|INFO|WARNING|ERROR|CRITICAL)\s))?"
     r"(?:\s{1,5}[-|]?\s{0,5}\[?(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|CRITICAL|FATAL)\]?)?"
     r"(?:\s{1,5}[\w.\[\]:-]{1,80}:)?\s{0,5}(?:-\s)?"
 )
