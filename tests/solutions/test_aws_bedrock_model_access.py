@@ -18,9 +18,9 @@ fake region and assert the id, region and access advice it prints; the id it nam
 """
 
 import json
-import textwrap
 from pathlib import Path
 
+from fake_site import write_files
 from pyrun import last_line, run_python
 
 from app.corpus.entries import parse_entry
@@ -247,10 +247,7 @@ def _site(tmp_path, state=US_EAST_1):
         "boto3/__init__.py": "__version__ = '1.44.18'\n" + BOTO3,
         "boto3/session.py": BOTO3_SESSION,
     }
-    for rel, text in files.items():
-        path = site / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    write_files(site, files)
     state_file = tmp_path / "state.json"
     state_file.write_text(json.dumps(state), encoding="utf-8")
     return site, {"FAKE_BEDROCK_STATE": str(state_file), "AWS_DEFAULT_REGION": None}

@@ -23,10 +23,10 @@ the secret key or the session token).
 
 import json
 import os
-import textwrap
 from pathlib import Path
 
 import pytest
+from fake_site import write_files
 from pyrun import last_line, run_python
 
 from app.corpus.entries import parse_entry
@@ -287,11 +287,7 @@ FILES = {
 @pytest.fixture
 def aws(tmp_path):
     """(site folder, environment) for a child with an empty AWS setup: no keys, no files, no IMDS."""
-    site = tmp_path / "site"
-    for rel, text in FILES.items():
-        path = site / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    site = write_files(tmp_path / "site", FILES)
     home = tmp_path / "home"
     home.mkdir()
     env = {name: None for name in os.environ if name.startswith("AWS_")}

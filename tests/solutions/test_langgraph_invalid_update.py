@@ -17,9 +17,9 @@ Option 1 script and check it merges both parallel branches; the same script with
 fails again with the first signature.
 """
 
-import textwrap
 from pathlib import Path
 
+from fake_site import write_files
 from pyrun import run_python
 
 from app.corpus.entries import parse_entry
@@ -340,12 +340,7 @@ run(lambda state: [reply])
 
 
 def _site(tmp_path):
-    site = tmp_path / "site"
-    for rel, text in {**LANGCHAIN_CORE, **LANGGRAPH}.items():
-        path = site / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return site
+    return write_files(tmp_path / "site", {**LANGCHAIN_CORE, **LANGGRAPH})
 
 
 def _tail(result, lines):

@@ -22,7 +22,6 @@ is left over (while LANGSMITH_TRACING=false alone does not help), and that Optio
 from __future__ import annotations
 
 import re
-import textwrap
 import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +29,7 @@ from pathlib import Path
 
 import pytest
 from entry_blocks import option_blocks
+from fake_site import write_files
 from pyrun import run_python
 
 from app.corpus.entries import parse_entry
@@ -380,12 +380,7 @@ TRACE_IDS = re.compile(r"trace=[0-9a-f-]{36},id=[0-9a-f-]{36}")
 
 @pytest.fixture
 def site(tmp_path):
-    root = tmp_path / "site"
-    for rel, text in FILES.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
+    return write_files(tmp_path / "site", FILES)
 
 
 @contextmanager

@@ -19,6 +19,7 @@ import stat
 import textwrap
 from pathlib import Path
 
+from fake_site import write_files
 from pyrun import run_python
 
 from app.corpus.entries import parse_entry
@@ -193,16 +194,8 @@ print("LookupError: " + '\\n%s\\n%s\\n%s' % (sep, msg, sep))
 
 
 def _site(tmp_path):
-    site = tmp_path / "site"
-    for rel, text in {
-        "nltk/__init__.py": INIT,
-        "nltk/data.py": DATA,
-        "nltk/downloader.py": DOWNLOADER,
-    }.items():
-        target = site / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(textwrap.dedent(text), encoding="utf-8")
-    return site
+    files = {"nltk/__init__.py": INIT, "nltk/data.py": DATA, "nltk/downloader.py": DOWNLOADER}
+    return write_files(tmp_path / "site", files)
 
 
 def _server(tmp_path):

@@ -22,6 +22,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from fake_site import write_files
 from pyrun import last_line, run_python
 
 from app.corpus.entries import parse_entry
@@ -194,17 +195,12 @@ with open("faiss_index/index.pkl", "wb") as f:
 def _site(tmp_path, version="0.4.2"):
     site = tmp_path / f"site-{version}"
     faiss = FAISS_MODULE.replace("SIGNATURE", SIGNATURE[version]).replace("GUARD\n", GUARD.get(version, ""))
-    files = {
-        **CORE,
+    community = {
         "langchain_community/__init__.py": f"__version__ = {version!r}\n",
         "langchain_community/vectorstores/__init__.py": "from .faiss import FAISS\n",
         "langchain_community/vectorstores/faiss.py": faiss,
     }
-    for rel, text in files.items():
-        path = site / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text) if rel.startswith("langchain_core") else text, encoding="utf-8")
-    return site
+    return write_files(write_files(site, CORE), community, dedent=False)
 
 
 def _work(tmp_path, name):
