@@ -70,6 +70,19 @@ def json_server(answer: Answer) -> Iterator[str]:
         srv.server_close()
 
 
+def chat_completion(content: str, model: str = "m", finish_reason: str = "stop", **message: Any) -> dict:
+    """An OpenAI `chat.completion` body with one choice, as the SDKs parse it (`message` adds fields)."""
+    reply = {"role": "assistant", "content": content, **message}
+    choice = {"index": 0, "finish_reason": finish_reason, "message": reply}
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": model,
+        "choices": [choice],
+    }
+
+
 def free_port() -> int:
     """A port on 127.0.0.1 that nothing listens on now (bound, then released): for refused connections."""
     with socket.socket() as sock:

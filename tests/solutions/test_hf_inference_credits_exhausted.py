@@ -17,7 +17,7 @@ from contextlib import ExitStack
 
 import pytest
 from entry_blocks import option_blocks
-from fake_http import json_server
+from fake_http import chat_completion, json_server
 from pyrun import run_python
 
 SLUG = "hf-inference-credits-exhausted"
@@ -35,13 +35,7 @@ RATE = (
     "https://huggingface.co/pricing to use the API at this rate"
 )
 LOADING = {"error": "Model meta-llama/Llama-3.2-1B-Instruct is currently loading", "estimated_time": 20.0}
-REPLY = {
-    "id": "x",
-    "object": "chat.completion",
-    "created": 0,
-    "model": "m",
-    "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "OK"}}],
-}
+REPLY = chat_completion("OK")
 CREDITS_402 = (402, {"error": EXCEEDED}, [("x-request-id", RID)])
 RATE_429 = (429, {"error": RATE}, [("x-request-id", RID), ("retry-after", "7")])
 LOADING_503 = (503, LOADING, [("x-request-id", RID)])

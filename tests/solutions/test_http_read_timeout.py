@@ -32,6 +32,7 @@ import httpx2
 import pytest
 import requests
 import urllib3
+from fake_http import chat_completion
 
 SLUG = "http-read-timeout"
 SDK_CLIENTS = {"OpenAI", "AsyncOpenAI", "Anthropic", "AsyncAnthropic", "AzureOpenAI"}
@@ -261,12 +262,6 @@ def test_the_check_catches_the_old_form():
     assert _sdk_calls_with_httpx_timeout("client = OpenAI(timeout=httpx.Timeout(900.0, connect=10.0))")
 
 
-def _chat(model: str, text: str) -> dict:
-    message = {"role": "assistant", "content": text}
-    choice = {"index": 0, "finish_reason": "stop", "message": message}
-    return {"id": "c1", "object": "chat.completion", "created": 0, "model": model, "choices": [choice]}
-
-
 class _API(BaseHTTPRequestHandler):
     """Ollama /api/generate, OpenAI chat completions (plain and streamed), Anthropic messages (streamed),
     /reports (first `stall_first` requests never answered)."""
@@ -292,7 +287,7 @@ class _API(BaseHTTPRequestHandler):
                        "choices": [{"index": 0, "delta": {"content": w}, "finish_reason": None}]} for w in words]  # fmt: skip
             return self._sse([(None, e) for e in events] + [(None, "[DONE]")])
         if self.path == "/v1/chat/completions":
-            return self._json(_chat(body["model"], "long report"))
+            return self._json(chat_completion("long report", body["model"]))
         if self.path == "/v1/messages":
             message = {"id": "msg_1", "type": "message", "role": "assistant", "model": body["model"], "content": [],
                        "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 1}}  # fmt: skip

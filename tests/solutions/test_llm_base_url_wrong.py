@@ -11,18 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fake_http import json_server
+from fake_http import chat_completion, json_server
 from pyrun import run_python
 
 SLUG = "llm-base-url-wrong"
 ENTRY = Path(__file__).resolve().parents[2] / "solutions" / f"{SLUG}.md"
-REPLY = {
-    "id": "chatcmpl-1",
-    "object": "chat.completion",
-    "created": 1,
-    "model": "llama3.2",
-    "choices": [{"index": 0, "message": {"role": "assistant", "content": "OK"}, "finish_reason": "stop"}],
-}
+REPLY = chat_completion("OK", "llama3.2")
 MODELS = {
     "object": "list",
     "data": [{"id": "llama3.2", "object": "model", "created": 1, "owned_by": "local"}],

@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 
 import pytest
-from fake_http import json_server
+from fake_http import chat_completion, json_server
 from pyrun import last_line, run_python
 
 from app.corpus.entries import parse_entry
@@ -67,19 +67,7 @@ class FakeOpenAI:
                 body["messages"]
             ):
                 return 400, self._error(self.chat_error, "messages")
-            return 200, {
-                "id": "chatcmpl-1",
-                "object": "chat.completion",
-                "created": 0,
-                "model": body["model"],
-                "choices": [
-                    {
-                        "index": 0,
-                        "finish_reason": "stop",
-                        "message": {"role": "assistant", "content": REPLY_JSON, "refusal": None},
-                    }
-                ],
-            }
+            return 200, chat_completion(REPLY_JSON, body["model"], refusal=None)
         if request.path.endswith("/responses"):
             items = body["input"]
             items = [{"role": "user", "content": items}] if isinstance(items, str) else items

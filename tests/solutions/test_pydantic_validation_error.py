@@ -13,7 +13,7 @@ import json
 from typing import Literal
 
 import pytest
-from fake_http import json_server
+from fake_http import chat_completion, json_server
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from pyrun import run_python
 
@@ -180,19 +180,7 @@ def _chat_completion(request):
         return 400, {
             "error": {"message": "schema: every property must be required", "type": "invalid_request_error"}
         }
-    return 200, {
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "created": 0,
-        "model": body["model"],
-        "choices": [
-            {
-                "index": 0,
-                "finish_reason": "stop",
-                "message": {"role": "assistant", "content": json.dumps(content), "refusal": None},
-            }
-        ],
-    }
+    return 200, chat_completion(json.dumps(content), body["model"], refusal=None)
 
 
 def test_option3_structured_output_parses_into_the_model(fix_code):
