@@ -38,6 +38,11 @@ def check_files(paths: list[Path], project_root: Path | None = None) -> CheckRep
     """Validate each file, then the rules that span files (duplicate slugs and signatures)."""
     entries: list[Entry] = []
     problems: list[Problem] = []
+    versions_checked = importlib.util.find_spec("vermin") is not None  # a `dev` extra
+    if not versions_checked:
+        problems.append(
+            Problem("vermin", 1, "not installed (pip install -e '.[dev]'): Python versions unchecked")
+        )
     for path in entry_files(paths):
         if not path.exists():
             problems.append(Problem(str(path), 1, "no such file"))
@@ -50,7 +55,7 @@ def check_files(paths: list[Path], project_root: Path | None = None) -> CheckRep
         if entry.verified_by and project_root and not (project_root / entry.verified_by).is_file():
             problems.append(Problem(entry.path, 1, f"verified_by names a missing file: {entry.verified_by}"))
         problems.extend(safety_problems(entry))
-        problems.extend(python_version_problems(entry))
+        problems.extend(python_version_problems(entry) if versions_checked else [])
         entries.append(entry)
     problems.extend(_cross_entry_problems(entries))
     problems.extend(look_alike_problems(entries))
@@ -103,12 +108,6 @@ def safety_problems(entry: Entry) -> list[Problem]:
 
 def python_version_problems(entry: Entry) -> list[Problem]:
     """Fix code that needs a newer Python than its block and entry claim (see pyversions)."""
-    if importlib.util.find_spec("vermin") is None:
-        return [
-            Problem(
-                entry.path, 1, "vermin is not installed (pip install -e '.[dev]'): Python versions unchecked"
-            )
-        ]
     oldest = pyversions.entry_oldest(entry.applies_to)
     return [
         Problem(entry.path, line, message)

@@ -40,13 +40,16 @@ class QuietHandler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def json_server(answer: Answer) -> Iterator[str]:
+def json_server(answer: Answer, keepalive: bool = False) -> Iterator[str]:
     """Serve `answer` on 127.0.0.1 (a free port) for GET and POST; yield the base URL, e.g. http://127.0.0.1:40123.
 
     Each reply is `json.dumps(payload)` with content-type application/json and its content-length.
+    `keepalive` answers in HTTP/1.1, so a client keeps its connection in its pool between requests.
     """
 
     class Handler(QuietHandler):
+        protocol_version = "HTTP/1.1" if keepalive else "HTTP/1.0"
+
         def _reply(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
             status, payload, *extra = answer(Request(self.command, self.path, self.headers, body))

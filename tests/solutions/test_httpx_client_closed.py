@@ -16,17 +16,14 @@ Option 3.
 
 from __future__ import annotations
 
-import json
 import textwrap
 import threading
-from contextlib import contextmanager
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from entry_blocks import option_blocks
 from fake_gemini import CALL, MODEL, REPLY, run_client
-from fake_http import QuietHandler, chat_completion, json_server
+from fake_http import chat_completion, json_server
 from pyrun import last_line, run_python
 
 from app.corpus.entries import parse_entry
@@ -160,34 +157,8 @@ def test_aiohttp_closed_session(server, tmp_path):
     assert last_line(result) == SESSION and counter.requests == 0
 
 
-@contextmanager
-def _keepalive_openai():
-    """An HTTP/1.1 server answering chat completions, so a client keeps its connection in the pool."""
-
-    class Handler(QuietHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_POST(self):
-            self.rfile.read(int(self.headers.get("content-length") or 0))
-            body = json.dumps(chat_completion("OK")).encode()
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{srv.server_address[1]}"
-    finally:
-        srv.shutdown()
-        srv.server_close()
-
-
 def test_second_asyncio_run_is_event_loop_closed_unless_the_first_closed_it(tmp_path):
-    with _keepalive_openai() as base:
+    with json_server(lambda request: (200, chat_completion("OK")), keepalive=True) as base:
         code = f"""
             import asyncio, sys
             from openai import AsyncOpenAI

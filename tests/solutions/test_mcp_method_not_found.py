@@ -233,11 +233,16 @@ def probe(fix_code, tmp_path):
     return _write(tmp_path, "mcp_methods.py", fix_code(SLUG, 1))
 
 
-def test_option1_skips_what_a_tools_only_server_does_not_declare(probe, tmp_path):
-    server = _write(tmp_path, "server.py", LOWLEVEL_SERVER)
-    result = _run([probe, sys.executable, server], tmp_path)
+def _probe_lines(probe, tmp_path, name: str, server_code: str, *args: str) -> tuple:
+    """Run Option 1 against `server_code`; its result and its report lines by method."""
+    server = _write(tmp_path, name, server_code)
+    result = _run([probe, sys.executable, server, *args], tmp_path)
     assert result.returncode == 0, result.stderr
-    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
+    return result, {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
+
+
+def test_option1_skips_what_a_tools_only_server_does_not_declare(probe, tmp_path):
+    result, lines = _probe_lines(probe, tmp_path, "server.py", LOWLEVEL_SERVER)
     assert lines["tools/list"].endswith("1: add")
     for method in ("prompts/list", "resources/list", "resources/templates/list"):
         assert "not declared: skipped" in lines[method]
@@ -246,19 +251,13 @@ def test_option1_skips_what_a_tools_only_server_does_not_declare(probe, tmp_path
 
 
 def test_option1_lists_what_is_declared(probe, tmp_path):
-    server = _write(tmp_path, "server.py", LOWLEVEL_SERVER)
-    result = _run([probe, sys.executable, server, "prompts"], tmp_path)
-    assert result.returncode == 0, result.stderr
-    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
+    _, lines = _probe_lines(probe, tmp_path, "server.py", LOWLEVEL_SERVER, "prompts")
     assert lines["prompts/list"].endswith("1: review")
     assert "not declared: skipped" in lines["resources/list"]
 
 
 def test_option1_flags_a_server_that_declares_but_does_not_implement(probe, tmp_path):
-    server = _write(tmp_path, "lying.py", LYING_SERVER)
-    result = _run([probe, sys.executable, server], tmp_path)
-    assert result.returncode == 0, result.stderr
-    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
+    _, lines = _probe_lines(probe, tmp_path, "lying.py", LYING_SERVER)
     assert lines["tools/list"].endswith("1: echo")
     assert "declared but answers -32601: server bug" in lines["prompts/list"]
     assert "not declared: skipped" in lines["resources/list"]
