@@ -644,6 +644,24 @@ def test_the_attribute_asked_of_none_decides():
     assert answered(conn, "AttributeError: 'NoneType' object has no attribute 'append'") is None
 
 
+def test_the_type_a_call_was_given_decides():
+    conn = one_entry(
+        "none-value",
+        "TypeError: the JSON object must be str, bytes or bytearray, not NoneType",
+        "a None where data was expected",
+    )
+    assert (
+        answered(conn, "TypeError: the JSON object must be str, bytes or bytearray, not NoneType")
+        == "none-value"
+    )
+    # the same words about a dict: code parsing what is already parsed, not a None
+    hit = best(conn, "TypeError: the JSON object must be str, bytes or bytearray, not dict")
+    assert hit is None or hit.conflicts == ("given_type dict ≠ nonetype",)
+    assert answered(conn, "TypeError: the JSON object must be str, bytes or bytearray, not dict") is None
+    # the quoted form reads the same way
+    assert decisive.features('can only concatenate str (not "int") to str')["given_type"] == "int"
+
+
 def test_a_text_two_entries_claim_alike_is_answered_only_with_evidence_that_tells_them_apart():
     body = "json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)"
     conn = index(

@@ -404,6 +404,19 @@ FEATURES: tuple[Feature, ...] = (
         lambda m: {"module": "module", "type object": "class", "object": "instance"}[_first_group(m)],
         needs=("has no attribute",),
     ),
+    # The type a call was given instead of the one it wanted decides: `the JSON object must be str,
+    # bytes or bytearray, not NoneType` is a `None` from somewhere; `…, not dict` is code parsing
+    # what is already parsed; `can only concatenate str (not "int")` a missing `str()`.
+    Feature(
+        "given_type",
+        re.compile(
+            r"(?:must be|expected) [^\n]{1,120}?, not ['\"]?([A-Za-z_][\w.]{0,60})"
+            r"|\(not ['\"]([A-Za-z_][\w.]{0,60})['\"]\)",
+            re.I,
+        ),
+        _first_group,
+        needs=(", not ", "(not "),
+    ),
     # Which attribute a `None` was asked for names where the `None` came from: `.group` after a
     # regex that did not match, `.get` after a lookup that found nothing. Any other attribute is
     # some other code's `None` (a project's own bug, an object never set up), not those producers.
