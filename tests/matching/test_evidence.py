@@ -662,6 +662,23 @@ def test_the_type_a_call_was_given_decides():
     assert decisive.features('can only concatenate str (not "int") to str')["given_type"] == "int"
 
 
+def test_the_token_a_javascript_parser_stumbled_on_decides():
+    conn = one_entry("old-node", "SyntaxError: Unexpected token '?'", "Node.js older than 14")
+    assert answered(conn, "SyntaxError: Unexpected token '?'") == "old-node"
+    # an HTML page parsed as JSON shares the words, not the cause
+    html = "SyntaxError: Unexpected token '<', \"<!DOCTYPE \"... is not valid JSON"
+    hit = best(conn, html)
+    assert hit is None or hit.conflicts == ("unexpected_token json ≠ ?",)
+    assert answered(conn, html) is None
+    # any first character of a body that is not JSON reads alike
+    assert decisive.features("Unexpected token < in JSON at position 0")["unexpected_token"] == "json"
+    assert decisive.features("SyntaxError: Unexpected token 'export'")["unexpected_token"] == "export"
+
+
+def test_a_name_quoted_with_typographic_quotes_is_still_the_undefined_name():
+    assert decisive.features("NameError: name ‘PeftModel’ is not defined")["undefined_name"] == "peftmodel"
+
+
 def test_a_text_two_entries_claim_alike_is_answered_only_with_evidence_that_tells_them_apart():
     body = "json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)"
     conn = index(

@@ -353,9 +353,20 @@ FEATURES: tuple[Feature, ...] = (
     # an older runtime, `QuestionMarkCircledIcon is not defined` a missing import of the project.
     Feature(
         "undefined_name",
-        re.compile(r"(?:^|[\s'\"])([A-Za-z_$][\w$]{0,80})['\"]? is not defined\b"),
+        re.compile(r"(?:^|[\s'\"‘“])([A-Za-z_$][\w$]{0,80})['\"’”]? is not defined\b"),
         _first_group,
         needs=("is not defined",),
+    ),
+    # What a JavaScript parser stumbled on: a body that is not JSON (`Unexpected token '<',
+    # "<!DOCTYPE "... is not valid JSON`: the first character of an HTML page) is not code an old
+    # runtime cannot parse (`Unexpected token '?'`: optional chaining before Node 14), nor an ES
+    # module loaded as CommonJS (`Unexpected token 'export'`). JSON's token is the body's first
+    # character, which varies: any of them reads as `json`.
+    Feature(
+        "unexpected_token",
+        re.compile(r"Unexpected token '?([^'\s,]{1,12})'?(,\s{0,3}\"|\s{1,3}in JSON)?"),
+        lambda m: "json" if m.group(2) else m.group(1).lower(),
+        needs=("unexpected token",),
     ),
     # Which package the error is about, where the message says it: `module 'openai' has no
     # attribute`, `cannot import name 'X' from 'langchain'`, `No module named 'numpy._core'`
