@@ -356,6 +356,29 @@ def test_the_logging_cookbook_s_format_is_stripped_name_and_level_too():
     assert extract(zoned).primary.type == "KeyError"
 
 
+MCP_CLIENT_LOG = """2026-11-02 09:14:07.101 [info] notes: Handling CreateClient action
+2026-11-02 09:14:07.102 [info] notes: Starting new stdio process with command: npx -y notes-mcp@latest
+2026-11-02 09:14:07.180 [error] notes: Client error for command spawn npx ENOENT
+2026-11-02 09:14:07.181 [info] notes: Client closed for command
+"""
+
+
+def test_in_a_log_of_several_levels_the_error_records_are_the_message():
+    # an MCP client's log pasted whole: its [info] records' rare words (the command, the package)
+    # must not lead the search; they stay evidence
+    found = extract(MCP_CLIENT_LOG)
+    assert found.primary.message == "Client error for command spawn npx ENOENT"
+    assert any("Starting new stdio process" in e.message for e in found.evidence)
+    # lower-case levels are a log prefix like upper-case ones
+    assert extract("2026-11-02 09:14:07.180 [error] boom").primary.message == "boom"
+    # a traceback cut before its exception line is read by its frames, not by the levels
+    cut = (
+        "2026-11-02 09:14:07 [app] INFO: started\n2026-11-02 09:14:07 [app] ERROR: request failed\n"
+        'Traceback (most recent call last):\n  File "/srv/app/main.py", line 3, in <module>\n    run()'
+    )
+    assert "started" in extract(cut).primary.message
+
+
 EXCEPTION_GROUP = """  + Exception Group Traceback (most recent call last):
   |   File "/srv/agent/main.py", line 11, in <module>
   |     asyncio.run(main())

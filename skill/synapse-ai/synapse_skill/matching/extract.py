@@ -25,8 +25,13 @@ _LOG_PREFIX = re.compile(
     r"(?:\s{1,5}\[\d{1,10}\])?"  # gunicorn's `[pid]`
     # the logging cookbook's `%(asctime)s - %(name)s - %(levelname)s - %(message)s`: the name, then the level
     r"(?:\s{1,5}-\s{1,5}[\w.\[\]-]{1,80}(?=\s{1,5}-\s{1,5}(?:TRACE|DEBUG|INFO|WARNING|ERROR|CRITICAL)\s))?"
-    r"(?:\s{1,5}[-|]?\s{0,5}\[?(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|CRITICAL|FATAL)\]?)?"
+    r"(?:\s{1,5}[-|]?\s{0,5}\[?(?i:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|CRITICAL|FATAL)\]?)?"
     r"(?:\s{1,5}[\w.\[\]:-]{1,80}:)?\s{0,5}(?:-\s)?"
+)
+# A log record at an error level (`2025-04-19 10:52:44.006 [error] ext7: …`, `… ERROR …`, `level=error`):
+# read near the start of the line, where loggers put the level.
+_ERROR_RECORD = re.compile(
+    r"^.{0,60}?(?:\[(?i:error|err|fatal|critical)\]|(?<![\w-])(?:ERROR|FATAL|CRITICAL)(?=[\s:\]|-])|level=(?i:error|fatal))"
 )
 _LEVEL_PREFIX = re.compile(r"^(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|CRITICAL|FATAL):[\w.]{0,80}:")
 _PYTEST_PREFIX = re.compile(r"^E {1,4}")
@@ -123,9 +128,8 @@ def clean_lines(text: str) -> list[str]:
 
     Only the last MAX_INPUT_CHARS are read: the raised exception is at the end.
     """
-    text = text[-MAX_INPUT_CHARS:].replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
     lines = []
-    for raw in text.split("\n"):
+    for raw in _raw_lines(text):
         line = _ANSI.sub("", raw)
         line = _COMPOSE_PREFIX.sub("", line, count=1) if " |" in line[:128] else line
         unlogged = _LEVEL_PREFIX.sub("", _LOG_PREFIX.sub("", line, count=1), count=1)
@@ -196,7 +200,7 @@ def extract(text: str) -> Extracted:
     if not errors:
         errors = _loose_errors(lines)
     if not errors:
-        message, context = _quoted_output(text, lines)
+        message, context = _error_records(text, lines) or _quoted_output(text, lines)
         return Extracted(
             RaisedError(None, _squash(message[-MAX_MESSAGE_LINES:])),
             evidence=(RaisedError(None, _squash(context)),) if context else (),
@@ -229,6 +233,28 @@ def _quoted_output(text: str, lines: list[str]) -> tuple[list[str], list[str]]:
             return inner, [ln for ln in kept if ln not in inner]
     printed = [ln for ln in kept if not _PROMPT.match(ln)] or kept
     return printed, [ln for ln in kept if ln not in printed]
+
+
+def _error_records(text: str, lines: list[str]) -> tuple[list[str], list[str]] | None:
+    """In a log of several levels with no exception line, the records logged at an error level are
+    the message and the others (`[info] Starting new stdio process …`) only context: their rare
+    words would otherwise lead the search. `lines` are `clean_lines(text)`, one per raw line."""
+    if any(_TRACEBACK_START.match(line) or _FRAME_START.match(line) for line in lines):
+        return None  # a traceback cut before its exception line: its frames say more than the levels
+    raw = _raw_lines(text)
+    flagged = [i for i, line in enumerate(raw) if _ERROR_RECORD.match(_ANSI.sub("", line))]
+    records = sum(1 for line in lines if line.startswith(_RECORD_MARK))
+    if not flagged or records <= len(flagged):
+        return None
+    message = [lines[i] for i in flagged if lines[i].strip()][-MAX_MESSAGE_LINES:]
+    chosen = set(flagged)
+    return message, [ln for i, ln in enumerate(lines) if i not in chosen and ln.strip()]
+
+
+def _raw_lines(text: str) -> list[str]:
+    """The lines `clean_lines` reads, before it strips anything."""
+    text = text[-MAX_INPUT_CHARS:].replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+    return text.split("\n")
 
 
 def _code_blocks(text: str) -> list[str]:
