@@ -679,6 +679,21 @@ def test_a_name_quoted_with_typographic_quotes_is_still_the_undefined_name():
     assert decisive.features("NameError: name ‘PeftModel’ is not defined")["undefined_name"] == "peftmodel"
 
 
+def test_a_localised_errno_is_told_apart_by_its_number():
+    conn = one_entry(
+        "paging-file",
+        'OSError: [WinError 1455] 页面文件太小，无法完成操作。 Error loading "torch\\lib\\cudnn64_8.dll"',
+        "the Windows commit limit",
+    )
+    missing = 'OSError: [WinError 126] 找不到指定的模块。 Error loading "torch\\lib\\cudnn64_8.dll"'
+    hit = best(conn, missing)
+    assert hit is None or hit.conflicts == ("errno 126 ≠ 1455",)
+    assert answered(conn, missing) is None
+    # where both sides print words, the words decide: the same refusal on Linux and on macOS
+    refused = decisive.features("ConnectionRefusedError: [Errno 61] Connection refused")
+    assert decisive.conflicts(refused, decisive.features("[Errno 111] Connection refused")) == ()
+
+
 def test_a_text_two_entries_claim_alike_is_answered_only_with_evidence_that_tells_them_apart():
     body = "json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)"
     conn = index(

@@ -57,7 +57,16 @@ def _first_group(m: re.Match[str]) -> str:
 
 
 def _errno_words(m: re.Match[str]) -> str:
-    return " ".join(m.group(1).lower().replace("'", "").split()[:6])
+    """`number words`: the words decide; the number only where one side prints no English words
+    (`[WinError 126] 找不到指定的模块。` is not `[WinError 1455] The paging file is too small`)."""
+    words = " ".join((m.group(2) or "").lower().replace("'", "").split()[:6])
+    return f"{m.group(1)} {words}".rstrip()
+
+
+def _same_errno(query: str, signature: str) -> bool:
+    q_number, _, q_words = query.partition(" ")
+    s_number, _, s_words = signature.partition(" ")
+    return q_words == s_words if q_words and s_words else q_number == s_number
 
 
 # Import names whose sub-packages come from separate distributions (`google.cloud.storage` from
@@ -199,11 +208,13 @@ _IMPORTED_NAME = re.compile(
 FEATURES: tuple[Feature, ...] = (
     # The errno's own words name the failure: `[Errno 98] Address already in use` is not
     # `[Errno 99] Cannot assign requested address`. The words, not the number: ECONNREFUSED
-    # is 111 on Linux, 61 on macOS and 10061 on Windows, with the same text.
+    # is 111 on Linux, 61 on macOS and 10061 on Windows, with the same text. Where one side
+    # prints no English words (a localised Windows), the number is all there is.
     Feature(
         "errno",
-        re.compile(r"\[(?:errno|winerror)\s{0,3}-?\d{1,6}\]\s{0,3}([A-Za-z][A-Za-z' ]{2,80})", re.I),
+        re.compile(r"\[(?:errno|winerror)\s{0,3}(-?\d{1,6})\]\s{0,3}([A-Za-z][A-Za-z' ]{2,80})?", re.I),
         _errno_words,
+        agrees=_same_errno,
         needs=("errno", "winerror"),
     ),
     # An HTTP status decides between a rate limit (429), a missing model (404), a bad request (400).
