@@ -6,7 +6,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from fake_gemini import gemini_servers
+from fake_http import scripted_servers
 
 from app.corpus.entries import parse_entry
 
@@ -27,7 +27,7 @@ def fix_code():
 @pytest.fixture
 def gemini():
     """`gemini(*answers)` starts a fake Gemini API answering those (status, body) in turn: (URL, script)."""
-    with gemini_servers() as start:
+    with scripted_servers() as start:
         yield start
 
 

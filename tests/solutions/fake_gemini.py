@@ -3,11 +3,6 @@ verified-fix tests that run the real google-genai SDK against it (GOOGLE_GEMINI_
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-
-from fake_http import json_server
 from pyrun import run_python
 
 MODEL = "gemini-2.5-flash"
@@ -27,33 +22,6 @@ INTERNAL = error_body(
     "INTERNAL",
     "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting",
 )
-
-
-class Script:
-    """The server's answers in order (the last one repeats), and how many requests came."""
-
-    def __init__(self, *answers: tuple[int, dict]):
-        self.answers = list(answers)
-        self.requests = 0
-        self._lock = threading.Lock()
-
-    def __call__(self, request):
-        with self._lock:
-            self.requests += 1
-            return self.answers[min(self.requests, len(self.answers)) - 1]
-
-
-@contextmanager
-def gemini_servers() -> Iterator:
-    """`start(*answers)` -> (base URL, script), each a fresh server stopped when the block ends; one
-    callable instead of answers decides each reply itself (`answer(request) -> (status, body)`)."""
-    with ExitStack() as stack:
-
-        def start(*answers):
-            script = answers[0] if len(answers) == 1 and callable(answers[0]) else Script(*answers)
-            return stack.enter_context(json_server(script)), script
-
-        yield start
 
 
 def run_client(base: str, code: str, cwd):

@@ -6,7 +6,7 @@ import json
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 
@@ -91,3 +91,34 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class Script:
+    """A server's answers in order (the last one repeats), and the paths of the requests that came."""
+
+    def __init__(self, *answers: tuple):
+        self.answers = list(answers)
+        self.paths: list[str] = []
+        self._lock = threading.Lock()
+
+    @property
+    def requests(self) -> int:
+        return len(self.paths)
+
+    def __call__(self, request: Request) -> tuple:
+        with self._lock:
+            self.paths.append(request.path)
+            return self.answers[min(len(self.paths), len(self.answers)) - 1]
+
+
+@contextmanager
+def scripted_servers() -> Iterator:
+    """`start(*answers)` -> (base URL, script), each a fresh server stopped when the block ends; one
+    callable instead of answers decides each reply itself (`answer(request) -> (status, body)`)."""
+    with ExitStack() as stack:
+
+        def start(*answers):
+            script = answers[0] if len(answers) == 1 and callable(answers[0]) else Script(*answers)
+            return stack.enter_context(json_server(script)), script
+
+        yield start

@@ -12,12 +12,10 @@ check reads a local /api/whoami-v2 (HF_ENDPOINT) without calling any inference r
 from __future__ import annotations
 
 import re
-import threading
-from contextlib import ExitStack
 
 import pytest
 from entry_blocks import option_blocks
-from fake_http import chat_completion, json_server
+from fake_http import chat_completion, json_server, scripted_servers
 from pyrun import run_python
 
 SLUG = "hf-inference-credits-exhausted"
@@ -41,29 +39,10 @@ RATE_429 = (429, {"error": RATE}, [("x-request-id", RID), ("retry-after", "7")])
 LOADING_503 = (503, LOADING, [("x-request-id", RID)])
 
 
-class Script:
-    """Answers in order (the last repeats); counts requests and their paths."""
-
-    def __init__(self, *answers):
-        self.answers = list(answers)
-        self.paths: list[str] = []
-        self._lock = threading.Lock()
-
-    def __call__(self, request):
-        with self._lock:
-            self.paths.append(request.path)
-            return self.answers[min(len(self.paths), len(self.answers)) - 1]
-
-
 @pytest.fixture
 def router():
     """`router(*answers)` -> (base URL, script): a fresh local stand-in for router.huggingface.co."""
-    with ExitStack() as stack:
-
-        def start(*answers):
-            script = Script(*answers)
-            return stack.enter_context(json_server(script)), script
-
+    with scripted_servers() as start:
         yield start
 
 

@@ -13,12 +13,10 @@ request on a credit error and retries a 429; Option 1's balance check reads a lo
 
 from __future__ import annotations
 
-import threading
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from fake_http import json_server
+from fake_http import scripted_servers
 from pyrun import run_python
 
 from app.corpus.entries import parse_entry
@@ -118,29 +116,9 @@ ANTHROPIC_REPLY = {
 }
 
 
-class Script:
-    """Answers in order (the last one repeats); counts requests."""
-
-    def __init__(self, *answers):
-        self.answers = list(answers)
-        self.requests = 0
-        self._lock = threading.Lock()
-
-    def __call__(self, request):
-        with self._lock:
-            self.requests += 1
-            return self.answers[min(self.requests, len(self.answers)) - 1]
-
-
 @pytest.fixture
 def server():
-    with ExitStack() as stack:
-
-        def start(*answers):
-            one = answers[0] if len(answers) == 1 and callable(answers[0]) else None
-            script = one or Script(*answers)
-            return stack.enter_context(json_server(script)), script
-
+    with scripted_servers() as start:
         yield start
 
 

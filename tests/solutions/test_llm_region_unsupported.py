@@ -16,8 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fake_gemini import MODEL, Script, error_body, run_client
-from fake_http import json_server
+from fake_gemini import MODEL, error_body, run_client
+from fake_http import Script, json_server
 from pyrun import run_python
 
 from app.corpus.entries import parse_entry
