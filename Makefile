@@ -6,12 +6,12 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup index check verify import-tables chromium postgresql nginx redis bench lint clean
+.PHONY: run test setup index check verify import-tables chromium postgresql nginx redis node bench lint clean
 
 run: setup
 	$(BIN)/synapse serve --host $(HOST) --port $(PORT)
 
-test: setup chromium postgresql nginx redis
+test: setup chromium postgresql nginx redis node
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 setup: $(STAMP)
@@ -66,6 +66,13 @@ redis:
 nginx:
 	@if [ ! -x /usr/sbin/nginx ] || [ ! -x /usr/bin/openssl ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx openssl >/dev/null; \
+	fi
+
+# Debian's Node.js and npm for the verified-fix tests of the Node entries (ES modules, missing
+# modules, npx's cache, engines); skipped when node and npm are already on PATH.
+node:
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
 	fi
 
 bench: setup
