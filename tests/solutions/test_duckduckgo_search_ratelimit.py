@@ -198,40 +198,36 @@ print("hits:", len(HITS), [s for _, s in HITS])
 """
 
 
-def test_option1_retries_then_returns_results(fix_code, tmp_path):
+def _run_option1(fix_code, tmp_path, attempts: int, statuses: str):
+    """Option 1's wrapper, published as is, against the fake server answering `statuses` in turn."""
     site = _site(tmp_path)
     (tmp_path / "fix.py").write_text(fix_code(SLUG, 1), encoding="utf-8")
-    code = SERVER + CHECK.replace("ATTEMPTS", "4")
-    result = run_python(
-        code, cwd=tmp_path, path=[site, tmp_path], env={"FAKE_DDG_SCRIPT": "202,202,202,202,200"}
-    )
+    code = SERVER + CHECK.replace("ATTEMPTS", str(attempts))
+    result = run_python(code, cwd=tmp_path, path=[site, tmp_path], env={"FAKE_DDG_SCRIPT": statuses})
     assert result.returncode == 0, result.stderr
-    assert "results: ['Python', 'Python docs']" in result.stdout
-    assert "cached: True" in result.stdout
-    assert "delays: 2 True" in result.stdout
+    return result.stdout
+
+
+def test_option1_retries_then_returns_results(fix_code, tmp_path):
+    stdout = _run_option1(fix_code, tmp_path, 4, "202,202,202,202,200")
+    assert "results: ['Python', 'Python docs']" in stdout
+    assert "cached: True" in stdout
+    assert "delays: 2 True" in stdout
     # two failed attempts (each tries html and lite), then the third attempt gets 200
-    assert "hits: 5 [202, 202, 202, 202, 200]" in result.stdout
+    assert "hits: 5 [202, 202, 202, 202, 200]" in stdout
 
 
 def test_option1_gives_up_after_n_attempts(fix_code, tmp_path):
-    site = _site(tmp_path)
-    (tmp_path / "fix.py").write_text(fix_code(SLUG, 1), encoding="utf-8")
-    code = SERVER + CHECK.replace("ATTEMPTS", "3")
-    result = run_python(code, cwd=tmp_path, path=[site, tmp_path], env={"FAKE_DDG_SCRIPT": "202"})
-    assert result.returncode == 0, result.stderr
+    stdout = _run_option1(fix_code, tmp_path, 3, "202")
     # ddgs is absent here, so the default search falls back to duckduckgo_search; its text() wraps the error
-    assert "gave up: DuckDuckGoSearchException https://" in result.stdout
-    assert "202 Ratelimit" in result.stdout
-    assert "delays: 2 True" in result.stdout
-    assert "hits: 6 [202, 202, 202, 202, 202, 202]" in result.stdout  # 3 attempts x (html + lite)
+    assert "gave up: DuckDuckGoSearchException https://" in stdout
+    assert "202 Ratelimit" in stdout
+    assert "delays: 2 True" in stdout
+    assert "hits: 6 [202, 202, 202, 202, 202, 202]" in stdout  # 3 attempts x (html + lite)
 
 
 def test_option1_does_not_retry_other_errors(fix_code, tmp_path):
-    site = _site(tmp_path)
-    (tmp_path / "fix.py").write_text(fix_code(SLUG, 1), encoding="utf-8")
-    code = SERVER + CHECK.replace("ATTEMPTS", "4")
-    result = run_python(code, cwd=tmp_path, path=[site, tmp_path], env={"FAKE_DDG_SCRIPT": "500"})
-    assert result.returncode == 0, result.stderr
-    assert "gave up: DuckDuckGoSearchException" in result.stdout
-    assert "return None." in result.stdout
-    assert "delays: 0 True" in result.stdout
+    stdout = _run_option1(fix_code, tmp_path, 4, "500")
+    assert "gave up: DuckDuckGoSearchException" in stdout
+    assert "return None." in stdout
+    assert "delays: 0 True" in stdout

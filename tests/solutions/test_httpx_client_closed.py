@@ -60,7 +60,6 @@ def _run(code: str, cwd, **env):
 
 @pytest.mark.parametrize("module", ["httpx", "httpx2"])
 def test_a_closed_client_raises_the_entry_s_first_two_signatures(module, server, tmp_path):
-    pytest.importorskip(module)
     base, counter = server
     sync = f"""
         import {module} as h
@@ -139,7 +138,6 @@ print(genai.Client().models.generate_content(model="{MODEL}", contents="hi").tex
 
 
 def test_aiohttp_closed_session(server, tmp_path):
-    pytest.importorskip("aiohttp")
     base, counter = server
     code = f"""
         import asyncio
