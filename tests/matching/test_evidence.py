@@ -75,6 +75,43 @@ def test_errno_words_decide_but_the_platform_number_does_not():
     assert answered(conn, "ConnectionRefusedError: [WinError 10061] Connection refused") == "refused"
 
 
+def test_the_operating_system_s_reason_decides_in_any_wording():
+    runc = (
+        "docker: Error response from daemon: failed to create shim task: OCI runtime create failed: runc create"
+        ' failed: unable to start container process: exec: "/docker-entrypoint.sh": permission denied: unknown.'
+    )
+    conn = one_entry("exec-denied", runc, "Entrypoint not executable")
+    # the same wrapper around another reason is another failure, shown in why
+    assert_withheld(
+        conn,
+        runc.replace(
+            'exec: "/docker-entrypoint.sh": permission denied',
+            "load library failed: libfoo.so.1: cannot open shared object file: no such file or directory",
+        ),
+        "os_reason no such file or directory ≠ permission denied",
+    )
+    assert answered(conn, runc.replace("docker-entrypoint", "entrypoint")) == "exec-denied"
+    # a runtime's code and Windows' words name the same reasons; the innermost (last) one counts
+    assert (
+        decisive.features("Error: EACCES: permission denied, mkdir '/app/logs'")["os_reason"]
+        == "permission denied"
+    )
+    assert decisive.features("PermissionError: [WinError 5] Access is denied: 'C:\\x'")["os_reason"] == (
+        "permission denied"
+    )
+    assert (
+        decisive.features("Error: connect ECONNREFUSED 127.0.0.1:5432")["os_reason"] == "connection refused"
+    )
+    assert (
+        decisive.features("mkdir /data: read-only file system: then open /x: no such file or directory")[
+            "os_reason"
+        ]
+        == "no such file or directory"
+    )
+    # `.env.example` or `denied_list`: words inside names are not reasons
+    assert "os_reason" not in decisive.features("KeyError: 'permission_denied_list'")
+
+
 def test_an_http_status_decides():
     conn = one_entry(
         "rate-limit",
@@ -946,6 +983,17 @@ HTML_BODY = """Traceback (most recent call last):
 json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)"""
 
 
+# openai 0.x parsed the HTTP body itself (`api_requestor._interpret_response_line`)
+OLD_SDK_BODY = """Traceback (most recent call last):
+  File "/home/me/bot/.venv/lib/python3.10/site-packages/openai/api_requestor.py", line 755, in _interpret_response_line
+    data = json.loads(rbody)
+  File "/usr/lib/python3.10/json/__init__.py", line 346, in loads
+    return _default_decoder.decode(s)
+  File "/usr/lib/python3.10/json/decoder.py", line 355, in raw_decode
+    raise JSONDecodeError("Expecting value", s, err.value) from None
+json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)"""
+
+
 def test_frames_pick_the_entry_about_the_library_that_raised():
     conn = index(
         IndexItem(
@@ -1123,6 +1171,23 @@ def test_the_client_saying_the_package_is_installed_lets_a_version_skew_shape_an
     assert answered(conn, "ModuleNotFoundError: No module named 'private_gpt.paths'", other) is None
 
 
+def test_a_dotted_module_s_own_file_outside_site_packages_is_a_checkout_not_a_shadowing_file():
+    conn = one_entry(
+        "shadowing",
+        "ImportError: cannot import name 'OpenAI' from 'openai' (/home/user/project/openai.py)",
+        "Local file shadows a library",
+    )
+    checkout = (
+        "ImportError: cannot import name 'Reader' from 'acmekit.io.readers' "
+        "(C:\\dev\\acmekit\\src\\acmekit\\io\\readers.py)"
+    )
+    assert decisive.features(checkout)["import_origin"] == "checkout"
+    assert_withheld(conn, checkout, "import_origin checkout ≠ local")
+    # a dotted module whose file has another name is a project file in the package's place
+    stray = "ImportError: cannot import name 'Reader' from 'acmekit.io' (/home/me/app/helpers.py)"
+    assert decisive.features(stray)["import_origin"] == "local"
+
+
 # -- the kinds of confident wrong answer found on real errors, on the real corpus -------
 
 
@@ -1191,6 +1256,22 @@ def corpus():
         ("npm ERR! code ERESOLVE", "ssl-certificate-verify-failed"),
         # Gradio's client lost the app (it crashed or restarted), not a connect timeout
         ("gradio.exceptions.Error: 'Connection errored out.'", "connect-timeout"),
+        # the NVIDIA hook found no driver library: the runc wrapper's words are not an entrypoint's permission
+        (
+            "docker: Error response from daemon: failed to create shim task: OCI runtime create failed: runc create"
+            " failed: unable to start container process: error during container init: error running prestart hook"
+            " #0: exit status 1, stdout: , stderr: nvidia-container-cli: initialization error: load library failed:"
+            " libnvidia-ml.so.1: cannot open shared object file: no such file or directory: unknown",
+            "permission-denied",
+        ),
+        # a package's source checkout lacking the name is neither a local file shadowing it nor a release
+        (
+            "ImportError: cannot import name 'JsonlStore' from 'acmekit.stores.jsonl'"
+            " (/home/dev/acmekit/src/acmekit/stores/jsonl.py)",
+            "circular-import",
+        ),
+        # the old OpenAI SDK parsing an HTTP body that is not JSON: not a model's reply
+        (OLD_SDK_BODY, "llm-json-decode-error"),
     ],
 )
 def test_real_kinds_of_wrong_answers_stay_unanswered_by_the_look_alike(corpus, text, not_this):

@@ -477,3 +477,39 @@ def test_an_unclosed_code_fence_is_not_a_block():
     assert extract(text).primary.message.endswith("ValueError without a closing fence")
     closed = "It fails with\n```text\nRuntimeError: boom\n```\nthen nothing else"
     assert extract(closed).primary == RaisedError("RuntimeError", "boom")
+
+
+WARNING_THEN_CUT = """C:\\envs\\tts\\lib\\site-packages\\pydub\\utils.py:170: RuntimeWarning: Couldn't find ffmpeg or avconv - defaulting to ffmpeg, but may not work
+  warn("Couldn't find ffmpeg or avconv - defaulting to ffmpeg, but may not work", RuntimeWarning)
+Traceback (most recent call last):
+  File "C:\\envs\\tts\\lib\\site-packages\\acmeui\\queue.py", line 88, in process
+    result = await self.run(job)
+  File "C:\\envs\\tts\\lib\\site-packages\\acmeui\\jobs.py", line 41, in run"""
+
+
+def test_a_warning_before_a_traceback_cut_short_is_not_the_failure():
+    found = extract(WARNING_THEN_CUT)
+    assert found.primary.type == "RuntimeWarning"
+    assert found.cut and found.failure_missing
+    # the same warning with the traceback's own exception line: that error is the failure
+    whole = extract(WARNING_THEN_CUT + "\nValueError: job has no input")
+    assert whole.primary == RaisedError("ValueError", "job has no input")
+    assert not whole.cut and not whole.failure_missing
+    # a traceback cut short after an error line that is not a warning: the error stays the answer
+    logged = extract(WARNING_THEN_CUT.replace("RuntimeWarning", "RuntimeError", 1))
+    assert logged.cut and not logged.failure_missing
+    # a `WARNING:` log record before the cut traceback is a warning too
+    assert extract(
+        "WARNING:  Failed to import from acme._C with No module named 'acme._C'\n"
+        + WARNING_THEN_CUT.split("\n", 2)[2]
+    ).failure_missing
+
+
+def test_a_message_ending_in_a_colon_runs_on_in_the_next_line():
+    found = extract(
+        "docker.errors.DockerException: Error while fetching server API version:\nNot supported URL scheme http+docker"
+    )
+    assert (
+        found.primary.message
+        == "Error while fetching server API version: Not supported URL scheme http+docker"
+    )

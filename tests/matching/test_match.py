@@ -9,7 +9,7 @@ import pytest
 
 from app.search.evaluation import memory_index
 from synapse_skill.matching import matcher
-from synapse_skill.matching.index import rarest_first
+from synapse_skill.matching.index import IndexItem, rarest_first
 
 SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 
@@ -171,3 +171,20 @@ def test_line_numbers_are_looked_up_after_words_but_an_errno_keeps_its_place():
     ]
     # `429` or a port is a word like any other.
     assert rarest_first({"429", "schema"}, {"429": 1, "schema": 5}) == ["429", "schema"]
+
+
+def test_a_warning_then_a_traceback_cut_short_gets_no_confident_answer():
+    conn = sqlite3.connect(":memory:")
+    matcher.create_schema(conn)
+    warning = "RuntimeWarning: Couldn't find ffmpeg or avconv - defaulting to ffmpeg, but may not work"
+    matcher.index_entries(conn, [IndexItem("ffmpeg-missing", [warning], "ffmpeg not on PATH")])
+    assert matcher.search(conn, "x.py:170: " + warning).hits[0].confident
+    cut = (
+        "/srv/app/.venv/lib/python3.11/site-packages/pydub/utils.py:170: " + warning + "\n"
+        "Traceback (most recent call last):\n"
+        '  File "/srv/app/.venv/lib/python3.11/site-packages/acmeui/queue.py", line 88, in process\n'
+        "    result = await self.run(job)"
+    )
+    hit = matcher.search(conn, cut).hits[0]
+    assert hit.slug == "ffmpeg-missing" and not hit.confident
+    assert any("cut short" in reason for reason in hit.conflicts)

@@ -176,8 +176,16 @@ def _command_kind(m: re.Match[str]) -> str:
 
 
 def _import_origin(m: re.Match[str]) -> str:
-    path = m.group(1).replace("\\", "/").lower()
-    return "installed" if re.search(r"site-packages|dist-packages|/lib/python\d", path) else "local"
+    """`installed` when the file is in site-packages; `checkout` when it is a dotted module's own path
+    outside it (`ell.stores.jsonl` from `…/src/ell/stores/jsonl.py`: a source checkout or a vendored
+    copy, neither a file shadowing the package nor a release to pin); else `local`: a file of the
+    project stands where the package should."""
+    module = m.group(1).strip("'\"` ").lower()
+    path = m.group(2).replace("\\", "/").lower()
+    if re.search(r"site-packages|dist-packages|/lib/python\d", path):
+        return "installed"
+    own_file = path.removesuffix(".py").removesuffix("/__init__").endswith("/" + module.replace(".", "/"))
+    return "checkout" if "." in module and own_file else "local"
 
 
 # A signature's placeholder package (`'pkg'`, `'pkg.X'`) stands for any package installed from PyPI:
@@ -200,6 +208,49 @@ def _module_source(m: re.Match[str]) -> str:
     return "pypi" if is_known_package(top) else "unknown"
 
 
+# What the operating system said, in its own words or a runtime's code for them: `permission denied`
+# (EACCES, `Access is denied`) is not `no such file or directory` (ENOENT, `The system cannot find
+# the file specified`), however alike the rest of a wrapped message reads. Go, runc and Node wrap the
+# system's reason at the end (`…: exec: "/entrypoint.sh": permission denied: unknown`).
+_OS_REASONS = {
+    "permission denied": ("permission denied", "eacces", "access is denied"),
+    "no such file or directory": (
+        "no such file or directory",
+        "enoent",
+        "the system cannot find the file specified",
+        "the system cannot find the path specified",
+    ),
+    "operation not permitted": ("operation not permitted", "eperm"),
+    "connection refused": ("connection refused", "econnrefused", "actively refused it"),
+    "connection reset": ("connection reset by peer", "econnreset", "forcibly closed by the remote host"),
+    "broken pipe": ("broken pipe", "epipe"),
+    "address in use": ("address already in use", "eaddrinuse", "only one usage of each socket address"),
+    "address not available": ("cannot assign requested address", "eaddrnotavail"),
+    "no space left": ("no space left on device", "enospc"),
+    "too many open files": ("too many open files", "emfile"),
+    "read-only file system": ("read-only file system", "erofs"),
+    "exec format error": ("exec format error", "enoexec"),
+    "not a directory": ("not a directory", "enotdir"),
+    "is a directory": ("is a directory", "eisdir"),
+    "file exists": ("file exists", "eexist"),
+    "resource busy": ("device or resource busy", "ebusy", "text file busy", "etxtbsy"),
+    "network unreachable": ("network is unreachable", "enetunreach", "no route to host", "ehostunreach"),
+}
+_OS_REASON_OF = {word: reason for reason, words in _OS_REASONS.items() for word in words}
+_OS_REASON = re.compile(
+    r"(?<![\w-])("
+    + "|".join(sorted((re.escape(w) for w in _OS_REASON_OF), key=len, reverse=True))
+    + r")(?![\w-])",
+    re.I,
+)
+
+
+def _os_reason(m: re.Match[str]) -> str:
+    """The last reason in the line: wrapping runtimes put the system's own at the end."""
+    found = [m.group(1), *(later.group(1) for later in _OS_REASON.finditer(m.string, m.end()))]
+    return _OS_REASON_OF[found[-1].lower()]
+
+
 # `cannot import name 'N'`, unless `from partially initialized module` follows (a circular import).
 _IMPORTED_NAME = re.compile(
     r"cannot import name ['\"]?([\w.]{1,120})['\"]?(?![\w.'\"])(?!\s{1,3}from\s{1,3}partially)", re.I
@@ -216,6 +267,12 @@ FEATURES: tuple[Feature, ...] = (
         _errno_words,
         agrees=_same_errno,
         needs=("errno", "winerror"),
+    ),
+    Feature(
+        "os_reason",
+        _OS_REASON,
+        _os_reason,
+        needs=tuple(_OS_REASON_OF),
     ),
     # An HTTP status decides between a rate limit (429), a missing model (404), a bad request (400).
     Feature(
@@ -283,7 +340,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         "import_origin",
         re.compile(
-            r"cannot import name .{1,200}? from .{1,200}? \(([^()]{0,400}[/\\][^()]{0,400}\.py)\)", re.I
+            r"cannot import name .{1,200}? from (.{1,200}?) \(([^()]{0,400}[/\\][^()]{0,400}\.py)\)", re.I
         ),
         _import_origin,
         absent="unknown",

@@ -33,6 +33,7 @@ _LOG_PREFIX = re.compile(
 _ERROR_RECORD = re.compile(
     r"^.{0,60}?(?:\[(?i:error|err|fatal|critical)\]|(?<![\w-])(?:ERROR|FATAL|CRITICAL)(?=[\s:\]|-])|level=(?i:error|fatal))"
 )
+_WARNING_RECORD = re.compile(r"^\s{0,8}\[?(?:WARN|WARNING)\b", re.I)
 _LEVEL_PREFIX = re.compile(r"^(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|CRITICAL|FATAL):[\w.]{0,80}:")
 _PYTEST_PREFIX = re.compile(r"^E {1,4}")
 _JAVA_CAUSE = re.compile(r"^\s{0,8}Caused by: (?=[A-Za-z_][\w$]{0,60}\.)")  # a Java chain's cause line
@@ -110,6 +111,14 @@ class RaisedError:
     def line(self) -> str:
         return f"{self.type}: {self.message}" if self.type else self.message
 
+    @property
+    def is_warning(self) -> bool:
+        """A warning (`RuntimeWarning: …`, a `WARNING:` log line): printed on the way, not the failure."""
+        return (
+            bool(self.type and self.type.endswith("Warning"))
+            or _WARNING_RECORD.match(self.message) is not None
+        )
+
 
 @dataclass(frozen=True)
 class Extracted:
@@ -118,6 +127,14 @@ class Extracted:
     found: bool = True  # False when no error shape was recognised and the text is used as is
     frames: tuple[str, ...] = ()  # the libraries the stack frames ran through, innermost last
     installed: tuple[str, ...] = ()  # those of them that are installed packages (not the standard library)
+    # The last traceback stops in its frames, before its exception line: the error that ended the
+    # run is not in the text.
+    cut: bool = False
+
+    @property
+    def failure_missing(self) -> bool:
+        """Only a warning printed before a traceback cut short: the failure itself is not in the text."""
+        return self.cut and self.primary.is_warning
 
     def all_errors(self) -> tuple[RaisedError, ...]:
         return (self.primary, *self.evidence)
@@ -193,10 +210,9 @@ def extract(text: str) -> Extracted:
     frames, installed = frame_libraries(lines)
     blocks = _traceback_blocks(lines)
     errors: list[RaisedError] = []
-    for block in blocks:
-        err = _exception_at_end(block)
-        if err:
-            errors.append(err)
+    ends = [_exception_at_end(block) for block in blocks]
+    errors = [err for err in ends if err]
+    cut = bool(blocks) and ends[-1] is None and any(_FRAME_START.match(line) for line in blocks[-1])
     if not errors:
         errors = _loose_errors(lines)
     if not errors:
@@ -207,6 +223,7 @@ def extract(text: str) -> Extracted:
             found=False,
             frames=frames,
             installed=installed,
+            cut=cut,
         )
     # A log line after an exception (`ERROR: Exception in ASGI application`) says less than it.
     typed = [i for i, err in enumerate(errors) if err.type]
@@ -215,7 +232,7 @@ def extract(text: str) -> Extracted:
     evidence = [*reversed(errors[:last]), *errors[last + 1 :]]
     for err in (primary, *errors[:-1]):
         evidence.extend(_nested(err))
-    return Extracted(primary, tuple(_unique(evidence, primary)), frames=frames, installed=installed)
+    return Extracted(primary, tuple(_unique(evidence, primary)), frames=frames, installed=installed, cut=cut)
 
 
 def _quoted_output(text: str, lines: list[str]) -> tuple[list[str], list[str]]:
@@ -384,8 +401,14 @@ def _loose_errors(lines: list[str]) -> list[RaisedError]:
                 or _new_record(nxt)
             ):
                 break
-            # an empty message (`ImportError: ` then the text) runs on in the lines below
-            if nxt[:1].isspace() or not err.message or (err.type is None and not _NOISE_LINE.match(nxt)):
+            # an empty message (`ImportError: ` then the text) runs on in the lines below, as does one
+            # that ends in a colon (`Error while fetching server API version:` then the reason)
+            if (
+                nxt[:1].isspace()
+                or not err.message
+                or err.message.endswith(":")
+                or (err.type is None and not _NOISE_LINE.match(nxt))
+            ):
                 rest.append(nxt.strip())
         found.append(RaisedError(err.type, _squash([err.message, *rest]) if rest else err.message))
     return found

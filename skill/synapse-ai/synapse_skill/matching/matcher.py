@@ -225,12 +225,18 @@ def search(
         judged[slug] = (score, sig, lexical, judgement, look_alike[1] if look_alike else None)
     votes = worked(list(judged)) if worked else {}
     ranked = sorted(judged.items(), key=lambda kv: (-round(kv[1][0], 1), -votes.get(kv[0], 0), kv[0]))
+    # only a warning, then a traceback cut before its exception line: the failure is not in the text
+    unseen = (
+        ("the failure is not shown: a warning, then a traceback cut short",)
+        if extracted.failure_missing
+        else ()
+    )
     hits = []
     for i, (slug, (score, sig, lexical, judgement, not_error)) in enumerate(ranked[:limit]):
         runner_up = ranked[i + 1][1][0] if i + 1 < len(ranked) else 0.0
         # Contradicting evidence (a decisive part, a look-alike, a version or platform) rules the
         # entry out as the answer, however well the rest of the text matches.
-        contradicted = judgement.veto or bool(lexical.conflicts) or not_error is not None
+        contradicted = judgement.veto or bool(lexical.conflicts) or not_error is not None or bool(unseen)
         # A general entry (a validation error of the caller's own data, …) is offered, not asserted:
         # on errors sampled by repository its text matched as well when the cause was another.
         general = facts[slug].general
@@ -251,7 +257,7 @@ def search(
                 lexical.terms(sig),
                 judgement.frames,
                 judgement.env,
-                lexical.conflicts,
+                lexical.conflicts + unseen,
                 not_error,
                 general,
             )
