@@ -6,12 +6,12 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup index check verify import-tables chromium postgresql nginx redis node bench lint clean
+.PHONY: run test setup index check verify import-tables chromium postgresql nginx redis node toolchain bench lint clean
 
 run: setup
 	$(BIN)/synapse serve --host $(HOST) --port $(PORT)
 
-test: setup chromium postgresql nginx redis node
+test: setup chromium postgresql nginx redis node toolchain
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 setup: $(STAMP)
@@ -73,6 +73,15 @@ nginx:
 node:
 	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	fi
+
+# Debian's C and C++ toolchain (gcc, g++, binutils' nm) and the headers of the Python the venv runs,
+# for the verified-fix tests that build a real extension module or library and load it; skipped when
+# they are installed.
+toolchain:
+	@if ! command -v gcc >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1 || ! command -v nm >/dev/null 2>&1 \
+		|| [ ! -f "$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')/Python.h" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc g++ binutils python3-dev >/dev/null; \
 	fi
 
 bench: setup
