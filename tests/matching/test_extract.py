@@ -513,3 +513,26 @@ def test_a_message_ending_in_a_colon_runs_on_in_the_next_line():
         found.primary.message
         == "Error while fetching server API version: Not supported URL scheme http+docker"
     )
+
+
+BARE_RAISE = """Traceback (most recent call last):
+  File "C:\\\\work\\\\tool.py", line 12, in main
+    proc = await asyncio.create_subprocess_exec("git", "status")
+  File "C:\\\\Py\\\\Lib\\\\asyncio\\\\base_events.py", line 1744, in subprocess_exec
+    transport = await self._make_subprocess_transport(
+  File "C:\\\\Py\\\\Lib\\\\asyncio\\\\base_events.py", line 524, in _make_subprocess_transport
+    raise NotImplementedError
+NotImplementedError
+Task exception was never retrieved"""
+
+
+def test_an_exception_raised_without_a_message_is_read_by_the_function_that_raised_it():
+    assert extract(BARE_RAISE).primary == RaisedError("NotImplementedError", "in _make_subprocess_transport")
+    # the same frames pasted without the traceback's header
+    assert extract(BARE_RAISE.split("\n", 1)[1]).primary.message == "in _make_subprocess_transport"
+    # a type alone on its line with its message on the next (as some tools print it) keeps the message
+    printed = "Traceback (most recent call last):\n  File \"app.py\", line 3, in load\n    nlp = spacy.load(name)\nOSError\n[E050] Can't find model 'en_core_web_sm'."
+    assert extract(printed).primary == RaisedError("OSError", "[E050] Can't find model 'en_core_web_sm'.")
+    # a module's top level names no function to go by
+    top = 'Traceback (most recent call last):\n  File "run.py", line 1, in <module>\n    raise KeyboardInterrupt\nKeyboardInterrupt'
+    assert extract(top).primary == RaisedError("KeyboardInterrupt", "")

@@ -188,3 +188,30 @@ def test_a_warning_then_a_traceback_cut_short_gets_no_confident_answer():
     hit = matcher.search(conn, cut).hits[0]
     assert hit.slug == "ffmpeg-missing" and not hit.confident
     assert any("cut short" in reason for reason in hit.conflicts)
+
+
+def test_exceptions_raised_without_a_message_are_told_apart_by_the_function_that_raised_them():
+    def bare(function: str) -> str:
+        return (
+            "Traceback (most recent call last):\n"
+            f'  File "C:\\\\Py\\\\Lib\\\\asyncio\\\\base_events.py", line 500, in {function}\n'
+            "    raise NotImplementedError\nNotImplementedError"
+        )
+
+    conn = sqlite3.connect(":memory:")
+    matcher.create_schema(conn)
+    matcher.index_entries(
+        conn,
+        [
+            IndexItem("no-subprocess-on-selector", [bare("_make_subprocess_transport")], "Selector loop"),
+            IndexItem("no-signals-on-windows", [bare("add_signal_handler")], "Signals on Windows"),
+        ],
+    )
+    for function, slug in (
+        ("_make_subprocess_transport", "no-subprocess-on-selector"),
+        ("add_signal_handler", "no-signals-on-windows"),
+    ):
+        hit = matcher.search(conn, bare(function)).hits[0]
+        assert hit.slug == slug and hit.confident
+    other = matcher.search(conn, bare("_forward_unimplemented")).hits
+    assert not any(hit.confident for hit in other)

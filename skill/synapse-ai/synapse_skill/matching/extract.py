@@ -327,6 +327,8 @@ def _exception_at_end(block: list[str]) -> RaisedError | None:
         err = _parse_exception_line(line)
         if err is None:
             continue
+        if err.type and _raised_bare(body[:i], err.type):  # no message: what follows is not one
+            return RaisedError(err.type, _raised_in(body[:i]))
         rest: list[str] = []
         for nxt in body[i + 1 : i + 1 + MAX_MESSAGE_LINES]:
             if _TRACEBACK_START.match(nxt):
@@ -338,8 +340,30 @@ def _exception_at_end(block: list[str]) -> RaisedError | None:
             if nxt.strip() and not _NOISE_LINE.match(nxt):
                 rest.append(nxt.strip())
         message = _squash([err.message, *rest]) if rest else err.message
-        return RaisedError(err.type, message)
+        return RaisedError(err.type, message or (_raised_in(body[:i]) if err.type else ""))
     return None
+
+
+# The function a frame ran (`File "…/base_events.py", line 522, in _make_subprocess_transport`).
+_FRAME_FUNCTION = re.compile(r", line \d{1,7}, in ([A-Za-z_<][\w<>.]{0,120})\s*$")
+
+
+def _raised_bare(above: list[str], exc_type: str) -> bool:
+    """The frame's own source line shows the exception raised without a message (`raise
+    NotImplementedError`, `raise NotImplementedError()`)."""
+    source = next((line.strip() for line in reversed(above) if line.strip()), "")
+    return source in (f"raise {exc_type}", f"raise {exc_type}()")
+
+
+def _raised_in(frames: list[str]) -> str:
+    """An exception raised without a message (`raise NotImplementedError`) says only its type; the
+    function it was raised in says where: `in _make_subprocess_transport` is asyncio refusing a child
+    process on a loop that cannot start one, `in forward` a model without its own."""
+    for line in reversed(frames):
+        m = _FRAME_FUNCTION.search(line)
+        if m and not m.group(1).startswith("<"):  # `<module>`, `<lambda>`: no name to go by
+            return f"in {m.group(1)}"
+    return ""
 
 
 def _parse_exception_line(line: str) -> RaisedError | None:
@@ -390,6 +414,9 @@ def _loose_errors(lines: list[str]) -> list[RaisedError]:
             if m:
                 err = RaisedError(None, m.group("msg"))
         if err is None:
+            continue
+        if err.type and _raised_bare(lines[:i], err.type):  # under its frames, without the traceback's header
+            found.append(RaisedError(err.type, _raised_in(lines[:i])))
             continue
         rest = []
         for nxt in lines[i + 1 : i + MAX_MESSAGE_LINES]:
