@@ -345,9 +345,19 @@ def test_option1_wsl_rootless_snap_and_cdi(tmp_path):
     (snap / "var/snap/docker/current/config").mkdir(parents=True)
     (snap / "var/snap/docker/current/config/daemon.json").write_text("{}")
     found = diagnose(str(snap), "snap", runtimes={"runc"})
+    # the snap bundles its own toolkit (canonical/docker-snap README): never ask for the host packages
+    assert "install nvidia-container-toolkit" not in problems(found)
     assert [f for _, f in found] == [
-        "install nvidia-container-toolkit (Option 2), then sudo snap restart docker"
+        "sudo snap get docker nvidia-support.disabled (must not be true), then sudo snap restart docker;"
+        " run GPU containers with --runtime=nvidia --gpus all"
     ]
+    (snap / "var/snap/docker/current/config/daemon.json").write_text(
+        '{"runtimes": {"nvidia": {"path": "/snap/docker/current/usr/bin/nvidia-container-runtime"}}}'
+    )
+    assert diagnose(str(snap), "snap", runtimes={"runc", "nvidia"}) == []
+    install_toolkit(snap)  # host packages next to the snap: docker-snap#357 (snap 29.2.0+)
+    found = problems(diagnose(str(snap), "snap", runtimes={"runc", "nvidia"}))
+    assert "docker-snap#357" in found and "driver=nvidia.runtime-hook" in found
 
     podman = bare_host(tmp_path, "podman")
     add_driver(podman)

@@ -296,3 +296,17 @@ def test_option1_without_arguments_lists_this_machine(fix_code, tmp_path):
         "ImportError: libGL.so.1: cannot open shared object file: No such file or directory",
     )
     assert unrelated.returncode == 1
+
+
+def test_option1_never_preloads_a_c_library_and_names_two_glibc_builds_mixed(fix_code, tmp_path):
+    """The loader itself named (a copied glibc's libc asking this machine's loader for a newer version):
+    the advice is to take the copy out of the library path, never to preload or replace the C library."""
+    loader = next(
+        (p for p in ("/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-aarch64.so.1") if Path(p).exists()),
+        "/lib64/ld-linux-x86-64.so.2",
+    )
+    text = f"{loader}: version `GLIBC_2.99' not found (required by /home/me/glibc-2.99/lib/libc.so.6)"
+    result = check(fix_code, tmp_path, text)
+    assert result.returncode == 0, result.stderr
+    assert "LD_PRELOAD=" not in result.stdout
+    assert "two different glibc builds are mixed" in result.stdout
