@@ -112,6 +112,24 @@ def test_the_operating_system_s_reason_decides_in_any_wording():
     assert "os_reason" not in decisive.features("KeyError: 'permission_denied_list'")
 
 
+def test_the_step_pip_ran_decides_whether_a_subprocess_failure_is_a_build():
+    conn = one_entry("build-failed", "error: subprocess-exited-with-error", "A package failed to build")
+    clone = (
+        "  fatal: Authentication failed for 'https://github.com/acme/private-tools.git/'\n"
+        "  error: subprocess-exited-with-error\n\n"
+        "  × git clone --filter=blob:none --quiet https://github.com/acme/private-tools.git /tmp/pip-req-build-q1 did not"
+        " run successfully.\n  │ exit code: 128\n  ╰─> See above for output.\n\n"
+        "  note: This error originates from a subprocess, and is likely not a problem with pip.\n"
+        "error: subprocess-exited-with-error"
+    )
+    assert_withheld(conn, clone, "pip_step vcs ≠ build")
+    build = clone.replace(
+        "git clone --filter=blob:none --quiet https://github.com/acme/private-tools.git /tmp/pip-req-build-q1",
+        "Building wheel for acme-tools (pyproject.toml)",
+    )
+    assert answered(conn, build) == "build-failed"
+
+
 def test_an_http_status_decides():
     conn = one_entry(
         "rate-limit",

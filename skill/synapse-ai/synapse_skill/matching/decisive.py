@@ -660,6 +660,20 @@ def _syntax_construct(text: str) -> dict[str, str]:
     return {"syntax_construct": next((name for name, rx in _CONSTRUCTS if rx.search(code)), "other")}
 
 
+# pip's wrapper around whatever subprocess it ran: a build step, or a version-control checkout of a
+# `git+https://` requirement (`× git clone --filter=blob:none --quiet https://… did not run successfully.`).
+_PIP_SUBPROCESS = re.compile(r"subprocess-exited-with-error|did not run successfully", re.I)
+_PIP_STEP = re.compile(r"× ([^\n]{1,300}?) did not run successfully")
+_VCS_COMMAND = re.compile(r"(?:git|hg|svn|bzr)(?:\.exe)? (?:clone|checkout|fetch|co)\b", re.I)
+
+
+def _pip_step(text: str) -> str:
+    """`vcs` when the last step pip says failed is a checkout (credentials, a missing ref: not a
+    build), else `build`: a wrapper without its step is the build it most often is."""
+    steps = _PIP_STEP.findall(text[-64 * 1024 :])
+    return "vcs" if steps and _VCS_COMMAND.match(steps[-1].strip()) else "build"
+
+
 def context(text: str, line: str) -> dict[str, str]:
     """Decisive parts read from around the error (`text`), not from its own `line`: for a missing
     module or name of a package (not Python's own), whether the failing import ran inside that
@@ -668,6 +682,8 @@ def context(text: str, line: str) -> dict[str, str]:
     before = _before(text, line)
     if _SYNTAX_ERROR.search(line):
         return _syntax_construct(before)
+    if _PIP_SUBPROCESS.search(line):
+        return {"pip_step": _pip_step(text)}
     lacking = _LACKING.search(line)
     if not lacking:
         return {}

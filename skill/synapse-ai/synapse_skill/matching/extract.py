@@ -209,7 +209,6 @@ def extract(text: str) -> Extracted:
     lines = clean_lines(text)
     frames, installed = frame_libraries(lines)
     blocks = _traceback_blocks(lines)
-    errors: list[RaisedError] = []
     ends = [_exception_at_end(block) for block in blocks]
     errors = [err for err in ends if err]
     cut = bool(blocks) and ends[-1] is None and any(_FRAME_START.match(line) for line in blocks[-1])
