@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from entry_blocks import option_blocks
+from git_env import isolated_git_env
 
 from app.corpus.entries import parse_entry
 
@@ -114,20 +115,7 @@ def _handler(host: GitHost):
 
 @pytest.fixture
 def env(tmp_path) -> dict:
-    home = tmp_path / "home"
-    home.mkdir()
-    child = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PIP_"))}
-    child.update(
-        HOME=str(home),
-        GIT_CONFIG_GLOBAL=str(home / ".gitconfig"),
-        GIT_CONFIG_NOSYSTEM="1",
-        LC_ALL="C",
-        GIT_AUTHOR_NAME="t",
-        GIT_AUTHOR_EMAIL="t@example.com",
-        GIT_COMMITTER_NAME="t",
-        GIT_COMMITTER_EMAIL="t@example.com",
-    )
-    return child
+    return isolated_git_env(tmp_path)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from git_env import isolated_git_env
 from pyrun import run_args
 
 from app.corpus.entries import parse_entry
@@ -56,21 +57,7 @@ def env(tmp_path) -> dict:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "git").symlink_to(git)
-    home = tmp_path / "home"
-    home.mkdir()
-    child = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    child.update(
-        PATH=str(bin_dir),
-        HOME=str(home),
-        GIT_CONFIG_GLOBAL=str(home / ".gitconfig"),
-        GIT_CONFIG_NOSYSTEM="1",
-        LC_ALL="C",
-        GIT_AUTHOR_NAME="t",
-        GIT_AUTHOR_EMAIL="t@example.com",
-        GIT_COMMITTER_NAME="t",
-        GIT_COMMITTER_EMAIL="t@example.com",
-    )
-    return child
+    return isolated_git_env(tmp_path, PATH=str(bin_dir))
 
 
 def git(env: dict, *args: str, cwd=None) -> subprocess.CompletedProcess:
