@@ -62,6 +62,9 @@ class Registry:
         self.blobs: dict[str, tuple[str, bytes]] = {}
         self.manifests: dict[tuple[str, str], tuple[str, bytes]] = {}
         self.manifest_gets = 0
+        # Blobs served from elsewhere (object storage, a CDN), as registries do: a 307 to this URL.
+        self.blob_store: str | None = None
+        self.blob_store_auth: list[str | None] = []  # the Authorization header each blob download carried
         for name, repo in repos.items():
             for tag, platforms in repo["tags"].items():
                 self.manifests[(name, tag)] = self._build(platforms, single=repo.get("single", False))
@@ -131,6 +134,10 @@ class Registry:
 
             def do_GET(self):
                 url = urllib.parse.urlsplit(self.path)
+                if url.path.startswith("/store/"):  # the storage a blob redirect points at
+                    registry.blob_store_auth.append(self.headers.get("Authorization"))
+                    media, data = registry.blobs[url.path[len("/store/") :]]
+                    return self.send(200, data, [("Content-Type", media)])
                 if url.path == "/token":
                     return self.token(urllib.parse.parse_qs(url.query))
                 if url.path == "/v2/":
@@ -164,6 +171,8 @@ class Registry:
                 if kind == "blobs":
                     if rest[0] not in registry.blobs:
                         return self.errors(404, "BLOB_UNKNOWN", "blob unknown to registry")
+                    if registry.blob_store:
+                        return self.send(307, headers=[("Location", f"{registry.blob_store}/{rest[0]}")])
                     media, data = registry.blobs[rest[0]]
                     return self.send(200, data, [("Content-Type", media)])
                 ref = rest[0]

@@ -183,3 +183,15 @@ def test_option1_parses_references_like_docker(fix_code):
     registry = namespace["Registry"]("docker.io", "library/nginx")
     assert registry.base == "https://registry-1.docker.io"
     assert namespace["Registry"]("ghcr.io", "org/app").base == "https://ghcr.io"
+
+
+def test_option1_sends_no_credentials_where_a_blob_download_is_redirected(fix_code, tmp_path, registry):
+    """Registries redirect blob downloads to object storage or a CDN: the registry's token (and, on ECR,
+    the user and password) must not follow the redirect there."""
+    registry.blob_store = f"{registry.url}/store"  # a single-platform image: its config blob is read
+    creds = {"REGISTRY_USER": "ci-bot", "REGISTRY_PASSWORD": "s3cret"}
+    result = check(
+        fix_code, tmp_path, f"{registry.host}/org/single:1", "--platform", "linux/arm64", env=creds
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert registry.blob_store_auth == [None]
