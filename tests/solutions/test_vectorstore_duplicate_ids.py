@@ -284,14 +284,16 @@ def test_older_chroma_wordings(tmp_path):
     assert _same_ids(got, ENTRY.errors[4])
 
 
+def _renamed(id_: str, text: str) -> str:
+    return f"{id_}#{hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]}"
+
+
 def test_option1_demo_drops_repeats_and_renames_collisions(fix_code, tmp_path):
     result = run_python(fix_code(SLUG, 1), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "hash ids: ['h-intro', 'h-footer', 'h-part2'] dropped: ['h-footer']" in result.stdout
-    assert (
-        "file ids: ['a.pdf', 'a.pdf-1', 'a.pdf-2', 'b.pdf'] renamed: {'a.pdf-1': 'a.pdf', 'a.pdf-2': 'a.pdf'}"
-        in result.stdout
-    )
+    new = [_renamed("a.pdf", t) for t in ("Intro to A", "Page footer", "Part two of A")]
+    assert f"file ids: {new + ['b.pdf']} renamed: {dict.fromkeys(new, 'a.pdf')}" in result.stdout
 
 
 @pytest.mark.parametrize("version", ["1.5.9", "0.4.24", "0.3.29"])
@@ -320,7 +322,9 @@ print(json.dumps({"count": col.count(), "report": report, "files": files.get(), 
     out = json.loads(result.stdout)
     assert out["count"] == 4
     assert out["report"] == {"dropped": ["page-footer"], "renamed": {}}
-    assert out["files"]["ids"] == ["a.pdf", "a.pdf-1", "a.pdf-2", "a.pdf-3", "b.pdf"]
+    assert out["files"]["ids"] == sorted(
+        [_renamed("a.pdf", t) for t in ("Intro", "Page footer", "Part two", "Other")] + ["b.pdf"]
+    )
     assert sorted(out["files"]["documents"]) == sorted(
         ["Intro", "Page footer", "Part two", "Page footer", "Other"]
     )
@@ -330,13 +334,44 @@ print(json.dumps({"count": col.count(), "report": report, "files": files.get(), 
 
 def test_option1_edge_cases():
     dedupe_batch = script_names(option_blocks(SLUG, 1)[0][1])["dedupe_batch"]
-    # None ids (LangChain fills them with uuid4) stay; a rename never takes an id the batch already uses
-    ids, texts, report = dedupe_batch(["a", None, "a", "a-1", None], ["x", "n", "y", "z", "n"])
-    assert ids == ["a", None, "a-2", "a-1", None]
+    # None ids (LangChain fills them with uuid4) stay; an id that names two texts is renamed for both,
+    # by text, so a batch id such as "a-1" is left alone and a repeat of a renamed chunk is dropped
+    ids, texts, report = dedupe_batch(["a", None, "a", "a-1", None, "a"], ["x", "n", "y", "z", "n", "y"])
+    assert ids == [_renamed("a", "x"), None, _renamed("a", "y"), "a-1", None]
     assert texts == ["x", "n", "y", "z", "n"]
-    assert report == {"dropped": [], "renamed": {"a-2": "a"}}
+    assert report == {"dropped": ["a"], "renamed": {_renamed("a", "x"): "a", _renamed("a", "y"): "a"}}
+    # the same chunks in another order get the same ids (a re-run upserts them in place)
+    again, _, _ = dedupe_batch(["a", "a"], ["y", "x"])
+    assert again == [_renamed("a", "y"), _renamed("a", "x")]
+    with pytest.raises(ValueError, match="taken"):
+        dedupe_batch(["a", "a", _renamed("a", "y")], ["x", "y", "other"])
     with pytest.raises(ValueError, match="same length"):
         dedupe_batch(["a", "b"], ["x"])
+
+
+def test_option1_renames_never_overwrite_a_stored_record(fix_code, tmp_path):
+    """A '<id>-1' counter took the id of a record stored earlier; '<id>#<hash of the text>' does not."""
+    site = _chromadb(tmp_path, "1.5.9")
+    (tmp_path / "fix.py").write_text(fix_code(SLUG, 1), encoding="utf-8")
+    check = """
+import json
+import chromadb
+from fix import dedupe_batch
+
+col = chromadb.EphemeralClient().get_or_create_collection("docs")
+col.add(ids=["Intro-1"], documents=["a chapter stored earlier under the title Intro-1"])
+ids, docs, report = dedupe_batch(["Intro", "Intro"], ["new chunk A", "new chunk B"])
+col.upsert(ids=ids, documents=docs)
+print(json.dumps(col.get()))
+"""
+    result = run_python(check, cwd=tmp_path, path=[site, tmp_path])
+    assert result.returncode == 0, result.stderr
+    stored = json.loads(result.stdout)
+    assert sorted(stored["documents"]) == [
+        "a chapter stored earlier under the title Intro-1",
+        "new chunk A",
+        "new chunk B",
+    ]
 
 
 def test_option2_ids_are_stable_and_distinct():
