@@ -1,0 +1,316 @@
+"""Verified fix for solutions/sqlite-readonly-database.md: real SQLite, every cause made for real.
+
+Root ignores file modes, so the permission causes are made by a child Python that drops to uid/gid 65534
+(nobody) after its imports, in a root-owned 0755 folder it can reach (pytest's tmp folders are 0700):
+a root-owned database file (SQLITE_READONLY, 8) and the user's own file in a root-owned folder
+(SQLITE_READONLY_DIRECTORY, 1544); as root the same writes succeed. Causes that hit root too: a
+`mode=ro` / `immutable=1` URI, a read-only bind mount (`mount --bind` + `remount,ro` inside `unshare -m`,
+so the mount dies with the child; skipped where mounting is not allowed), and a file replaced under an
+open connection (SQLITE_READONLY_DBMOVED, 1032). SQLAlchemy (installed in the project) wraps it.
+Then the entry's own code runs: Option 1's demo and its `explain_readonly()` for each cause (and the
+`chown` it prints, run as root, really lets nobody write), Option 3 copying a WAL database off a
+read-only mount, Option 4 reconnecting after the file was replaced.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from pyrun import last_line, run_python
+
+from app.corpus.entries import parse_entry
+
+SLUG = "sqlite-readonly-database"
+ENTRY = Path(__file__).resolve().parents[2] / "solutions" / f"{SLUG}.md"
+NOBODY = 65534
+MESSAGE = "sqlite3.OperationalError: attempt to write a readonly database"
+
+# imports first: after setuid the interpreter's own folder may be unreadable
+DROP = """
+import os, sys, shutil, sqlite3, tempfile, pathlib, urllib.parse, encodings.idna, traceback
+os.setgroups([])
+os.setgid(65534)
+os.setuid(65534)
+"""
+
+WRITE = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], uri=sys.argv[1].startswith("file:"))
+try:
+    with conn:
+        conn.execute("INSERT INTO t VALUES (1)")
+except sqlite3.OperationalError as exc:
+    print("code", getattr(exc, "sqlite_errorcode", None), getattr(exc, "sqlite_errorname", None))
+    raise
+print("written")
+"""
+
+
+@pytest.fixture(autouse=True)
+def needs_root():
+    if os.geteuid() != 0:
+        pytest.fail(
+            "these tests switch to uid 65534 and mount a read-only bind: run them as root (make test does)"
+        )
+
+
+@pytest.fixture
+def base():
+    """A root-owned 0755 folder that uid 65534 can reach."""
+    folder = Path(tempfile.mkdtemp(prefix="synapse-ro-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def make_db(path: Path, wal: bool = False) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path)
+    if wal:
+        conn.execute("PRAGMA journal_mode=WAL")
+    with conn:
+        conn.execute("CREATE TABLE t(x)")
+    conn.close()
+    return path
+
+
+def as_nobody(code: str, *args: str, cwd) -> subprocess.CompletedProcess:
+    return run_python(DROP + code, cwd=cwd, args=args)
+
+
+def on_readonly_mount(src: Path, mnt: Path, code: str, *args: str) -> subprocess.CompletedProcess:
+    """Run code with src bind-mounted read-only at mnt, in a private mount namespace."""
+    mnt.mkdir(exist_ok=True)
+    script = (
+        f"mount --bind {shlex.quote(str(src))} {shlex.quote(str(mnt))}"
+        f" && mount -o remount,ro,bind {shlex.quote(str(mnt))}"
+        f" && exec {shlex.quote(sys.executable)} -c {shlex.quote(code)} {' '.join(map(shlex.quote, args))}"
+    )
+    if shutil.which("unshare") is None:
+        pytest.skip("needs unshare(1)")
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    env.pop("PYTHONPATH", None)
+    result = subprocess.run(
+        ["unshare", "-m", "--propagation", "private", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    if "mount:" in result.stderr or "unshare:" in result.stderr:
+        pytest.skip(f"cannot make a read-only bind mount here: {result.stderr.strip()}")
+    return result
+
+
+def test_signature_is_the_first_error_of_the_entry():
+    assert parse_entry(ENTRY).errors[0] == MESSAGE
+
+
+def test_permissions_cause_it_for_a_non_root_user_only(base):
+    root_file = make_db(base / "rootfile" / "app.db")  # root-owned 0644 file, folder nobody may write
+    os.chown(root_file.parent, NOBODY, NOBODY)
+    own_file = make_db(base / "rootdir" / "app.db")  # nobody's file in a root-owned 0755 folder
+    os.chown(own_file, NOBODY, NOBODY)
+    wal_file = make_db(base / "waldir" / "app.db", wal=True)
+    os.chown(wal_file, NOBODY, NOBODY)
+
+    for path, name in ((root_file, "SQLITE_READONLY"), (own_file, "SQLITE_READONLY_DIRECTORY")):
+        result = as_nobody(WRITE, str(path), cwd=base)
+        assert result.returncode == 1, result.stderr
+        assert last_line(result) == MESSAGE
+        assert f"code {8 if name == 'SQLITE_READONLY' else 1544} {name}" in result.stdout
+
+    # WAL mode: even a read fails, because the -shm file cannot be created in the folder
+    read = as_nobody(
+        "import sqlite3, sys\nsqlite3.connect(sys.argv[1]).execute('SELECT * FROM t').fetchall()\n",
+        str(wal_file),
+        cwd=base,
+    )
+    assert last_line(read) == MESSAGE
+
+    # root ignores modes: the same writes succeed, even on a 0444 file in a 0555 folder
+    root_file.chmod(0o444)
+    own_file.parent.chmod(0o555)
+    for path in (root_file, own_file):
+        result = run_python(WRITE, cwd=base, args=[str(path)])
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == "written"
+
+
+def test_read_only_uris_and_a_replaced_file_fail_for_root_too(tmp_path):
+    db = make_db(tmp_path / "app.db")
+    for uri in (f"file:{db}?mode=ro", f"file:{db}?immutable=1"):
+        result = run_python(WRITE, cwd=tmp_path, args=[uri])
+        assert result.returncode == 1
+        assert last_line(result) == MESSAGE
+        assert "code 8 SQLITE_READONLY" in result.stdout
+
+    replaced = run_python(
+        "import os, shutil, sqlite3, sys\n"
+        "db = sys.argv[1]\n"
+        "conn = sqlite3.connect(db)\n"
+        "print(conn.execute('SELECT count(*) FROM t').fetchone())\n"
+        "os.replace(db, db + '.old'); shutil.copy(db + '.old', db)\n"
+        "print('read after replace', conn.execute('SELECT count(*) FROM t').fetchone())\n"
+        "try:\n"
+        "    conn.execute('INSERT INTO t VALUES (1)')\n"
+        "except sqlite3.OperationalError as exc:\n"
+        "    print('code', exc.sqlite_errorcode, exc.sqlite_errorname)\n"
+        "    raise\n",
+        cwd=tmp_path,
+        args=[str(db)],
+    )
+    assert last_line(replaced) == MESSAGE
+    assert "read after replace (0,)" in replaced.stdout
+    assert "code 1032 SQLITE_READONLY_DBMOVED" in replaced.stdout
+
+
+def test_sqlalchemy_wraps_the_same_message(tmp_path):
+    db = make_db(tmp_path / "app.db")
+    result = run_python(
+        "import sys\n"
+        "from sqlalchemy import create_engine, text\n"
+        "engine = create_engine(f'sqlite:///file:{sys.argv[1]}?mode=ro&uri=true')\n"
+        "with engine.begin() as conn:\n"
+        "    conn.execute(text('INSERT INTO t VALUES (1)'))\n",
+        cwd=tmp_path,
+        args=[str(db)],
+    )
+    assert result.returncode == 1
+    assert parse_entry(ENTRY).errors[1] in result.stderr
+
+
+def test_read_only_mount_fails_for_root_and_wal_there_cannot_even_open(base):
+    src = base / "src"
+    make_db(src / "app.db")
+    make_db(src / "wal.db", wal=True)
+    mnt = base / "mnt"
+    result = on_readonly_mount(src, mnt, WRITE, str(mnt / "app.db"))
+    assert last_line(result) == MESSAGE
+    assert "code 8 SQLITE_READONLY" in result.stdout
+    # the look-alike the entry sends elsewhere: a WAL database on read-only media
+    wal = on_readonly_mount(src, mnt, WRITE, f"file:{mnt / 'wal.db'}?mode=ro")
+    assert last_line(wal) == "sqlite3.OperationalError: unable to open database file"
+
+
+def test_option1_demo_explains_a_read_only_uri_and_writes_read_write(fix_code, tmp_path):
+    result = run_python(fix_code(SLUG, 1), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "error: attempt to write a readonly database" in result.stdout
+    assert "- opened read-only by the URI (file:" in result.stdout
+    assert result.stdout.rstrip().endswith("written: 1")
+
+
+EXPLAIN = """
+import sqlite3, sys
+target = sys.argv[1]
+try:
+    with sqlite3.connect(target, uri=target.startswith("file:")) as conn:
+        conn.execute("INSERT INTO t VALUES (1)")
+    print("written")
+except sqlite3.OperationalError as exc:
+    for finding in explain_readonly(target, exc):
+        print("FINDING", finding)
+"""
+
+
+def _fix_command(stdout: str) -> list[str]:
+    findings = [line for line in stdout.splitlines() if line.startswith("FINDING")]
+    assert findings, stdout
+    return shlex.split(findings[0].split(" -> ", 1)[1])
+
+
+def test_option1_names_the_owner_problem_and_its_chown_fixes_it(fix_code, base):
+    code = fix_code(SLUG, 1) + EXPLAIN
+    root_file = make_db(base / "data" / "app.db")  # root-owned file and folder: both findings
+    first = as_nobody(code, str(root_file), cwd=base)
+    assert first.returncode == 0, first.stderr
+    assert f"FINDING file {root_file} is not writable by uid 65534 (owner uid 0, mode 0o644)" in first.stdout
+    assert f"FINDING folder {root_file.parent} is not writable by uid 65534 (owner uid 0)" in first.stdout
+    command = _fix_command(first.stdout)
+    assert command == ["chown", "-R", "65534:65534", str(root_file.parent)]
+    subprocess.run(command, check=True)  # what the entry tells the user to run as root
+    assert as_nobody(code, str(root_file), cwd=base).stdout.splitlines()[-1] == "written"
+
+    # WAL files left by another user: SQLite running as root gives the -wal/-shm it creates the owner of
+    # the database file, so they are made while uid 1000 owns it, then the file is handed to nobody
+    stale = make_db(base / "stale" / "app.db", wal=True)
+    os.chown(stale.parent, NOBODY, NOBODY)
+    os.chown(stale, 1000, 1000)
+    keep = sqlite3.connect(stale)  # held open so app.db-wal / app.db-shm stay
+    keep.execute("SELECT * FROM t").fetchall()
+    assert (stale.parent / "app.db-wal").stat().st_uid == 1000
+    os.chown(stale, NOBODY, NOBODY)
+    try:
+        found = as_nobody(code, str(stale), cwd=base)
+        assert (
+            "FINDING app.db-wal is not writable by uid 65534 (owner uid 1000, left by another user)"
+            in found.stdout
+        ), found.stdout + found.stderr
+        subprocess.run(_fix_command(found.stdout), check=True)
+    finally:
+        keep.close()
+    assert as_nobody(code, str(stale), cwd=base).stdout.splitlines()[-1] == "written"
+
+
+def test_option1_names_a_read_only_mount_and_a_moved_file(fix_code, base):
+    src = base / "src"
+    make_db(src / "app.db")
+    mnt = base / "mnt"
+    result = on_readonly_mount(src, mnt, fix_code(SLUG, 1) + EXPLAIN, str(mnt / "app.db"))
+    assert (
+        f"FINDING {mnt} is on a read-only filesystem -> keep the database on a writable volume"
+        in result.stdout
+    )
+
+    moved = run_python(
+        fix_code(SLUG, 1)
+        + "\nimport os, shutil, sys\n"
+        + "db = sys.argv[1]\n"
+        + "conn = sqlite3.connect(db)\n"
+        + "os.replace(db, db + '.old'); shutil.copy(db + '.old', db)\n"
+        + "try:\n    conn.execute('INSERT INTO t VALUES (1)')\n"
+        + "except sqlite3.OperationalError as exc:\n"
+        + "    print('FINDING', explain_readonly(db, exc)[0])\n",
+        cwd=base,
+        args=[str(make_db(base / "moved" / "app.db"))],
+    )
+    assert moved.returncode == 0, moved.stderr
+    assert "FINDING file replaced or deleted while this connection was open -> close it" in moved.stdout
+
+
+def test_option3_copies_a_wal_database_off_a_read_only_mount(fix_code, base):
+    src = base / "src"
+    make_db(src / "ref.db", wal=True)
+    mnt = base / "mnt"
+    data = base / "data"
+    code = (
+        fix_code(SLUG, 3)
+        + "\nimport sys\n"
+        + "conn = open_writable_copy(Path(sys.argv[1]), Path(sys.argv[2]))\n"
+        + "with conn:\n    conn.execute(\"INSERT INTO t VALUES ('written')\")\n"
+        + "print('copy rows', conn.execute('SELECT count(*) FROM t').fetchone()[0])\n"
+    )
+    result = on_readonly_mount(src, mnt, code, str(mnt / "ref.db"), str(data))
+    assert result.returncode == 0, result.stderr
+    assert "copy rows 1" in result.stdout
+    assert sqlite3.connect(data / "ref.db").execute("SELECT count(*) FROM t").fetchone() == (1,)
+
+    demo = run_python(fix_code(SLUG, 3), cwd=base)
+    assert demo.returncode == 0, demo.stderr
+    assert demo.stdout.strip() == "rows in the writable copy: 2"
+
+
+def test_option4_reconnects_after_the_file_was_replaced(fix_code, tmp_path):
+    result = run_python(fix_code(SLUG, 4), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "old connection: attempt to write a readonly database SQLITE_READONLY_DBMOVED" in result.stdout
+    assert result.stdout.rstrip().endswith("rows: 1")
