@@ -130,6 +130,12 @@ def test_the_step_pip_ran_decides_whether_a_subprocess_failure_is_a_build():
     assert answered(conn, build) == "build-failed"
 
 
+def test_a_node_builtin_missing_is_not_a_package_to_install():
+    conn = one_entry("install-it", "Error: Cannot find module 'express'", "npm install the package")
+    assert_withheld(conn, "Error: Cannot find module 'node:sqlite'", "node_builtin builtin ≠ package")
+    assert answered(conn, "Error: Cannot find module 'zod'") == "install-it"
+
+
 def test_an_http_status_decides():
     conn = one_entry(
         "rate-limit",

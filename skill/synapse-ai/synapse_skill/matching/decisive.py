@@ -436,6 +436,14 @@ FEATURES: tuple[Feature, ...] = (
         lambda m: "json" if m.group(2) else m.group(1).lower(),
         needs=("unexpected token",),
     ),
+    # Node's own modules carry the `node:` prefix: a runtime that cannot find `node:sqlite` is older than
+    # the code (the prefix from 14.18/16, `node:sqlite` from 22.5), not missing a package to install.
+    Feature(
+        "node_builtin",
+        re.compile(r"cannot find (?:module|package) ['\"](node:)?[^'\"\s]{1,200}['\"]", re.I),
+        lambda m: "builtin" if m.group(1) else "package",
+        needs=("cannot find module", "cannot find package"),
+    ),
     # Which package the error is about, where the message says it: `module 'openai' has no
     # attribute`, `cannot import name 'X' from 'langchain'`, `No module named 'numpy._core'`
     # (Python 2 printed that one unquoted: `No module named pkg_resources`).
