@@ -293,7 +293,7 @@ def test_option1_demo_drops_repeats_and_renames_collisions(fix_code, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "hash ids: ['h-intro', 'h-footer', 'h-part2'] dropped: ['h-footer']" in result.stdout
     new = [_renamed("a.pdf", t) for t in ("Intro to A", "Page footer", "Part two of A")]
-    assert f"file ids: {new + ['b.pdf']} renamed: {dict.fromkeys(new, 'a.pdf')}" in result.stdout
+    assert f"file ids: {[*new, 'b.pdf']} renamed: {dict.fromkeys(new, 'a.pdf')}" in result.stdout
 
 
 @pytest.mark.parametrize("version", ["1.5.9", "0.4.24", "0.3.29"])
