@@ -35,7 +35,7 @@ MESSAGE = "sqlite3.OperationalError: attempt to write a readonly database"
 
 # imports first: after setuid the interpreter's own folder may be unreadable
 DROP = """
-import os, sys, shutil, sqlite3, tempfile, pathlib, urllib.parse, encodings.idna, traceback
+import os, sys, shutil, shlex, sqlite3, tempfile, pathlib, urllib.parse, encodings.idna, traceback
 os.setgroups([])
 os.setgid(65534)
 os.setuid(65534)
@@ -222,10 +222,10 @@ except sqlite3.OperationalError as exc:
 """
 
 
-def _fix_command(stdout: str) -> list[str]:
+def _fix_commands(stdout: str) -> list[list[str]]:
     findings = [line for line in stdout.splitlines() if line.startswith("FINDING")]
     assert findings, stdout
-    return shlex.split(findings[0].split(" -> ", 1)[1])
+    return [shlex.split(finding.split(" -> ", 1)[1]) for finding in findings]
 
 
 def test_option1_names_the_owner_problem_and_its_chown_fixes_it(fix_code, base):
@@ -235,9 +235,13 @@ def test_option1_names_the_owner_problem_and_its_chown_fixes_it(fix_code, base):
     assert first.returncode == 0, first.stderr
     assert f"FINDING file {root_file} is not writable by uid 65534 (owner uid 0, mode 0o644)" in first.stdout
     assert f"FINDING folder {root_file.parent} is not writable by uid 65534 (owner uid 0)" in first.stdout
-    command = _fix_command(first.stdout)
-    assert command == ["chown", "-R", "65534:65534", str(root_file.parent)]
-    subprocess.run(command, check=True)  # what the entry tells the user to run as root
+    commands = _fix_commands(first.stdout)  # exactly the file and the folder, nothing under or beside them
+    assert commands == [
+        ["chown", "65534:65534", str(root_file)],
+        ["chown", "65534:65534", str(root_file.parent)],
+    ]
+    for command in commands:
+        subprocess.run(command, check=True)  # what the entry tells the user to run as root
     assert as_nobody(code, str(root_file), cwd=base).stdout.splitlines()[-1] == "written"
 
     # WAL files left by another user: SQLite running as root gives the -wal/-shm it creates the owner of
@@ -255,10 +259,84 @@ def test_option1_names_the_owner_problem_and_its_chown_fixes_it(fix_code, base):
             "FINDING app.db-wal is not writable by uid 65534 (owner uid 1000, left by another user)"
             in found.stdout
         ), found.stdout + found.stderr
-        subprocess.run(_fix_command(found.stdout), check=True)
+        for command in _fix_commands(found.stdout):
+            subprocess.run(command, check=True)
     finally:
         keep.close()
     assert as_nobody(code, str(stale), cwd=base).stdout.splitlines()[-1] == "written"
+
+
+def test_option1_never_hands_over_a_shared_folder(fix_code, base):
+    """A folder that also holds other files (the project, /var/lib): no chown of it, move the database."""
+    db = make_db(base / "project" / "db.sqlite3")
+    (db.parent / "settings.py").write_text("DEBUG = False\n")
+    found = as_nobody(fix_code(SLUG, 1) + EXPLAIN, str(db), cwd=base)
+    assert f"-> chown 65534:65534 {db}" in found.stdout, found.stdout + found.stderr
+    assert "move the database into a folder of its own that uid 65534 owns (Option 2)" in found.stdout
+    assert f"chown 65534:65534 {db.parent}\n" not in found.stdout
+    assert "-R" not in found.stdout
+
+
+def test_option1_names_immutable_true_a_file_mount_and_a_hot_journal(fix_code, base):
+    code = fix_code(SLUG, 1) + EXPLAIN
+    db = make_db(base / "imm" / "app.db")
+    immutable = run_python(code, cwd=base, args=[f"file:{db}?immutable=true"])  # SQLite takes true/yes/on too
+    assert "FINDING opened read-only by the URI" in immutable.stdout, immutable.stdout + immutable.stderr
+
+    # a single file mounted read-only (docker -v ./app.db:/app/app.db:ro): its folder is writable
+    src = make_db(base / "single" / "app.db")
+    target = base / "ctr" / "app.db"
+    target.parent.mkdir()
+    target.write_bytes(b"")
+    if shutil.which("unshare") is None:
+        pytest.skip("needs unshare(1)")
+    script = (
+        f"mount --bind {shlex.quote(str(src))} {shlex.quote(str(target))}"
+        f" && mount -o remount,ro,bind {shlex.quote(str(target))}"
+        f" && exec {shlex.quote(sys.executable)} -c {shlex.quote(code)} {shlex.quote(str(target))}"
+    )
+    mounted = subprocess.run(
+        ["unshare", "-m", "--propagation", "private", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if "mount:" in mounted.stderr or "unshare:" in mounted.stderr:
+        pytest.skip(f"cannot make a read-only bind mount here: {mounted.stderr.strip()}")
+    assert f"FINDING {target} is mounted read-only on its own -> mount its folder" in mounted.stdout, (
+        mounted.stdout
+    )
+    assert "chown" not in mounted.stdout
+
+    # a writer killed mid-transaction leaves a hot journal: a read-only connection fails even to read (776)
+    hot = base / "hot" / "app.db"
+    hot.parent.mkdir()
+    run_python(
+        "import os, sqlite3, sys\n"
+        "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "c.execute('CREATE TABLE t(x)'); c.execute('PRAGMA cache_size=1'); c.execute('BEGIN')\n"
+        "c.executemany('INSERT INTO t VALUES (?)', [(b'x' * 1000,) for _ in range(2000)])\n"
+        "os._exit(0)\n",
+        cwd=base,
+        args=[str(hot)],
+    )
+    assert (hot.parent / "app.db-journal").exists()
+    read = run_python(
+        fix_code(SLUG, 1)
+        + "\nimport sys\nt = sys.argv[1]\n"
+        + "try:\n    sqlite3.connect(t, uri=True).execute('SELECT count(*) FROM t').fetchall()\n"
+        + "except sqlite3.OperationalError as exc:\n"
+        + "    print('code', exc.sqlite_errorcode)\n"
+        + "    print('FINDING', explain_readonly(t, exc)[0])\n",
+        cwd=base,
+        args=[f"file:{hot}?mode=ro"],
+    )
+    assert "code 776" in read.stdout, read.stdout + read.stderr
+    assert "FINDING a crashed write left a hot app.db-journal" in read.stdout
+    assert "never delete the -journal" in read.stdout
+    rolled_back = sqlite3.connect(hot)  # the fix: one read-write open rolls it back
+    assert rolled_back.execute("SELECT count(*) FROM t").fetchone() == (0,)
+    rolled_back.close()
 
 
 def test_option1_names_a_read_only_mount_and_a_moved_file(fix_code, base):
@@ -303,6 +381,44 @@ def test_option3_copies_a_wal_database_off_a_read_only_mount(fix_code, base):
     assert result.returncode == 0, result.stderr
     assert "copy rows 1" in result.stdout
     assert sqlite3.connect(data / "ref.db").execute("SELECT count(*) FROM t").fetchone() == (1,)
+
+    # commits still in a -wal file (a writer that never checkpointed): immutable=1 alone would skip them
+    for name, keep_shm in (("walsrc", True), ("walnoshm", False)):
+        wal_src = base / name
+        wal_src.mkdir()
+        run_python(
+            "import os, sqlite3, sys\n"
+            "c = sqlite3.connect(sys.argv[1]); c.execute('PRAGMA journal_mode=WAL')\n"
+            "with c: c.execute('CREATE TABLE t(x)')\n"
+            "with c: c.executemany('INSERT INTO t VALUES (?)', [(i,) for i in range(50)])\n"
+            "if sys.argv[2] == 'no': os.unlink(sys.argv[1] + '-shm')\n"
+            "os._exit(0)\n",
+            cwd=base,
+            args=[str(wal_src / "ref.db"), "yes" if keep_shm else "no"],
+        )
+        assert (wal_src / "ref.db-wal").stat().st_size > 0
+        immutable = sqlite3.connect(f"file:{wal_src / 'ref.db'}?immutable=1", uri=True)
+        with pytest.raises(sqlite3.OperationalError, match="no such table"):
+            immutable.execute("SELECT count(*) FROM t")
+        immutable.close()
+        copied = on_readonly_mount(
+            wal_src,
+            mnt,
+            fix_code(SLUG, 3)
+            + "\nimport sys\n"
+            + "try:\n    conn = open_writable_copy(Path(sys.argv[1]), Path(sys.argv[2]))\n"
+            + "    print('copy rows', conn.execute('SELECT count(*) FROM t').fetchone()[0])\n"
+            + "except RuntimeError as exc:\n    print('refused', exc)\n",
+            str(mnt / "ref.db"),
+            str(base / f"data-{name}"),
+        )
+        if keep_shm:  # mode=ro reads the -wal on read-only media when the -shm is there
+            assert "copy rows 50" in copied.stdout, copied.stdout + copied.stderr
+        else:  # it cannot: refuse rather than copy without those 50 rows, and leave no copy behind
+            assert "refused" in copied.stdout and "ref.db-wal holds commits" in copied.stdout, (
+                copied.stdout + copied.stderr
+            )
+            assert not (base / f"data-{name}" / "ref.db").exists()
 
     demo = run_python(fix_code(SLUG, 3), cwd=base)
     assert demo.returncode == 0, demo.stderr
