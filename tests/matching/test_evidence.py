@@ -130,6 +130,21 @@ def test_the_step_pip_ran_decides_whether_a_subprocess_failure_is_a_build():
     assert answered(conn, build) == "build-failed"
 
 
+def test_a_local_pre_push_hook_failing_is_not_the_remote_refusing_the_push():
+    conn = one_entry(
+        "push-rejected",
+        "error: failed to push some refs to 'https://github.com/org/repo.git'",
+        "Push rejected",
+    )
+    hook = "husky - pre-push hook failed (add --no-verify to bypass)\nerror: failed to push some refs to 'git@github.com:me/app.git'"
+    assert_withheld(conn, hook, "push_refused_by local hook ≠ remote")
+    rejected = (
+        " ! [rejected]        main -> main (fetch first)\n"
+        "error: failed to push some refs to 'git@github.com:me/app.git'"
+    )
+    assert answered(conn, rejected) == "push-rejected"
+
+
 def test_a_node_builtin_missing_is_not_a_package_to_install():
     conn = one_entry("install-it", "Error: Cannot find module 'express'", "npm install the package")
     assert_withheld(conn, "Error: Cannot find module 'node:sqlite'", "node_builtin builtin ≠ package")

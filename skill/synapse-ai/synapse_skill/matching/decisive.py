@@ -675,6 +675,14 @@ _PIP_STEP = re.compile(r"× ([^\n]{1,300}?) did not run successfully")
 _VCS_COMMAND = re.compile(r"(?:git|hg|svn|bzr)(?:\.exe)? (?:clone|checkout|fetch|co)\b", re.I)
 
 
+# git's last line after any refused push; a local pre-push hook (husky, pre-commit) failing ends the
+# same way, with no remote involved: what the hook checks is the fix, not the branch.
+_PUSH_FAILED = re.compile(r"failed to push some refs", re.I)
+_LOCAL_PUSH_HOOK = re.compile(
+    r"pre-push hook (?:failed|exited)|husky [>-] pre-push|hooks[/\\]pre-push\b", re.I
+)
+
+
 def _pip_step(text: str) -> str:
     """`vcs` when the last step pip says failed is a checkout (credentials, a missing ref: not a
     build), else `build`: a wrapper without its step is the build it most often is."""
@@ -692,6 +700,8 @@ def context(text: str, line: str) -> dict[str, str]:
         return _syntax_construct(before)
     if _PIP_SUBPROCESS.search(line):
         return {"pip_step": _pip_step(text)}
+    if _PUSH_FAILED.search(line):
+        return {"push_refused_by": "local hook" if _LOCAL_PUSH_HOOK.search(text[-64 * 1024 :]) else "remote"}
     lacking = _LACKING.search(line)
     if not lacking:
         return {}
