@@ -145,6 +145,27 @@ def test_a_local_pre_push_hook_failing_is_not_the_remote_refusing_the_push():
     assert answered(conn, rejected) == "push-rejected"
 
 
+def test_a_node_above_a_package_s_engine_range_is_not_a_node_too_old():
+    older = (
+        "npm WARN EBADENGINE Unsupported engine {\nnpm WARN EBADENGINE   package: 'vite@7.1.12',\n"
+        "npm WARN EBADENGINE   required: { node: '^20.19.0 || >=22.12.0' },\n"
+        "npm WARN EBADENGINE   current: { node: 'v18.20.8', npm: '10.8.2' }\nnpm WARN EBADENGINE }"
+    )
+    conn = one_entry("node-too-old", older, "Node older than the package needs")
+    newer = (
+        older.replace("vite@7.1.12", "got@5.7.1")
+        .replace("^20.19.0 || >=22.12.0", ">=0.10.0 <7")
+        .replace("v18.20.8", "v14.0.0")
+    )
+    assert decisive.features(newer)["engine_direction"] == "newer"
+    assert_withheld(conn, newer, "engine_direction newer ≠ older")
+    assert answered(conn, older.replace("v18.20.8", "v16.20.2")) == "node-too-old"
+    # yarn says it its own way; a range it cannot place says nothing either way
+    yarn = 'error old@1.0.0: The engine "node" is incompatible with this module. Expected version "^8.0.0". Got "20.11.1"'
+    assert decisive.features(yarn)["engine_direction"] == "newer"
+    assert decisive.features(yarn.replace("^8.0.0", "*"))["engine_direction"] == "unknown"
+
+
 def test_a_node_builtin_missing_is_not_a_package_to_install():
     conn = one_entry("install-it", "Error: Cannot find module 'express'", "npm install the package")
     assert_withheld(conn, "Error: Cannot find module 'node:sqlite'", "node_builtin builtin ≠ package")

@@ -251,6 +251,50 @@ def _os_reason(m: re.Match[str]) -> str:
     return _OS_REASON_OF[found[-1].lower()]
 
 
+# A package manager's engine refusal prints the range a package wants and the Node it found
+# (`required: { node: '>=18' }` … `current: { node: 'v16.20.2' }`, yarn's `Expected version ">=18". Got
+# "16.20.2"`): a Node below the range is too old, one above it (`required: { node: '>=0.10.0 <7' }`
+# on Node 14) is too new for an old package, and the fix is the other way round.
+_ENGINE_WANTED = re.compile(
+    r"(?:required|wanted|expected version)\W{0,12}(?:node\W{0,6})?['\"]([^'\"]{1,80})['\"]", re.I
+)
+_ENGINE_CURRENT = re.compile(
+    r"(?:current|actual|got)\W{0,6}(?:\{[^}]{0,80}?node\W{0,6})?['\"]v?(\d{1,3})\.", re.I
+)
+_ENGINE_BOUND = re.compile(r"(>=|<=|>|<|\^|~|=)?\s{0,3}v?(\d{1,3})(?:\.(\d{1,4}|x|\*))?(?:\.(\d{1,4}|x|\*))?")
+
+
+def _engine_bounds(alternative: str) -> tuple[int | None, int | None]:
+    """The lowest and highest Node major one `||` alternative of a range accepts (None: unbounded)."""
+    low = high = None
+    for op, major_text, minor, patch in _ENGINE_BOUND.findall(alternative):
+        major = int(major_text)
+        if op in (">=", ">"):
+            low = major
+        elif op == "<":
+            high = (
+                major if (minor not in ("", "0", "x", "*") or patch not in ("", "0", "x", "*")) else major - 1
+            )
+        elif op == "<=":
+            high = major
+        else:  # ^X, ~X, X.x, a bare X: that major only
+            low, high = major, major
+    return low, high
+
+
+def _engine_direction(m: re.Match[str]) -> str:
+    current = _ENGINE_CURRENT.search(m.string, m.end())
+    if current is None:
+        return "unknown"
+    node = int(current.group(1))
+    bounds = [_engine_bounds(alt) for alt in m.group(1).split("||")]
+    if all(high is not None and node > high for _, high in bounds):
+        return "newer"
+    if all(low is not None and node < low for low, _ in bounds):
+        return "older"
+    return "unknown"
+
+
 # `cannot import name 'N'`, unless `from partially initialized module` follows (a circular import).
 _IMPORTED_NAME = re.compile(
     r"cannot import name ['\"]?([\w.]{1,120})['\"]?(?![\w.'\"])(?!\s{1,3}from\s{1,3}partially)", re.I
@@ -443,6 +487,13 @@ FEATURES: tuple[Feature, ...] = (
         re.compile(r"cannot find (?:module|package) ['\"](node:)?[^'\"\s]{1,200}['\"]", re.I),
         lambda m: "builtin" if m.group(1) else "package",
         needs=("cannot find module", "cannot find package"),
+    ),
+    Feature(
+        "engine_direction",
+        _ENGINE_WANTED,
+        _engine_direction,
+        agrees=lambda query, signature: query == signature or "unknown" in (query, signature),
+        needs=("required", "wanted", "expected version"),
     ),
     # Which package the error is about, where the message says it: `module 'openai' has no
     # attribute`, `cannot import name 'X' from 'langchain'`, `No module named 'numpy._core'`
