@@ -3,6 +3,7 @@
 import shutil
 import socket
 import sysconfig
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,12 @@ def python_include() -> str:
     if shutil.which("gcc") is None or not Path(include, "Python.h").is_file():
         pytest.skip("needs gcc and the Python headers")
     return include
+
+
+@pytest.fixture
+def open_base():
+    """A root-owned 0755 folder that uid 65534 can reach (pytest's own tmp folders are 0700 to root)."""
+    base = Path(tempfile.mkdtemp(prefix="synapse-open-"))
+    base.chmod(0o755)
+    yield base
+    shutil.rmtree(base, ignore_errors=True)

@@ -16,8 +16,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 from pyrun import run_python as run
@@ -37,15 +35,6 @@ os.setuid(65534)
 def needs_root():
     if os.geteuid() != 0:
         pytest.fail("these tests switch to uid 65534 in a child process: run them as root (make test does)")
-
-
-@pytest.fixture
-def open_base():
-    """A root-owned 0755 folder that nobody can reach (pytest's own tmp folders are 0700 to root)."""
-    base = Path(tempfile.mkdtemp(prefix="synapse-perm-"))
-    base.chmod(0o755)
-    yield base
-    shutil.rmtree(base, ignore_errors=True)
 
 
 def sh(command: str, cwd, env: dict | None = None) -> subprocess.CompletedProcess:

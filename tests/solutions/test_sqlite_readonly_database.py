@@ -20,7 +20,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -60,15 +59,6 @@ def needs_root():
         pytest.fail(
             "these tests switch to uid 65534 and mount a read-only bind: run them as root (make test does)"
         )
-
-
-@pytest.fixture
-def base():
-    """A root-owned 0755 folder that uid 65534 can reach."""
-    folder = Path(tempfile.mkdtemp(prefix="synapse-ro-"))
-    folder.chmod(0o755)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def make_db(path: Path, wal: bool = False) -> Path:
@@ -114,16 +104,16 @@ def test_signature_is_the_first_error_of_the_entry():
     assert parse_entry(ENTRY).errors[0] == MESSAGE
 
 
-def test_permissions_cause_it_for_a_non_root_user_only(base):
-    root_file = make_db(base / "rootfile" / "app.db")  # root-owned 0644 file, folder nobody may write
+def test_permissions_cause_it_for_a_non_root_user_only(open_base):
+    root_file = make_db(open_base / "rootfile" / "app.db")  # root-owned 0644 file, folder nobody may write
     os.chown(root_file.parent, NOBODY, NOBODY)
-    own_file = make_db(base / "rootdir" / "app.db")  # nobody's file in a root-owned 0755 folder
+    own_file = make_db(open_base / "rootdir" / "app.db")  # nobody's file in a root-owned 0755 folder
     os.chown(own_file, NOBODY, NOBODY)
-    wal_file = make_db(base / "waldir" / "app.db", wal=True)
+    wal_file = make_db(open_base / "waldir" / "app.db", wal=True)
     os.chown(wal_file, NOBODY, NOBODY)
 
     for path, name in ((root_file, "SQLITE_READONLY"), (own_file, "SQLITE_READONLY_DIRECTORY")):
-        result = as_nobody(WRITE, str(path), cwd=base)
+        result = as_nobody(WRITE, str(path), cwd=open_base)
         assert result.returncode == 1, result.stderr
         assert last_line(result) == MESSAGE
         assert f"code {8 if name == 'SQLITE_READONLY' else 1544} {name}" in result.stdout
@@ -132,7 +122,7 @@ def test_permissions_cause_it_for_a_non_root_user_only(base):
     read = as_nobody(
         "import sqlite3, sys\nsqlite3.connect(sys.argv[1]).execute('SELECT * FROM t').fetchall()\n",
         str(wal_file),
-        cwd=base,
+        cwd=open_base,
     )
     assert last_line(read) == MESSAGE
 
@@ -140,7 +130,7 @@ def test_permissions_cause_it_for_a_non_root_user_only(base):
     root_file.chmod(0o444)
     own_file.parent.chmod(0o555)
     for path in (root_file, own_file):
-        result = run_python(WRITE, cwd=base, args=[str(path)])
+        result = run_python(WRITE, cwd=open_base, args=[str(path)])
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == "written"
 
@@ -188,11 +178,11 @@ def test_sqlalchemy_wraps_the_same_message(tmp_path):
     assert parse_entry(ENTRY).errors[1] in result.stderr
 
 
-def test_read_only_mount_fails_for_root_and_wal_there_cannot_even_open(base):
-    src = base / "src"
+def test_read_only_mount_fails_for_root_and_wal_there_cannot_even_open(open_base):
+    src = open_base / "src"
     make_db(src / "app.db")
     make_db(src / "wal.db", wal=True)
-    mnt = base / "mnt"
+    mnt = open_base / "mnt"
     result = on_readonly_mount(src, mnt, WRITE, str(mnt / "app.db"))
     assert last_line(result) == MESSAGE
     assert "code 8 SQLITE_READONLY" in result.stdout
@@ -228,10 +218,10 @@ def _fix_commands(stdout: str) -> list[list[str]]:
     return [shlex.split(finding.split(" -> ", 1)[1]) for finding in findings]
 
 
-def test_option1_names_the_owner_problem_and_its_chown_fixes_it(fix_code, base):
+def test_option1_names_the_owner_problem_and_its_chown_fixes_it(fix_code, open_base):
     code = fix_code(SLUG, 1) + EXPLAIN
-    root_file = make_db(base / "data" / "app.db")  # root-owned file and folder: both findings
-    first = as_nobody(code, str(root_file), cwd=base)
+    root_file = make_db(open_base / "data" / "app.db")  # root-owned file and folder: both findings
+    first = as_nobody(code, str(root_file), cwd=open_base)
     assert first.returncode == 0, first.stderr
     assert f"FINDING file {root_file} is not writable by uid 65534 (owner uid 0, mode 0o644)" in first.stdout
     assert f"FINDING folder {root_file.parent} is not writable by uid 65534 (owner uid 0)" in first.stdout
@@ -242,11 +232,11 @@ def test_option1_names_the_owner_problem_and_its_chown_fixes_it(fix_code, base):
     ]
     for command in commands:
         subprocess.run(command, check=True)  # what the entry tells the user to run as root
-    assert as_nobody(code, str(root_file), cwd=base).stdout.splitlines()[-1] == "written"
+    assert as_nobody(code, str(root_file), cwd=open_base).stdout.splitlines()[-1] == "written"
 
     # WAL files left by another user: SQLite running as root gives the -wal/-shm it creates the owner of
     # the database file, so they are made while uid 1000 owns it, then the file is handed to nobody
-    stale = make_db(base / "stale" / "app.db", wal=True)
+    stale = make_db(open_base / "stale" / "app.db", wal=True)
     os.chown(stale.parent, NOBODY, NOBODY)
     os.chown(stale, 1000, 1000)
     keep = sqlite3.connect(stale)  # held open so app.db-wal / app.db-shm stay
@@ -254,7 +244,7 @@ def test_option1_names_the_owner_problem_and_its_chown_fixes_it(fix_code, base):
     assert (stale.parent / "app.db-wal").stat().st_uid == 1000
     os.chown(stale, NOBODY, NOBODY)
     try:
-        found = as_nobody(code, str(stale), cwd=base)
+        found = as_nobody(code, str(stale), cwd=open_base)
         assert (
             "FINDING app.db-wal is not writable by uid 65534 (owner uid 1000, left by another user)"
             in found.stdout
@@ -263,29 +253,31 @@ def test_option1_names_the_owner_problem_and_its_chown_fixes_it(fix_code, base):
             subprocess.run(command, check=True)
     finally:
         keep.close()
-    assert as_nobody(code, str(stale), cwd=base).stdout.splitlines()[-1] == "written"
+    assert as_nobody(code, str(stale), cwd=open_base).stdout.splitlines()[-1] == "written"
 
 
-def test_option1_never_hands_over_a_shared_folder(fix_code, base):
+def test_option1_never_hands_over_a_shared_folder(fix_code, open_base):
     """A folder that also holds other files (the project, /var/lib): no chown of it, move the database."""
-    db = make_db(base / "project" / "db.sqlite3")
+    db = make_db(open_base / "project" / "db.sqlite3")
     (db.parent / "settings.py").write_text("DEBUG = False\n")
-    found = as_nobody(fix_code(SLUG, 1) + EXPLAIN, str(db), cwd=base)
+    found = as_nobody(fix_code(SLUG, 1) + EXPLAIN, str(db), cwd=open_base)
     assert f"-> chown 65534:65534 {db}" in found.stdout, found.stdout + found.stderr
     assert "move the database into a folder of its own that uid 65534 owns (Option 2)" in found.stdout
     assert f"chown 65534:65534 {db.parent}\n" not in found.stdout
     assert "-R" not in found.stdout
 
 
-def test_option1_names_immutable_true_a_file_mount_and_a_hot_journal(fix_code, base):
+def test_option1_names_immutable_true_a_file_mount_and_a_hot_journal(fix_code, open_base):
     code = fix_code(SLUG, 1) + EXPLAIN
-    db = make_db(base / "imm" / "app.db")
-    immutable = run_python(code, cwd=base, args=[f"file:{db}?immutable=true"])  # SQLite takes true/yes/on too
+    db = make_db(open_base / "imm" / "app.db")
+    immutable = run_python(
+        code, cwd=open_base, args=[f"file:{db}?immutable=true"]
+    )  # SQLite takes true/yes/on too
     assert "FINDING opened read-only by the URI" in immutable.stdout, immutable.stdout + immutable.stderr
 
     # a single file mounted read-only (docker -v ./app.db:/app/app.db:ro): its folder is writable
-    src = make_db(base / "single" / "app.db")
-    target = base / "ctr" / "app.db"
+    src = make_db(open_base / "single" / "app.db")
+    target = open_base / "ctr" / "app.db"
     target.parent.mkdir()
     target.write_bytes(b"")
     if shutil.which("unshare") is None:
@@ -309,7 +301,7 @@ def test_option1_names_immutable_true_a_file_mount_and_a_hot_journal(fix_code, b
     assert "chown" not in mounted.stdout
 
     # a writer killed mid-transaction leaves a hot journal: a read-only connection fails even to read (776)
-    hot = base / "hot" / "app.db"
+    hot = open_base / "hot" / "app.db"
     hot.parent.mkdir()
     run_python(
         "import os, sqlite3, sys\n"
@@ -317,7 +309,7 @@ def test_option1_names_immutable_true_a_file_mount_and_a_hot_journal(fix_code, b
         "c.execute('CREATE TABLE t(x)'); c.execute('PRAGMA cache_size=1'); c.execute('BEGIN')\n"
         "c.executemany('INSERT INTO t VALUES (?)', [(b'x' * 1000,) for _ in range(2000)])\n"
         "os._exit(0)\n",
-        cwd=base,
+        cwd=open_base,
         args=[str(hot)],
     )
     assert (hot.parent / "app.db-journal").exists()
@@ -328,7 +320,7 @@ def test_option1_names_immutable_true_a_file_mount_and_a_hot_journal(fix_code, b
         + "except sqlite3.OperationalError as exc:\n"
         + "    print('code', exc.sqlite_errorcode)\n"
         + "    print('FINDING', explain_readonly(t, exc)[0])\n",
-        cwd=base,
+        cwd=open_base,
         args=[f"file:{hot}?mode=ro"],
     )
     assert "code 776" in read.stdout, read.stdout + read.stderr
@@ -339,10 +331,10 @@ def test_option1_names_immutable_true_a_file_mount_and_a_hot_journal(fix_code, b
     rolled_back.close()
 
 
-def test_option1_names_a_read_only_mount_and_a_moved_file(fix_code, base):
-    src = base / "src"
+def test_option1_names_a_read_only_mount_and_a_moved_file(fix_code, open_base):
+    src = open_base / "src"
     make_db(src / "app.db")
-    mnt = base / "mnt"
+    mnt = open_base / "mnt"
     result = on_readonly_mount(src, mnt, fix_code(SLUG, 1) + EXPLAIN, str(mnt / "app.db"))
     assert (
         f"FINDING {mnt} is on a read-only filesystem -> keep the database on a writable volume"
@@ -358,18 +350,18 @@ def test_option1_names_a_read_only_mount_and_a_moved_file(fix_code, base):
         + "try:\n    conn.execute('INSERT INTO t VALUES (1)')\n"
         + "except sqlite3.OperationalError as exc:\n"
         + "    print('FINDING', explain_readonly(db, exc)[0])\n",
-        cwd=base,
-        args=[str(make_db(base / "moved" / "app.db"))],
+        cwd=open_base,
+        args=[str(make_db(open_base / "moved" / "app.db"))],
     )
     assert moved.returncode == 0, moved.stderr
     assert "FINDING file replaced or deleted while this connection was open -> close it" in moved.stdout
 
 
-def test_option3_copies_a_wal_database_off_a_read_only_mount(fix_code, base):
-    src = base / "src"
+def test_option3_copies_a_wal_database_off_a_read_only_mount(fix_code, open_base):
+    src = open_base / "src"
     make_db(src / "ref.db", wal=True)
-    mnt = base / "mnt"
-    data = base / "data"
+    mnt = open_base / "mnt"
+    data = open_base / "data"
     code = (
         fix_code(SLUG, 3)
         + "\nimport sys\n"
@@ -384,7 +376,7 @@ def test_option3_copies_a_wal_database_off_a_read_only_mount(fix_code, base):
 
     # commits still in a -wal file (a writer that never checkpointed): immutable=1 alone would skip them
     for name, keep_shm in (("walsrc", True), ("walnoshm", False)):
-        wal_src = base / name
+        wal_src = open_base / name
         wal_src.mkdir()
         run_python(
             "import os, sqlite3, sys\n"
@@ -393,7 +385,7 @@ def test_option3_copies_a_wal_database_off_a_read_only_mount(fix_code, base):
             "with c: c.executemany('INSERT INTO t VALUES (?)', [(i,) for i in range(50)])\n"
             "if sys.argv[2] == 'no': os.unlink(sys.argv[1] + '-shm')\n"
             "os._exit(0)\n",
-            cwd=base,
+            cwd=open_base,
             args=[str(wal_src / "ref.db"), "yes" if keep_shm else "no"],
         )
         assert (wal_src / "ref.db-wal").stat().st_size > 0
@@ -410,7 +402,7 @@ def test_option3_copies_a_wal_database_off_a_read_only_mount(fix_code, base):
             + "    print('copy rows', conn.execute('SELECT count(*) FROM t').fetchone()[0])\n"
             + "except RuntimeError as exc:\n    print('refused', exc)\n",
             str(mnt / "ref.db"),
-            str(base / f"data-{name}"),
+            str(open_base / f"data-{name}"),
         )
         if keep_shm:  # mode=ro reads the -wal on read-only media when the -shm is there
             assert "copy rows 50" in copied.stdout, copied.stdout + copied.stderr
@@ -418,9 +410,9 @@ def test_option3_copies_a_wal_database_off_a_read_only_mount(fix_code, base):
             assert "refused" in copied.stdout and "ref.db-wal holds commits" in copied.stdout, (
                 copied.stdout + copied.stderr
             )
-            assert not (base / f"data-{name}" / "ref.db").exists()
+            assert not (open_base / f"data-{name}" / "ref.db").exists()
 
-    demo = run_python(fix_code(SLUG, 3), cwd=base)
+    demo = run_python(fix_code(SLUG, 3), cwd=open_base)
     assert demo.returncode == 0, demo.stderr
     assert demo.stdout.strip() == "rows in the writable copy: 2"
 
