@@ -185,21 +185,25 @@ def test_client_messages_are_the_entry_s_signatures(server, env):
     assert "hunter2" not in result.stderr
     assert set(lines) <= errors
 
-    host.mode = "forbidden"
-    lines = as_github(git(env, "ls-remote", url).stderr, base)
-    assert lines == [
-        "remote: Permission to org/repo.git denied to user.",
-        "fatal: unable to access 'https://github.com/org/repo.git/': The requested URL returned error: 403",
-    ]
-    assert set(lines) <= errors
-
-    host.mode = "missing"
-    lines = as_github(git(env, "ls-remote", url).stderr, base)
-    assert lines == [
-        "remote: Repository not found.",
-        "fatal: repository 'https://github.com/org/repo.git/' not found",
-    ]
-    assert set(lines) <= errors
+    for host.mode, expected in (
+        (
+            "forbidden",
+            [
+                "remote: Permission to org/repo.git denied to user.",
+                "fatal: unable to access 'https://github.com/org/repo.git/': The requested URL returned error: 403",
+            ],
+        ),
+        (
+            "missing",
+            [
+                "remote: Repository not found.",
+                "fatal: repository 'https://github.com/org/repo.git/' not found",
+            ],
+        ),
+    ):
+        lines = as_github(git(env, "ls-remote", url).stderr, base)
+        assert lines == expected
+        assert set(lines) <= errors
 
 
 def test_pip_git_requirement_without_credentials(server, env, tmp_path):
