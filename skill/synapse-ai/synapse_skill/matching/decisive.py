@@ -726,6 +726,13 @@ _PIP_STEP = re.compile(r"× ([^\n]{1,300}?) did not run successfully")
 _VCS_COMMAND = re.compile(r"(?:git|hg|svn|bzr)(?:\.exe)? (?:clone|checkout|fetch|co)\b", re.I)
 
 
+def _pip_step(text: str) -> str:
+    """`vcs` when the last step pip says failed is a checkout (credentials, a missing ref: not a
+    build), else `build`: a wrapper without its step is the build it most often is."""
+    steps = _PIP_STEP.findall(text[-64 * 1024 :])
+    return "vcs" if steps and _VCS_COMMAND.match(steps[-1].strip()) else "build"
+
+
 # git's last line after any refused push; a local pre-push hook (husky, pre-commit) failing ends the
 # same way, with no remote involved: what the hook checks is the fix, not the branch.
 _PUSH_FAILED = re.compile(r"failed to push some refs", re.I)
@@ -734,18 +741,12 @@ _LOCAL_PUSH_HOOK = re.compile(
 )
 
 
-def _pip_step(text: str) -> str:
-    """`vcs` when the last step pip says failed is a checkout (credentials, a missing ref: not a
-    build), else `build`: a wrapper without its step is the build it most often is."""
-    steps = _PIP_STEP.findall(text[-64 * 1024 :])
-    return "vcs" if steps and _VCS_COMMAND.match(steps[-1].strip()) else "build"
-
-
 def context(text: str, line: str) -> dict[str, str]:
     """Decisive parts read from around the error (`text`), not from its own `line`: for a missing
     module or name of a package (not Python's own), whether the failing import ran inside that
     package, and whether a missing module went missing inside a package build step; for a bare
-    syntax error, the construct on the code line above its caret."""
+    syntax error, the construct on the code line above its caret; for pip's subprocess wrapper, the
+    step that failed; for git's `failed to push some refs`, whether a local hook or the remote refused."""
     before = _before(text, line)
     if _SYNTAX_ERROR.search(line):
         return _syntax_construct(before)
