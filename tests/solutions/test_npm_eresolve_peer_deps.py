@@ -41,7 +41,13 @@ SLUG = "npm-eresolve-peer-deps"
 ENTRY = Path(__file__).resolve().parents[2] / "solutions" / f"{SLUG}.md"
 NPM = shutil.which("npm")
 BASH = shutil.which("bash")
-pytestmark = pytest.mark.skipif(NPM is None or BASH is None, reason="needs npm and bash on PATH")
+
+
+@pytest.fixture(autouse=True)
+def _npm_and_bash():
+    if NPM is None or BASH is None:
+        pytest.fail("these tests run npm and bash: make test installs Debian's nodejs and npm when missing")
+
 
 NEXT15_RANGE = "^18.2.0 || 19.0.0-rc-de68d2f4-20241204 || ^19.0.0"
 PACKAGES = [

@@ -5,7 +5,7 @@ Root ignores file modes, so the permission causes are made by a child Python tha
 a root-owned database file (SQLITE_READONLY, 8) and the user's own file in a root-owned folder
 (SQLITE_READONLY_DIRECTORY, 1544); as root the same writes succeed. Causes that hit root too: a
 `mode=ro` / `immutable=1` URI, a read-only bind mount (`mount --bind` + `remount,ro` inside `unshare -m`,
-so the mount dies with the child; skipped where mounting is not allowed), and a file replaced under an
+so the mount dies with the child; it needs root, as make test runs), and a file replaced under an
 open connection (SQLITE_READONLY_DBMOVED, 1032). SQLAlchemy (installed in the project) wraps it.
 Then the entry's own code runs: Option 1's demo and its `explain_readonly()` for each cause (and the
 `chown` it prints, run as root, really lets nobody write), Option 3 copying a WAL database off a
@@ -85,7 +85,7 @@ def on_readonly_mount(src: Path, mnt: Path, code: str, *args: str) -> subprocess
         f" && exec {shlex.quote(sys.executable)} -c {shlex.quote(code)} {' '.join(map(shlex.quote, args))}"
     )
     if shutil.which("unshare") is None:
-        pytest.skip("needs unshare(1)")
+        pytest.fail("needs unshare(1) from util-linux")
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     env.pop("PYTHONPATH", None)
     result = subprocess.run(
@@ -96,7 +96,7 @@ def on_readonly_mount(src: Path, mnt: Path, code: str, *args: str) -> subprocess
         env=env,
     )
     if "mount:" in result.stderr or "unshare:" in result.stderr:
-        pytest.skip(f"cannot make a read-only bind mount here: {result.stderr.strip()}")
+        pytest.fail(f"cannot make a read-only bind mount here (run as root): {result.stderr.strip()}")
     return result
 
 
@@ -281,7 +281,7 @@ def test_option1_names_immutable_true_a_file_mount_and_a_hot_journal(fix_code, o
     target.parent.mkdir()
     target.write_bytes(b"")
     if shutil.which("unshare") is None:
-        pytest.skip("needs unshare(1)")
+        pytest.fail("needs unshare(1) from util-linux")
     script = (
         f"mount --bind {shlex.quote(str(src))} {shlex.quote(str(target))}"
         f" && mount -o remount,ro,bind {shlex.quote(str(target))}"
@@ -294,7 +294,7 @@ def test_option1_names_immutable_true_a_file_mount_and_a_hot_journal(fix_code, o
         timeout=60,
     )
     if "mount:" in mounted.stderr or "unshare:" in mounted.stderr:
-        pytest.skip(f"cannot make a read-only bind mount here: {mounted.stderr.strip()}")
+        pytest.fail(f"cannot make a read-only bind mount here (run as root): {mounted.stderr.strip()}")
     assert f"FINDING {target} is mounted read-only on its own -> mount its folder" in mounted.stdout, (
         mounted.stdout
     )
