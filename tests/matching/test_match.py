@@ -215,3 +215,22 @@ def test_exceptions_raised_without_a_message_are_told_apart_by_the_function_that
         assert hit.slug == slug and hit.confident
     other = matcher.search(conn, bare("_forward_unimplemented")).hits
     assert not any(hit.confident for hit in other)
+
+
+def test_one_shared_word_without_an_exception_type_is_a_likeness_not_an_answer():
+    conn = sqlite3.connect(":memory:")
+    matcher.create_schema(conn)
+    matcher.index_entries(
+        conn,
+        [
+            IndexItem("global-missing", ["ReferenceError: File is not defined"], "Old runtime"),
+            IndexItem("oom-kill", ["Killed"], "Out of memory"),
+        ],
+    )
+    hit = matcher.search(conn, "No tasks defined").hits[0]
+    assert hit.slug == "global-missing" and not hit.confident
+    # the same word with the exception's type, or the signature's own single word, still answers
+    typed = matcher.search(conn, "Uncaught ReferenceError: File is not defined").hits[0]
+    assert typed.slug == "global-missing" and typed.confident
+    killed = matcher.search(conn, "Killed").hits[0]
+    assert killed.slug == "oom-kill" and killed.confident

@@ -244,6 +244,7 @@ def search(
             i == 0
             and not contradicted
             and not general
+            and not scoring.thin(sig, lexical)
             and score >= CONFIDENT_SCORE
             and score - runner_up >= CONFIDENT_MARGIN
         )

@@ -339,6 +339,22 @@ def lexical(query: Query, sig: Signature) -> Lexical:
     return Lexical(score, type_match, shared, conflicts)
 
 
+def thin(sig: Signature, lexical: Lexical) -> bool:
+    """One real word in common and no exception type to compare (`No tasks defined` against
+    `ReferenceError: File is not defined`): a likeness of wording, not evidence of the same error.
+    A signature that is itself one real word without a type (`Killed`) is matched by that word."""
+    if lexical.type_match is not None or sig.shape is not None:
+        return False
+    shared = [t for t in lexical.shared if _informative(t)]
+    if len(shared) > 1:
+        return False
+    return sig.bare is not None or sum(map(_informative, sig.token_set)) > 1
+
+
+def _informative(t: str) -> bool:
+    return not t.startswith("_") and t not in GENERIC_WORDS
+
+
 def _only_a_value(error: Prepared) -> bool:
     """An exception whose message is nothing but a quoted value (`KeyError: 'id'`): the type says
     what failed, the value only where, so a signature without a type does not share it by words."""
