@@ -530,6 +530,8 @@ def test_a_package_s_own_import_failing_is_a_broken_install_not_the_caller_s_cod
         "import_site": "inside",
         "module_source": "installed",
     }
+    ipython8 = "File ~/.venvs/x/lib/python3.11/site-packages/acmetool/__init__.py:9, in <module>\n"
+    assert decisive.context(ipython8 + lacking, lacking)["import_site"] == "inside"
     # what the skill sends: only the public part of each frame, without its line
     public = '  File "site-packages/chainlit/telemetry.py"\n' + line
     assert decisive.context(public, line)["import_site"] == "inside"

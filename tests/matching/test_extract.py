@@ -536,3 +536,27 @@ def test_an_exception_raised_without_a_message_is_read_by_the_function_that_rais
     # a module's top level names no function to go by
     top = 'Traceback (most recent call last):\n  File "run.py", line 1, in <module>\n    raise KeyboardInterrupt\nKeyboardInterrupt'
     assert extract(top).primary == RaisedError("KeyboardInterrupt", "")
+
+
+def test_ipython_frames_name_the_libraries_they_ran_through():
+    ipython8 = (
+        "AttributeError                            Traceback (most recent call last)\n"
+        "Cell In[3], line 1\n"
+        "----> 1 model = SentenceTransformer('./saved')\n"
+        "File ~/venv/lib/python3.11/site-packages/sentence_transformers/SentenceTransformer.py:306,"
+        " in SentenceTransformer.__init__(self, model_name_or_path)\n"
+        "--> 306         modules = self._load_auto_model(\n"
+        "AttributeError: 'NoneType' object has no attribute 'get'"
+    )
+    ipython7 = (
+        "TypeError                                 Traceback (most recent call last)\n"
+        "<ipython-input-26-383ecf10bb2d> in <module>\n"
+        "----> 1 r.json()\n"
+        "~/anaconda3/lib/python3.7/site-packages/requests/models.py in json(self, **kwargs)\n"
+        "--> 897         return complexjson.loads(self.text, **kwargs)\n"
+        "TypeError: boom"
+    )
+    for text, library in ((ipython8, "sentence_transformers"), (ipython7, "requests")):
+        found = extract(text)
+        assert found.frames == (library,) and found.installed == (library,)
+        assert found.primary.bare_type in ("AttributeError", "TypeError")

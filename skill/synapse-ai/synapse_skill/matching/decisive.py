@@ -660,11 +660,12 @@ _LACKING = re.compile(
     re.I,
 )
 # A traceback frame's file (`File "…/site-packages/pkg/a.py", line 3` or a pasted tail of one).
-# IPython shows `…/site-packages/pkg/__init__.py in <module>()` instead, and the skill sends only
+# IPython shows `…/site-packages/pkg/__init__.py in <module>()` (7.x) or `File …/pkg/a.py:3, in f()`
+# (8.x) instead, and the skill sends only
 # the public part of a frame (`File "site-packages/pkg/__init__.py"`).
 _FRAME_FILE = re.compile(
     r"File \"([^\"\n]{0,400}\.py)\""
-    r"|([^\s\"']{0,400}\.py)(?:['\"]?,\s{0,3}line \d{1,7}| in [<\w][\w<>]{0,80}\()"
+    r"|([^\s\"']{0,400}\.py)(?:['\"]?,\s{0,3}line \d{1,7}|:\d{1,7}, in | in [<\w][\w<>]{0,80}\()"
 )
 _INSTALLED_PART = re.compile(r"(?:site|dist)-packages[/\\]([\w.]{1,200}(?:[/\\][\w.]{1,200})?)")
 

@@ -176,7 +176,12 @@ def _unwrap_markdown(line: str) -> str:
 
 # Where a frame's file sits says which library raised: `…/site-packages/requests/models.py`,
 # `…/lib/python3.11/json/decoder.py`, `node_modules/@scope/pkg/…`.
-_FRAME_FILE = re.compile(r"^\s{0,8}(?:File [\"']|at .{0,200}?\()(?P<path>[^\"'()]{1,400})")
+# IPython prints frames without quotes: `File ~/…/site-packages/pkg/a.py:306, in f(…)` (8.x) and
+# `~/…/site-packages/pkg/a.py in f(…)` (7.x).
+_FRAME_FILE = re.compile(
+    r"^\s{0,8}(?:File [\"']|at .{0,200}?\(|File (?=[~/\\]|[A-Za-z]:[/\\])|(?=[~/\\][^\s\"']{0,400}\.py in ))"
+    r"(?P<path>[^\"'()]{1,400})"
+)
 _INSTALLED_DIR = re.compile(
     r"(?:site-packages|dist-packages)[/\\](?P<name>[A-Za-z_][\w]{0,80})"
     r"|node_modules[/\\](?P<node>(?:@[\w.-]{1,80}[/\\])?[\w.-]{1,80})"
