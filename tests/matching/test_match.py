@@ -234,3 +234,10 @@ def test_one_shared_word_without_an_exception_type_is_a_likeness_not_an_answer()
     assert typed.slug == "global-missing" and typed.confident
     killed = matcher.search(conn, "Killed").hits[0]
     assert killed.slug == "oom-kill" and killed.confident
+
+
+def test_an_entry_s_own_signature_word_for_word_is_not_taken_for_its_look_alike(corpus):
+    # llama-index-core-imports lists `No module named 'llama_index'` (a package not installed) as a
+    # look-alike; the moved submodule it names itself stays its answer as other entries' words reweigh
+    hit = top(corpus, "ModuleNotFoundError: No module named 'llama_index.response'")
+    assert hit.slug == "llama-index-core-imports" and hit.confident and hit.not_error is None

@@ -333,7 +333,7 @@ def _best_per_entry(queries: list[Query], signatures: list[Signature], limit: in
     look_alikes: dict[str, tuple[float, str]] = {}
     for sig in negatives:
         if sig.slug in best:
-            if _only_the_shape(sig, best[sig.slug][1], primary):
+            if _only_the_shape(sig, best[sig.slug][1], primary) or _word_for_word(best[sig.slug][1], primary):
                 continue
             lexical = scoring.lexical(queries[0], sig)
             if sig.shape is None:
@@ -343,6 +343,12 @@ def _best_per_entry(queries: list[Query], signatures: list[Signature], limit: in
             if score > look_alikes.get(sig.slug, (float("-inf"), ""))[0]:
                 look_alikes[sig.slug] = (score, sig.text)
     return best, look_alikes
+
+
+def _word_for_word(matched: Signature, primary: scoring.Prepared) -> bool:
+    """The raised error is one of the entry's own signatures, word for word: no look-alike, however
+    close, reads more like it than that (the weights of shared words move as the corpus grows)."""
+    return bool(primary.norm) and matched.norm == primary.norm and matched.bare == primary.bare
 
 
 def _only_the_shape(look_alike: Signature, matched: Signature, primary: scoring.Prepared) -> bool:
