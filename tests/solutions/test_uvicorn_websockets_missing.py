@@ -45,9 +45,10 @@ NO_LIBRARY = (
 )
 UNSUPPORTED = "WARNING:  Unsupported upgrade request."
 CLIENT_404 = "server rejected WebSocket connection: HTTP 404"
+APP_REFUSED_404 = "INFO:     connection rejected (404 Not Found)"
 
 APP = """
-from fastapi import FastAPI, WebSocket
+from fastapi import FastAPI, HTTPException, WebSocket
 
 app = FastAPI()
 
@@ -56,6 +57,14 @@ app = FastAPI()
 async def ws(websocket: WebSocket):
     await websocket.accept()
     await websocket.send_text("hello")
+    await websocket.close()
+
+
+@app.websocket("/rooms/{room}")
+async def room(websocket: WebSocket, room: str):
+    if room != "lobby":
+        raise HTTPException(status_code=404, detail="Not Found")  # the app's own refusal
+    await websocket.accept()
     await websocket.close()
 """
 
@@ -178,7 +187,9 @@ def bare_site(tmp_path):
 def test_the_entry_lists_the_server_s_texts_and_only_describes_the_client_s():
     entry = parse_entry(ENTRY)
     assert NO_LIBRARY in entry.errors
-    assert UNSUPPORTED in entry.errors
+    # alone it is also printed, harmlessly, for an h2c upgrade with websockets installed: not decisive
+    assert UNSUPPORTED not in entry.errors
+    assert APP_REFUSED_404 in entry.not_errors
     # a client's 404 is any server without that route: described, never a signature of this cause
     assert not any(CLIENT_404 in e or "Invalid response status" in e for e in entry.errors)
     assert f"websockets.exceptions.InvalidStatus: {CLIENT_404}" in ENTRY.read_text(encoding="utf-8")
@@ -274,6 +285,21 @@ def test_option3_probe_reads_404_101_and_403(fix_code, project, bare_site, tmp_p
     assert "HTTP 101" in fixed.stdout and "OK: the server accepted" in fixed.stdout
     assert refused.returncode == 1
     assert "HTTP 403" in refused.stdout and "library is there" in refused.stdout
+
+    # the look-alike: websockets installed, the app itself answers the handshake with a 404
+    with _uvicorn(project) as (port, log):
+        with pytest.raises(InvalidStatus) as caught:
+            connect(f"ws://127.0.0.1:{port}/rooms/nowhere", open_timeout=10)
+        app_404 = _run(code, probe_dir, None, f"ws://127.0.0.1:{port}/rooms/nowhere")
+        text = _wait_for(log, APP_REFUSED_404)
+    assert str(caught.value) == CLIENT_404  # the same client text as a missing library
+    assert caught.value.response.body == b'{"detail":"Not Found"}'
+    assert "server" not in caught.value.response.headers
+    assert '"WebSocket /rooms/nowhere" 404' in text and APP_REFUSED_404 in text
+    assert "No supported WebSocket library detected" not in text
+    assert app_404.returncode == 1
+    assert "HTTP 404 server='?'" in app_404.stdout
+    assert "app refused this connection itself" in app_404.stdout
 
     nobody = _run(code, probe_dir, None, f"ws://127.0.0.1:{free_port()}/ws")
     assert nobody.returncode == 2
