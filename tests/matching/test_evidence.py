@@ -1198,6 +1198,36 @@ def test_the_platform_decides_a_platform_bound_entry(moved):
     assert answered(moved, "ModuleNotFoundError: No module named 'fcntl'", {"platform": "linux"}) is None
 
 
+def test_without_an_env_the_traceback_s_own_paths_say_where_it_ran(moved):
+    fcntl = "ModuleNotFoundError: No module named 'fcntl'"
+    on_windows = f'Traceback (most recent call last):\n  File "C:\\\\app\\\\main.py", line 1, in <module>\n{fcntl}'
+    on_posix = f'Traceback (most recent call last):\n  File "/srv/app/main.py", line 1, in <module>\n{fcntl}'
+    hit = best(moved, on_windows)
+    assert hit.confident and hit.env == ("platform windows (the traceback's paths) is windows",)
+    hit = best(moved, on_posix)
+    assert not hit.confident and hit.env == ("platform posix (the traceback's paths) is not windows",)
+    # a Windows interpreter running the script says so too; a Windows *shell* running docker does not
+    interpreter = f"C:\\Users\\me\\venv\\Scripts\\python.exe: can't open file 'x.py'\n{fcntl}"
+    assert best(moved, interpreter).env == ("platform windows (the traceback's paths) is windows",)
+    assert best(moved, f"PS C:\\app> docker run img\n{fcntl}").env == ()
+    # the client's own word wins over what the text shows
+    assert answered(moved, on_posix, {"platform": "windows"}) == "fcntl"
+
+
+def test_a_windows_path_named_by_a_missing_file_is_a_decisive_part():
+    conn = one_entry(
+        "windows-path",
+        "FileNotFoundError: [Errno 2] No such file or directory: 'C:\\\\Users\\\\me\\\\data'",
+        "A Windows path read on Linux",
+    )
+    assert decisive.features("No such file or directory: 'C:/Users/me/x'")["path_style"] == "windows"
+    assert decisive.features("[Errno 2] No such file or directory: python")["path_style"] == "other"
+    assert decisive.features("python: can't open file '/srv/app.py': [Errno 2] …")["path_style"] == "other"
+    assert "path_style" not in decisive.features("unable to open database file: no such file or directory")
+    assert answered(conn, "FileNotFoundError: [Errno 2] No such file or directory: 'D:\\\\models\\\\x.bin'")
+    assert_withheld(conn, "FileNotFoundError: [Errno 2] No such file or directory: 'data/users.csv'", "path_style other ≠ windows")
+
+
 def test_the_client_saying_the_package_is_installed_lets_a_version_skew_shape_answer():
     conn = index(
         MISSING_PACKAGE,

@@ -600,6 +600,17 @@ FEATURES: tuple[Feature, ...] = (
         ),
         needs=("no module named", "cannot import name", "has no attribute"),
     ),
+    # Which kind of path a missing file (or a script Python could not open) was named by: a drive letter or a UNC share (`'C:\\Users\\…'`,
+    # `'C:/Users/…'`, `'\\\\server\\share'`) is a Windows path, anything else (`'data/train.csv'`,
+    # `python`) is not, and a Windows path read on Linux is another fix than a file that is missing.
+    Feature(
+        "path_style",
+        re.compile(r"(?:no such file or directory: |can't open file )['\"]?(?:[A-Za-z]:(?:[\\/]|\\\\)|\\\\)", re.I),
+        lambda m: "windows",
+        absent="other",
+        applies_to=re.compile(r"(?:no such file or directory: |can't open file )['\"]?[^\s'\"]", re.I),
+        needs=("no such file or directory: ", "can't open file "),
+    ),
     # A circular import says so; the same words without it are another failure.
     Feature(
         "circular",

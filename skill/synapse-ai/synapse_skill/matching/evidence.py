@@ -109,20 +109,30 @@ def names(libraries: Iterable[str], package: str | None) -> bool:
     return bool(package) and canonical(str(package)) in {canonical(lib) for lib in libraries}
 
 
-def env_evidence(applies_to: Iterable[tuple[str, str, str]], env: Mapping | None) -> Judgement:
-    """Each `applies_to` rule the client's env can check: a contradiction outweighs everything."""
-    if not env or SpecifierSet is None:
-        return Judgement()
+def env_evidence(
+    applies_to: Iterable[tuple[str, str, str]], env: Mapping | None, runs_on: str | None = None
+) -> Judgement:
+    """Each `applies_to` rule the client's env can check: a contradiction outweighs everything.
+
+    Without a platform in the env, the one the traceback's own files show (`runs_on`: "windows",
+    or "posix", which is not Windows but may be Linux or macOS) stands in for it."""
+    env = env or {}
     packages = {canonical(str(k)): str(v) for k, v in (env.get("packages") or {}).items()}
     platform = PLATFORM_NAMES.get(str(env.get("platform", "")).lower())
+    shown = "" if platform else " (the traceback's paths)"
+    platform = platform or runs_on
     agree: list[str] = []
     contradict: list[str] = []
     for package, versions, wanted_platform in applies_to:
         if wanted_platform:
+            if platform == "posix" and wanted_platform != "windows":
+                continue  # Linux or macOS: says nothing about either
             if platform:
                 (agree if platform == wanted_platform else contradict).append(
-                    f"platform {platform} {'is' if platform == wanted_platform else 'is not'} {wanted_platform}"
+                    f"platform {platform}{shown} {'is' if platform == wanted_platform else 'is not'} {wanted_platform}"
                 )
+            continue
+        if SpecifierSet is None:
             continue
         have = str(env.get("python", "")) if package == "python" else packages.get(canonical(package))
         verdict = _in_range(have, versions)

@@ -130,6 +130,10 @@ class Extracted:
     # The last traceback stops in its frames, before its exception line: the error that ended the
     # run is not in the text.
     cut: bool = False
+    # Where the failing program ran, as its own files show it: "windows" (frames or the interpreter
+    # under a drive letter), "posix" (frames under `/`), or None. A path in the message says nothing
+    # of the kind: a Windows path read on Linux is an error of its own.
+    runs_on: str | None = None
 
     @property
     def failure_missing(self) -> bool:
@@ -190,6 +194,25 @@ _STDLIB_DIR = re.compile(r"[/\\](?:lib[/\\]python\d\.\d{1,2}|Lib)[/\\](?P<name>[
 MAX_FRAME_LIBRARIES = 24
 
 
+_WINDOWS_PROGRAM = re.compile(r"\b[A-Za-z]:\\[^\s\"':*?<>|]{0,300}\\(?:python[\w.]{0,12}\.exe|Scripts\\)", re.I)
+
+
+def runs_on(lines: list[str]) -> str | None:
+    """The platform the program's own files show: its frames' paths or a Windows interpreter (not a
+    shell's prompt: `PS C:\\app> docker run …` fails in a Linux engine)."""
+    posix = False
+    for line in lines:
+        m = _FRAME_FILE.match(line)
+        if m:
+            path = m.group("path").lstrip()
+            if "\\" in path or re.match(r"[A-Za-z]:/", path):
+                return "windows"
+            posix = posix or path.startswith(("/", "~/"))
+        elif "\\" in line and _WINDOWS_PROGRAM.search(line):
+            return "windows"
+    return "posix" if posix else None
+
+
 def frame_libraries(lines: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Top-level library names of the frames in `lines` (each once, in the order they ran),
     and the subset that are installed packages rather than the standard library."""
@@ -213,6 +236,7 @@ def extract(text: str) -> Extracted:
     """Return the primary error in `text` and the evidence around it."""
     lines = clean_lines(text)
     frames, installed = frame_libraries(lines)
+    platform = runs_on(lines)
     blocks = _traceback_blocks(lines)
     ends = [_exception_at_end(block) for block in blocks]
     errors = [err for err in ends if err]
@@ -228,6 +252,7 @@ def extract(text: str) -> Extracted:
             frames=frames,
             installed=installed,
             cut=cut,
+            runs_on=platform,
         )
     # A log line after an exception (`ERROR: Exception in ASGI application`) says less than it.
     typed = [i for i, err in enumerate(errors) if err.type]
@@ -236,7 +261,14 @@ def extract(text: str) -> Extracted:
     evidence = [*reversed(errors[:last]), *errors[last + 1 :]]
     for err in (primary, *errors[:-1]):
         evidence.extend(_nested(err))
-    return Extracted(primary, tuple(_unique(evidence, primary)), frames=frames, installed=installed, cut=cut)
+    return Extracted(
+        primary,
+        tuple(_unique(evidence, primary)),
+        frames=frames,
+        installed=installed,
+        cut=cut,
+        runs_on=platform,
+    )
 
 
 def _quoted_output(text: str, lines: list[str]) -> tuple[list[str], list[str]]:

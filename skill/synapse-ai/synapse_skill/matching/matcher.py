@@ -206,7 +206,7 @@ def search(
         judgement = evidence.combine(
             evidence.frames_evidence(libraries, extracted.frames, extracted.installed, query_subject),
             evidence.named_library_evidence(sig.token_set, libraries, query_words, extracted.frames),
-            evidence.env_evidence(facts[slug].applies_to, env),
+            evidence.env_evidence(facts[slug].applies_to, env, extracted.runs_on),
         )
         if installed and sig.shape is not None:  # what let the shape answer: say it in why.env
             judgement = replace(
