@@ -1200,7 +1200,9 @@ def test_the_platform_decides_a_platform_bound_entry(moved):
 
 def test_without_an_env_the_traceback_s_own_paths_say_where_it_ran(moved):
     fcntl = "ModuleNotFoundError: No module named 'fcntl'"
-    on_windows = f'Traceback (most recent call last):\n  File "C:\\\\app\\\\main.py", line 1, in <module>\n{fcntl}'
+    on_windows = (
+        f'Traceback (most recent call last):\n  File "C:\\\\app\\\\main.py", line 1, in <module>\n{fcntl}'
+    )
     on_posix = f'Traceback (most recent call last):\n  File "/srv/app/main.py", line 1, in <module>\n{fcntl}'
     hit = best(moved, on_windows)
     assert hit.confident and hit.env == ("platform windows (the traceback's paths) is windows",)
@@ -1225,7 +1227,11 @@ def test_a_windows_path_named_by_a_missing_file_is_a_decisive_part():
     assert decisive.features("python: can't open file '/srv/app.py': [Errno 2] …")["path_style"] == "other"
     assert "path_style" not in decisive.features("unable to open database file: no such file or directory")
     assert answered(conn, "FileNotFoundError: [Errno 2] No such file or directory: 'D:\\\\models\\\\x.bin'")
-    assert_withheld(conn, "FileNotFoundError: [Errno 2] No such file or directory: 'data/users.csv'", "path_style other ≠ windows")
+    assert_withheld(
+        conn,
+        "FileNotFoundError: [Errno 2] No such file or directory: 'data/users.csv'",
+        "path_style other ≠ windows",
+    )
 
 
 def test_the_client_saying_the_package_is_installed_lets_a_version_skew_shape_answer():

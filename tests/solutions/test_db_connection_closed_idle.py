@@ -218,7 +218,9 @@ def test_a_new_connection_closed_at_start_up_is_the_connect_time_look_alike():
     port = listener.getsockname()[1]
     try:
         with pytest.raises(psycopg.OperationalError) as info:
-            psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres?sslmode=disable", connect_timeout=5)
+            psycopg.connect(
+                f"postgresql://postgres@127.0.0.1:{port}/postgres?sslmode=disable", connect_timeout=5
+            )
     finally:
         listener.close()
     text = str(info.value)

@@ -605,7 +605,9 @@ FEATURES: tuple[Feature, ...] = (
     # `python`) is not, and a Windows path read on Linux is another fix than a file that is missing.
     Feature(
         "path_style",
-        re.compile(r"(?:no such file or directory: |can't open file )['\"]?(?:[A-Za-z]:(?:[\\/]|\\\\)|\\\\)", re.I),
+        re.compile(
+            r"(?:no such file or directory: |can't open file )['\"]?(?:[A-Za-z]:(?:[\\/]|\\\\)|\\\\)", re.I
+        ),
         lambda m: "windows",
         absent="other",
         applies_to=re.compile(r"(?:no such file or directory: |can't open file )['\"]?[^\s'\"]", re.I),

@@ -194,7 +194,9 @@ _STDLIB_DIR = re.compile(r"[/\\](?:lib[/\\]python\d\.\d{1,2}|Lib)[/\\](?P<name>[
 MAX_FRAME_LIBRARIES = 24
 
 
-_WINDOWS_PROGRAM = re.compile(r"\b[A-Za-z]:\\[^\s\"':*?<>|]{0,300}\\(?:python[\w.]{0,12}\.exe|Scripts\\)", re.I)
+_WINDOWS_PROGRAM = re.compile(
+    r"\b[A-Za-z]:\\[^\s\"':*?<>|]{0,300}\\(?:python[\w.]{0,12}\.exe|Scripts\\)", re.I
+)
 
 
 def runs_on(lines: list[str]) -> str | None:
