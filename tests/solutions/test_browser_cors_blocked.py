@@ -22,21 +22,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from chromium import CHROMIUM, CHROMIUM_ARGS
+from processes import stop
 
 from app.corpus.entries import parse_entry
 
 SLUG = "browser-cors-blocked"
 ENTRY = Path(__file__).resolve().parents[2] / "solutions" / f"{SLUG}.md"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 API_EXAMPLE = "http://localhost:8000"  # the origins the entry's signatures are written with
 PAGE_EXAMPLE = "http://localhost:5173"
 
@@ -134,12 +126,7 @@ def uvicorn_app(tmp_path):
 
     yield start
     for proc in procs:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 @pytest.fixture(scope="module")

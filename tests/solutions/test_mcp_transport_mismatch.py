@@ -15,6 +15,7 @@ import time
 
 import pytest
 from fake_http import free_port
+from processes import stop
 
 SLUG = "mcp-transport-mismatch"
 
@@ -82,12 +83,7 @@ def servers(tmp_path_factory):
         yield {name: port for name, (_, port) in started.items()}
     finally:
         for proc, _ in started.values():
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
 
 
 def _run(args, cwd):

@@ -13,6 +13,7 @@ import sys
 import time
 
 from fake_http import free_port
+from processes import stop
 
 SLUG = "uvicorn-app-import-string"
 
@@ -86,12 +87,7 @@ def _serve_until_started(command: list[str], cwd) -> str:
             if "Application startup complete" in line:
                 break
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
     return "".join(output)
 
 

@@ -31,6 +31,7 @@ import pytest
 import uvicorn
 import websockets
 from fake_http import free_port
+from processes import stop
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
@@ -118,12 +119,7 @@ def _uvicorn(project: Path, *args: str, site: Path | None = None):
             time.sleep(0.05)
         yield port, lambda: log_path.read_text(encoding="utf-8")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def _wait_for(read, text: str) -> str:
