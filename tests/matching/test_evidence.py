@@ -1449,3 +1449,17 @@ def test_look_alikes_of_other_entries_do_not_crowd_the_general_entry_out_of_the_
     moved = [f"ModuleNotFoundError: No module named 'acme_index.part{i}.sub{i}'" for i in range(40)]
     conn = index(*others, IndexItem("acme-moves", moved, "acme_index modules moved"), MISSING_PACKAGE)
     assert answered(conn, "ModuleNotFoundError: No module named 'acme_index'") == "missing-package"
+
+
+def test_node_s_socket_cause_is_read_with_the_step_its_error_names():
+    conn = one_entry(
+        "stream-cut",
+        "TypeError: terminated\n  [cause]: SocketError: other side closed\n    code: 'UND_ERR_SOCKET'",
+        "A streamed body cut short",
+    )
+    cut = "TypeError: terminated\n    at Fetch.onAborted (node:internal/deps/undici/undici:11322:53)\n  [cause]: SocketError: other side closed"
+    before_any_response = cut.replace("TypeError: terminated", "TypeError: fetch failed")
+    assert decisive.context(cut, "SocketError: other side closed") == {"undici_step": "terminated"}
+    assert answered(conn, cut) == "stream-cut"
+    assert_withheld(conn, before_any_response, "undici_step fetch failed ≠ terminated")
+    assert_withheld(conn, "cause: SocketError: other side closed", "undici_step unknown ≠ terminated")

@@ -762,6 +762,8 @@ def context(text: str, line: str) -> dict[str, str]:
     syntax error, the construct on the code line above its caret; for pip's subprocess wrapper, the
     step that failed; for git's `failed to push some refs`, whether a local hook or the remote refused."""
     before = _before(text, line)
+    if _UNDICI_SOCKET.search(line):
+        return {"undici_step": _undici_step(before)}
     if _SYNTAX_ERROR.search(line):
         return _syntax_construct(before)
     if _PIP_SUBPROCESS.search(line):
@@ -780,6 +782,18 @@ def context(text: str, line: str) -> dict[str, str]:
     if lacking.group(1):  # a whole module missing
         found["build_step"] = "yes" if _BUILD_STEP.search(text[-64 * 1024 :]) else "no"
     return found
+
+
+# Node's fetch (undici) names the socket's end as the cause of the error it throws; that error says
+# which step it cut: `TypeError: terminated` (the body, after the response began) is not `TypeError:
+# fetch failed` (before any response: a refused or reset connection, a stale keep-alive socket).
+_UNDICI_SOCKET = re.compile(r"SocketError: other side closed|UND_ERR_SOCKET", re.I)
+_UNDICI_STEP = re.compile(r"\b(terminated|fetch failed)\b", re.I)
+
+
+def _undici_step(before: str) -> str:
+    steps = _UNDICI_STEP.findall(before[-4000:])
+    return steps[-1].lower() if steps else "unknown"
 
 
 def shows(query: dict[str, str], signature: dict[str, str]) -> bool:
