@@ -116,6 +116,8 @@ def env_evidence(
 
     Without a platform in the env, the one the traceback's own files show (`runs_on`: "windows",
     or "posix", which is not Windows but may be Linux or macOS) stands in for it."""
+    if not applies_to or not (env or runs_on):
+        return Judgement()  # most entries hold everywhere, and most texts come without either
     env = env or {}
     packages = {canonical(str(k)): str(v) for k, v in (env.get("packages") or {}).items()}
     platform = PLATFORM_NAMES.get(str(env.get("platform", "")).lower())
