@@ -600,9 +600,10 @@ FEATURES: tuple[Feature, ...] = (
         ),
         needs=("no module named", "cannot import name", "has no attribute"),
     ),
-    # Which kind of path a missing file (or a script Python could not open) was named by: a drive letter or a UNC share (`'C:\\Users\\…'`,
-    # `'C:/Users/…'`, `'\\\\server\\share'`) is a Windows path, anything else (`'data/train.csv'`,
-    # `python`) is not, and a Windows path read on Linux is another fix than a file that is missing.
+    # Which kind of path a missing file (or a script Python could not open) was named by: a drive
+    # letter or a UNC share (`'C:\\Users\\…'`, `'C:/Users/…'`, `'\\\\server\\share'`) is a Windows
+    # path, anything else (`'data/train.csv'`, `python`) is not, and a Windows path read on Linux is
+    # another fix than a file that is missing.
     Feature(
         "path_style",
         re.compile(
@@ -755,12 +756,25 @@ _LOCAL_PUSH_HOOK = re.compile(
 )
 
 
+# Node's fetch (undici) names the socket's end as the cause of the error it throws; that error says
+# which step it cut: `TypeError: terminated` (the body, after the response began) is not `TypeError:
+# fetch failed` (before any response: a refused or reset connection, a stale keep-alive socket).
+_UNDICI_SOCKET = re.compile(r"SocketError: other side closed|UND_ERR_SOCKET", re.I)
+_UNDICI_STEP = re.compile(r"\b(terminated|fetch failed)\b", re.I)
+
+
+def _undici_step(before: str) -> str:
+    steps = _UNDICI_STEP.findall(before[-4000:])
+    return steps[-1].lower() if steps else "unknown"
+
+
 def context(text: str, line: str) -> dict[str, str]:
     """Decisive parts read from around the error (`text`), not from its own `line`: for a missing
     module or name of a package (not Python's own), whether the failing import ran inside that
     package, and whether a missing module went missing inside a package build step; for a bare
     syntax error, the construct on the code line above its caret; for pip's subprocess wrapper, the
-    step that failed; for git's `failed to push some refs`, whether a local hook or the remote refused."""
+    step that failed; for git's `failed to push some refs`, whether a local hook or the remote refused;
+    for Node's `other side closed`, which step the error it caused names."""
     before = _before(text, line)
     if _UNDICI_SOCKET.search(line):
         return {"undici_step": _undici_step(before)}
@@ -782,18 +796,6 @@ def context(text: str, line: str) -> dict[str, str]:
     if lacking.group(1):  # a whole module missing
         found["build_step"] = "yes" if _BUILD_STEP.search(text[-64 * 1024 :]) else "no"
     return found
-
-
-# Node's fetch (undici) names the socket's end as the cause of the error it throws; that error says
-# which step it cut: `TypeError: terminated` (the body, after the response began) is not `TypeError:
-# fetch failed` (before any response: a refused or reset connection, a stale keep-alive socket).
-_UNDICI_SOCKET = re.compile(r"SocketError: other side closed|UND_ERR_SOCKET", re.I)
-_UNDICI_STEP = re.compile(r"\b(terminated|fetch failed)\b", re.I)
-
-
-def _undici_step(before: str) -> str:
-    steps = _UNDICI_STEP.findall(before[-4000:])
-    return steps[-1].lower() if steps else "unknown"
 
 
 def shows(query: dict[str, str], signature: dict[str, str]) -> bool:

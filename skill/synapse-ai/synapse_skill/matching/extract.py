@@ -194,36 +194,29 @@ _STDLIB_DIR = re.compile(r"[/\\](?:lib[/\\]python\d\.\d{1,2}|Lib)[/\\](?P<name>[
 MAX_FRAME_LIBRARIES = 24
 
 
+# A Windows interpreter running the program (`C:\…\python.exe: can't open file …`, `…\venv\Scripts\…`).
 _WINDOWS_PROGRAM = re.compile(
     r"\b[A-Za-z]:\\[^\s\"':*?<>|]{0,300}\\(?:python[\w.]{0,12}\.exe|Scripts\\)", re.I
 )
 
 
-def runs_on(lines: list[str]) -> str | None:
-    """The platform the program's own files show: its frames' paths or a Windows interpreter (not a
-    shell's prompt: `PS C:\\app> docker run …` fails in a Linux engine)."""
-    posix = False
-    for line in lines:
-        m = _FRAME_FILE.match(line)
-        if m:
-            path = m.group("path").lstrip()
-            if "\\" in path or re.match(r"[A-Za-z]:/", path):
-                return "windows"
-            posix = posix or path.startswith(("/", "~/"))
-        elif "\\" in line and _WINDOWS_PROGRAM.search(line):
-            return "windows"
-    return "posix" if posix else None
-
-
-def frame_libraries(lines: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Top-level library names of the frames in `lines` (each once, in the order they ran),
-    and the subset that are installed packages rather than the standard library."""
+def read_frames(lines: list[str]) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
+    """One pass over the frames in `lines`: the top-level library names they ran through (each
+    once, in the order they ran), the subset that are installed packages rather than the standard
+    library, and the platform the program's own files show — "windows" (a frame's path or the
+    interpreter under a drive letter), "posix" (frames under `/`), or None. A shell's prompt says
+    nothing of the kind (`PS C:\\app> docker run …` fails in a Linux engine)."""
     found: dict[str, bool] = {}
+    windows = posix = False
     for line in lines:
         m = _FRAME_FILE.match(line)
         if not m:
+            windows = windows or ("\\" in line and _WINDOWS_PROGRAM.search(line) is not None)
             continue
         path = m.group("path")
+        bare = path.lstrip()
+        windows = windows or "\\" in bare or re.match(r"[A-Za-z]:/", bare) is not None
+        posix = posix or bare.startswith(("/", "~/"))
         lib = _INSTALLED_DIR.search(path) or _STDLIB_DIR.search(path)
         if lib:
             name = next(g for g in lib.groups() if g).replace("\\", "/")
@@ -231,14 +224,14 @@ def frame_libraries(lines: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]
             found.pop(name, None)
             found[name] = lib.re is _INSTALLED_DIR
     names = list(found)[-MAX_FRAME_LIBRARIES:]
-    return tuple(names), tuple(n for n in names if found[n])
+    platform = "windows" if windows else "posix" if posix else None
+    return tuple(names), tuple(n for n in names if found[n]), platform
 
 
 def extract(text: str) -> Extracted:
     """Return the primary error in `text` and the evidence around it."""
     lines = clean_lines(text)
-    frames, installed = frame_libraries(lines)
-    platform = runs_on(lines)
+    frames, installed, platform = read_frames(lines)
     blocks = _traceback_blocks(lines)
     ends = [_exception_at_end(block) for block in blocks]
     errors = [err for err in ends if err]
