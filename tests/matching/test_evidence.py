@@ -1234,6 +1234,55 @@ def test_a_windows_path_named_by_a_missing_file_is_a_decisive_part():
     )
 
 
+def test_the_error_urllib3_gave_up_with_is_a_decisive_part():
+    conn = one_entry(
+        "connect-timeout",
+        "urllib3.exceptions.MaxRetryError: HTTPSConnectionPool(host='api.example.com', port=443): Max retries"
+        " exceeded with url: / (Caused by ConnectTimeoutError(<HTTPSConnection(host='api.example.com',"
+        " port=443) at 0x7f83>, 'Connection to api.example.com timed out. (connect timeout=10)'))",
+        "The host did not answer within the connect timeout",
+    )
+    assert decisive.features("… (Caused by NameResolutionError(\"<x>: Failed to resolve 'a.b'\"))") == {
+        "retry_cause": "nameresolutionerror"
+    }
+    timed_out = (
+        "urllib3.exceptions.MaxRetryError: HTTPSConnectionPool(host='pypi.org', port=443): Max retries exceeded"
+        " with url: /simple/ (Caused by ConnectTimeoutError(<urllib3.connection.HTTPSConnection object at"
+        " 0x7f1e>, 'Connection to pypi.org timed out. (connect timeout=15)'))"
+    )
+    assert answered(conn, timed_out)
+    # the same words around a name that did not resolve: a DNS failure, not a slow host
+    unresolved = (
+        "urllib3.exceptions.MaxRetryError: HTTPSConnectionPool(host='files.example.org', port=443): Max retries"
+        ' exceeded with url: /a.pdf (Caused by NameResolutionError("<urllib3.connection.HTTPSConnection object'
+        " at 0x0000021C>: Failed to resolve 'files.example.org' ([Errno 11001] getaddrinfo failed)\"))"
+    )
+    assert_withheld(conn, unresolved, "retry_cause nameresolutionerror ≠ connecttimeouterror")
+
+
+def test_the_type_postgres_has_no_operator_for_is_a_decisive_part():
+    conn = one_entry(
+        "pgvector",
+        "psycopg.errors.UndefinedFunction: operator does not exist: extensions.vector <=> unknown",
+        "pgvector is not installed in this database",
+    )
+    assert (
+        decisive.features("operator does not exist: vector <=> double precision[]")["operand_type"]
+        == "vector"
+    )
+    assert decisive.features("ERROR: operator does not exist: character varying = integer")[
+        "operand_type"
+    ] == ("character varying")
+    assert (
+        decisive.features('operator does not exist: "public"."vector" <-> vector')["operand_type"] == "vector"
+    )
+    assert answered(
+        conn, "asyncpg.exceptions.UndefinedFunctionError: operator does not exist: vector <=> unknown"
+    )
+    # a prefix operator names its operand's type: an Apache AGE graph query, not pgvector
+    assert_withheld(conn, "ERROR: operator does not exist: @> agtype", "operand_type agtype ≠ vector")
+
+
 def test_the_client_saying_the_package_is_installed_lets_a_version_skew_shape_answer():
     conn = index(
         MISSING_PACKAGE,

@@ -503,6 +503,13 @@ def test_a_warning_before_a_traceback_cut_short_is_not_the_failure():
         "WARNING:  Failed to import from acme._C with No module named 'acme._C'\n"
         + WARNING_THEN_CUT.split("\n", 2)[2]
     ).failure_missing
+    # the text may stop at the header itself, before the first frame
+    header_only = extract(
+        "UserWarning: flash attention is not compiled in\nTraceback (most recent call last):"
+    )
+    assert header_only.cut and header_only.failure_missing
+    # a header followed by a line that is neither a frame nor an exception is not a cut traceback
+    assert not extract("UserWarning: slow\nTraceback (most recent call last):\nsee the log above").cut
 
 
 def test_a_message_ending_in_a_colon_runs_on_in_the_next_line():

@@ -69,6 +69,17 @@ def _same_errno(query: str, signature: str) -> bool:
     return q_words == s_words if q_words and s_words else q_number == s_number
 
 
+_LEFT_OPERAND = re.compile(r"\s{0,4}([A-Za-z_\"][\w.\"]{0,80}(?: [a-z]{1,20}){0,2}?)\s{1,4}[^\w\s]")
+_PREFIX_OPERAND = re.compile(r"\s{0,4}[^\w\s]{1,4}\s{1,4}([A-Za-z_][\w.\"]{0,80})")
+
+
+def _operand_type(m: re.Match[str]) -> str:
+    """The first operand's type (the operand of a prefix operator), without its schema."""
+    operand = _LEFT_OPERAND.match(m.group(1)) or _PREFIX_OPERAND.match(m.group(1))
+    name = operand.group(1) if operand else m.group(1).strip()
+    return name.replace('"', "").rsplit(".", 1)[-1].lower()
+
+
 # Import names whose sub-packages come from separate distributions (`google.cloud.storage` from
 # google-cloud-storage, `opentelemetry.sdk` from opentelemetry-sdk): a package one level deeper:
 # `No module named 'azure.core'` is the azure-core distribution missing, not a module moved.
@@ -405,6 +416,24 @@ FEATURES: tuple[Feature, ...] = (
         _IMPORTED_NAME,
         lambda m: "private" if m.group(1).startswith("_") else "public",
         needs=("cannot import name",),
+    ),
+    # urllib3 gives up with the error of its last try: `(Caused by ConnectTimeoutError(…))` is a
+    # host that did not answer in time, `NameResolutionError` a name DNS could not resolve,
+    # `ProxyError` the proxy: the same `Max retries exceeded` words, another fix each.
+    Feature(
+        "retry_cause",
+        re.compile(r"\(Caused by ([A-Za-z_][\w.]{0,80})\(", re.I),
+        lambda m: m.group(1).rsplit(".", 1)[-1].lower(),
+        needs=("caused by",),
+    ),
+    # PostgreSQL names the type it has no operator for: `operator does not exist: vector <=> …`
+    # is pgvector not installed; `… @> agtype` (Apache AGE) or `character varying = integer` are
+    # other types' errors, however alike the words read.
+    Feature(
+        "operand_type",
+        re.compile(r"operator does not exist: ([^\n]{1,160})", re.I),
+        _operand_type,
+        needs=("operator does not exist",),
     ),
     # The operator decides: `unsupported operand type(s) for |: 'dict' and 'dict'` is an old
     # Python without the dict union; the same words with `+` are code adding two dicts.

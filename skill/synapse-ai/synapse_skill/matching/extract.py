@@ -235,7 +235,12 @@ def extract(text: str) -> Extracted:
     blocks = _traceback_blocks(lines)
     ends = [_exception_at_end(block) for block in blocks]
     errors = [err for err in ends if err]
-    cut = bool(blocks) and ends[-1] is None and any(_FRAME_START.match(line) for line in blocks[-1])
+    # (a header with nothing after it is cut too: the text stops where the frames would start)
+    cut = (
+        bool(blocks)
+        and ends[-1] is None
+        and (any(_FRAME_START.match(line) for line in blocks[-1]) or not any(map(str.strip, blocks[-1])))
+    )
     if not errors:
         errors = _loose_errors(lines)
     if not errors:
