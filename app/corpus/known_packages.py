@@ -137,7 +137,8 @@ def read_ranking(path: Path, top: int) -> list[str]:
         return [row["project"] for row in rows[:top]]
     ranked = []
     with path.open(newline="") as f:
-        reader = csv.DictReader(f, delimiter="\t")
+        # a summary may hold a lone `"`: read quotes as text, or one swallows the rows after it
+        reader = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
         rank_column = next(c for c in reader.fieldnames or () if c.startswith("rank"))
         for row in reader:
             rank = (row.get(rank_column) or "").strip()

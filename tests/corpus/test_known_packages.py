@@ -41,11 +41,27 @@ def test_the_ranking_is_read_best_first_up_to_the_cut(tmp_path):
     out = tmp_path / "known.json"
     known_packages.main([str(tsv), "--top", "3", "--out", str(out)])
     assert json.loads(out.read_text())["names"] == ["alpha", "beta", "zeta"]
+    # a summary with a lone quote is text: it does not swallow the rows after it
+    tsv.write_text(
+        "name\tversion\tmonth\trank_among_15000_most_downloaded\tsummary\n"
+        'alpha\t1\t2026-01\t1\t"Fast web scraping\n'
+        "beta\t1\t2026-01\t2\tb\n"
+    )
+    assert known_packages.read_ranking(tsv, top=2) == ["alpha", "beta"]
 
 
 def test_the_committed_list_knows_the_packages_agents_use_and_not_project_words():
     assert json.loads(KNOWN.read_text())["names"], "the list is committed with the skill"
-    for module in ("langchain_core", "mcp", "peft", "faiss", "sklearn", "huggingface_hub"):
+    for module in (
+        "langchain_core",
+        "mcp",
+        "peft",
+        "faiss",
+        "sklearn",
+        "huggingface_hub",
+        "playwright",
+        "pymilvus",
+    ):
         assert is_known_package(module), module
     for module in ("utils", "models", "private_gpt", "src"):
         assert not is_known_package(module), module
