@@ -1260,6 +1260,39 @@ def test_the_error_urllib3_gave_up_with_is_a_decisive_part():
     assert_withheld(conn, unresolved, "retry_cause nameresolutionerror ≠ connecttimeouterror")
 
 
+def test_why_a_certificate_was_refused_is_a_decisive_part():
+    conn = one_entry(
+        "ssl-trust",
+        "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed:"
+        " unable to get local issuer certificate (_ssl.c:1006)",
+        "The client does not trust the issuer (a corporate proxy, a private CA)",
+    )
+    reason = decisive.features
+    assert (
+        reason("certificate verify failed: self-signed certificate in certificate chain")["cert_reason"]
+        == "trust"
+    )
+    assert reason("certificate verify failed: Basic Constraints of CA cert not marked critical")[
+        "cert_reason"
+    ] == ("trust")
+    assert (
+        reason("certificate verify failed: Hostname mismatch, certificate is not valid")["cert_reason"]
+        == "name"
+    )
+    assert answered(
+        conn,
+        "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed:"
+        " self-signed certificate in certificate chain (_ssl.c:1000)",
+    )
+    # the server's certificate ran out: no trust store on the client fixes that
+    assert_withheld(
+        conn,
+        "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed:"
+        " certificate has expired (_ssl.c:1006)",
+        "cert_reason validity ≠ trust",
+    )
+
+
 def test_the_type_postgres_has_no_operator_for_is_a_decisive_part():
     conn = one_entry(
         "pgvector",

@@ -69,6 +69,19 @@ def _same_errno(query: str, signature: str) -> bool:
     return q_words == s_words if q_words and s_words else q_number == s_number
 
 
+def _cert_reason(m: re.Match[str]) -> str:
+    reason = m.group(1).lower()
+    if "expired" in reason or "not yet valid" in reason:
+        return "validity"
+    if "mismatch" in reason:
+        return "name"
+    # Python 3.13's strict checks refuse a private CA's own certificate (`Basic Constraints of CA
+    # cert not marked critical`, `Missing Authority Key Identifier`): the client's trust, too
+    if any(word in reason for word in ("issuer", "self-signed", "self signed", "ca cert", "authority key")):
+        return "trust"
+    return " ".join(reason.split()[:3])
+
+
 _LEFT_OPERAND = re.compile(r"\s{0,4}([A-Za-z_\"][\w.\"]{0,80}(?: [a-z]{1,20}){0,2}?)\s{1,4}[^\w\s]")
 _PREFIX_OPERAND = re.compile(r"\s{0,4}[^\w\s]{1,4}\s{1,4}([A-Za-z_][\w.\"]{0,80})")
 
@@ -348,6 +361,15 @@ FEATURES: tuple[Feature, ...] = (
         re.compile(r"\[SSL: ?([A-Z][A-Z0-9_]{2,60})\]"),
         _first_group,
         needs=("[ssl",),
+    ),
+    # Why a certificate was refused decides whose fix it is: an issuer the client's trust store
+    # lacks (a corporate proxy, a private CA) is the client's; an expired certificate or a name it
+    # was not issued for is the server's, whatever else the lines share.
+    Feature(
+        "cert_reason",
+        re.compile(r"certificate verify failed: ([A-Za-z][A-Za-z' -]{2,60})", re.I),
+        _cert_reason,
+        needs=("certificate verify failed",),
     ),
     # npm names its failure by a code (`npm ERR! code ERESOLVE`, `… code E404`): the code decides.
     Feature(
