@@ -1293,6 +1293,21 @@ def test_why_a_certificate_was_refused_is_a_decisive_part():
     )
 
 
+def test_which_role_came_after_which_is_a_decisive_part():
+    conn = index(
+        IndexItem("roles-out-of-order", ["Unexpected role 'user' after role 'tool'"], "Roles out of order"),
+        IndexItem(
+            "tool-result-unpaired", ["Unexpected role 'tool' after role 'user'"], "A tool result with no call"
+        ),
+    )
+    assert decisive.features("HTTP 400: Unexpected role 'user' after role 'tool'") == {
+        "role_sequence": "user after tool"
+    }
+    # the same five words: only the order tells the two apart
+    assert answered(conn, "Error: 400 Unexpected role 'user' after role 'tool'") == "roles-out-of-order"
+    assert answered(conn, "Error: 400 Unexpected role 'tool' after role 'user'") == "tool-result-unpaired"
+
+
 def test_the_type_postgres_has_no_operator_for_is_a_decisive_part():
     conn = one_entry(
         "pgvector",

@@ -10,6 +10,8 @@ from contextlib import ExitStack, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 
+import pytest
+
 
 class Request(NamedTuple):
     method: str
@@ -84,6 +86,53 @@ def chat_completion(content: str, model: str = "m", finish_reason: str = "stop",
         "model": model,
         "choices": [choice],
     }
+
+
+def claude_message(model: str, content: list[dict], stop_reason: str = "end_turn") -> dict:
+    """An Anthropic Messages API reply body, as the anthropic SDK parses it."""
+    return {
+        "id": "msg_01",
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": content,
+        "stop_reason": stop_reason,
+        "stop_sequence": None,
+        "usage": {"input_tokens": 10, "output_tokens": 1},
+    }
+
+
+def claude_error(message: str, request_id: str) -> dict:
+    """The Messages API's 400 body for a request it refuses."""
+    return {
+        "type": "error",
+        "error": {"type": "invalid_request_error", "message": message},
+        "request_id": request_id,
+    }
+
+
+def anthropic_client(base_url: str, monkeypatch) -> Any:
+    """The real anthropic SDK pointed at a local stand-in: no retries, no proxy between them."""
+    try:
+        import anthropic
+    except ImportError:
+        pytest.fail("needs the anthropic SDK (the project's dev extra installs it)")
+    monkeypatch.setenv("NO_PROXY", "*")
+    monkeypatch.setenv("no_proxy", "*")
+    return anthropic.Anthropic(api_key="sk-ant-test", base_url=base_url, max_retries=0)
+
+
+def genai_client(base_url: str, monkeypatch) -> Any:
+    """The real google-genai SDK pointed at a local stand-in of the Gemini API."""
+    try:
+        from google import genai
+        from google.genai import types
+    except ImportError:
+        pytest.fail("needs google-genai (the project's dev extra installs it)")
+    monkeypatch.setenv("NO_PROXY", "*")
+    monkeypatch.setenv("no_proxy", "*")
+    monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
+    return genai.Client(api_key="test-key", http_options=types.HttpOptions(base_url=base_url))
 
 
 def free_port() -> int:

@@ -28,7 +28,7 @@ import copy
 from pathlib import Path
 
 import pytest
-from fake_http import json_server
+from fake_http import anthropic_client, claude_error, claude_message, genai_client, json_server
 from pyrun import script_names
 
 from app.corpus.entries import parse_entry
@@ -84,25 +84,14 @@ def messages_api(request):
     headers = [("request-id", REQUEST_ID)]
     problem = claude_problem(body)
     if problem:
-        error = {"type": "invalid_request_error", "message": problem}
-        return 400, {"type": "error", "error": error, "request_id": REQUEST_ID}, headers
+        return 400, claude_error(problem, REQUEST_ID), headers
     content, stop = [{"type": "text", "text": "OK"}], "end_turn"
     if body.get("tools"):  # a tool call with an empty text block before it, as Claude returns one
         content, stop = (
             [{"type": "text", "text": ""}, {**TOOL_USE, "name": body["tools"][0]["name"]}],
             "tool_use",
         )
-    reply = {
-        "id": "msg_01",
-        "type": "message",
-        "role": "assistant",
-        "model": body["model"],
-        "content": content,
-        "stop_reason": stop,
-        "stop_sequence": None,
-        "usage": {"input_tokens": 10, "output_tokens": 1},
-    }
-    return 200, reply, headers
+    return 200, claude_message(body["model"], content, stop), headers
 
 
 messages_api.bodies = []
@@ -116,13 +105,8 @@ def claude_url():
 
 @pytest.fixture
 def claude(claude_url, monkeypatch):
-    try:
-        import anthropic
-    except ImportError:
-        pytest.fail("needs the anthropic SDK (the project's dev extra installs it)")
-    monkeypatch.setenv("NO_PROXY", "*")
-    monkeypatch.setenv("no_proxy", "*")
-    client = anthropic.Anthropic(api_key="sk-ant-test", base_url=claude_url, max_retries=0)
+    client = anthropic_client(claude_url, monkeypatch)
+    import anthropic  # importable: anthropic_client checked
 
     def send(messages: list[dict], system=None, **options):
         extra = {"system": system} if system else {}
@@ -500,15 +484,8 @@ def gemini_url():
 
 @pytest.fixture
 def gemini(gemini_url, monkeypatch):
-    try:
-        from google import genai
-        from google.genai import errors, types
-    except ImportError:
-        pytest.fail("needs google-genai (the project's dev extra installs it)")
-    monkeypatch.setenv("NO_PROXY", "*")
-    monkeypatch.setenv("no_proxy", "*")
-    monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
-    client = genai.Client(api_key="test-key", http_options=types.HttpOptions(base_url=gemini_url))
+    client = genai_client(gemini_url, monkeypatch)
+    from google.genai import errors, types  # importable: genai_client checked
 
     def send(contents):
         return client.models.generate_content(model="gemini-2.5-flash", contents=contents)

@@ -448,6 +448,15 @@ FEATURES: tuple[Feature, ...] = (
         lambda m: m.group(1).rsplit(".", 1)[-1].lower(),
         needs=("caused by",),
     ),
+    # Which role came after which decides whose fix it is: Mistral's `Unexpected role 'user' after
+    # role 'tool'` is a conversation out of order; `… 'tool' after role 'user'` a tool result with no
+    # call before it. The words are the same, only their order differs.
+    Feature(
+        "role_sequence",
+        re.compile(r"unexpected role ['\"]?(\w{1,20})['\"]? after role ['\"]?(\w{1,20})", re.I),
+        lambda m: f"{m.group(1).lower()} after {m.group(2).lower()}",
+        needs=("unexpected role",),
+    ),
     # PostgreSQL names the type it has no operator for: `operator does not exist: vector <=> …`
     # is pgvector not installed; `… @> agtype` (Apache AGE) or `character varying = integer` are
     # other types' errors, however alike the words read.
