@@ -100,7 +100,8 @@ MAX_CONFIDENT_WRONG = 10
 # template passing the wrong variable name, a runner's `asyncio.run` inside a running loop, and one earlier
 # line (a hosted MCP server the thread never shows reachable) now read as a request timeout. With the 31 texts of
 # llm-message-role-order and llm-tool-call-malformed (17 of 25 positives right, 3 wrong): still 36 (a Gemma 3
-# template without a tool role refusing a tool turn, read as roles out of order).
+# template without a tool role refusing a tool turn, read as roles out of order). With the 25 texts of
+# langgraph-checkpointer-config and llm-image-too-large (20 of 25 positives right, none wrong): still 36.
 REAL_SETS = [(WILD, 0.90, 2), (HOLDOUT, 0.91, 2), (ENTRIES_REAL, 0.71, 36)]
 
 
