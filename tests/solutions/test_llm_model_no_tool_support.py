@@ -139,64 +139,59 @@ class Ollama:
         return 200, model_reply(body)
 
 
-class VLLM:
-    """vLLM's OpenAI server started without --enable-auto-tool-choice/--tool-call-parser."""
+class ChatServer:
+    """An OpenAI-compatible chat endpoint that records each request and refuses some (`refusal`)."""
 
-    def __init__(self, flat: bool = False):
-        self.flat = flat
+    def __init__(self):
         self.chats: list[dict] = []
 
     def __call__(self, request) -> tuple:
         body = request.json()
         self.chats.append(body)
+        return self.refusal(body) or (200, model_reply(body))
+
+    def refusal(self, body: dict) -> tuple | None:
+        raise NotImplementedError
+
+
+class VLLM(ChatServer):
+    """vLLM's OpenAI server started without --enable-auto-tool-choice/--tool-call-parser."""
+
+    def __init__(self, flat: bool = False):
+        super().__init__()
+        self.flat = flat
+
+    def refusal(self, body: dict) -> tuple | None:
         if body.get("tools") and body.get("tool_choice", "auto") == "auto":
-            if self.flat:  # vLLM 0.10.0 and older
-                return 400, {
-                    "object": "error",
-                    "message": VLLM_REFUSAL,
-                    "type": "BadRequestError",
-                    "param": None,
-                    "code": 400,
-                }
-            return 400, {
-                "error": {"message": VLLM_REFUSAL, "type": "BadRequestError", "param": None, "code": 400}
-            }
+            error = {"message": VLLM_REFUSAL, "type": "BadRequestError", "param": None, "code": 400}
+            # vLLM 0.10.0 and older answer the error's fields at the top level
+            return 400, {"object": "error", **error} if self.flat else {"error": error}
         if body["model"] == "too-long":
             message = (
                 "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens."
             )
             return 400, {"error": {"message": message, "type": "BadRequestError", "param": None, "code": 400}}
-        return 200, model_reply(body)
+        return None
 
 
-class LlamaCpp:
+class LlamaCpp(ChatServer):
     """llama-server started with --no-jinja (or an old build without --jinja)."""
 
-    def __init__(self):
-        self.chats: list[dict] = []
-
-    def __call__(self, request) -> tuple:
-        body = request.json()
-        self.chats.append(body)
+    def refusal(self, body: dict) -> tuple | None:
         if body.get("tools"):
             error = {"code": 500, "message": "tools param requires --jinja flag", "type": "server_error"}
             return 500, {"error": error}
-        return 200, model_reply(body)
+        return None
 
 
-class GeminiOpenAI:
+class GeminiOpenAI(ChatServer):
     """Gemini API's OpenAI-compatible endpoint serving a Gemma model: the error body is a JSON list."""
 
-    def __init__(self):
-        self.chats: list[dict] = []
-
-    def __call__(self, request) -> tuple:
-        body = request.json()
-        self.chats.append(body)
+    def refusal(self, body: dict) -> tuple | None:
         if body.get("tools"):
             message = f"Function calling is not enabled for models/{body['model']}"
             return 400, [{"error": {"code": 400, "message": message, "status": "INVALID_ARGUMENT"}}]
-        return 200, model_reply(body)
+        return None
 
 
 serve = json_server  # serve(stand_in) -> base URL of a fresh server on 127.0.0.1

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import partial
 
 MAX_INPUT_CHARS = 256 * 1024
 MAX_MESSAGE_LINES = 12
@@ -200,6 +201,9 @@ _WINDOWS_PROGRAM = re.compile(
 )
 
 
+_DRIVE_SLASH = re.compile(r"[A-Za-z]:/")  # `C:/Users/…`: a Windows path written with slashes
+
+
 def read_frames(lines: list[str]) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
     """One pass over the frames in `lines`: the top-level library names they ran through (each
     once, in the order they ran), the subset that are installed packages rather than the standard
@@ -215,7 +219,7 @@ def read_frames(lines: list[str]) -> tuple[tuple[str, ...], tuple[str, ...], str
             continue
         path = m.group("path")
         bare = path.lstrip()
-        windows = windows or "\\" in bare or re.match(r"[A-Za-z]:/", bare) is not None
+        windows = windows or "\\" in bare or _DRIVE_SLASH.match(bare) is not None
         posix = posix or bare.startswith(("/", "~/"))
         lib = _INSTALLED_DIR.search(path) or _STDLIB_DIR.search(path)
         if lib:
@@ -243,16 +247,14 @@ def extract(text: str) -> Extracted:
     )
     if not errors:
         errors = _loose_errors(lines)
+    # what the frames say goes with whichever error is read as the primary one
+    with_frames = partial(Extracted, frames=frames, installed=installed, cut=cut, runs_on=platform)
     if not errors:
         message, context = _error_records(text, lines) or _quoted_output(text, lines)
-        return Extracted(
+        return with_frames(
             RaisedError(None, _squash(message[-MAX_MESSAGE_LINES:])),
             evidence=(RaisedError(None, _squash(context)),) if context else (),
             found=False,
-            frames=frames,
-            installed=installed,
-            cut=cut,
-            runs_on=platform,
         )
     # A log line after an exception (`ERROR: Exception in ASGI application`) says less than it.
     typed = [i for i, err in enumerate(errors) if err.type]
@@ -261,14 +263,7 @@ def extract(text: str) -> Extracted:
     evidence = [*reversed(errors[:last]), *errors[last + 1 :]]
     for err in (primary, *errors[:-1]):
         evidence.extend(_nested(err))
-    return Extracted(
-        primary,
-        tuple(_unique(evidence, primary)),
-        frames=frames,
-        installed=installed,
-        cut=cut,
-        runs_on=platform,
-    )
+    return with_frames(primary, tuple(_unique(evidence, primary)))
 
 
 def _quoted_output(text: str, lines: list[str]) -> tuple[list[str], list[str]]:
