@@ -1225,7 +1225,10 @@ def test_a_windows_path_named_by_a_missing_file_is_a_decisive_part():
     assert decisive.features("No such file or directory: 'C:/Users/me/x'")["path_style"] == "windows"
     assert decisive.features("[Errno 2] No such file or directory: python")["path_style"] == "other"
     assert decisive.features("python: can't open file '/srv/app.py': [Errno 2] …")["path_style"] == "other"
-    assert "path_style" not in decisive.features("unable to open database file: no such file or directory")
+    # a message that names no path shows no Windows path either
+    assert (
+        decisive.features("unable to open database file: no such file or directory")["path_style"] == "other"
+    )
     assert answered(conn, "FileNotFoundError: [Errno 2] No such file or directory: 'D:\\\\models\\\\x.bin'")
     assert_withheld(
         conn,
@@ -1560,3 +1563,84 @@ def test_node_s_socket_cause_is_read_with_the_step_its_error_names():
     assert answered(conn, cut) == "stream-cut"
     assert_withheld(conn, before_any_response, "undici_step fetch failed ≠ terminated")
     assert_withheld(conn, "cause: SocketError: other side closed", "undici_step unknown ≠ terminated")
+
+
+def test_a_status_constant_names_the_failure():
+    conn = one_entry(
+        "cublas-alloc",
+        "RuntimeError: CUDA error: CUBLAS_STATUS_ALLOC_FAILED when calling `cublasCreate(handle)`",
+        "cuBLAS could not allocate its workspace: the GPU is out of memory",
+    )
+    assert answered(
+        conn, "RuntimeError: CUDA error: CUBLAS_STATUS_ALLOC_FAILED when calling `cublasCreate(handle)`"
+    )
+    # the same sentence with another status of the same library is a kernel that failed, not memory
+    assert_withheld(
+        conn,
+        "RuntimeError: CUDA error: CUBLAS_STATUS_EXECUTION_FAILED when calling `cublasGemmEx( handle, opa, "
+        "opb, m, n, k, &falpha, a, CUDA_R_16BF, lda, b, CUDA_R_16BF, ldb, &fbeta, c, CUDA_R_16BF, ldc)`",
+        "status_constant cublas_status_execution_failed ≠ cublas_status_alloc_failed",
+    )
+
+
+def test_what_javascript_could_not_call_decides():
+    conn = one_entry(
+        "old-node", "TypeError: Object.hasOwn is not a function", "Node is older than the built-in"
+    )
+    assert answered(
+        conn, "Uncaught TypeError: Object.hasOwn is not a function\n    at file:///app/index.js:3:9"
+    )
+    assert_withheld(
+        conn, "TypeError: PDFJS.getDocument is not a function", "missing_function getdocument ≠ hasown"
+    )
+
+
+def test_the_class_whose_finaliser_failed_decides():
+    conn = one_entry(
+        "loop-closed",
+        "Exception ignored in: <function _ProactorBasePipeTransport.__del__ at 0x0000018FB50CEA60>",
+        "asyncio transports outlive their event loop on Windows",
+    )
+    assert answered(
+        conn, "Exception ignored in: <function _ProactorBasePipeTransport.__del__ at 0x000001F2A3B4C5D0>"
+    )
+    assert_withheld(
+        conn,
+        "Exception ignored in: <function KernelClient.__del__ at 0x7f9c87cc9ea0>\nTraceback (most recent call last):",
+        "finalizer_of kernelclient ≠ _proactorbasepipetransport",
+    )
+
+
+def test_what_a_package_exports_map_refused_decides():
+    conn = one_entry(
+        "esm-only",
+        'Error [ERR_PACKAGE_PATH_NOT_EXPORTED]: No "exports" main defined in /app/node_modules/pkg/package.json',
+        "require() of an ESM-only package",
+    )
+    assert answered(
+        conn,
+        'Error [ERR_PACKAGE_PATH_NOT_EXPORTED]: No "exports" main defined in /srv/node_modules/chalk/package.json',
+    )
+    # a deep path into a package its newer release stopped exporting is another fix
+    assert_withheld(
+        conn,
+        "Error [ERR_PACKAGE_PATH_NOT_EXPORTED]: Package subpath './lib/adapters/http' is not defined by "
+        '"exports" in /app/node_modules/axios/package.json',
+        "exports_target subpath ≠ main",
+    )
+
+
+def test_a_missing_file_error_without_a_path_shows_no_windows_path():
+    conn = one_entry(
+        "windows-path",
+        "FileNotFoundError: [Errno 2] No such file or directory: 'C:/Users/user/Documents'",
+        "A Windows path read on Linux",
+    )
+    assert answered(conn, "FileNotFoundError: [Errno 2] No such file or directory: 'C:\\\\data\\\\train.csv'")
+    assert (
+        decisive.features("Error: ENOENT: no such file or directory, open 'C:\\Users\\me\\a.json'")[
+            "path_style"
+        ]
+        == "windows"
+    )
+    assert_withheld(conn, "IOError: [Errno 2] No such file or directory", "path_style other ≠ windows")

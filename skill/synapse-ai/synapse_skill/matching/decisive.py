@@ -466,6 +466,40 @@ FEATURES: tuple[Feature, ...] = (
         _operand_type,
         needs=("operator does not exist",),
     ),
+    # A library's status constant names its failure: cuBLAS's `CUBLAS_STATUS_ALLOC_FAILED` is
+    # memory, `CUBLAS_STATUS_EXECUTION_FAILED` a kernel that failed, though the rest of the
+    # sentence (`CUDA error: … when calling cublas…`) is the same.
+    Feature(
+        "status_constant",
+        re.compile(r"\b([A-Z][A-Z0-9]{1,20}_(?:STATUS|ERROR)_[A-Z0-9_]{2,60})\b"),
+        _first_group,
+        needs=("_status_", "_error_"),
+    ),
+    # JavaScript names what it could not call: `Object.hasOwn is not a function` is a runtime
+    # older than the built-in, `PDFJS.getDocument is not a function` an API the code misuses.
+    Feature(
+        "missing_function",
+        re.compile(r"([A-Za-z_$][\w$]{0,80}) is not a function"),
+        _first_group,
+        needs=("is not a function",),
+    ),
+    # The object whose finaliser failed: asyncio's transports (`_ProactorBasePipeTransport.__del__`)
+    # outliving their loop, not any class's `__del__` at exit.
+    Feature(
+        "finalizer_of",
+        re.compile(r"<function ([\w.]{1,120})\.__del__"),
+        _first_group,
+        needs=("__del__",),
+    ),
+    # What `exports` refused: a package's main entry (`No "exports" main defined`: require() of an
+    # ESM-only package) or a deep path into it (`Package subpath './lib/x'`: an internal file a
+    # newer release stopped exporting).
+    Feature(
+        "exports_target",
+        re.compile(r'(no "exports" main)|package (?:sub)?path [\'"]?\./', re.I),
+        lambda m: "main" if m.group(1) else "subpath",
+        needs=('"exports"', "exports field"),
+    ),
     # The operator decides: `unsupported operand type(s) for |: 'dict' and 'dict'` is an old
     # Python without the dict union; the same words with `+` are code adding two dicts.
     Feature(
@@ -667,12 +701,14 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         "path_style",
         re.compile(
-            r"(?:no such file or directory: |can't open file )['\"]?(?:[A-Za-z]:(?:[\\/]|\\\\)|\\\\)", re.I
+            r"(?:no such file or directory(?:: |, \w{1,12} )|can't open file )['\"]?(?:[A-Za-z]:(?:[\\/]|\\\\)|\\\\)",
+            re.I,
         ),
         lambda m: "windows",
         absent="other",
-        applies_to=re.compile(r"(?:no such file or directory: |can't open file )['\"]?[^\s'\"]", re.I),
-        needs=("no such file or directory: ", "can't open file "),
+        # the message without any path (`IOError: [Errno 2] No such file or directory`) shows none either
+        applies_to=re.compile(r"no such file or directory|can't open file ", re.I),
+        needs=("no such file or directory", "can't open file "),
     ),
     # A circular import says so; the same words without it are another failure.
     Feature(
