@@ -16,7 +16,7 @@ import pytest
 from app.corpus.checker import look_alike_problems, memory_index
 from app.corpus.entries import EntryInvalid, parse_text
 from app.search.evaluation import parse_folder
-from synapse_skill.matching import decisive, matcher
+from synapse_skill.matching import decisive, evidence, matcher
 from synapse_skill.matching.index import IndexItem
 
 SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
@@ -1644,3 +1644,31 @@ def test_a_missing_file_error_without_a_path_shows_no_windows_path():
         == "windows"
     )
     assert_withheld(conn, "IOError: [Errno 2] No such file or directory", "path_style other ≠ windows")
+
+
+def test_a_service_s_own_port_names_the_service_behind_a_refused_connection():
+    conn = index(
+        IndexItem("refused", ["Error: connect ECONNREFUSED 127.0.0.1:3000"], "Nothing listens on host:port"),
+        IndexItem(
+            "redis-down",
+            ["Error: Redis connection to 127.0.0.1:6379 failed - connect ECONNREFUSED 127.0.0.1:6379"],
+            "Redis is not running or not reachable",
+            libraries=["redis"],
+        ),
+    )
+    assert evidence.services_named("dial tcp [::1]:11434: connect: connection refused") == {"ollama"}
+    assert evidence.services_named("HTTPConnectionPool(host='localhost', port=6379)") == {"redis"}
+    assert not evidence.services_named("File app.js, line 6379")
+    # any other port: the generic entry answers
+    assert answered(conn, "Error: connect ECONNREFUSED 127.0.0.1:8080") == "refused"
+    # Redis's own port: the generic entry defers to the one about Redis
+    hit = best(conn, "[ERROR] 13:21:32 Error: connect ECONNREFUSED 127.0.0.1:6379")
+    assert hit.slug == "redis-down"
+    withheld = [
+        h
+        for h in matcher.search(conn, "Error: connect ECONNREFUSED 127.0.0.1:6379").hits
+        if h.slug == "refused"
+    ]
+    assert not withheld or (
+        not withheld[0].confident and "the service's port: see redis-down" in withheld[0].conflicts
+    )

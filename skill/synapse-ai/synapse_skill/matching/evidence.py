@@ -42,6 +42,27 @@ PLATFORM_NAMES = {
 }
 
 
+# A connection to a service's own default port names the service, whatever client raised the
+# error (`dial tcp [::1]:11434: connect: connection refused` is Ollama, `ECONNREFUSED
+# 127.0.0.1:6379` Redis): the library names the entries about each service list.
+SERVICE_PORTS = {
+    "3306": ("pymysql", "mysqldb"),
+    "5432": ("psycopg", "psycopg2"),
+    "6333": ("qdrant_client",),
+    "6379": ("redis",),
+    "9200": ("elasticsearch",),
+    "11434": ("ollama",),
+    "19530": ("pymilvus",),
+    "27017": ("pymongo",),
+}
+_PORT = re.compile(r"(?:[\w\]]:|\bport[=:]?\s?['\"]?)(\d{4,5})\b", re.I)
+
+
+def services_named(text: str) -> frozenset[str]:
+    """The libraries of the services whose default ports the text connects to."""
+    return frozenset(lib for port in _PORT.findall(text) for lib in SERVICE_PORTS.get(port, ()))
+
+
 @dataclass(frozen=True)
 class Judgement:
     adjustment: float = 0.0
@@ -102,6 +123,11 @@ def subject_conflicts(
 def entries_about(subject: str | None, libraries: Mapping[str, Iterable[str]]) -> set[str]:
     """The entries whose `libraries` name the package a message is about."""
     return {slug for slug, libs in libraries.items() if names(libs, subject)}
+
+
+def entries_about_any(packages: Iterable[str], libraries: Mapping[str, Iterable[str]]) -> set[str]:
+    """The entries whose `libraries` name any of these packages."""
+    return {slug for package in packages for slug in entries_about(package, libraries)}
 
 
 def names(libraries: Iterable[str], package: str | None) -> bool:

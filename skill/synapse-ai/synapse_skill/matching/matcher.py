@@ -185,6 +185,13 @@ def search(
     query_words = frozenset(t for p in errors for t in p.tokens) | {
         part.lower() for p in errors if p.type for part in p.type.split(".")
     }
+    services = evidence.services_named(text)
+    query_words |= services
+    # a generic entry (no libraries) defers to one about the service whose port the error names
+    about_service = evidence.entries_about_any(
+        services,
+        {slug: facts[slug].libraries for slug, (score, _, _) in best.items() if score >= SHAPE_DEFERS_TO},
+    )
     query_subject = errors[0].features.get("module_subject")
     shape_matched = any(sig.shape is not None for _, sig, _ in best.values())
     about_subject = (
@@ -202,6 +209,12 @@ def search(
             score -= SHAPE_DEFERENCE
             lexical = replace(
                 lexical, conflicts=(*lexical.conflicts, f"{query_subject}: see {min(about_subject - {slug})}")
+            )
+        # (unless the signature it matched is itself that service's wording) and ranks below it
+        if not libraries and about_service and not services & evidence.services_named(sig.text):
+            score = min(score - SHAPE_DEFERENCE, max(best[s][0] for s in about_service) - 1)
+            lexical = replace(
+                lexical, conflicts=(*lexical.conflicts, f"the service's port: see {min(about_service)}")
             )
         judgement = evidence.combine(
             evidence.frames_evidence(libraries, extracted.frames, extracted.installed, query_subject),
