@@ -1672,3 +1672,19 @@ def test_a_service_s_own_port_names_the_service_behind_a_refused_connection():
     assert not withheld or (
         not withheld[0].confident and "the service's port: see redis-down" in withheld[0].conflicts
     )
+
+
+def test_a_module_lacking_an_attribute_is_version_skew_once_the_client_says_it_is_installed(corpus):
+    text = "AttributeError: module 'pinecone' has no attribute 'init'"
+    named_only = best(corpus, text)
+    # the text alone names a package, not where it was imported from: offered, not asserted
+    assert named_only.slug == "package-version-skew" and not named_only.confident
+    env = {
+        "python": "3.11.7",
+        "platform": "linux",
+        "packages": {"pinecone": "5.0.0"},
+        "modules": {"pinecone": "pinecone"},
+    }
+    installed = best(corpus, text, env)
+    assert installed.slug == "package-version-skew" and installed.confident
+    assert "pinecone is installed (pinecone)" in installed.env
