@@ -170,7 +170,8 @@ def search(
     with read_snapshot(conn):
         cache.sync(conn)
         df = cache.frequencies(conn, words)
-        primary_words = [t for t in (*errors[0].tokens, errors[0].bare) if t]
+        # the type leads its first words: a lookup of the first words' rarest pair may rest on it
+        primary_words = [t for t in (errors[0].bare, *errors[0].tokens) if t]
         skeleton = [t for t in errors[0].tokens if t not in errors[0].slots]
         ids = all_ids(conn) if brute else cache.candidates(conn, primary_words, words, df, skeleton)
         if not brute:
