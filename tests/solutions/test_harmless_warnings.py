@@ -141,3 +141,39 @@ def test_faiss_loader_lines_are_not_the_failure(fix_code, tmp_path, then):
         assert result.stdout.startswith("real error: KeyError: 'question'")
     else:
         assert "the warnings are not the failure" in result.stdout
+
+
+# transformers 5.25.0 tokenization_utils_base.py `_eventual_warn_about_too_long_sequence`, word for word, then
+# what a model with 512 learned positions (GPT-2 here) does with those 1500 ids: torch's embedding lookup fails.
+TOO_LONG = """
+import logging
+
+logger = logging.getLogger("transformers.tokenization_utils_base")
+logging.basicConfig(format="%(message)s")
+ids, model_max_length = list(range(1500)), 512
+logger.warning(
+    "Token indices sequence length is longer than the specified maximum sequence length "
+    f"for this model ({len(ids)} > {model_max_length}). Running this sequence through the model "
+    "will result in indexing errors"
+)
+position_embeddings = [[0.0] * 4 for _ in range(model_max_length)]
+
+def embedding(rows, positions):
+    for p in positions:
+        if p >= len(rows):
+            raise IndexError("index out of range in self")  # torch's TORCH_CHECK_INDEX text
+        yield rows[p]
+
+hidden = list(embedding(position_embeddings, range(len(ids))))
+"""
+
+
+def test_too_long_sequence_warning_is_not_this_entry(fix_code, tmp_path):
+    run = run_python(TOO_LONG, cwd=tmp_path)
+    warning = run.stderr.splitlines()[0]
+    entry = parse_entry(SOLUTIONS / f"{SLUG}.md")
+    assert warning in entry.not_errors
+    assert warning not in entry.errors
+    assert run.returncode == 1  # the warning announced the failure that followed
+    result = _real_error(fix_code, tmp_path, run.stderr)
+    assert result.stdout.startswith("real error: IndexError: index out of range in self")
