@@ -1688,3 +1688,32 @@ def test_a_module_lacking_an_attribute_is_version_skew_once_the_client_says_it_i
     installed = best(corpus, text, env)
     assert installed.slug == "package-version-skew" and installed.confident
     assert "pinecone is installed (pinecone)" in installed.env
+
+
+def test_which_hugging_face_service_refused_decides():
+    conn = one_entry(
+        "inference-limit",
+        "huggingface_hub.utils._errors.HfHubHTTPError: 429 Client Error: Too Many Requests for url: "
+        "https://api-inference.huggingface.co/models/mistralai/Mistral-7B-Instruct-v0.2",
+        "The hosted Inference API's usage limit",
+    )
+    assert (
+        decisive.features("for url: https://router.huggingface.co/v1/chat/completions")["hf_service"]
+        == "inference"
+    )
+    assert (
+        decisive.features("https://x.us-east-1.aws.endpoints.huggingface.cloud/")["hf_service"] == "inference"
+    )
+    assert decisive.features("for url: https://huggingface.co/api/models/org/m")["hf_service"] == "hub"
+    assert answered(
+        conn,
+        "HfHubHTTPError: 429 Client Error: Too Many Requests for url: "
+        "https://api-inference.huggingface.co/models/meta-llama/Llama-3.2-3B-Instruct/v1/chat/completions",
+    )
+    # the Hub's own files and API: the same words, another limit
+    assert_withheld(
+        conn,
+        "huggingface_hub.errors.HfHubHTTPError: 429 Client Error: Too Many Requests for url: "
+        "https://huggingface.co/meta-llama/Llama-3.2-3B-Instruct/resolve/main/config.json",
+        "hf_service hub ≠ inference",
+    )

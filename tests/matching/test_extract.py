@@ -567,3 +567,20 @@ def test_ipython_frames_name_the_libraries_they_ran_through():
         found = extract(text)
         assert found.frames == (library,) and found.installed == (library,)
         assert found.primary.bare_type in ("AttributeError", "TypeError")
+
+
+def test_a_message_that_is_only_a_request_id_runs_on_past_the_blank_line():
+    """huggingface_hub 1.2+ prints the request id, a blank line, then the error: the id alone says nothing."""
+    tail = (
+        "huggingface_hub.errors.HfHubHTTPError: (Request ID: Root=1-6a5b0c1d-0123;9f8e)\n"
+        "\n"
+        "429 Too Many Requests: you have reached your 'api' rate limit.\n"
+        "Retry after 10 seconds (0/500 requests remaining in current 300s window)."
+    )
+    traceback = 'Traceback (most recent call last):\n  File "x.py", line 3, in <module>\n    f()\n' + tail
+    for text in (tail, traceback):
+        line = extract(text).primary.line()
+        assert line.startswith("huggingface_hub.errors.HfHubHTTPError: (Request ID:")
+        assert "429 Too Many Requests: you have reached your 'api' rate limit." in line
+    # any other message still ends at a blank line
+    assert extract("ValueError: bad input\n\nsee the docs").primary.line() == "ValueError: bad input"

@@ -500,6 +500,19 @@ FEATURES: tuple[Feature, ...] = (
         lambda m: "main" if m.group(1) else "subpath",
         needs=('"exports"', "exports field"),
     ),
+    # Which Hugging Face service refused: the Hub's files and API (`huggingface.co/…/resolve/…`,
+    # `huggingface.co/api/…`) or the hosted inference (`api-inference.huggingface.co`,
+    # `router.huggingface.co`, an Inference Endpoint): the same 429 words, another limit and fix.
+    Feature(
+        "hf_service",
+        re.compile(
+            r"https?://(?:(api-inference|router)\.huggingface\.co|[\w.-]+\.endpoints\.huggingface\.cloud"
+            r"|(huggingface\.co|hf\.co)/)",
+            re.I,
+        ),
+        lambda m: "hub" if m.group(2) else "inference",
+        needs=("huggingface.co", "hf.co/", "huggingface.cloud"),
+    ),
     # The operator decides: `unsupported operand type(s) for |: 'dict' and 'dict'` is an old
     # Python without the dict union; the same words with `+` are code adding two dicts.
     Feature(

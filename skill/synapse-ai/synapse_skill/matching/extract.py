@@ -364,8 +364,12 @@ def _exception_at_end(block: list[str]) -> RaisedError | None:
         for nxt in body[i + 1 : i + 1 + MAX_MESSAGE_LINES]:
             if _TRACEBACK_START.match(nxt):
                 break
-            if not nxt.strip() and (err.message or rest):  # what follows a blank line is not the message
-                break
+            # what follows a blank line is not the message, unless all before it was a request id
+            # (huggingface_hub 1.2+: `HfHubHTTPError: (Request ID: …)`, a blank line, then the error)
+            if not nxt.strip() and (err.message or rest):
+                if rest or not _ONLY_REQUEST_ID.match(err.message):
+                    break
+                continue
             if _WARNING_LINE.match(nxt.strip()) or _new_record(nxt):  # printed after it, by others
                 break
             if nxt.strip() and not _NOISE_LINE.match(nxt):
@@ -374,6 +378,8 @@ def _exception_at_end(block: list[str]) -> RaisedError | None:
         return RaisedError(err.type, message or (_raised_in(body[:i]) if err.type else ""))
     return None
 
+
+_ONLY_REQUEST_ID = re.compile(r"\(Request ID: [^()\n]{1,200}\)\s*$")
 
 # The function a frame ran (`File "…/base_events.py", line 522, in _make_subprocess_transport`).
 _FRAME_FUNCTION = re.compile(r", line \d{1,7}, in ([A-Za-z_<][\w<>.]{0,120})\s*$")
@@ -450,7 +456,10 @@ def _loose_errors(lines: list[str]) -> list[RaisedError]:
             found.append(RaisedError(err.type, _raised_in(lines[:i])))
             continue
         rest = []
+        only_id = bool(err.message and _ONLY_REQUEST_ID.match(err.message))  # the error follows a blank line
         for nxt in lines[i + 1 : i + MAX_MESSAGE_LINES]:
+            if only_id and not rest and not nxt.strip():
+                continue
             if (
                 not nxt.strip()
                 or _FRAME_START.match(nxt)
@@ -464,6 +473,7 @@ def _loose_errors(lines: list[str]) -> list[RaisedError]:
             if (
                 nxt[:1].isspace()
                 or not err.message
+                or only_id
                 or err.message.endswith(":")
                 or (err.type is None and not _NOISE_LINE.match(nxt))
             ):
