@@ -455,7 +455,7 @@ def _loose_errors(lines: list[str]) -> list[RaisedError]:
         if err.type and _raised_bare(lines[:i], err.type):  # under its frames, without the traceback's header
             found.append(RaisedError(err.type, _raised_in(lines[:i])))
             continue
-        rest = []
+        rest: list[str] = []
         only_id = bool(err.message and _ONLY_REQUEST_ID.match(err.message))  # the error follows a blank line
         for nxt in lines[i + 1 : i + MAX_MESSAGE_LINES]:
             if only_id and not rest and not nxt.strip():
