@@ -108,7 +108,10 @@ MAX_CONFIDENT_WRONG = 10
 # another loop), a SQLAlchemy regression's `got Future attached to a different loop`, `Event loop is closed`
 # at a thread pool's shutdown, a `$$GENERATED_WIDGET_ID` key no thread explains, and three OpenAI key
 # errors whose threads blame ragas' fallback, a re-download and a local conflict (openai-authentication).
-REAL_SETS = [(WILD, 0.90, 2), (HOLDOUT, 0.91, 2), (ENTRIES_REAL, 0.71, 44)]
+# With the 28 texts of hf-hub-rate-limited and langchain-agent-prompt-variables (12 of 19 positives right, 2
+# wrong): 46 — the old sbert.net model server's 429 read as the Hub's, and a framework's own `Invalid prompt
+# schema` (its hard-coded input variables) read as prompt-template-braces.
+REAL_SETS = [(WILD, 0.90, 2), (HOLDOUT, 0.91, 2), (ENTRIES_REAL, 0.71, 46)]
 
 
 def test_dev_set_is_large_and_every_entry_is_measured_or_listed_as_not_yet():
