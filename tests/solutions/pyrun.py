@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import glob
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -79,3 +81,24 @@ def script_names(code: str) -> dict:
     namespace: dict = {"__name__": "fix_script"}
     exec(compile(code, "fix_script.py", "exec"), namespace)
     return namespace
+
+
+def cpythons(lowest: tuple[int, int], highest: tuple[int, int]) -> dict[tuple[int, int], str]:
+    """(major, minor) -> an executable, for each CPython on this machine (pyenv's builds and those on
+    PATH) from `lowest` to `highest`: for the tests that run one fix under every Python they can."""
+    found: dict[tuple[int, int], str] = {}
+    paths = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.*/bin/python")))
+    paths += [shutil.which(f"python3.{minor}") for minor in range(lowest[1], highest[1] + 1)]
+    for exe in filter(None, paths):
+        done = subprocess.run(
+            [exe, "-c", "import sys; print('%d %d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        if done.returncode == 0:
+            major, minor = map(int, done.stdout.split())
+            if lowest <= (major, minor) <= highest:
+                found.setdefault((major, minor), exe)
+    return found

@@ -36,12 +36,10 @@ Needs aiohttp, httpx, redis, asyncpg, fastapi (the dev extra), redis-server and 
 
 from __future__ import annotations
 
-import glob
 import importlib.util
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -53,7 +51,7 @@ import pytest
 from entry_blocks import option_blocks
 from fake_http import QuietHandler
 from fake_site import write_files
-from pyrun import last_line, run_args, run_python
+from pyrun import cpythons, last_line, run_args, run_python
 from redis_server import start_redis
 
 from app.corpus.entries import code_blocks, parse_entry
@@ -328,20 +326,7 @@ def last_line_of(text: str) -> str:
 # --- every CPython on the machine: the reproduction block and Options 1-3 ----------------------------------
 def _interpreters() -> dict[str, str]:
     """ "3.X" -> an executable, for the CPython 3.8-3.13 builds on this machine (this one always)."""
-    found = {}
-    candidates = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.*/bin/python")))
-    candidates += [shutil.which(f"python3.{minor}") for minor in range(8, 14)]
-    for exe in filter(None, candidates):
-        done = subprocess.run(
-            [exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-        version = done.stdout.strip()
-        if done.returncode == 0 and version in {f"3.{minor}" for minor in range(8, 14)}:
-            found.setdefault(version, exe)
+    found = {f"{major}.{minor}": exe for (major, minor), exe in cpythons((3, 8), (3, 13)).items()}
     found.setdefault(f"{sys.version_info[0]}.{sys.version_info[1]}", sys.executable)
     return dict(sorted(found.items(), key=lambda item: int(item[0].split(".")[1])))
 

@@ -7,37 +7,17 @@ blocks: the interpreter finder, the backported module (on every interpreter foun
 """
 
 import ast
-import glob
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
+from pyrun import cpythons
 
 SLUG = "python-too-old-for-syntax"
 
 
-def _interpreters():
-    """(major, minor) -> executable for the CPython 3.7-3.13 builds present on this machine."""
-    found = {}
-    paths = glob.glob(os.path.expanduser("~/.pyenv/versions/3.*/bin/python"))
-    paths += [shutil.which(f"python3.{m}") for m in range(7, 14)]
-    for exe in filter(None, paths):
-        r = subprocess.run(
-            [exe, "-c", "import sys; print('%d %d' % sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        if r.returncode == 0:
-            major, minor = map(int, r.stdout.split())
-            if (3, 7) <= (major, minor) <= (3, 13):
-                found.setdefault((major, minor), exe)
-    return found
-
-
-INTERPRETERS = _interpreters()
+INTERPRETERS = cpythons((3, 7), (3, 13))
 OLD = {v: exe for v, exe in INTERPRETERS.items() if v < (3, 10)}
 
 
