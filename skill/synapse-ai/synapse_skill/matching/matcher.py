@@ -189,9 +189,13 @@ def search(
     services = evidence.services_named(text)
     query_words |= services
     # a generic entry (no libraries) defers to one about the service whose port the error names
-    about_service = evidence.entries_about_any(
-        services,
-        {slug: facts[slug].libraries for slug, (score, _, _) in best.items() if score >= SHAPE_DEFERS_TO},
+    about_service = (
+        evidence.entries_about_any(
+            services,
+            {slug: facts[slug].libraries for slug, (score, _, _) in best.items() if score >= SHAPE_DEFERS_TO},
+        )
+        if services  # most errors name no service's port
+        else set()
     )
     query_subject = errors[0].features.get("module_subject")
     shape_matched = any(sig.shape is not None for _, sig, _ in best.values())
