@@ -18,6 +18,7 @@ from packaging.version import InvalidVersion, Version
 
 from app.corpus import blocks as markdown_blocks
 from app.corpus.blocks import Fence, Heading
+from synapse_skill.matching.index import Generality
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SLUG_MIN, SLUG_MAX = 3, 80
@@ -125,7 +126,8 @@ class Entry:
     applies_to: tuple[Applicability, ...] = ()
     checked: Checked | None = None
     # about a family of errors whose cause is the caller's own: offered, never the confident answer
-    general: bool = False
+    # (`IN_LIBRARIES`: only when an installed package's code raised the error)
+    general: Generality = Generality.SPECIFIC
 
 
 def content_hash(text: str) -> str:
@@ -390,10 +392,10 @@ def _validate_meta(meta: dict, key_lines: dict, problem) -> dict:
     libraries = _string_list(meta.get("libraries", [])) or []
     if "libraries" in meta and _string_list(meta["libraries"]) is None:
         problem(line_of("libraries"), "libraries must be a list of top-level module names")
-    general = meta.get("general", False)
-    if not isinstance(general, bool):
-        problem(line_of("general"), "general must be true or false")
-        general = False
+    general = Generality.read(meta.get("general", False))
+    if general is None:
+        problem(line_of("general"), "general must be true, false or in_libraries")
+        general = Generality.SPECIFIC
 
     return {
         "not_errors": [t for t in not_errors if t],

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from app.corpus.entries import Applicability, Checked, Entry
+from synapse_skill.matching.index import Generality
 
 _WIDE = 10**6  # never fold a YAML line: the parser reports one error signature per line
 
@@ -50,7 +51,7 @@ class EntryDraft:
     libraries: Sequence[str] = ()
     applies_to: Sequence[Applicability] = ()
     checked: Checked | None = None
-    general: bool = False
+    general: Generality = Generality.SPECIFIC
     limits: str = ""
     savings_note: str = ""
 
@@ -133,7 +134,7 @@ def render_entry(item: EntryDraft) -> RenderedEntry:
     if item.checked:
         out.add(f"checked: {_flow_map({'date': item.checked.date, 'packages': dict(item.checked.packages)})}")
     if item.general:
-        out.add("general: true")
+        out.add(f"general: {str(item.general.spelling).lower()}")
     if item.updated:
         out.add(f"updated: {item.updated}")
     out.add("---")

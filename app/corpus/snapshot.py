@@ -22,6 +22,7 @@ from app.corpus.checker import entry_files
 from app.corpus.entries import Entry, EntryInvalid, parse_entry
 from synapse_skill import moves
 from synapse_skill import snapshot as skill_snapshot
+from synapse_skill.matching.index import Generality
 
 BUNDLED_PATH = PROJECT_ROOT / "skill" / "synapse-ai" / "synapse_skill" / "data" / "snapshot.json"
 
@@ -83,7 +84,7 @@ def build_snapshot(conn, generated: str | None = None) -> dict[str, Any]:
                     for k, v in zip(("not_errors", "libraries", "applies_to"), row[5:8], strict=True)
                 },
                 "moves": list(moves.table(row[8])),
-                "general": bool(row[9]),
+                "general": Generality(row[9]).spelling,
             },
         )
         for row in conn.execute(
@@ -119,7 +120,7 @@ def snapshot_from_entries(entries: Iterable[Entry]) -> dict[str, Any]:
                 "libraries": list(e.libraries),
                 "applies_to": [[a.package, a.versions, a.platform] for a in e.applies_to],
                 "moves": list(moves.table(e.markdown)),
-                "general": e.general,
+                "general": e.general.spelling,
             },
         )
         for e in entries

@@ -148,7 +148,7 @@ def index_item(row) -> matcher.IndexItem:
         json.loads(not_errors or "[]"),
         json.loads(libraries or "[]"),
         [tuple(a) for a in json.loads(applies_to or "[]")],
-        bool(general),
+        matcher.Generality(general),
     )
 
 

@@ -17,7 +17,8 @@ from app.corpus.checker import look_alike_problems, memory_index
 from app.corpus.entries import EntryInvalid, parse_text
 from app.search.evaluation import parse_folder
 from synapse_skill.matching import decisive, evidence, matcher
-from synapse_skill.matching.index import IndexItem
+from synapse_skill.matching.extract import extract
+from synapse_skill.matching.index import Generality, IndexItem
 
 SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 
@@ -1002,7 +1003,7 @@ def test_a_general_entry_is_offered_first_but_never_as_the_confident_answer():
     assert not general.confident and general.general
 
 
-def test_the_entry_format_reads_general_as_a_boolean_and_nothing_else():
+def test_the_entry_format_reads_general_as_true_false_or_in_libraries_and_nothing_else():
     text = """---
 title: Validation error
 errors: ["pydantic_core._pydantic_core.ValidationError: 1 validation error for Model"]
@@ -1019,20 +1020,69 @@ r
 print(1)
 ```
 """
-    assert parse_text(text.replace("GENERAL", "true"), slug="validation").general is True
-    assert parse_text(text.replace("general: GENERAL\n", ""), slug="validation").general is False
-    with pytest.raises(EntryInvalid) as raised:
-        parse_text(text.replace("GENERAL", "sometimes"), slug="validation")
-    assert [(p.line, p.message) for p in raised.value.problems] == [(5, "general must be true or false")]
+    assert parse_text(text.replace("GENERAL", "true"), slug="validation").general is Generality.ALWAYS
+    assert (
+        parse_text(text.replace("GENERAL", "in_libraries"), slug="validation").general
+        is Generality.IN_LIBRARIES
+    )
+    assert (
+        parse_text(text.replace("general: GENERAL\n", ""), slug="validation").general is Generality.SPECIFIC
+    )
+    for wrong in ("sometimes", "1", "2"):  # the number is how the store keeps it, not how entries say it
+        with pytest.raises(EntryInvalid) as raised:
+            parse_text(text.replace("GENERAL", wrong), slug="validation")
+        assert [(p.line, p.message) for p in raised.value.problems] == [
+            (5, "general must be true, false or in_libraries")
+        ]
 
 
 def test_the_corpus_marks_its_general_entries_and_the_snapshot_carries_the_mark():
-    general = {e.slug for e in parse_folder(SOLUTIONS) if e.general}
-    assert "pydantic-validation-error" in general
+    general = {e.slug: e.general.spelling for e in parse_folder(SOLUTIONS) if e.general}
+    assert general["pydantic-validation-error"] is True
+    assert general["nonetype-not-subscriptable"] == "in_libraries"
     snapshot = json.loads(
         (SOLUTIONS.parent / "skill/synapse-ai/synapse_skill/data/snapshot.json").read_text()
     )
-    assert {e["slug"] for e in snapshot["entries"] if e.get("general") is True} == general
+    # older skills read only `true`: an entry general only inside libraries is, to them, a specific one
+    assert {e["slug"]: e["general"] for e in snapshot["entries"] if "general" in e} == general
+
+
+NONE_IN_OWN_CODE = """Traceback (most recent call last):
+  File "/home/me/bot/commands.py", line 77, in balance
+    return row["amount"]
+TypeError: 'NoneType' object is not subscriptable"""
+NONE_IN_A_LIBRARY = """Traceback (most recent call last):
+  File "/home/me/bot/worker.py", line 12, in run
+    consumer.start()
+  File "/home/me/.venv/lib/python3.11/site-packages/huey/consumer.py", line 230, in start
+    for key in task.data:
+TypeError: 'NoneType' object is not subscriptable"""
+
+
+def test_an_entry_general_in_libraries_answers_the_callers_code_and_only_offers_a_librarys():
+    """`general: in_libraries`: a `None` the caller's own code tripped on is the caller's bug, which
+    the entry fixes; one an installed package's code tripped on was that package's value (its bug,
+    or input it could not handle), and the entry only says where to look."""
+    signatures = ["TypeError: 'NoneType' object is not subscriptable"]
+    conn = index(
+        IndexItem("none", signatures, "NoneType is not subscriptable", general=Generality.IN_LIBRARIES)
+    )
+    own, library = best(conn, NONE_IN_OWN_CODE), best(conn, NONE_IN_A_LIBRARY)
+    assert own.slug == library.slug == "none"
+    assert own.confident and not own.general
+    assert not library.confident and library.general
+    specific = index(IndexItem("none", signatures, "NoneType is not subscriptable"))
+    assert best(specific, NONE_IN_A_LIBRARY).confident  # the frames alone demote nothing
+
+
+def test_the_innermost_frame_says_whether_an_installed_package_raised():
+    assert extract(NONE_IN_A_LIBRARY).raised_in_library
+    assert not extract(NONE_IN_OWN_CODE).raised_in_library
+    # a library's frame further out does not count: the caller's code ran last
+    assert not extract(
+        NONE_IN_A_LIBRARY.replace("site-packages/huey/consumer.py", "bot/consumer.py")
+    ).raised_in_library
+    assert not extract("TypeError: 'NoneType' object is not subscriptable").raised_in_library
 
 
 # -- frames --------------------------------------------------------------------------

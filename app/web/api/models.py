@@ -6,6 +6,8 @@ client unless it is added here too.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -176,10 +178,10 @@ class SnapshotEntry(Public):
         default_factory=list,
         description="the entry's moved-names table (old and new imports); left out when empty",
     )
-    general: bool = Field(
+    general: bool | Literal["in_libraries"] = Field(
         default=False,
         description="true: the entry is offered for this kind of error, never as the confident answer;"
-        " left out when false",
+        ' "in_libraries": the same only when the innermost frame is an installed package\'s; left out when false',
     )
 
 

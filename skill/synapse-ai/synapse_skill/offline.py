@@ -81,7 +81,7 @@ def _index_item(slug: str, entry: dict[str, Any]) -> matcher.IndexItem:
             for rule in entry.get("applies_to", [])
             if len(rule) == 3
         ],
-        entry.get("general") is True,
+        matcher.Generality.read(entry.get("general", False)) or matcher.Generality.SPECIFIC,
     )
 
 

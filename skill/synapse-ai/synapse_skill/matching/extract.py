@@ -135,6 +135,9 @@ class Extracted:
     # under a drive letter), "posix" (frames under `/`), or None. A path in the message says nothing
     # of the kind: a Windows path read on Linux is an error of its own.
     runs_on: str | None = None
+    # The innermost frame is an installed package's (`…/site-packages/huey/…`): the value the error
+    # is about was that package's, not one the caller's own code handed on.
+    raised_in_library: bool = False
 
     @property
     def failure_missing(self) -> bool:
@@ -204,14 +207,15 @@ _WINDOWS_PROGRAM = re.compile(
 _DRIVE_SLASH = re.compile(r"[A-Za-z]:/")  # `C:/Users/…`: a Windows path written with slashes
 
 
-def read_frames(lines: list[str]) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
+def read_frames(lines: list[str]) -> tuple[tuple[str, ...], tuple[str, ...], str | None, bool]:
     """One pass over the frames in `lines`: the top-level library names they ran through (each
     once, in the order they ran), the subset that are installed packages rather than the standard
-    library, and the platform the program's own files show — "windows" (a frame's path or the
-    interpreter under a drive letter), "posix" (frames under `/`), or None. A shell's prompt says
-    nothing of the kind (`PS C:\\app> docker run …` fails in a Linux engine)."""
+    library, the platform the program's own files show — "windows" (a frame's path or the
+    interpreter under a drive letter), "posix" (frames under `/`), or None — and whether the
+    innermost frame is an installed package's. A shell's prompt says nothing of the kind
+    (`PS C:\\app> docker run …` fails in a Linux engine)."""
     found: dict[str, bool] = {}
-    windows = posix = False
+    windows = posix = innermost_installed = False
     for line in lines:
         m = _FRAME_FILE.match(line)
         if not m:
@@ -222,6 +226,7 @@ def read_frames(lines: list[str]) -> tuple[tuple[str, ...], tuple[str, ...], str
         windows = windows or "\\" in bare or _DRIVE_SLASH.match(bare) is not None
         posix = posix or bare.startswith(("/", "~/"))
         lib = _INSTALLED_DIR.search(path) or _STDLIB_DIR.search(path)
+        innermost_installed = lib is not None and lib.re is _INSTALLED_DIR
         if lib:
             name = next(g for g in lib.groups() if g).replace("\\", "/")
             name = name[:-3] if name.endswith(".py") else name
@@ -229,13 +234,13 @@ def read_frames(lines: list[str]) -> tuple[tuple[str, ...], tuple[str, ...], str
             found[name] = lib.re is _INSTALLED_DIR
     names = list(found)[-MAX_FRAME_LIBRARIES:]
     platform = "windows" if windows else "posix" if posix else None
-    return tuple(names), tuple(n for n in names if found[n]), platform
+    return tuple(names), tuple(n for n in names if found[n]), platform, innermost_installed
 
 
 def extract(text: str) -> Extracted:
     """Return the primary error in `text` and the evidence around it."""
     lines = clean_lines(text)
-    frames, installed, platform = read_frames(lines)
+    frames, installed, platform, raised_in_library = read_frames(lines)
     blocks = _traceback_blocks(lines)
     ends = [_exception_at_end(block) for block in blocks]
     errors = [err for err in ends if err]
@@ -248,7 +253,14 @@ def extract(text: str) -> Extracted:
     if not errors:
         errors = _loose_errors(lines)
     # what the frames say goes with whichever error is read as the primary one
-    with_frames = partial(Extracted, frames=frames, installed=installed, cut=cut, runs_on=platform)
+    with_frames = partial(
+        Extracted,
+        frames=frames,
+        installed=installed,
+        cut=cut,
+        runs_on=platform,
+        raised_in_library=raised_in_library,
+    )
     if not errors:
         message, context = _error_records(text, lines) or _quoted_output(text, lines)
         return with_frames(

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import IntEnum
 from functools import partial
 
 from synapse_skill.matching import decisive
@@ -26,7 +27,7 @@ from synapse_skill.matching.extract import extract
 from synapse_skill.matching.normalize import has_wildcard, normalize, tokens
 from synapse_skill.matching.score import Prepared, Signature, idf, prepare
 
-FORMAT = 29  # bump when the stored columns or the tokens change; the store rebuilds the index then
+FORMAT = 30  # bump when the stored columns or the tokens change; the store rebuilds the index then
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS match_signatures (
@@ -46,7 +47,7 @@ CREATE TABLE IF NOT EXISTS match_entries (
     slug TEXT PRIMARY KEY,
     libraries TEXT NOT NULL,   -- JSON list: top-level modules the entry is about (frame evidence)
     applies_to TEXT NOT NULL,  -- JSON list of [package, PEP 440 versions, platform] (env evidence)
-    general INTEGER NOT NULL   -- 1: about a family of errors whose cause is the caller's own (never confident)
+    general INTEGER NOT NULL   -- Generality: 1 never confident, 2 not when an installed package raised
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS match_signatures_slug ON match_signatures(slug);
 CREATE TABLE IF NOT EXISTS match_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
@@ -87,6 +88,28 @@ def drop_schema(conn) -> None:
         conn.execute(f"DROP TABLE IF EXISTS {table}")
 
 
+class Generality(IntEnum):
+    """How far an entry's advice reaches (`general:` in the front matter), stored as its number."""
+
+    SPECIFIC = 0  # it fixes the errors it matches: it may be the confident answer
+    ALWAYS = 1  # `general: true`: a family of errors whose cause is the caller's own; says where to look
+    # `general: in_libraries`: the caller's own bug when the caller's code raised it (a `None` where data
+    # was expected); when an installed package's code raised it, the value was that package's
+    IN_LIBRARIES = 2
+
+    @property
+    def spelling(self) -> bool | str:
+        """As the front matter and the snapshot write it (older skills read only `true`)."""
+        return "in_libraries" if self is Generality.IN_LIBRARIES else self is Generality.ALWAYS
+
+    @classmethod
+    def read(cls, spelling: object) -> Generality | None:
+        """From the front matter's or the snapshot's spelling; None for anything else."""
+        return next(
+            (level for level in cls if level.spelling == spelling and type(spelling) in (bool, str)), None
+        )
+
+
 @dataclass(frozen=True)
 class IndexItem:
     """What the matcher needs of one entry: its signatures, and the evidence beyond them."""
@@ -97,14 +120,20 @@ class IndexItem:
     not_errors: Sequence[str] = ()  # look-alikes this entry must not answer
     libraries: Sequence[str] = ()  # top-level modules it is about, as traceback frames name them
     applies_to: Sequence[tuple[str, str, str]] = ()  # (package, PEP 440 versions, platform)
-    general: bool = False  # its advice says where to look, not what to change: a candidate, never confident
+    general: Generality = Generality.SPECIFIC
 
 
 @dataclass(frozen=True)
 class EntryFacts:
     libraries: frozenset[str]
     applies_to: tuple[tuple[str, str, str], ...]
-    general: bool = False
+    general: Generality = Generality.SPECIFIC
+
+    def general_for(self, raised_in_library: bool) -> bool:
+        """Whether the entry's advice only says where to look for this error (never confident)."""
+        return self.general is Generality.ALWAYS or (
+            self.general is Generality.IN_LIBRARIES and raised_in_library
+        )
 
 
 def index_entry(conn, slug: str, signatures: list[str], title: str = "") -> None:
@@ -223,7 +252,7 @@ def read_prepared(conn) -> list[PreparedEntry]:
     """Every entry's rows as this index holds them (what `index_prepared` wrote), in slug order:
     copying an index elsewhere without preparing its signatures again."""
     facts = {
-        slug: (json.loads(libraries), [tuple(a) for a in json.loads(applies_to)], bool(general))
+        slug: (json.loads(libraries), [tuple(a) for a in json.loads(applies_to)], Generality(general))
         for slug, libraries, applies_to, general in conn.execute(
             "SELECT slug, libraries, applies_to, general FROM match_entries"
         )
@@ -501,7 +530,7 @@ class IndexCache:
                 self._facts[slug] = EntryFacts(
                     frozenset(json.loads(libraries)),
                     tuple(tuple(a) for a in json.loads(applies_to)),
-                    bool(general),
+                    Generality(general),
                 )
         none = EntryFacts(frozenset(), ())
         return {s: self._facts.get(s, none) for s in slugs}

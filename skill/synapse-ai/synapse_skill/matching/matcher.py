@@ -21,6 +21,7 @@ from synapse_skill.matching import score as scoring
 from synapse_skill.matching.extract import extract
 from synapse_skill.matching.index import FORMAT as INDEX_FORMAT
 from synapse_skill.matching.index import (
+    Generality,
     IndexCache,
     IndexItem,
     IndexRows,
@@ -42,6 +43,7 @@ from synapse_skill.matching.score import Query, Signature, prepare_error
 
 __all__ = [
     "INDEX_FORMAT",
+    "Generality",
     "Hit",
     "IndexCache",
     "IndexItem",
@@ -257,7 +259,7 @@ def search(
         contradicted = judgement.veto or bool(lexical.conflicts) or not_error is not None or bool(unseen)
         # A general entry (a validation error of the caller's own data, …) is offered, not asserted:
         # on errors sampled by repository its text matched as well when the cause was another.
-        general = facts[slug].general
+        general = facts[slug].general_for(extracted.raised_in_library)
         confident = (
             i == 0
             and not contradicted
