@@ -1633,6 +1633,33 @@ def test_a_status_constant_names_the_failure():
     )
 
 
+def test_the_callable_a_call_did_not_fit_decides():
+    conn = one_entry(
+        "pydantic-v2",
+        "TypeError: BaseModel.validate() takes 2 positional arguments but 3 were given",
+        "pydantic v2 changed the model's classmethods",
+    )
+    assert answered(conn, "TypeError: BaseModel.validate() takes 2 positional arguments but 3 were given")
+    # Python's own words for any call, about another callable: a torch dispatch, not pydantic
+    assert_withheld(
+        conn,
+        "TypeError: _to_copy() takes from 2 to 3 positional arguments but 4 were given",
+        "callable _to_copy ≠ basemodel.validate",
+    )
+    # Python before 3.10 prints the bare name, later ones the class too: the same callable
+    proxies = one_entry(
+        "httpx-proxies",
+        "TypeError: Client.__init__() got an unexpected keyword argument 'proxies'",
+        "httpx 0.28 removed proxies",
+    )
+    assert answered(proxies, "TypeError: __init__() got an unexpected keyword argument 'proxies'")
+    assert_withheld(
+        proxies,
+        "TypeError: Session.__init__() got an unexpected keyword argument 'proxies'",
+        "callable session.__init__ ≠ client.__init__",
+    )
+
+
 def test_what_javascript_could_not_call_decides():
     conn = one_entry(
         "old-node", "TypeError: Object.hasOwn is not a function", "Node is older than the built-in"

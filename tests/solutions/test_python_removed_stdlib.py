@@ -10,6 +10,9 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+from pyrun import cpythons
+
 SLUG = "python-removed-stdlib"
 
 LEGACY = textwrap.dedent(
@@ -31,6 +34,9 @@ LEGACY = textwrap.dedent(
     class T(unittest.TestCase):
         def test(self):
             self.assertEquals(1, 1)
+
+    def load(finder, name):
+        return finder.find_module(name).load_module(name)
     """
 )
 MODERN = "from collections.abc import Mapping\nimport importlib\nimport shlex\nprint(shlex.quote('a b'))\n"
@@ -77,10 +83,11 @@ def test_option1_lists_every_removed_use_with_its_version(fix_code, tmp_path):
         "legacy.py:10: removed in Python 3.12: cfg = configparser.SafeConfigParser()",
         "legacy.py:12: removed in Python 3.11: @asyncio.coroutine",
         "legacy.py:18: removed in Python 3.12: self.assertEquals(1, 1)",
+        "legacy.py:21: removed in Python 3.12: return finder.find_module(name).load_module(name)",
     ]:
         assert expected in out, out
     assert "modern.py" not in out and "vendored.py" not in out
-    assert "8 use(s) of removed stdlib names" in out
+    assert "9 use(s) of removed stdlib names" in out
     assert (project / "legacy.py").read_text(encoding="utf-8") == LEGACY  # report only
 
 
@@ -88,3 +95,40 @@ def test_option1_in_an_empty_folder_finds_nothing(fix_code, tmp_path):
     result = _run(["-c", fix_code(SLUG, 1)], tmp_path)
     assert result.returncode == 0, result.stderr
     assert "0 use(s) of removed stdlib names" in result.stdout
+
+
+# A plugin loader of the kind snscrape and others shipped: walk a package's modules and load each
+# through its finder. The old spelling, then the one the entry's table gives.
+PLUGINS_OLD = """
+import pkgutil, plugins
+for finder, name, _ in pkgutil.iter_modules(plugins.__path__):
+    finder.find_module(name).load_module(name)
+print("loaded")
+"""
+PLUGINS_NEW = """
+import importlib.util, pkgutil, sys, plugins
+for finder, name, _ in pkgutil.iter_modules(plugins.__path__):
+    spec = finder.find_spec(name)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+print("loaded", sys.modules["hello"].GREETING)
+"""
+
+
+@pytest.mark.parametrize("version", sorted(cpythons((3, 11), (3, 13))))
+def test_finders_lost_find_module_in_312_and_find_spec_loads_the_plugin_everywhere(version, tmp_path):
+    exe = cpythons((3, 11), (3, 13))[version]
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "plugins" / "hello.py").write_text("GREETING = 'hi'\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    run = lambda code: subprocess.run(  # noqa: E731
+        [exe, "-W", "ignore", "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env
+    )
+    old, new = run(PLUGINS_OLD), run(PLUGINS_NEW)
+    if version >= (3, 12):
+        assert "AttributeError: 'FileFinder' object has no attribute 'find_module'" in old.stderr
+    else:
+        assert old.returncode == 0 and "loaded" in old.stdout, old.stderr
+    assert new.returncode == 0 and new.stdout.strip() == "loaded hi", new.stderr

@@ -602,6 +602,19 @@ FEATURES: tuple[Feature, ...] = (
         agrees=lambda query, signature: query == signature or "unknown" in (query, signature),
         needs=("required", "wanted", "expected version"),
     ),
+    # The callable a call did not fit: `BaseModel.validate() takes 2 positional arguments but 3 were
+    # given` (pydantic v2's classmethod) is not `_to_copy() takes from 2 to 3 …` (a torch dispatch);
+    # the words around the name are Python's for every call. Python before 3.10 prints the bare name
+    # (`__init__()`), later ones the class too (`Client.__init__()`): a name ending in the other agrees.
+    Feature(
+        "callable",
+        re.compile(r"([A-Za-z_<][\w.<>]{0,200})\(\) (?:takes |got |missing \d)"),
+        _first_group,
+        agrees=lambda query, signature: (
+            query == signature or query.endswith("." + signature) or signature.endswith("." + query)
+        ),
+        needs=("argument",),
+    ),
     # Which package the error is about, where the message says it: `module 'openai' has no
     # attribute`, `cannot import name 'X' from 'langchain'`, `No module named 'numpy._core'`
     # (Python 2 printed that one unquoted: `No module named pkg_resources`).
