@@ -111,7 +111,11 @@ MAX_CONFIDENT_WRONG = 10
 # With the 28 texts of hf-hub-rate-limited and langchain-agent-prompt-variables (12 of 19 positives right, 2
 # wrong): 46 — the old sbert.net model server's 429 read as the Hub's, and a framework's own `Invalid prompt
 # schema` (its hard-coded input variables) read as prompt-template-braces.
-REAL_SETS = [(WILD, 0.90, 2), (HOLDOUT, 0.91, 2), (ENTRIES_REAL, 0.71, 46)]
+# Seventeenth round, with the 60 blind texts of pydantic-object-has-no-field, signal-only-main-thread,
+# chroma-embedding-function-signature and pdf-file-damaged (31 of 40 positives right, none wrong): 49 — three
+# threads whose text is pdf-file-damaged's own wording with another cause (pdfminer 2014 failing on valid
+# PDFs, PyPDF2 searching only the last kilobyte for `%%EOF`, a gradio upgrade handing over an empty file).
+REAL_SETS = [(WILD, 0.90, 2), (HOLDOUT, 0.91, 2), (ENTRIES_REAL, 0.71, 49)]
 
 
 def test_dev_set_is_large_and_every_entry_is_measured_or_listed_as_not_yet():

@@ -584,3 +584,25 @@ def test_a_message_that_is_only_a_request_id_runs_on_past_the_blank_line():
         assert "429 Too Many Requests: you have reached your 'api' rate limit." in line
     # any other message still ends at a blank line
     assert extract("ValueError: bad input\n\nsee the docs").primary.line() == "ValueError: bad input"
+
+
+def test_a_log_line_ending_in_an_exception_s_repr_is_that_exception():
+    """Celery logs a task's failure as the exception's repr at the end of its record: that is the
+    error, whatever words the worker put before it."""
+    celery = (
+        "celery-1  | [2025-03-04 12:00:01,553: ERROR/ForkPoolWorker-2] Task app.tasks.embed_doc[5b1c] "
+        "raised unexpected: RuntimeError('Event loop is closed')"
+    )
+    got = extract(celery)
+    assert (got.primary.type, got.primary.message) == ("RuntimeError", "Event loop is closed")
+    assert "raised unexpected" in got.evidence[0].message
+    double = "worker: job 7 failed: ValueError(\"bad input: 'x'\")"
+    assert (extract(double).primary.type, extract(double).primary.message) == ("ValueError", "bad input: 'x'")
+    # an info record's repr is what the program shrugged off (faiss falls back to its plain build)
+    shrugged = (
+        "INFO:faiss.loader:Could not load library with AVX2 support due to: "
+        "ModuleNotFoundError(\"No module named 'faiss.swigfaiss_avx2'\")"
+    )
+    assert extract(shrugged).primary.type is None
+    # a repr in the middle of a sentence is not where the line ends
+    assert extract("retrying after RuntimeError('x') twice").primary.type is None

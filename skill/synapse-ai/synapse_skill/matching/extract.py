@@ -92,6 +92,13 @@ _TOOL_LINE = re.compile(
     r"E\d{1,6}|[\w.-]{1,40}: [Ee]rror(?: response from daemon)?):\s?(?P<msg>.+)$"
 )
 _CAUSED_BY = re.compile(rf"\(Caused by (?P<type>{_TYPE})\((?P<msg>.{{0,600}})\)\)")
+# An exception's repr ending a log line: Celery's `Task x raised unexpected: RuntimeError('Event loop
+# is closed')`, `… failed: ValueError("bad input")`.
+_INFO_LEVEL = re.compile(r"\b(?:INFO|DEBUG)\b")
+_REPR_AT_END = re.compile(
+    rf"(?:^|[\s:=])(?P<type>{_TYPE}(?:Error|Exception|Warning|Exit|Interrupt|Timeout))"
+    r"\((?P<q>['\"])(?P<msg>.{1,600}?)(?P=q)\)\s*$"
+)
 # Lines shaped like errors that only annotate the real one.
 _NOT_AN_ERROR = re.compile(r"Enable tracemalloc to get|^RuntimeWarning: Enable tracemalloc")
 _SQLALCHEMY_NOTE = re.compile(r"\s?\(Background on this error at: [^)\s]{0,200}\)")
@@ -263,11 +270,16 @@ def extract(text: str) -> Extracted:
     )
     if not errors:
         message, context = _error_records(text, lines) or _quoted_output(text, lines)
-        return with_frames(
-            RaisedError(None, _squash(message[-MAX_MESSAGE_LINES:])),
-            evidence=(RaisedError(None, _squash(context)),) if context else (),
-            found=False,
-        )
+        untyped = RaisedError(None, _squash(message[-MAX_MESSAGE_LINES:]))
+        around = (RaisedError(None, _squash(context)),) if context else ()
+        # a log line that ends in the exception's repr is that exception, logged (unless the record
+        # is an info one, what the program shrugged off: faiss logging the AVX2 build it could not load)
+        logged = _REPR_AT_END.search(untyped.message)
+        if logged and not _logged_as_info(text, logged.group(0).strip()):
+            return with_frames(
+                RaisedError(logged.group("type"), logged.group("msg")), evidence=(untyped, *around)
+            )
+        return with_frames(untyped, evidence=around, found=False)
     # A log line after an exception (`ERROR: Exception in ASGI application`) says less than it.
     typed = [i for i, err in enumerate(errors) if err.type]
     last = typed[-1] if typed and errors[-1].type is None else len(errors) - 1
@@ -276,6 +288,12 @@ def extract(text: str) -> Extracted:
     for err in (primary, *errors[:-1]):
         evidence.extend(_nested(err))
     return with_frames(primary, tuple(_unique(evidence, primary)))
+
+
+def _logged_as_info(text: str, fragment: str) -> bool:
+    """The line holding `fragment` is an info or debug record (its level in the first 80 characters)."""
+    line = next((ln for ln in text[-MAX_INPUT_CHARS:].splitlines() if fragment in ln), "")
+    return _INFO_LEVEL.search(line[:80]) is not None
 
 
 def _quoted_output(text: str, lines: list[str]) -> tuple[list[str], list[str]]:
