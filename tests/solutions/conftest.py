@@ -10,8 +10,22 @@ import pytest
 from fake_http import scripted_servers
 
 from app.corpus.entries import parse_entry
+from app.search.evaluation import memory_index
 
 SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
+
+
+@pytest.fixture(scope="session")
+def index():
+    """The published entries in a private in-memory matcher index, built once for the tests that
+    check what the matcher answers."""
+    return memory_index(SOLUTIONS)
+
+
+@pytest.fixture(scope="module")
+def entry(request):
+    """The entry of the test module (its `SLUG`), parsed."""
+    return parse_entry(SOLUTIONS / f"{request.module.SLUG}.md")
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
 
 def run_python(
@@ -102,3 +103,25 @@ def cpythons(lowest: tuple[int, int], highest: tuple[int, int]) -> dict[tuple[in
             if lowest <= (major, minor) <= highest:
                 found.setdefault((major, minor), exe)
     return found
+
+
+def interpreters_by_version(lowest: tuple[int, int], highest: tuple[int, int]) -> dict[str, str]:
+    """ "3.X" -> an executable, oldest first: `cpythons`, and always the one running the tests (a
+    parametrised test then has at least one case on any machine)."""
+    found = {f"{major}.{minor}": exe for (major, minor), exe in cpythons(lowest, highest).items()}
+    found.setdefault(f"{sys.version_info[0]}.{sys.version_info[1]}", sys.executable)
+    return dict(sorted(found.items(), key=lambda item: int(item[0].split(".")[1])))
+
+
+def run_script_on(exe: str, code: str, folder: Path, *flags: str) -> subprocess.CompletedProcess:
+    """Run `code` as `folder/block.py` under the interpreter `exe` (flags such as `-W error` first)."""
+    (folder / "block.py").write_text(code, encoding="utf-8")
+    return subprocess.run(
+        [exe, *flags, "block.py"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
+    )

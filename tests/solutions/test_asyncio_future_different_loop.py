@@ -38,10 +38,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
 import subprocess
-import sys
 import threading
 from contextlib import contextmanager
 from http.server import ThreadingHTTPServer
@@ -51,26 +49,15 @@ import pytest
 from entry_blocks import option_blocks
 from fake_http import QuietHandler
 from fake_site import write_files
-from pyrun import cpythons, last_line, run_args, run_python
+from pyrun import interpreters_by_version, last_line, run_args, run_python, run_script_on
 from redis_server import start_redis
 
-from app.corpus.entries import code_blocks, parse_entry
-from app.search.evaluation import memory_index
+from app.corpus.entries import code_blocks
 from synapse_skill.matching import matcher
 
 SLUG = "asyncio-future-different-loop"
 SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 HEX = r"0x[0-9a-fA-F]+"
-
-
-@pytest.fixture(scope="module")
-def index():
-    return memory_index(SOLUTIONS)
-
-
-@pytest.fixture(scope="module")
-def entry():
-    return parse_entry(SOLUTIONS / f"{SLUG}.md")
 
 
 def assert_answers(index, text: str) -> None:
@@ -324,27 +311,7 @@ def last_line_of(text: str) -> str:
 
 
 # --- every CPython on the machine: the reproduction block and Options 1-3 ----------------------------------
-def _interpreters() -> dict[str, str]:
-    """ "3.X" -> an executable, for the CPython 3.8-3.13 builds on this machine (this one always)."""
-    found = {f"{major}.{minor}": exe for (major, minor), exe in cpythons((3, 8), (3, 13)).items()}
-    found.setdefault(f"{sys.version_info[0]}.{sys.version_info[1]}", sys.executable)
-    return dict(sorted(found.items(), key=lambda item: int(item[0].split(".")[1])))
-
-
-INTERPRETERS = _interpreters()
-
-
-def _run_on(exe: str, code: str, folder: Path, *flags: str) -> subprocess.CompletedProcess:
-    (folder / "block.py").write_text(code, encoding="utf-8")
-    return subprocess.run(
-        [exe, *flags, "block.py"],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
-    )
+INTERPRETERS = interpreters_by_version((3, 8), (3, 13))
 
 
 @pytest.mark.parametrize("version", INTERPRETERS)
@@ -353,7 +320,7 @@ def test_reproduction_and_options_1_to_3_on_each_python(version, entry, fix_code
     wrong = next(
         block for block in code_blocks(entry.markdown) if block.attributes.get("raises") == "RuntimeError"
     )
-    result = _run_on(exe, wrong.code, tmp_path)
+    result = run_script_on(exe, wrong.code, tmp_path)
     assert result.returncode != 0
     raised = last_line(result)
     if version in {
@@ -379,7 +346,7 @@ def test_reproduction_and_options_1_to_3_on_each_python(version, entry, fix_code
         3: ["20 21"],
     }
     for option, lines in expected.items():
-        result = _run_on(exe, fix_code(SLUG, option), tmp_path, "-W", "error")
+        result = run_script_on(exe, fix_code(SLUG, option), tmp_path, "-W", "error")
         assert result.returncode == 0, (option, result.stderr)
         assert result.stderr == ""
         if option == 2:  # two threads print at once: their lines may interleave, not their text

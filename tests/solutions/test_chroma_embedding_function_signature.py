@@ -29,7 +29,6 @@ from packaging.utils import canonicalize_name
 from pyrun import last_line, run_python
 
 from app.corpus.entries import parse_entry
-from app.search.evaluation import memory_index
 from synapse_skill.matching import matcher
 
 SLUG = "chroma-embedding-function-signature"
@@ -296,11 +295,6 @@ def _signature_error(got: str, version: str = "1.5.9") -> str:
         f"Please see {docs} for details of the EmbeddingFunction interface.\n"
         f"Please note the recent change to the EmbeddingFunction interface: {migration}"
     )
-
-
-@pytest.fixture(scope="module")
-def index():
-    return memory_index(SOLUTIONS)
 
 
 def assert_answers(index, text: str) -> None:

@@ -49,7 +49,6 @@ from entry_blocks import option_blocks
 from pyrun import run_python, script_names
 
 from app.corpus.entries import parse_entry
-from app.search.evaluation import memory_index
 from synapse_skill.matching import matcher
 
 SLUG = "hf-hub-rate-limited"
@@ -446,9 +445,6 @@ def test_0x_and_1x_wordings(hub, tmp_path):
 
 
 # --- the matcher ---------------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def index():
-    return memory_index(SOLUTIONS)
 
 
 def answer(index, text: str) -> str | None:

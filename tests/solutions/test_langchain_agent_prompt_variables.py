@@ -43,7 +43,6 @@ from fake_site import fake_distribution, write_files
 from pyrun import run_python
 
 from app.corpus.entries import parse_entry
-from app.search.evaluation import memory_index
 from synapse_skill.matching import matcher
 
 SLUG = "langchain-agent-prompt-variables"
@@ -434,11 +433,6 @@ def claimed(text: str) -> bool:
         return True
     parsed = missing_set(text)
     return parsed is not None and parsed in {missing_set(e) for e in ENTRY.errors if missing_set(e)}
-
-
-@pytest.fixture(scope="module")
-def index():
-    return memory_index(SOLUTIONS)
 
 
 def answered(index, text: str) -> bool:

@@ -31,7 +31,6 @@ from fake_site import fake_distribution, write_files
 from pyrun import run_python
 
 from app.corpus.entries import parse_entry
-from app.search.evaluation import memory_index
 from synapse_skill.matching import matcher
 
 SLUG = "llama-index-default-openai"
@@ -551,11 +550,6 @@ def server():
     with json_server(answer) as url:
         answer.url = url
         yield answer
-
-
-@pytest.fixture(scope="module")
-def index():
-    return memory_index(SOLUTIONS)
 
 
 def raise_text(result) -> str:

@@ -41,7 +41,6 @@ from fake_http import QuietHandler
 from fake_site import write_files
 from pyrun import last_line, run_args, run_python
 
-from app.search.evaluation import memory_index
 from synapse_skill.matching import matcher
 
 SLUG = "pdf-file-damaged"
@@ -261,11 +260,6 @@ BAD_FILES = {
     "cut.pdf": BIG[: len(BIG) // 2],
     "gzipped.pdf": gzip.compress(GOOD),
 }
-
-
-@pytest.fixture(scope="module")
-def index():
-    return memory_index(SOLUTIONS)
 
 
 @pytest.fixture

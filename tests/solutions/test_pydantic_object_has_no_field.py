@@ -22,11 +22,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from pyrun import run_python
 
-from app.corpus.entries import parse_entry
-from app.search.evaluation import memory_index
 from synapse_skill.matching import matcher
 
 SLUG = "pydantic-object-has-no-field"
@@ -38,16 +35,6 @@ AS_PYDANTIC_V1 = (
     "sys.modules['pydantic'] = v1\n"
     "exec(compile(sys.argv[1], 'block', 'exec'), {'__name__': '__main__'})\n"
 )
-
-
-@pytest.fixture(scope="module")
-def index():
-    return memory_index(SOLUTIONS)
-
-
-@pytest.fixture(scope="module")
-def entry():
-    return parse_entry(SOLUTIONS / f"{SLUG}.md")
 
 
 def top(index, text: str):

@@ -25,34 +25,20 @@ confident answer):
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from fake_site import fake_distribution
-from pyrun import cpythons, last_line, run_args, run_python
+from pyrun import interpreters_by_version, last_line, run_args, run_python, run_script_on
 
-from app.corpus.entries import code_blocks, parse_entry
-from app.search.evaluation import memory_index
+from app.corpus.entries import code_blocks
 from synapse_skill.matching import matcher
 
 SLUG = "signal-only-main-thread"
 SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 LONG = "signal only works in main thread of the main interpreter"
 WAKEUP = "set_wakeup_fd only works in main thread of the main interpreter"
-
-
-@pytest.fixture(scope="module")
-def index():
-    return memory_index(SOLUTIONS)
-
-
-@pytest.fixture(scope="module")
-def entry():
-    return parse_entry(SOLUTIONS / f"{SLUG}.md")
 
 
 def assert_answers(index, text: str) -> None:
@@ -156,27 +142,7 @@ def test_look_alikes_are_not_this_entry(entry, index):
 
 
 # --- every CPython on the machine: the failing block, Options 1 and 4 ---------------------------------------
-def _interpreters() -> dict[str, str]:
-    """ "3.X" -> an executable, for the CPython 3.8-3.13 builds on this machine (this one always)."""
-    found = {f"{major}.{minor}": exe for (major, minor), exe in cpythons((3, 8), (3, 13)).items()}
-    found.setdefault(f"{sys.version_info[0]}.{sys.version_info[1]}", sys.executable)
-    return dict(sorted(found.items(), key=lambda item: int(item[0].split(".")[1])))
-
-
-INTERPRETERS = _interpreters()
-
-
-def _run_on(exe: str, code: str, folder: Path, *flags: str) -> subprocess.CompletedProcess:
-    (folder / "block.py").write_text(code, encoding="utf-8")
-    return subprocess.run(
-        [exe, *flags, "block.py"],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
-    )
+INTERPRETERS = interpreters_by_version((3, 8), (3, 13))
 
 
 @pytest.mark.parametrize("version", INTERPRETERS)
@@ -185,18 +151,18 @@ def test_failing_block_and_options_1_and_4_on_each_python(version, entry, fix_co
     wrong = next(
         block for block in code_blocks(entry.markdown) if block.attributes.get("raises") == "ValueError"
     )
-    result = _run_on(exe, wrong.code, tmp_path)
+    result = run_script_on(exe, wrong.code, tmp_path)
     assert result.returncode == 1
     wording = "signal only works in main thread" if version == "3.8" else LONG
     assert last_line(result) == f"ValueError: {wording}"
     assert "in run_generated_code" in result.stderr
     assert_answers(index, result.stderr)
 
-    result = _run_on(exe, fix_code(SLUG, 1), tmp_path, "-W", "error")
+    result = run_script_on(exe, fix_code(SLUG, 1), tmp_path, "-W", "error")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["fast: 49", "slow: slow_square did not finish within 1 s"]
 
-    result = _run_on(exe, fix_code(SLUG, 4), tmp_path, "-W", "error")
+    result = run_script_on(exe, fix_code(SLUG, 4), tmp_path, "-W", "error")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["library started"]
 
