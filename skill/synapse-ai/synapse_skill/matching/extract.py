@@ -94,11 +94,12 @@ _TOOL_LINE = re.compile(
 _CAUSED_BY = re.compile(rf"\(Caused by (?P<type>{_TYPE})\((?P<msg>.{{0,600}})\)\)")
 # An exception's repr ending a log line: Celery's `Task x raised unexpected: RuntimeError('Event loop
 # is closed')`, `… failed: ValueError("bad input")`.
-_INFO_LEVEL = re.compile(r"\b(?:INFO|DEBUG)\b")
 _REPR_AT_END = re.compile(
     rf"(?:^|[\s:=])(?P<type>{_TYPE}(?:Error|Exception|Warning|Exit|Interrupt|Timeout))"
     r"\((?P<q>['\"])(?P<msg>.{1,600}?)(?P=q)\)\s*$"
 )
+# A log record's own level: an info or debug record's exception is one the program went on after.
+_INFO_LEVEL = re.compile(r"\b(?:INFO|DEBUG)\b")
 # Lines shaped like errors that only annotate the real one.
 _NOT_AN_ERROR = re.compile(r"Enable tracemalloc to get|^RuntimeWarning: Enable tracemalloc")
 _SQLALCHEMY_NOTE = re.compile(r"\s?\(Background on this error at: [^)\s]{0,200}\)")
