@@ -74,6 +74,8 @@ def add_handler():
         loop.close()
 
 
+# a run started as a background job inherits SIGINT ignored, and Python then installs no handler of its own
+signal.signal(signal.SIGINT, signal.default_int_handler)
 in_thread("signal", lambda: signal.signal(signal.SIGALRM, lambda signum, frame: None))
 in_thread("set_wakeup_fd", lambda: signal.set_wakeup_fd(-1))
 in_thread("add_signal_handler", add_handler)
@@ -247,6 +249,8 @@ if __name__ == "__main__":
         time.sleep(0.5)
         os.kill(os.getpid(), signal.SIGINT)
 
+    # a run started as a background job inherits SIGINT ignored: restore what an interactive Python has
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     threading.Thread(target=interrupt_once_the_child_works, daemon=True).start()
     started = time.monotonic()
     try:
