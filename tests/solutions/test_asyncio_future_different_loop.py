@@ -46,6 +46,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from answers import assert_answers
 from entry_blocks import option_blocks
 from fake_http import QuietHandler
 from fake_site import write_files
@@ -53,18 +54,10 @@ from pyrun import interpreters_by_version, last_line, run_args, run_python, run_
 from redis_server import start_redis
 
 from app.corpus.entries import code_blocks
-from synapse_skill.matching import matcher
 
 SLUG = "asyncio-future-different-loop"
 SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 HEX = r"0x[0-9a-fA-F]+"
-
-
-def assert_answers(index, text: str) -> None:
-    """The matcher's confident answer to `text` (a traceback as printed) is this entry."""
-    hits = matcher.search(index, text).hits
-    assert hits, text
-    assert (hits[0].slug, hits[0].confident) == (SLUG, True), (text[-300:], hits[0].slug, hits[0].score)
 
 
 def option_runner(fix_code, option: int) -> str:
@@ -265,7 +258,7 @@ def test_a_primitive_waited_on_in_a_second_loop_is_bound_to_the_first(core, inde
         rf"RuntimeError: {BOUND[name]} is bound to a different event loop", last_line_of(traceback_text)
     )
     assert "asyncio/mixins.py" in traceback_text and "in _get_loop" in traceback_text
-    assert_answers(index, traceback_text)
+    assert_answers(index, SLUG, traceback_text)
 
 
 def test_a_primitive_that_never_waits_binds_to_no_loop(core):
@@ -279,12 +272,12 @@ def test_a_future_of_another_loop(core, index):
         r"at .*base_events\.py:\d+\]> got Future <Future pending> attached to a different loop",
         got,
     ), got
-    assert_answers(index, core["foreign Future"])
+    assert_answers(index, SLUG, core["foreign Future"])
     for name in ("run_until_complete", "gather"):
         assert last_line_of(core[name]) == (
             "ValueError: The future belongs to a different loop than the one specified as the loop argument"
         )
-        assert_answers(index, core[name])
+        assert_answers(index, SLUG, core[name])
 
 
 def test_a_loop_touched_from_another_thread_in_debug_mode(core, index):
@@ -292,7 +285,7 @@ def test_a_loop_touched_from_another_thread_in_debug_mode(core, index):
     assert last_line_of(text) == (
         "RuntimeError: Non-thread-safe operation invoked on an event loop other than the current one"
     )
-    assert_answers(index, text)
+    assert_answers(index, SLUG, text)
 
 
 def test_the_exact_texts_are_signatures(entry):
@@ -338,7 +331,7 @@ def test_reproduction_and_options_1_to_3_on_each_python(version, entry, fix_code
             rf"RuntimeError: <asyncio\.locks\.Semaphore object at {HEX} \[locked\]> is bound to a different event loop",
             raised,
         )
-    assert_answers(index, result.stderr)
+    assert_answers(index, SLUG, result.stderr)
 
     expected = {
         1: ["[0, 1, 4, 9, 16]", "[0, 1, 4]"],
@@ -601,7 +594,7 @@ def _wrong_then_fixed(fix_code, index, library: str, wrong_lib: str, fixed_lib: 
     assert wrong.returncode != 0, wrong.stdout
     assert re.fullmatch(raised, last_line(wrong)), last_line(wrong)
     assert f"site-packages/{library}/" in wrong.stderr  # the frames run through the library
-    assert_answers(index, wrong.stderr)
+    assert_answers(index, SLUG, wrong.stderr)
 
     fixed = run_python(option_runner(fix_code, 3) + fixed_lib + ON_LOOP_THREAD, args=[arg], timeout=60)
     assert fixed.returncode == 0, fixed.stderr
@@ -628,7 +621,7 @@ def test_aiohttp_session_of_another_loop(fix_code, index, http_url):
         r".*\]> attached to a different loop",
         last_line(busy),
     ), last_line(busy)
-    assert_answers(index, busy.stderr)
+    assert_answers(index, SLUG, busy.stderr)
 
 
 def test_httpx_client_of_another_loop(fix_code, index, http_url):
@@ -673,7 +666,7 @@ def test_asyncpg_connection_of_another_loop(fix_code, index, pg_url):
         last_line(wrong),
     ), last_line(wrong)
     assert "site-packages/asyncpg/" in wrong.stderr
-    assert_answers(index, wrong.stderr)
+    assert_answers(index, SLUG, wrong.stderr)
     # Option 3 with a pool: each call borrows its own connection on the loop thread
     fixed = run_python(option_runner(fix_code, 3) + ASYNCPG_POOL + ON_LOOP_THREAD, args=[pg_url], timeout=60)
     assert fixed.returncode == 0, fixed.stderr
@@ -747,7 +740,7 @@ def test_option4_def_endpoint_runs_on_the_servers_loop(fix_code, index):
         rf"RuntimeError: <asyncio\.locks\.Lock object at {HEX} \[locked\]> is bound to a different event loop",
         last_line(wrong),
     )
-    assert_answers(index, wrong.stderr)
+    assert_answers(index, SLUG, wrong.stderr)
 
     fixed = run_python(option_runner(fix_code, 4) + FASTAPI_DRIVER, args=["/sync"], timeout=60)
     assert fixed.returncode == 0, fixed.stderr
@@ -885,7 +878,7 @@ def test_option5_fixture_and_tests_share_the_loop(fix_code, index, tmp_path, pyt
     assert re.fullmatch(
         rf"RuntimeError: <Queue at {HEX} maxsize=0 tasks=1> is bound to a different event loop", raised[-1]
     )
-    assert_answers(index, raised[-1])
+    assert_answers(index, SLUG, raised[-1])
 
 
 SESSION_FIXTURE = """
@@ -920,7 +913,7 @@ def test_a_session_fixture_on_a_function_loop_is_a_scope_mismatch(
         "ScopeMismatch: You tried to access the function scoped fixture _function_scoped_runner with a session scoped "
         "request object. Requesting fixture stack:"
     )
-    assert_answers(index, line)
+    assert_answers(index, SLUG, line)
     # the entry's way out: the fixture's loop scope is its own scope
     fixed = _pytest_block(
         SESSION_FIXTURE.replace('scope="session")', 'scope="session", loop_scope="session")'),

@@ -45,11 +45,11 @@ from urllib.parse import unquote, urlsplit
 import huggingface_hub  # noqa: F401  (fails loudly when the dev extra is missing)
 import pytest
 import requests
+from answers import confident_answer
 from entry_blocks import option_blocks
 from pyrun import run_python, script_names
 
 from app.corpus.entries import parse_entry
-from synapse_skill.matching import matcher
 
 SLUG = "hf-hub-rate-limited"
 SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
@@ -447,12 +447,6 @@ def test_0x_and_1x_wordings(hub, tmp_path):
 # --- the matcher ---------------------------------------------------------------------------------------------------
 
 
-def answer(index, text: str) -> str | None:
-    out = matcher.search(index, text, limit=3)
-    top = out.hits[0] if out.hits else None
-    return top.slug if top and top.confident else None
-
-
 @pytest.mark.parametrize(
     "text",
     [
@@ -469,12 +463,12 @@ def answer(index, text: str) -> str | None:
     ],
 )
 def test_the_matcher_answers_other_repos_ids_and_addresses(index, text):
-    assert answer(index, text) == SLUG
+    assert confident_answer(index, text) == SLUG
 
 
 @pytest.mark.parametrize("text", ENTRY.not_errors)
 def test_the_matcher_does_not_answer_the_look_alikes(index, text):
-    assert answer(index, text) != SLUG
+    assert confident_answer(index, text) != SLUG
 
 
 # --- Option 1: a token from every process --------------------------------------------------------------------------

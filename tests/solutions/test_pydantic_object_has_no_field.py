@@ -22,9 +22,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from answers import assert_answers, confident_answer
 from pyrun import run_python
-
-from synapse_skill.matching import matcher
 
 SLUG = "pydantic-object-has-no-field"
 SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
@@ -35,18 +34,6 @@ AS_PYDANTIC_V1 = (
     "sys.modules['pydantic'] = v1\n"
     "exec(compile(sys.argv[1], 'block', 'exec'), {'__name__': '__main__'})\n"
 )
-
-
-def top(index, text: str):
-    hits = matcher.search(index, text).hits
-    return hits[0] if hits else None
-
-
-def assert_answers(index, text: str) -> None:
-    """The matcher's confident answer to `text` (a traceback as printed) is this entry."""
-    hit = top(index, text)
-    assert hit is not None, text
-    assert (hit.slug, hit.confident) == (SLUG, True), (text[-300:], hit.slug, hit.score)
 
 
 def last_line(text: str) -> str:
@@ -101,7 +88,7 @@ def test_undeclared_attribute_pydantic2_and_pydantic1(index, entry):
         text = failed(UNDECLARED, v1=v1)
         assert last_line(text) == 'ValueError: "MyTool" object has no field "client"'
         assert ("pydantic/v1/main.py" in text) is v1  # pydantic 1's __setattr__, or pydantic 2's
-        assert_answers(index, text)
+        assert_answers(index, SLUG, text)
     assert 'ValueError: "MyTool" object has no field "client"' in entry.errors
 
 
@@ -126,7 +113,7 @@ MyTool(api_key="k")
     )
     assert "langchain_core/tools/base.py" in text and "in __setattr__" in text
     assert last_line(text) == 'ValueError: "MyTool" object has no field "client"'
-    assert_answers(index, text)
+    assert_answers(index, SLUG, text)
 
 
 def test_underscore_names_only_pydantic1_refuses(index):
@@ -145,7 +132,7 @@ print("set", Embedder()._model is not None)
     assert ran(code).strip() == "set True"  # pydantic 2 sets any _name without asking
     text = failed(code, v1=True)
     assert last_line(text) == 'ValueError: "Embedder" object has no field "_model"'
-    assert_answers(index, text)
+    assert_answers(index, SLUG, text)
 
 
 def test_a_pydantic2_privateattr_on_a_pydantic1_model_is_ignored(index):
@@ -166,18 +153,18 @@ DashScopeEmbedding()
 """
     )
     assert last_line(text) == 'ValueError: "DashScopeEmbedding" object has no field "_api_key"'
-    assert_answers(index, text)
+    assert_answers(index, SLUG, text)
 
 
 def test_a_field_assigned_before_super_init(index, entry):
     text = failed(FIELD_BEFORE_SUPER)
     wording = "AttributeError: 'MyTool' object has no attribute '__pydantic_fields_set__'"
     assert last_line(text) == wording + ". Did you mean: '__pydantic_fields__'?"
-    assert_answers(index, text)
+    assert_answers(index, SLUG, text)
     v1_text = failed(FIELD_BEFORE_SUPER, v1=True)
     v1_wording = "AttributeError: 'MyTool' object has no attribute '__fields_set__'"
     assert last_line(v1_text) == v1_wording + ". Did you mean: '__fields__'?"
-    assert_answers(index, v1_text)
+    assert_answers(index, SLUG, v1_text)
     for signature in (wording, last_line(text), v1_wording, last_line(v1_text)):
         assert signature in entry.errors
 
@@ -199,7 +186,7 @@ Person()
 """
     )
     assert "AttributeError: 'Person' object has no attribute '__pydantic_extra__'" in last_line(text)
-    assert_answers(index, text)
+    assert_answers(index, SLUG, text)
 
 
 PRIVATE_BEFORE_SUPER = """
@@ -240,7 +227,7 @@ Agent().client = object()
     )
     assert "ValidationError: 1 validation error for Agent" in text
     assert "Object has no attribute 'client' [type=no_such_attribute" in text
-    assert_answers(index, text)
+    assert_answers(index, SLUG, text)
 
 
 # --- the entry's fixes ----------------------------------------------------------------------------------------
@@ -371,5 +358,4 @@ class Tool(BaseModel):
     assert "Private attributes must not use valid field names" in last_line(private_name)
     texts = [classvar, frozen, private_name, *entry.not_errors]
     for text in texts:
-        hit = top(index, text)
-        assert hit is None or hit.slug != SLUG or not hit.confident, text[-200:]
+        assert confident_answer(index, text) != SLUG, text[-200:]

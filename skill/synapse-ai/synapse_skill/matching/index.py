@@ -104,7 +104,8 @@ class Generality(IntEnum):
 
     @classmethod
     def read(cls, spelling: object) -> Generality | None:
-        """From the front matter's or the snapshot's spelling; None for anything else."""
+        """From the front matter's or the snapshot's spelling; None for anything else (a number is
+        not a spelling, though `1 == True`)."""
         return next(
             (level for level in cls if level.spelling == spelling and type(spelling) in (bool, str)), None
         )
