@@ -1723,6 +1723,26 @@ def test_a_missing_file_error_without_a_path_shows_no_windows_path():
     assert_withheld(conn, "IOError: [Errno 2] No such file or directory", "path_style other ≠ windows")
 
 
+def test_a_decisive_quoted_name_is_compared_whole():
+    conn = one_entry(
+        "embedding-name",
+        "AttributeError: 'HuggingFaceEmbeddings' object has no attribute 'name'",
+        "chromadb asks the embedding function for its name",
+    )
+    assert answered(conn, "AttributeError: 'HuggingFaceEmbeddings' object has no attribute 'Name'")
+    # the same word inside a longer name is another attribute: a dunder, a snake_case field
+    assert_withheld(
+        conn,
+        "AttributeError: 'HuggingFaceEmbeddings' object has no attribute '__name__'",
+        "__name__ ≠ name",
+    )
+    assert_withheld(
+        conn,
+        "AttributeError: 'HuggingFaceEmbeddings' object has no attribute 'model_name'",
+        "model_name ≠ name",
+    )
+
+
 def test_a_service_s_own_port_names_the_service_behind_a_refused_connection():
     conn = index(
         IndexItem("refused", ["Error: connect ECONNREFUSED 127.0.0.1:3000"], "Nothing listens on host:port"),

@@ -221,6 +221,7 @@ class Signature:
         "total",
         "type",
         "weights",
+        "whole_values",
     )
 
     def __init__(
@@ -248,6 +249,7 @@ class Signature:
         if self.shape is not None:
             decisive -= _PLACEHOLDER_WORDS
         self.decisive = frozenset(decisive)
+        self.whole_values = _whole_values(prepared.text, self.decisive)
         self.features = {
             name: value
             for name, value in prepared.features.items()
@@ -284,10 +286,24 @@ def _signature_factor(t: str, slots: frozenset, examples: frozenset) -> float:
     return GENERIC_WEIGHT if t in GENERIC_WORDS else 1.0
 
 
+# A name is one unit with its `_` and `-` joints: `'name'` is not `'model_name'`, `'__name__'` or `lc-serve`.
+_NAME_UNIT = re.compile(r"[A-Za-z0-9_\-]+")
+
+
+def _whole_values(text: str, decisive: frozenset) -> frozenset:
+    """A signature's decisive quoted names (`'name'`; not a URL, a dotted path or a sentence), each
+    as written (lower-case) and as its one word token."""
+    return frozenset(
+        (v.lower(), found[0])
+        for v in slot_values(text)
+        if _NAME_UNIT.fullmatch(v) and len(found := tokens(normalize(v))) == 1 and found[0] in decisive
+    )
+
+
 class Query:
     """One raised error of the query, with its word weights under the current index."""
 
-    __slots__ = ("only_a_value", "prepared", "token_set", "total", "weight", "weights")
+    __slots__ = ("_units", "only_a_value", "prepared", "token_set", "total", "weight", "weights")
 
     def __init__(self, prepared: Prepared, weight: float, idf_of: dict[str, float]):
         self.prepared, self.weight = prepared, weight
@@ -295,6 +311,15 @@ class Query:
         self.weights = {t: idf_of[t] * _query_factor(t) for t in self.token_set}
         self.total = sum(self.weights.values()) or 1.0
         self.only_a_value = _only_a_value(prepared)  # read for every candidate signature
+        self._units: tuple[str, ...] | None = None
+
+    def longer_name(self, name: str, word: str) -> str | None:
+        """The longer name the error shows `word` in, if it never shows `name` whole."""
+        if self._units is None:
+            self._units = tuple(dict.fromkeys(u.lower() for u in _NAME_UNIT.findall(self.prepared.text)))
+        if name in self._units:
+            return None
+        return next((u for u in self._units if word in tokens(normalize(u))), None)
 
 
 def _query_factor(t: str) -> float:
@@ -334,9 +359,20 @@ def lexical(query: Query, sig: Signature) -> Lexical:
     elif type_match is False or (sig.bare is None and query.only_a_value):
         score -= TYPE_PENALTY
     conflicts = decisive_parts.conflicts(query.prepared.features, sig.features) if sig.features else ()
+    conflicts += _part_of_longer_names(query, sig)
     if conflicts:
         score -= DECISIVE_CONFLICT_PENALTY
     return Lexical(score, type_match, shared, conflicts)
+
+
+def _part_of_longer_names(query: Query, sig: Signature) -> tuple[str, ...]:
+    """A decisive quoted name the error shows only inside a longer one (`'name'` in `'__name__'`)."""
+    found = []
+    for name, word in sig.whole_values:
+        longer = query.longer_name(name, word) if word in query.token_set else None
+        if longer:
+            found.append(f"{longer} ≠ {name}")
+    return tuple(found)
 
 
 def thin(sig: Signature, lexical: Lexical) -> bool:
