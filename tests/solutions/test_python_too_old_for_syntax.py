@@ -7,18 +7,24 @@ blocks: the interpreter finder, the backported module (on every interpreter foun
 """
 
 import ast
+import glob
 import os
+import shutil
 import subprocess
 import sys
 
 import pytest
+from answers import assert_answers
 from pyrun import cpythons
 
 SLUG = "python-too-old-for-syntax"
 
 
 INTERPRETERS = cpythons((3, 7), (3, 13))
-OLD = {v: exe for v, exe in INTERPRETERS.items() if v < (3, 10)}
+OLD = {v: exe for v, exe in INTERPRETERS.items() if v < (3, 9)}
+PYTHON2 = next(iter(sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/2.7*/bin/python")))), None) or shutil.which(
+    "python2"
+)
 
 
 def _run(exe, code, *args, cwd=None):
@@ -46,6 +52,43 @@ def test_reproduces_pep604_and_pep585_errors_on_an_old_interpreter():
     assert "ImportError: cannot import name 'Self' from 'typing'" in r.stderr
     r = _run(exe, "import tomllib")
     assert "No module named 'tomllib'" in r.stderr
+
+
+# Grammar an older interpreter rejects with a bare `invalid syntax`: the line above the caret says
+# which construct, and the matcher reads it (a Python 2 running Python 3 code is the oldest case).
+OLD_GRAMMAR = [  # construct, code, the first release that runs it
+    ("parenthesised with", "with (open(__file__) as a, open(__file__) as b):\n    pass\n", (3, 9)),
+    ("parenthesised with over lines", "with (\n    open(__file__) as a,\n    open(__file__) as b,\n):\n    pass\n", (3, 9)),
+    ("f-string reusing its quotes", 'd = {"a": 1}\nprint(f"{d["a"]}")\n', (3, 12)),
+]
+PYTHON2_GRAMMAR = [
+    ("f-string", 'name = "x"\nprint(f"hello {name}")\n'),
+    ("annotation", "def find_config(path: str):\n    return path\n"),
+    ("keyword-only argument", "def f(self, *args, opts=None, **kwargs):\n    return opts\n"),
+    ("async def", "async def main():\n    return 1\n"),
+]
+
+
+@pytest.mark.skipif(not OLD, reason="no CPython < 3.9 on this machine")
+@pytest.mark.parametrize("construct, code, since", OLD_GRAMMAR, ids=[c for c, _, _ in OLD_GRAMMAR])
+def test_newer_grammar_fails_on_3_8_and_the_matcher_says_why(construct, code, since, index, tmp_path):
+    (tmp_path / "new.py").write_text(code, encoding="utf-8")
+    failed = _run(OLD[max(OLD)], "import runpy; runpy.run_path('new.py')", cwd=tmp_path)
+    assert failed.stderr.rstrip().endswith("SyntaxError: invalid syntax"), failed.stderr
+    assert_answers(index, SLUG, failed.stderr)
+    for version, exe in INTERPRETERS.items():  # the same code runs from the release that added it on
+        if version >= since:
+            assert _run(exe, "import runpy; runpy.run_path('new.py')", cwd=tmp_path).returncode == 0, version
+
+
+@pytest.mark.skipif(PYTHON2 is None, reason="no Python 2 on this machine")
+@pytest.mark.parametrize("construct, code", PYTHON2_GRAMMAR, ids=[c for c, _ in PYTHON2_GRAMMAR])
+def test_python_3_code_fails_on_python_2_and_the_matcher_says_why(construct, code, index, tmp_path):
+    (tmp_path / "new.py").write_text(code, encoding="utf-8")
+    failed = subprocess.run([PYTHON2, "new.py"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert failed.stderr.rstrip().endswith("SyntaxError: invalid syntax"), failed.stderr
+    assert_answers(index, SLUG, failed.stderr)
+    assert _run(sys.executable, "import runpy; runpy.run_path('new.py')", cwd=tmp_path).returncode == 0
 
 
 def test_option1_lists_interpreters_and_reports_when_none_is_new_enough(fix_code, tmp_path):

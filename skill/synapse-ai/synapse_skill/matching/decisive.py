@@ -837,7 +837,9 @@ def _import_site(text: str, module: str, part: bool = False) -> dict[str, str]:
 
 # `SyntaxError: invalid syntax` says nothing by itself; the code line above its caret says which
 # construct an older Python did not know (3.8 `:=`, 3.10 `match`, 3.11 `except*`, 3.12 `type X =`
-# and `def f[T]`); without that line (or the caret) it is `unknown`, which no construct is.
+# and `def f[T]`, 3.9 a parenthesised `with`, 3.6 f-strings, 3.12 f-strings reusing their quotes;
+# Python 2 annotations, keyword-only arguments, `async def`); without that line (or the caret) it is
+# `unknown`, which no construct is.
 _SYNTAX_ERROR = re.compile(r"invalid syntax|syntax error\b", re.I)
 _CONSTRUCTS = (
     ("pattern matching", re.compile(r"^\s*(?:match\s+[^=(\s][^=]*|case\s+.+):\s*(?:#.*)?$")),
@@ -845,6 +847,11 @@ _CONSTRUCTS = (
     ("except star", re.compile(r"^\s*except\s*\*")),
     ("type alias", re.compile(r"^\s*type\s+\w+\s*(?:\[[^\]]*\])?\s*=")),
     ("generic", re.compile(r"^\s*(?:async\s+)?(?:def|class)\s+\w+\[")),
+    ("f-string", re.compile(r"(?<![\w'\"])(?:[rRbB]?[fF]|[fF][rR])['\"]")),
+    ("parenthesised with", re.compile(r"^\s*with\s*\(.*\bas\b|\bas\s+\w+\s*,\s*$")),
+    ("async def", re.compile(r"^\s*async\s+def\b")),
+    ("keyword-only argument", re.compile(r"^\s*def\s+\w+\s*\([^)]*\*\w+\s*,\s*\w+\s*=")),
+    ("annotation", re.compile(r"^\s*def\s+\w+\s*\([^)]*\w\s*:\s*[\w\[\"']|\)\s*->\s*[\w\[\"']")),
 )
 
 
