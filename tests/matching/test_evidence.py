@@ -1743,6 +1743,24 @@ def test_a_decisive_quoted_name_is_compared_whole():
     )
 
 
+def test_a_pool_whose_workers_re_ran_an_unguarded_main_module_was_not_killed():
+    broken = (
+        "concurrent.futures.process.BrokenProcessPool: A process in the process pool was terminated abruptly "
+        "while the future was running or pending."
+    )
+    conn = one_entry("oom", broken, "the kernel killed a worker")
+    assert answered(conn, broken)
+    # the workers' own tracebacks, printed first, say why they died: spawn re-ran the main module
+    for child in (
+        "RuntimeError: \n        An attempt has been made to start a new process before the\n"
+        "        current process has finished its bootstrapping phase.\n",
+        '  File "/usr/lib/python3.11/multiprocessing/spawn.py", line 138, in _check_not_importing_main\n'
+        "    raise RuntimeError(\nRuntimeError: \n        An attempt has been made t\n[...]\n",
+    ):
+        pasted = f"{child}Traceback (most recent call last):\n{broken}"
+        assert_withheld(conn, pasted, "workers_died_of bootstrapping ≠ unknown")
+
+
 def test_a_service_s_own_port_names_the_service_behind_a_refused_connection():
     conn = index(
         IndexItem("refused", ["Error: connect ECONNREFUSED 127.0.0.1:3000"], "Nothing listens on host:port"),

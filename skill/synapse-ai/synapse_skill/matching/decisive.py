@@ -897,16 +897,30 @@ def _undici_step(before: str) -> str:
     return steps[-1].lower() if steps else "unknown"
 
 
+# A process pool or a DataLoader whose workers died says nothing of why; the workers' own tracebacks
+# printed before it may: a child that re-ran an unguarded main module under spawn or forkserver
+# (`…before the current process has finished its bootstrapping phase`) is not a child the kernel killed.
+_WORKERS_DIED = re.compile(
+    r"BrokenProcessPool|terminated abruptly|worker \(pid\(s\) [\d, ]{1,80}\) exited unexpectedly", re.I
+)
+_BOOTSTRAPPING = re.compile(r"finished its bootstrapping phase|_check_not_importing_main", re.I)
+
+
 def context(text: str, line: str) -> dict[str, str]:
     """Decisive parts read from around the error (`text`), not from its own `line`: for a missing
     module or name of a package (not Python's own), whether the failing import ran inside that
     package, and whether a missing module went missing inside a package build step; for a bare
     syntax error, the construct on the code line above its caret; for pip's subprocess wrapper, the
     step that failed; for git's `failed to push some refs`, whether a local hook or the remote refused;
-    for Node's `other side closed`, which step the error it caused names."""
+    for Node's `other side closed`, which step the error it caused names; for a pool whose workers
+    died, whether their tracebacks show a main module re-run without its `__main__` guard."""
     before = _before(text, line)
     if _UNDICI_SOCKET.search(line):
         return {"undici_step": _undici_step(before)}
+    if _WORKERS_DIED.search(line):
+        return {
+            "workers_died_of": "bootstrapping" if _BOOTSTRAPPING.search(before[-64 * 1024 :]) else "unknown"
+        }
     if _SYNTAX_ERROR.search(line):
         return _syntax_construct(before)
     if _PIP_SUBPROCESS.search(line):
