@@ -1761,6 +1761,21 @@ def test_a_pool_whose_workers_re_ran_an_unguarded_main_module_was_not_killed():
         assert_withheld(conn, pasted, "workers_died_of bootstrapping ≠ unknown")
 
 
+def test_a_browser_that_closed_at_launch_is_what_its_log_says():
+    launch = (
+        "playwright._impl._errors.TargetClosedError: BrowserType.launch: Target page, context or browser "
+        "has been closed\nBrowser logs:\n"
+    )
+    no_display = "║ Looks like you launched a headed browser without having a XServer running. ║"
+    conn = one_entry("headed-no-display", launch + no_display, "a headed browser needs a display")
+    frames = 'Traceback (most recent call last):\n  File "/app/run.py", line 5, in <module>\n    p.chromium.launch()\n'
+    assert answered(conn, frames + launch + "\n" + no_display)
+    # the same first line, and the browser's own log says another cause, or nothing
+    library = "chrome: error while loading shared libraries: libgbm.so.1: cannot open shared object file"
+    assert_withheld(conn, frames + launch + library, "browser_log library ≠ display")
+    assert_withheld(conn, frames + launch, "browser_log other ≠ display")
+
+
 def test_a_service_s_own_port_names_the_service_behind_a_refused_connection():
     conn = index(
         IndexItem("refused", ["Error: connect ECONNREFUSED 127.0.0.1:3000"], "Nothing listens on host:port"),

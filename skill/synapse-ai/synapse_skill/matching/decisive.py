@@ -906,6 +906,30 @@ _WORKERS_DIED = re.compile(
 _BOOTSTRAPPING = re.compile(r"finished its bootstrapping phase|_check_not_importing_main", re.I)
 
 
+# A browser launch that failed says only that the browser closed; the browser's own log, printed
+# after it (Playwright's `Browser logs:`), says why: no display, a sandbox it could not start, a
+# system library missing, or something else.
+_LAUNCH_FAILED = re.compile(
+    r"BrowserType\.launch\w{0,40}: (?:Target page, context or browser has been closed|Browser closed)"
+    r"|Failed to launch the browser process",
+    re.I,
+)
+_LAUNCH_LOG = (
+    ("display", re.compile(r"XServer|X server|\$DISPLAY|open X display|DISPLAY environment variable", re.I)),
+    ("sandbox", re.compile(r"no-sandbox|usable sandbox|sandboxing failed", re.I)),
+    ("library", re.compile(r"error while loading shared libraries|missing dependencies", re.I)),
+)
+
+
+def _launch_log(text: str, line: str) -> str:
+    """What the browser's log after the (last) failed launch says. The error line joins its
+    message's lines, so the launch is looked for in the text itself, and in the line without it."""
+    source = text[-256 * 1024 :] if _LAUNCH_FAILED.search(text) else line
+    *_, last = _LAUNCH_FAILED.finditer(source)
+    log = source[last.start() : last.start() + 16 * 1024]
+    return next((name for name, rx in _LAUNCH_LOG if rx.search(log)), "other")
+
+
 def context(text: str, line: str) -> dict[str, str]:
     """Decisive parts read from around the error (`text`), not from its own `line`: for a missing
     module or name of a package (not Python's own), whether the failing import ran inside that
@@ -913,10 +937,13 @@ def context(text: str, line: str) -> dict[str, str]:
     syntax error, the construct on the code line above its caret; for pip's subprocess wrapper, the
     step that failed; for git's `failed to push some refs`, whether a local hook or the remote refused;
     for Node's `other side closed`, which step the error it caused names; for a pool whose workers
-    died, whether their tracebacks show a main module re-run without its `__main__` guard."""
+    died, whether their tracebacks show a main module re-run without its `__main__` guard; for a
+    browser that closed at launch, what the browser's log after it says."""
     before = _before(text, line)
     if _UNDICI_SOCKET.search(line):
         return {"undici_step": _undici_step(before)}
+    if _LAUNCH_FAILED.search(line):
+        return {"browser_log": _launch_log(text, line)}
     if _WORKERS_DIED.search(line):
         return {
             "workers_died_of": "bootstrapping" if _BOOTSTRAPPING.search(before[-64 * 1024 :]) else "unknown"
