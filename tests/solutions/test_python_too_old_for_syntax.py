@@ -22,9 +22,9 @@ SLUG = "python-too-old-for-syntax"
 
 INTERPRETERS = cpythons((3, 7), (3, 13))
 OLD = {v: exe for v, exe in INTERPRETERS.items() if v < (3, 9)}
-PYTHON2 = next(iter(sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/2.7*/bin/python")))), None) or shutil.which(
-    "python2"
-)
+PYTHON2 = next(
+    iter(sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/2.7*/bin/python")))), None
+) or shutil.which("python2")
 
 
 def _run(exe, code, *args, cwd=None):
@@ -58,7 +58,11 @@ def test_reproduces_pep604_and_pep585_errors_on_an_old_interpreter():
 # which construct, and the matcher reads it (a Python 2 running Python 3 code is the oldest case).
 OLD_GRAMMAR = [  # construct, code, the first release that runs it
     ("parenthesised with", "with (open(__file__) as a, open(__file__) as b):\n    pass\n", (3, 9)),
-    ("parenthesised with over lines", "with (\n    open(__file__) as a,\n    open(__file__) as b,\n):\n    pass\n", (3, 9)),
+    (
+        "parenthesised with over lines",
+        "with (\n    open(__file__) as a,\n    open(__file__) as b,\n):\n    pass\n",
+        (3, 9),
+    ),
     ("f-string reusing its quotes", 'd = {"a": 1}\nprint(f"{d["a"]}")\n', (3, 12)),
 ]
 PYTHON2_GRAMMAR = [
