@@ -214,32 +214,16 @@ NO_LIBRARY = "import ctypes.util\nctypes.util.find_library = lambda name: None  
 
 @pytest.fixture
 def sites(tmp_path):
-    """Two fake site folders: SpeechRecognition + sounddevice without PyAudio, and the same with PyAudio."""
-    bare = write_files(
-        tmp_path / "bare",
-        {"speech_recognition/__init__.py": SPEECH_RECOGNITION, "sounddevice.py": SOUNDDEVICE},
-        dedent=False,
-    )
-    full = write_files(
-        tmp_path / "full",
-        {
-            "speech_recognition/__init__.py": SPEECH_RECOGNITION,
-            "sounddevice.py": SOUNDDEVICE,
-            "pyaudio/__init__.py": PYAUDIO,
-        },
-        dedent=False,
-    )
-    sd_only = write_files(tmp_path / "sd_only", {"sounddevice.py": SOUNDDEVICE}, dedent=False)
-    broken = write_files(
-        tmp_path / "broken",
-        {
-            "speech_recognition/__init__.py": SPEECH_RECOGNITION,
-            "sounddevice.py": SOUNDDEVICE,
-            "pyaudio/__init__.py": BROKEN_PYAUDIO,
-        },
-        dedent=False,
-    )
-    return {"bare": bare, "full": full, "sd_only": sd_only, "broken": broken}
+    """Fake site folders: SpeechRecognition + sounddevice without PyAudio, with it, with a PyAudio whose
+    PortAudio library is missing, and sounddevice alone."""
+    recognizer = {"speech_recognition/__init__.py": SPEECH_RECOGNITION, "sounddevice.py": SOUNDDEVICE}
+    layouts = {
+        "bare": recognizer,
+        "full": {**recognizer, "pyaudio/__init__.py": PYAUDIO},
+        "sd_only": {"sounddevice.py": SOUNDDEVICE},
+        "broken": {**recognizer, "pyaudio/__init__.py": BROKEN_PYAUDIO},
+    }
+    return {name: write_files(tmp_path / name, files, dedent=False) for name, files in layouts.items()}
 
 
 def test_sounddevice_without_the_portaudio_library(sites, index):
