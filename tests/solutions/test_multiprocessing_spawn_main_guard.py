@@ -69,7 +69,10 @@ def test_unguarded_pool_fails_and_option_1_runs(version, tmp_path, fix_code, ind
     assert wrong.returncode != 0
     assert BOOTSTRAP in wrong.stderr, wrong.stderr[-2000:]
     assert "_check_not_importing_main" in wrong.stderr and "_fixup_main_from_path" in wrong.stderr
-    assert wrong.stderr.strip().splitlines()[-1].startswith("concurrent.futures.process.BrokenProcessPool")
+    # the pool's own error, then at times the resource tracker's warning about leaked semaphores (3.12)
+    assert any(
+        line.startswith("concurrent.futures.process.BrokenProcessPool") for line in wrong.stderr.splitlines()
+    )
     minor = version_of(exe)[1]
     if minor >= 12:
         assert SAFE_IMPORTING in wrong.stderr
@@ -238,7 +241,10 @@ def test_top_level_set_start_method_fails_even_with_the_pool_guarded(tmp_path):
     top = body.format(top="mp.set_start_method('spawn')", guarded="")
     wrong = run_script_on(sys.executable, top, tmp_path)
     assert "RuntimeError: context has already been set" in wrong.stderr, wrong.stderr[-2000:]
-    assert wrong.stderr.strip().splitlines()[-1].startswith("concurrent.futures.process.BrokenProcessPool")
+    # the pool's own error, then at times the resource tracker's warning about leaked semaphores (3.12)
+    assert any(
+        line.startswith("concurrent.futures.process.BrokenProcessPool") for line in wrong.stderr.splitlines()
+    )
 
     guarded = body.format(top="", guarded="    mp.set_start_method('spawn')\n")
     right = run_script_on(sys.executable, guarded, tmp_path)
@@ -284,7 +290,10 @@ def test_a_fork_server_that_preloads_main_fails_once_and_the_parent_loses_it(tmp
     assert done.returncode != 0
     assert done.stderr.count("finished its bootstrapping phase") == 1, done.stderr[-3000:]
     assert "in import_main_path" in done.stderr and "forkserver.py" in done.stderr
-    last = done.stderr.strip().splitlines()[-1]
-    assert last.startswith(("EOFError", "ConnectionResetError")), last
+    # the parent's own error (a resource tracker's warning may follow it)
+    raised = [
+        line for line in done.stderr.splitlines() if line.startswith(("EOFError", "ConnectionResetError"))
+    ]
+    assert raised, done.stderr[-3000:]
     assert "BrokenProcessPool" not in done.stderr
     assert_answers(index, SLUG, done.stderr)
