@@ -77,13 +77,15 @@ node:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
 	fi
 
-# Debian's C and C++ toolchain (gcc, g++, binutils' nm) and the headers of the Python the venv runs,
-# for the verified-fix tests that build a real extension module or library and load it; skipped when
-# they are installed.
+# Debian's C and C++ toolchain (gcc, g++, binutils' nm), the headers of the Python the venv runs and
+# SQLite's extension header, for the verified-fix tests that build a real extension module, library or
+# SQLite extension and load it; skipped when they are installed.
 toolchain:
 	@if ! command -v gcc >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1 || ! command -v nm >/dev/null 2>&1 \
+		|| [ ! -f /usr/include/sqlite3ext.h ] \
 		|| [ ! -f "$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')/Python.h" ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc g++ binutils python3-dev >/dev/null; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc g++ binutils python3-dev \
+			libsqlite3-dev >/dev/null; \
 	fi
 
 bench: setup
