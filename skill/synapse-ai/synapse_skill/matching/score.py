@@ -359,7 +359,8 @@ def lexical(query: Query, sig: Signature) -> Lexical:
     elif type_match is False or (sig.bare is None and query.only_a_value):
         score -= TYPE_PENALTY
     conflicts = decisive_parts.conflicts(query.prepared.features, sig.features) if sig.features else ()
-    conflicts += _part_of_longer_names(query, sig)
+    if sig.whole_values:  # most signatures quote no decisive name
+        conflicts += _part_of_longer_names(query, sig)
     if conflicts:
         score -= DECISIVE_CONFLICT_PENALTY
     return Lexical(score, type_match, shared, conflicts)
