@@ -1759,6 +1759,18 @@ def test_a_pool_whose_workers_re_ran_an_unguarded_main_module_was_not_killed():
     ):
         pasted = f"{child}Traceback (most recent call last):\n{broken}"
         assert_withheld(conn, pasted, "workers_died_of bootstrapping ≠ unknown")
+    # Python 3.14's fork server imports the main module itself and dies of it: the parent's reset is not a network's
+    reset = "ConnectionResetError: [Errno 104] Connection reset by peer"
+    network = one_entry("reset", reset, "the peer reset the connection")
+    assert answered(network, reset)
+    fork_server = (
+        '  File "/usr/lib/python3.14/multiprocessing/forkserver.py", line 302, in main\n'
+        "RuntimeError:\n        An attempt has been made to start a new process before the\n"
+        "        current process has finished its bootstrapping phase.\n"
+        'Traceback (most recent call last):\n  File "/usr/lib/python3.14/multiprocessing/forkserver.py", line 89, '
+        "in connect_to_new_process\n"
+    )
+    assert_withheld(network, fork_server + reset, "workers_died_of bootstrapping ≠ unknown")
 
 
 def test_a_browser_that_closed_at_launch_is_what_its_log_says():

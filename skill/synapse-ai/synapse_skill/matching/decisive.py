@@ -900,8 +900,12 @@ def _undici_step(before: str) -> str:
 # A process pool or a DataLoader whose workers died says nothing of why; the workers' own tracebacks
 # printed before it may: a child that re-ran an unguarded main module under spawn or forkserver
 # (`…before the current process has finished its bootstrapping phase`) is not a child the kernel killed.
+# Python 3.14's fork server imports the main module itself, dies of the same error, and the parent then
+# reads a reset or an end of file from it: not a network's.
 _WORKERS_DIED = re.compile(
-    r"BrokenProcessPool|terminated abruptly|worker \(pid\(s\) [\d, ]{1,80}\) exited unexpectedly", re.I
+    r"BrokenProcessPool|terminated abruptly|worker \(pid\(s\) [\d, ]{1,80}\) exited unexpectedly"
+    r"|^(?:builtins\.)?(?:ConnectionResetError|EOFError)\b",
+    re.I,
 )
 _BOOTSTRAPPING = re.compile(r"finished its bootstrapping phase|_check_not_importing_main", re.I)
 
