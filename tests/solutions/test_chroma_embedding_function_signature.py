@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from answers import assert_answers
+from chromadb_source import VALIDATION_CONTEXT
 from fake_site import fake_distribution
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
@@ -132,27 +133,9 @@ def validate_embedding_function_conflict_on_get(embedding_function, persisted_ef
 """
 
 COLLECTION = """
-import functools
-
 from chromadb.api.types import validate_embedding_function, validate_embeddings
 
 QUERY_EMBED = {query_embed}  # 1.1.0 and later: query_texts go through embed_query(input=...)
-
-
-def validation_context(name):
-    def decorator(func):
-        @functools.wraps(func)
-        def wrapper(self, *args, **kwargs):
-            try:
-                return func(self, *args, **kwargs)
-            except Exception as e:
-                msg = f"{{str(e)}} in {{name}}."
-                e.args = (msg,) + e.args[1:] if e.args else ()
-                raise
-
-        return wrapper
-
-    return decorator
 
 
 class Collection:
@@ -235,7 +218,8 @@ def _site(tmp_path, version="1.5.9"):
             "chromadb/api/collection_configuration.py": CONFIGURATION,
             "chromadb/api/client.py": CLIENT.format(check_on_get=new),
             "chromadb/api/models/__init__.py": "",
-            "chromadb/api/models/CollectionCommon.py": COLLECTION.format(query_embed=new),
+            "chromadb/api/models/CollectionCommon.py": VALIDATION_CONTEXT
+            + COLLECTION.format(query_embed=new),
         },
     )
     return site

@@ -6,7 +6,7 @@ fake `chromadb` into tmp_path with the real raising code copied word for word:
   classes since 0.3.22);
 - `chromadb/api/types.py`: `validate_ids` of chromadb 1.5.9 (identical in 0.4.6-1.5.9; 0.4.24 and 0.5.23 were run for
   real too), and for the old releases the 0.3.29 body (`found duplicates for: {dups}`, a set; 0.3.22-0.4.5);
-- `chromadb/api/models/CollectionCommon.py`: `validation_context` of chromadb 1.5.9 (from 0.5.17 on), which appends
+- `chromadb/api/models/CollectionCommon.py`: `validation_context` of chromadb 1.5.9 (from 0.5.17 on; chromadb_source.py), which appends
   ` in add.` / ` in upsert.` to the message; the 0.4.24 fake has none.
 A `Collection` with `add`/`upsert` (add keeps a stored record, upsert replaces it, as 1.5.9 does) and an
 `EphemeralClient` complete the shape. The tests reproduce each Python wording the entry lists in a child interpreter,
@@ -26,6 +26,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import sqlalchemy as sa
+from chromadb_source import VALIDATION_CONTEXT
 from entry_blocks import option_blocks
 from fake_site import write_files
 from pyrun import last_line, run_python, script_names
@@ -117,33 +118,6 @@ def validate_ids(ids):
 """
 
 # chromadb 1.5.9 chromadb/api/models/CollectionCommon.py (from 0.5.17 on)
-CONTEXT = """
-import functools
-
-
-def validation_context(name):
-    \"\"\"A decorator that wraps a method with a try-except block that catches
-    exceptions and adds the method name to the error message. This allows us to
-    provide more context when an error occurs, without rewriting validators.
-    \"\"\"
-
-    def decorator(func):
-        @functools.wraps(func)
-        def wrapper(self, *args, **kwargs):
-            try:
-                return func(self, *args, **kwargs)
-            except Exception as e:
-                msg = f"{str(e)} in {name}."
-                # add the rest of the args to the error message if they exist
-                e.args = (msg,) + e.args[1:] if e.args else ()
-                # raise the same error that was caught with the modified message
-                raise
-
-        return wrapper
-
-    return decorator
-"""
-
 NO_CONTEXT = """
 def validation_context(name):
     return lambda func: func  # chromadb <= 0.5.16: the message has no ' in add.'
@@ -199,7 +173,7 @@ class EphemeralClient:
 """
 
 RELEASES = {
-    "1.5.9": (VALIDATE_IDS_NEW, CONTEXT),
+    "1.5.9": (VALIDATE_IDS_NEW, VALIDATION_CONTEXT),
     "0.4.24": (VALIDATE_IDS_NEW, NO_CONTEXT),
     "0.3.29": (VALIDATE_IDS_OLD, NO_CONTEXT),
 }
