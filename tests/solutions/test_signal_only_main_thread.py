@@ -180,6 +180,15 @@ def forever(pid_file):
     with open(pid_file, "w") as f:
         f.write(str(os.getpid()))
     time.sleep(60)
+
+
+def child_state(pid_file):
+    # whether the child that wrote its pid there is still running
+    try:
+        os.kill(int(open(pid_file).read()), 0)
+        return "child still running"
+    except ProcessLookupError:
+        return "child gone"
 """
 
 DRIVER = """
@@ -205,19 +214,19 @@ if __name__ == "__main__":
         started = time.monotonic()
         print(pool.submit(check, lambda: run_with_timeout(work.forever, pid_file, timeout=0.5)).result())
         print("waited less than 5 s:", time.monotonic() - started < 5)
-    pid = int(open(pid_file).read())
-    try:
-        os.kill(pid, 0)
-        print("child still running")
-    except ProcessLookupError:
-        print("child gone")
+    print(work.child_state(pid_file))
 """
 
 
-def test_option1_reports_errors_deaths_and_kills_the_child(fix_code, tmp_path):
+def _drive_option1(fix_code, tmp_path, driver: str, timeout: int):
+    """Run `driver` beside the entry's Option 1 (as fix_timeout.py) and the WORK module."""
     (tmp_path / "fix_timeout.py").write_text(fix_code(SLUG, 1), encoding="utf-8")
     (tmp_path / "work.py").write_text(WORK, encoding="utf-8")
-    result = run_args(["-c", DRIVER, str(tmp_path)], path=tmp_path, cwd=tmp_path, timeout=30)
+    return run_args(["-c", driver, str(tmp_path)], path=tmp_path, cwd=tmp_path, timeout=timeout)
+
+
+def test_option1_reports_errors_deaths_and_kills_the_child(fix_code, tmp_path):
+    result = _drive_option1(fix_code, tmp_path, DRIVER, timeout=30)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "RuntimeError: boom failed: ValueError: boom",
@@ -251,20 +260,14 @@ if __name__ == "__main__":
         run_with_timeout(work.forever, pid_file, timeout=60)
     except KeyboardInterrupt:
         print("interrupted within 5 s:", time.monotonic() - started < 5)
-    try:
-        os.kill(int(open(pid_file).read()), 0)
-        print("child still running")
-    except ProcessLookupError:
-        print("child gone")
+    print(work.child_state(pid_file))
 """
 
 
 def test_option1_stops_the_work_when_the_caller_is_interrupted(fix_code, tmp_path):
     # The old helper killed the child only on its own timeout: an interrupted caller then waited in
     # proc.join() until the work ended by itself (60 s here; never, for runaway generated code).
-    (tmp_path / "fix_timeout.py").write_text(fix_code(SLUG, 1), encoding="utf-8")
-    (tmp_path / "work.py").write_text(WORK, encoding="utf-8")
-    result = run_args(["-c", INTERRUPTED, str(tmp_path)], path=tmp_path, cwd=tmp_path, timeout=90)
+    result = _drive_option1(fix_code, tmp_path, INTERRUPTED, timeout=90)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["interrupted within 5 s: True", "child gone"]
 
