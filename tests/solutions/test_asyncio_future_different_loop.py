@@ -47,7 +47,7 @@ from pathlib import Path
 
 import pytest
 from answers import assert_answers
-from entry_blocks import option_blocks
+from entry_blocks import option_blocks, raising_block
 from fake_http import QuietHandler
 from fake_site import write_files
 from pyrun import interpreters_by_version, last_line, run_args, run_python, run_script_on
@@ -310,10 +310,7 @@ INTERPRETERS = interpreters_by_version((3, 8), (3, 13))
 @pytest.mark.parametrize("version", INTERPRETERS)
 def test_reproduction_and_options_1_to_3_on_each_python(version, entry, fix_code, tmp_path, index):
     exe = INTERPRETERS[version]
-    wrong = next(
-        block for block in code_blocks(entry.markdown) if block.attributes.get("raises") == "RuntimeError"
-    )
-    result = run_script_on(exe, wrong.code, tmp_path)
+    result = run_script_on(exe, raising_block(entry), tmp_path)
     assert result.returncode != 0
     raised = last_line(result)
     if version in {

@@ -35,23 +35,13 @@ from pathlib import Path
 
 import pytest
 from answers import assert_answers, confident_answer
-from entry_blocks import option_blocks
+from entry_blocks import option_blocks, raising_block
 from pyrun import interpreters_by_version, run_script_on
 
-from app.corpus.entries import code_blocks, parse_entry
-
 SLUG = "multiprocessing-spawn-main-guard"
-SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 PYTHONS = interpreters_by_version((3, 8), (3, 13))
 BOOTSTRAP = "An attempt has been made to start a new process before the\n        current process has finished its bootstrapping phase."
 SAFE_IMPORTING = 'To fix this issue, refer to the "Safe importing of main module"'
-
-
-def failing_block() -> str:
-    """The entry's own `raises=` block: the wrong code it shows."""
-    entry = parse_entry(SOLUTIONS / f"{SLUG}.md")
-    (block,) = [b for b in code_blocks(entry.markdown) if b.python and "raises" in b.attributes]
-    return block.code
 
 
 def version_of(exe: str) -> tuple[int, int]:
@@ -63,9 +53,9 @@ def version_of(exe: str) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("version", list(PYTHONS))
-def test_unguarded_pool_fails_and_option_1_runs(version, tmp_path, fix_code, index):
+def test_unguarded_pool_fails_and_option_1_runs(version, entry, tmp_path, fix_code, index):
     exe = PYTHONS[version]
-    wrong = run_script_on(exe, failing_block(), tmp_path)
+    wrong = run_script_on(exe, raising_block(entry), tmp_path)
     assert wrong.returncode != 0
     assert BOOTSTRAP in wrong.stderr, wrong.stderr[-2000:]
     assert "_check_not_importing_main" in wrong.stderr and "_fixup_main_from_path" in wrong.stderr

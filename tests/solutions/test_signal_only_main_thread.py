@@ -30,13 +30,11 @@ from pathlib import Path
 
 import pytest
 from answers import assert_answers, confident_answer
+from entry_blocks import raising_block
 from fake_site import fake_distribution
 from pyrun import interpreters_by_version, last_line, run_args, run_python, run_script_on
 
-from app.corpus.entries import code_blocks
-
 SLUG = "signal-only-main-thread"
-SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 LONG = "signal only works in main thread of the main interpreter"
 WAKEUP = "set_wakeup_fd only works in main thread of the main interpreter"
 
@@ -142,10 +140,7 @@ INTERPRETERS = interpreters_by_version((3, 8), (3, 13))
 @pytest.mark.parametrize("version", INTERPRETERS)
 def test_failing_block_and_options_1_and_4_on_each_python(version, entry, fix_code, tmp_path, index):
     exe = INTERPRETERS[version]
-    wrong = next(
-        block for block in code_blocks(entry.markdown) if block.attributes.get("raises") == "ValueError"
-    )
-    result = run_script_on(exe, wrong.code, tmp_path)
+    result = run_script_on(exe, raising_block(entry), tmp_path)
     assert result.returncode == 1
     wording = "signal only works in main thread" if version == "3.8" else LONG
     assert last_line(result) == f"ValueError: {wording}"
