@@ -284,6 +284,20 @@ def test_look_alikes_are_not_this_entry(entry, index):
         assert confident_answer(index, text) != SLUG, text
 
 
+def _option1_reports_the_device(code: str, site, tmp_path):
+    """Option 1 without an input device (a container) says the device is what is missing, and with one
+    lists it; returns the run with a device."""
+    no_device = run_python(code, path=site, cwd=tmp_path, env={"FAKE_PA_INPUTS": ""})
+    assert no_device.returncode == 0, no_device.stderr
+    assert "input devices: none | default input: none" in no_device.stdout
+    assert "fix: PortAudio sees no input device" in no_device.stdout
+    assert "pip install pyaudio" not in no_device.stdout
+
+    with_device = run_python(code, path=site, cwd=tmp_path, env={"FAKE_PA_INPUTS": "USB mic"})
+    assert "input devices: ['USB mic'] | default input: USB mic" in with_device.stdout
+    return with_device
+
+
 def test_option1_names_what_this_interpreter_misses(fix_code, sites, tmp_path):
     library = ctypes.util.find_library("portaudio")
     code = fix_code(SLUG, 1)
@@ -301,14 +315,7 @@ def test_option1_names_what_this_interpreter_misses(fix_code, sites, tmp_path):
     assert "sounddevice: installed, but PortAudio library not found" in no_lib.stdout
     assert "fix: sudo apt-get install -y libportaudio2 portaudio19-dev" in no_lib.stdout
 
-    no_device = run_python(code, path=sites["full"], cwd=tmp_path, env={"FAKE_PA_INPUTS": ""})
-    assert no_device.returncode == 0, no_device.stderr
-    assert "input devices: none | default input: none" in no_device.stdout
-    assert "fix: PortAudio sees no input device" in no_device.stdout
-    assert "pip install pyaudio" not in no_device.stdout
-
-    with_device = run_python(code, path=sites["full"], cwd=tmp_path, env={"FAKE_PA_INPUTS": "USB mic"})
-    assert "input devices: ['USB mic'] | default input: USB mic" in with_device.stdout
+    with_device = _option1_reports_the_device(code, sites["full"], tmp_path)
     assert (
         "ok: PortAudio, a binding (PyAudio or sounddevice) and a default input device" in with_device.stdout
     ) == bool(library)
@@ -337,14 +344,7 @@ def test_option1_checks_the_device_of_a_sounddevice_user(fix_code, sites, tmp_pa
     # sounddevice alone, no device (a container): the old script asked for PyAudio and portaudio19-dev and never said
     # that the device is what is missing (the user's error is `Error querying device -1`)
     code = fix_code(SLUG, 1)
-    no_device = run_python(code, path=sites["sd_only"], cwd=tmp_path, env={"FAKE_PA_INPUTS": ""})
-    assert no_device.returncode == 0, no_device.stderr
-    assert "input devices: none | default input: none" in no_device.stdout
-    assert "fix: PortAudio sees no input device" in no_device.stdout
-    assert "pip install pyaudio" not in no_device.stdout
-
-    with_device = run_python(code, path=sites["sd_only"], cwd=tmp_path, env={"FAKE_PA_INPUTS": "USB mic"})
-    assert "input devices: ['USB mic'] | default input: USB mic" in with_device.stdout
+    with_device = _option1_reports_the_device(code, sites["sd_only"], tmp_path)
     assert "pip install pyaudio" not in with_device.stdout
     assert ("ok: PortAudio, a binding" in with_device.stdout) == bool(ctypes.util.find_library("portaudio"))
 
