@@ -312,9 +312,14 @@ def test_option1_script_loads_wrapped_checkpoints_and_explains_a_variant(fix_cod
     assert "model._orig_mod.2.weight\t(10, 8)" in listing.stdout
 
 
-def test_option1_loaded_weights_are_the_checkpoints(fix_code, tmp_path):
-    site = _site(tmp_path)
+def _beside_option1(fix_code, tmp_path: Path, code: str, site: Path | None = None):
+    """Run `code` with the entry's Option 1 importable as fit_checkpoint (and the fake torch's site)."""
+    site = site or _site(tmp_path)
     (tmp_path / "fit_checkpoint.py").write_text(fix_code(SLUG, 1), encoding="utf-8")
+    return run_python(code, path=[site, tmp_path], cwd=tmp_path)
+
+
+def test_option1_loaded_weights_are_the_checkpoints(fix_code, tmp_path):
     code = """
 import torch
 from torch import nn
@@ -338,7 +343,7 @@ else:
     raise AssertionError("a 5-class checkpoint loaded into a 10-class model")
 print("ok")
 """
-    result = run_python(code, path=[site, tmp_path], cwd=tmp_path)
+    result = _beside_option1(fix_code, tmp_path, code)
     assert result.returncode == 0, result.stderr
     assert "shape head.weight: checkpoint (5, 8) != model (10, 8)" in result.stdout
     assert result.stdout.rstrip().endswith("ok")
@@ -377,8 +382,6 @@ def test_option1_unwraps_checkpoints_that_hold_tensors_of_their_own(fix_code, tm
     # The PyTorch tutorial's general checkpoint saves `loss` (a tensor) beside model_state_dict, and
     # pytorch/examples' ImageNet script saves `best_acc1` (a tensor) beside a DataParallel state_dict.
     # The old weights_of() stopped at the top level as soon as one value had a .shape.
-    site = _site(tmp_path)
-    (tmp_path / "fit_checkpoint.py").write_text(fix_code(SLUG, 1), encoding="utf-8")
     code = """
 import torch
 from torch import nn
@@ -398,7 +401,7 @@ torch.save(
 assert torch.equal(load_checkpoint(Net(), "model_best.pth.tar").encoder.weight, trained.encoder.weight)
 print("ok")
 """
-    result = run_python(code, path=[site, tmp_path], cwd=tmp_path)
+    result = _beside_option1(fix_code, tmp_path, code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 
@@ -430,7 +433,6 @@ def test_option1_reads_safetensors_files(fix_code, tmp_path):
     # torch.load here unpickles like those releases did. Adapters and HF weights are .safetensors.
     site = _site(tmp_path)
     write_files(site, {"safetensors/__init__.py": "", "safetensors/torch.py": SAFETENSORS_TORCH})
-    (tmp_path / "fit_checkpoint.py").write_text(fix_code(SLUG, 1), encoding="utf-8")
     code = """
 from net import Net
 from safetensors.torch import save_file
@@ -445,7 +447,7 @@ except RuntimeError as exc:
     print(exc)
 print("ok")
 """
-    result = run_python(code, path=[site, tmp_path], cwd=tmp_path)
+    result = _beside_option1(fix_code, tmp_path, code, site)
     assert result.returncode == 0, result.stderr
     assert "-> an adapter (LoRA/PEFT) checkpoint" in result.stdout
     assert "another architecture" not in result.stdout  # the adapter hint is the answer, not a second guess
