@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from answers import confident_answer
 from pyrun import run_python
 
 from app.corpus.entries import parse_entry
@@ -177,3 +178,32 @@ def test_too_long_sequence_warning_is_not_this_entry(fix_code, tmp_path):
     assert run.returncode == 1  # the warning announced the failure that followed
     result = _real_error(fix_code, tmp_path, run.stderr)
     assert result.stdout.startswith("real error: IndexError: index out of range in self")
+
+
+# ChromeDriver's start-up, as it prints it on a host without IPv6 (the IPv6 half of its localhost
+# listener is refused; it serves on IPv4), then the program's own failure.
+CHROMEDRIVER_THEN_CRASH = """
+import sys
+sys.stderr.write(
+    "Starting ChromeDriver 120.0.6099.109 on port 9515\\n"
+    "Only local connections are allowed.\\n"
+    "[1702980000.123][SEVERE]: bind() failed: Cannot assign requested address (99)\\n"
+    "ChromeDriver was started successfully.\\n"
+)
+sys.stderr.flush()
+pages = {}
+print(pages["login"])
+"""
+
+
+def test_chromedriver_ipv6_bind_line_is_not_the_failure(fix_code, tmp_path, index):
+    run = run_python(CHROMEDRIVER_THEN_CRASH, cwd=tmp_path)
+    assert run.returncode == 1
+    bind_line = next(line for line in run.stderr.splitlines() if "bind() failed" in line)
+    assert confident_answer(index, bind_line) == SLUG
+    # a program's own bind() on an address the host lacks is the errno-99 entry, not noise
+    assert confident_answer(index, "OSError: [Errno 99] Cannot assign requested address") == (
+        "cannot-assign-requested-address"
+    )
+    result = _real_error(fix_code, tmp_path, run.stderr)
+    assert result.stdout.startswith("real error: KeyError: 'login'"), result.stdout

@@ -63,6 +63,25 @@ def services_named(text: str) -> frozenset[str]:
     return frozenset(lib for port in _PORT.findall(text) for lib in SERVICE_PORTS.get(port, ()))
 
 
+def ports_connected(text: str) -> frozenset[str]:
+    """The ports the text connects to (`localhost:3030`, `port=6379`)."""
+    return frozenset(_PORT.findall(text))
+
+
+def other_service_port(
+    signature: str, libraries: Iterable[str], ports: frozenset[str], query_words: frozenset[str]
+) -> tuple[str, ...]:
+    """An entry about a service whose signature connects to the service's own port (Redis's
+    `localhost:6379`) does not answer an error connecting to another port, unless the error names
+    the service's library anyway."""
+    wanted = services_named(signature) & {lib.lower() for lib in libraries}
+    if not wanted or not ports or wanted & query_words:
+        return ()
+    if any(lib in wanted for port in ports for lib in SERVICE_PORTS.get(port, ())):
+        return ()
+    return (f"port {', '.join(sorted(ports))} ≠ {', '.join(sorted(wanted))}'s port",)
+
+
 @dataclass(frozen=True)
 class Judgement:
     adjustment: float = 0.0

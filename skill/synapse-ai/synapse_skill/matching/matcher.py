@@ -189,6 +189,7 @@ def search(
         part.lower() for p in errors if p.type for part in p.type.split(".")
     }
     services = evidence.services_named(text)
+    ports = evidence.ports_connected(text)
     query_words |= services
     # a generic entry (no libraries) defers to one about the service whose port the error names
     about_service = (
@@ -234,6 +235,7 @@ def search(
             )
         score += judgement.adjustment
         subject = evidence.subject_conflicts(query_subject, sig.subject, libraries)
+        subject += evidence.other_service_port(sig.text, libraries, ports, query_words)
         if subject:
             score -= scoring.DECISIVE_CONFLICT_PENALTY
             lexical = replace(lexical, conflicts=lexical.conflicts + subject)
