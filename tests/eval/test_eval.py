@@ -122,7 +122,14 @@ MAX_CONFIDENT_WRONG = 10
 # words moved from connect-timeout to max-retries-exceeded. With the 64 of checkpoint-state-dict-mismatch,
 # cuda-reinit-forked-subprocess, sqlite-extension-loading and triton-unavailable (38 of 45 positives right, none
 # wrong; every look-alike answered is another entry's error): still 52.
-REAL_SETS = [(WILD, 0.90, 2), (HOLDOUT, 0.91, 2), (ENTRIES_REAL, 0.71, 52)]
+# Nineteenth round, with the 122 blind texts of eight entries (crlf-line-endings, gcp-api-not-enabled,
+# request-body-too-large, npm-optional-native-missing, node-gyp-build-failed, cpu-instruction-unsupported,
+# bitsandbytes-gpu-unavailable, flash-attention-unavailable): 60 — two scripts whose interpreter is really
+# missing (`env: can't execute 'bash'` in Alpine, `/usr/bin/env: 'python'`) read by mcp-server-spawn-failed,
+# three bitsandbytes CPU-build warnings whose threads blame something else (a GPTQ file not found, a
+# transformers/accelerate mismatch, a container that cannot see the GPU), an xformers commit importing
+# flash_attn by mistake, and two bare `Illegal instruction (core dumped)` from a deliberate trap and a miscompile.
+REAL_SETS = [(WILD, 0.90, 2), (HOLDOUT, 0.91, 2), (ENTRIES_REAL, 0.71, 60)]
 
 
 def test_dev_set_is_large_and_every_entry_is_measured_or_listed_as_not_yet():
