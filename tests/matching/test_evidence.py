@@ -1819,10 +1819,14 @@ def test_a_service_s_own_port_names_the_service_behind_a_refused_connection():
 def test_an_entry_about_a_service_does_not_answer_a_refusal_on_another_port():
     windows_refusal = "No connection could be made because the target machine actively refused it"
     conn = index(
-        IndexItem("refused", [f"ConnectionRefusedError: [WinError 10061] {windows_refusal}"], "Nothing listens"),
+        IndexItem(
+            "refused", [f"ConnectionRefusedError: [WinError 10061] {windows_refusal}"], "Nothing listens"
+        ),
         IndexItem(
             "redis-down",
-            [f"redis.exceptions.ConnectionError: Error 10061 connecting to localhost:6379. {windows_refusal}."],
+            [
+                f"redis.exceptions.ConnectionError: Error 10061 connecting to localhost:6379. {windows_refusal}."
+            ],
             "Redis is not running or not reachable",
             libraries=["redis"],
         ),
@@ -1835,7 +1839,13 @@ def test_an_entry_about_a_service_does_not_answer_a_refusal_on_another_port():
     redis = [h for h in matcher.search(conn, app_backend).hits if h.slug == "redis-down"]
     assert redis and "port 3030 ≠ redis's port" in redis[0].conflicts
     # the error names Redis although the port is another: the entry about Redis still answers
-    assert answered(conn, f"redis.exceptions.ConnectionError: Error 10061 connecting to cache:7000. {windows_refusal}.") == "redis-down"
+    assert (
+        answered(
+            conn,
+            f"redis.exceptions.ConnectionError: Error 10061 connecting to cache:7000. {windows_refusal}.",
+        )
+        == "redis-down"
+    )
     # or it names no port at all
     assert answered(conn, f"Error 10061 connecting to localhost:6379. {windows_refusal}.") == "redis-down"
 
