@@ -160,7 +160,17 @@ def addon(folder: Path, name: str, target: str, source: str, extra: dict | None 
 
 def npm_env(tmp_path: Path, headers: Path, path: Path | None, **more: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.lower().startswith("npm_config_")}
-    for name in ("PYTHON", "NODE_GYP_FORCE_PYTHON", "CXXFLAGS", "CFLAGS", "NO_COLOR"):
+    # run under `make test`, MAKELEVEL would make the build's make print `make[1]:` where a user's shows `make:`
+    for name in (
+        "PYTHON",
+        "NODE_GYP_FORCE_PYTHON",
+        "CXXFLAGS",
+        "CFLAGS",
+        "NO_COLOR",
+        "MAKELEVEL",
+        "MAKEFLAGS",
+        "MFLAGS",
+    ):
         env.pop(name, None)
     (tmp_path / "user.npmrc").write_text("", encoding="utf-8")
     env.update(
