@@ -74,8 +74,10 @@ def other_service_port(
     """An entry about a service whose signature connects to the service's own port (Redis's
     `localhost:6379`) does not answer an error connecting to another port, unless the error names
     the service's library anyway."""
+    if not ports:  # most errors connect to no port: no regex over the candidate's signature then
+        return ()
     wanted = services_named(signature) & {lib.lower() for lib in libraries}
-    if not wanted or not ports or wanted & query_words:
+    if not wanted or wanted & query_words:
         return ()
     if any(lib in wanted for port in ports for lib in SERVICE_PORTS.get(port, ())):
         return ()
