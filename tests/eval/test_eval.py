@@ -129,7 +129,11 @@ MAX_CONFIDENT_WRONG = 10
 # three bitsandbytes CPU-build warnings whose threads blame something else (a GPTQ file not found, a
 # transformers/accelerate mismatch, a container that cannot see the GPU), an xformers commit importing
 # flash_attn by mistake, and two bare `Illegal instruction (core dumped)` from a deliberate trap and a miscompile.
-REAL_SETS = [(WILD, 0.90, 2), (HOLDOUT, 0.91, 2), (ENTRIES_REAL, 0.71, 60)]
+# Twentieth round: holdout 0.90 (103 of 114), from 0.91: an answer below 65 now needs one rare word in
+# common or the same exception type; its one right answer lost (litellm's Ollama refusal read through
+# aiohttp's `Cannot connect to host … ssl:default` wording, all common words) came with 13 wrong answers
+# fewer on the by-repository samples (docs/matching.md, twentieth round).
+REAL_SETS = [(WILD, 0.90, 2), (HOLDOUT, 0.90, 2), (ENTRIES_REAL, 0.71, 60)]
 
 
 def test_dev_set_is_large_and_every_entry_is_measured_or_listed_as_not_yet():

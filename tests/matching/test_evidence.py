@@ -1436,6 +1436,25 @@ def test_a_dotted_module_s_own_file_outside_site_packages_is_a_checkout_not_a_sh
     assert decisive.features(stray)["import_origin"] == "local"
 
 
+# A checkpoint pickled by other code names its classes' module; loading it asks the unpickler for it.
+UNPICKLED_MODULE = """Traceback (most recent call last):
+  File "/srv/app/load.py", line 12, in <module>
+    state = torch.load("old-run.pth", weights_only=False)
+  File "/opt/venv/lib/python3.11/site-packages/torch/serialization.py", line 1470, in load
+    return _load(opened_zipfile, map_location, pickle_module, **pickle_load_args)
+  File "/opt/venv/lib/python3.11/site-packages/torch/serialization.py", line 1964, in _load
+    result = unpickler.load()
+  File "/opt/venv/lib/python3.11/site-packages/torch/serialization.py", line 1953, in find_class
+    return super().find_class(mod_name, name)
+ModuleNotFoundError: No module named 'trainer'"""
+# A PyInstaller bundle that left a module out: the bundle's importer, not the user's environment.
+FROZEN_APP_MODULE = """Traceback (most recent call last):
+  File "app.py", line 3, in <module>
+  File "PyInstaller/loader/pyimod02_importers.py", line 419, in exec_module
+  File "acmeui/__init__.py", line 8, in <module>
+ModuleNotFoundError: No module named 'acmeui_proto'"""
+
+
 # -- the kinds of confident wrong answer found on real errors, on the real corpus -------
 
 
@@ -1520,6 +1539,35 @@ def corpus():
         ),
         # the old OpenAI SDK parsing an HTTP body that is not JSON: not a model's reply
         (OLD_SDK_BODY, "llm-json-decode-error"),
+        # twentieth round: a daemon's words alone, a driver's generic failure, another object than None,
+        # Python 2's unquoted dotted module, a pickle's and a frozen app's missing module, another port,
+        # another constructor, another gRPC status
+        (
+            "docker: Error response from daemon: invalid character 'o' in literal false (expecting 'a').",
+            "windows-path-in-linux",
+        ),
+        (
+            "WebDriverException: Message: An unknown server-side error occurred while processing the command",
+            "cli-subcommand-missing",
+        ),
+        ("TypeError: cannot unpack non-iterable MockResponse object", "nonetype-not-subscriptable"),
+        ("ImportError: No module named acmeauth.signing", "package-version-skew"),
+        (UNPICKLED_MODULE, "module-not-found"),
+        (FROZEN_APP_MODULE, "module-not-found"),
+        (
+            "OSError: Multiple exceptions: [Errno 111] Connect call failed ('127.0.0.1', 5433), "
+            "[Errno 111] Connect call failed ('::1', 5433, 0, 0)",
+            "redis-connection-error",
+        ),
+        (
+            "TypeError: Bot is not a constructor\n    at Object.<anonymous> (/srv/bot/index.js:4:13)",
+            "circular-import",
+        ),
+        (
+            "grpc._channel._InactiveRpcError: <_InactiveRpcError of RPC that terminated with:\n"
+            '\tstatus = StatusCode.UNKNOWN\n\tdetails = "failed to route the call: no app id"',
+            "llm-region-unsupported",
+        ),
     ],
 )
 def test_real_kinds_of_wrong_answers_stay_unanswered_by_the_look_alike(corpus, text, not_this):
@@ -1892,4 +1940,103 @@ def test_which_hugging_face_service_refused_decides():
         "huggingface_hub.errors.HfHubHTTPError: 429 Client Error: Too Many Requests for url: "
         "https://huggingface.co/meta-llama/Llama-3.2-3B-Instruct/resolve/main/config.json",
         "hf_service hub ≠ inference",
+    )
+
+
+def test_a_low_score_earned_by_common_words_alone_is_not_an_answer(corpus):
+    """Below 65, an answer needs a rare word in common or the same exception type (docs/matching.md)."""
+    # Appium's generic failure shares `unknown`, `command` and `error` with a CLI's unknown subcommand
+    text = "WebDriverException: Message: An unknown server-side error occurred while processing the command"
+    hit = best(corpus, text)
+    assert hit is not None and 60 <= hit.score < 65 and not hit.confident
+    # the words of a signature: still the answer
+    assert (
+        answered(corpus, "docker: Error response from daemon: invalid mode: /data.")
+        == "windows-path-in-linux"
+    )
+
+
+def test_the_object_a_statement_could_not_unpack_or_index_decides():
+    conn = one_entry(
+        "none-value", "TypeError: cannot unpack non-iterable NoneType object", "A function returned None"
+    )
+    assert answered(conn, "TypeError: cannot unpack non-iterable NoneType object") == "none-value"
+    assert_withheld(
+        conn,
+        "TypeError: cannot unpack non-iterable MockResponse object",
+        "object_type mockresponse ≠ nonetype",
+    )
+    assert (
+        decisive.features("TypeError: 'coroutine' object is not subscriptable")["object_type"] == "coroutine"
+    )
+
+
+def test_python_2_s_unquoted_dotted_module_does_not_say_which_part_is_missing():
+    skew = IndexItem("version-skew", ["ModuleNotFoundError: No module named 'pkg.X'"], "A module moved")
+    conn = index(MISSING_PACKAGE, skew)
+    assert decisive.features("ImportError: No module named acmeauth.signing")["module_depth"] == (
+        "either (unquoted)"
+    )
+    assert answered(conn, "ImportError: No module named acmeauth.signing") is None
+    assert answered(conn, "ImportError: No module named acmeauth") == "missing-package"
+
+
+def test_who_asked_for_a_missing_module_decides():
+    conn = index(MISSING_PACKAGE)
+    assert answered(conn, "ModuleNotFoundError: No module named 'trainer'") == "missing-package"
+    assert_withheld(conn, UNPICKLED_MODULE, "imported_by unpickler ≠ import")
+    assert_withheld(conn, FROZEN_APP_MODULE, "imported_by frozen app ≠ import")
+
+
+def test_a_python_address_tuple_names_the_port_connected_to():
+    assert evidence.ports_connected("Connect call failed ('::1', 6379, 0, 0)") == {"6379"}
+    conn = index(
+        IndexItem(
+            "redis-down",
+            ["OSError: Multiple exceptions: [Errno 111] Connect call failed ('127.0.0.1', 6379)"],
+            "Redis is not running or not reachable",
+            libraries=["redis"],
+        )
+    )
+    postgres = "OSError: Multiple exceptions: [Errno 111] Connect call failed ('127.0.0.1', 5433)"
+    hit = best(conn, postgres)
+    assert hit is not None and not hit.confident and "port 5433 ≠ redis's port" in hit.conflicts
+
+
+def test_what_javascript_could_not_construct_decides():
+    conn = one_entry(
+        "circular",
+        "TypeError: Class extends value undefined is not a constructor or null",
+        "A circular import left the base class undefined",
+    )
+    assert answered(conn, "TypeError: Class extends value undefined is not a constructor or null")
+    assert_withheld(conn, "TypeError: Bot is not a constructor", "not_constructor bot ≠ undefined")
+
+
+def test_a_grpc_status_code_decides():
+    signature = (
+        "grpc._channel._InactiveRpcError: <_InactiveRpcError of RPC that terminated with: "
+        'status = StatusCode.FAILED_PRECONDITION details = "User location is not supported for the API use."'
+    )
+    conn = one_entry("region", signature, "The API is not offered in the caller's region")
+    assert answered(conn, signature) == "region"
+    assert_withheld(
+        conn,
+        signature.replace("FAILED_PRECONDITION", "UNAVAILABLE"),
+        "grpc_status unavailable ≠ failed_precondition",
+    )
+
+
+def test_the_first_character_go_could_not_read_decides_html_from_text():
+    conn = one_entry(
+        "fenced-reply",
+        "invalid character '`' looking for beginning of value",
+        "The model wrapped its JSON in a Markdown fence",
+    )
+    assert answered(conn, "json: invalid character '`' looking for beginning of value")
+    # an HTML error page where JSON was expected: not a model's reply
+    assert_withheld(
+        conn,
+        "Error response from daemon: invalid character '<' looking for beginning of value",
+        "json_first_char html ≠ text",
     )

@@ -118,8 +118,10 @@ def _owner(dotted: str) -> str:
 
 
 def _module_depth(m: re.Match[str]) -> str:
-    module = m.group(1).strip(".")
-    return "package" if _owner(module) == module else "submodule"
+    module = (m.group(1) or m.group(2)).strip(".")
+    if _owner(module) == module:
+        return "package"
+    return "submodule" if m.group(1) else "either (unquoted)"
 
 
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
@@ -354,6 +356,14 @@ FEATURES: tuple[Feature, ...] = (
         _first_group,
         needs=("status", "code", "http", "client error", "server error", "<title>", "<h1>"),
     ),
+    # gRPC's status code decides the same way: `UNAVAILABLE` (nothing listening), `FAILED_PRECONDITION`
+    # (the service refuses this caller: a region, a setting), `UNKNOWN` (the server's own failure).
+    Feature(
+        "grpc_status",
+        re.compile(r"StatusCode\.([A-Z_]{2,40})\b"),
+        _first_group,
+        needs=("statuscode.",),
+    ),
     # OpenSSL names its failure by a reason code: `[SSL: CERTIFICATE_VERIFY_FAILED]` (a certificate
     # nobody trusts) is not `[SSL: WRONG_VERSION_NUMBER]` (TLS spoken to a plain-HTTP port).
     Feature(
@@ -387,7 +397,9 @@ FEATURES: tuple[Feature, ...] = (
     # A dotted module of an installed package moved or vanished; a bare name is not installed.
     Feature(
         "module_depth",
-        re.compile(r"no module named ['\"]?([\w.]{1,200})", re.I),
+        # Python 2 printed the dotted name it was asked for, unquoted, whichever part was missing
+        # (`No module named oauthlib.common` with oauthlib absent): only a quoted name tells.
+        re.compile(r"no module named (?:['\"]([\w.]{1,200})|([\w.]{1,200}))", re.I),
         _module_depth,
         needs=("no module named",),
     ),
@@ -482,6 +494,14 @@ FEATURES: tuple[Feature, ...] = (
         re.compile(r"([A-Za-z_$][\w$]{0,80}) is not a function"),
         _first_group,
         needs=("is not a function",),
+    ),
+    # And what it could not construct: `Class extends value undefined` (a circular import left the
+    # base class undefined) is not `Telegraf` (a default export imported as a named one).
+    Feature(
+        "not_constructor",
+        re.compile(r"([A-Za-z_$][\w$]{0,80}) is not a constructor"),
+        _first_group,
+        needs=("is not a constructor",),
     ),
     # The object whose finaliser failed: asyncio's transports (`_ProactorBasePipeTransport.__del__`)
     # outliving their loop, not any class's `__del__` at exit.
@@ -587,6 +607,14 @@ FEATURES: tuple[Feature, ...] = (
         lambda m: "json" if m.group(2) else m.group(1).lower(),
         needs=("unexpected token",),
     ),
+    # Go's JSON decoder names the first character it could not read the same way: `<` opens an HTML
+    # page (a proxy's or server's error page, not JSON at all); anything else is text around the JSON.
+    Feature(
+        "json_first_char",
+        re.compile(r"invalid character '(.)' looking for beginning of value"),
+        lambda m: "html" if m.group(1) == "<" else "text",
+        needs=("looking for beginning of value",),
+    ),
     # Node's own modules carry the `node:` prefix: a runtime that cannot find `node:sqlite` is older than
     # the code (the prefix from 14.18/16, `node:sqlite` from 22.5), not missing a package to install.
     Feature(
@@ -683,6 +711,18 @@ FEATURES: tuple[Feature, ...] = (
         re.compile(r"'NoneType' object has no attribute '(\w{1,80})'", re.I),
         _first_group,
         needs=("nonetype",),
+    ),
+    # Which object the code tried to index, iterate, unpack or call: `None` (a value that was never
+    # set) is not a `coroutine` (an `await` left out) nor a `CallbackResponse` (that library's API).
+    Feature(
+        "object_type",
+        re.compile(
+            r"'([A-Za-z_][\w.]{0,80})' object is not (?:subscriptable|iterable|callable)"
+            r"|non-iterable ([A-Za-z_][\w.]{0,80}) object",
+            re.I,
+        ),
+        _first_group,
+        needs=("object is not", "non-iterable"),
     ),
     # Whose symbol the loader could not resolve: a C++ name in PyTorch's namespaces (`c10::`,
     # `at::`, `torch::`: an extension built against another torch) is not another library's
@@ -804,6 +844,20 @@ _FRAME_FILE = re.compile(
     r"|([^\s\"']{0,400}\.py)(?:['\"]?,\s{0,3}line \d{1,7}|:\d{1,7}, in | in [<\w][\w<>]{0,80}\()"
 )
 _INSTALLED_PART = re.compile(r"(?:site|dist)-packages[/\\]([\w.]{1,200}(?:[/\\][\w.]{1,200})?)")
+
+
+# Who asked for a module that is missing: an unpickler (a pickled object names the module of its
+# class: a checkpoint saved by other code, not a package to install) or a frozen app's own importer
+# (PyInstaller left the module out of the bundle: a hidden import, not the user's environment).
+_IMPORTERS = (
+    ("unpickler", re.compile(r"in find_class\b|unpickler\.load\(|\bpickle\.loads?\(|in persistent_load\b")),
+    ("frozen app", re.compile(r"pyimod0\d_importers|PyInstaller[/\\]loader|[/\\]_MEI\d{2,}[/\\]")),
+)
+
+
+def _importer(before: str) -> str:
+    tail = before[-2000:]
+    return next((name for name, rx in _IMPORTERS if rx.search(tail)), "import")
 
 
 def _before(text: str, line: str) -> str:
@@ -937,7 +991,8 @@ def _launch_log(text: str, line: str) -> str:
 def context(text: str, line: str) -> dict[str, str]:
     """Decisive parts read from around the error (`text`), not from its own `line`: for a missing
     module or name of a package (not Python's own), whether the failing import ran inside that
-    package, and whether a missing module went missing inside a package build step; for a bare
+    package, whether a missing module went missing inside a package build step, and who asked for
+    it (an import, an unpickler, a frozen app's importer); for a bare
     syntax error, the construct on the code line above its caret; for pip's subprocess wrapper, the
     step that failed; for git's `failed to push some refs`, whether a local hook or the remote refused;
     for Node's `other side closed`, which step the error it caused names; for a pool whose workers
@@ -969,6 +1024,7 @@ def context(text: str, line: str) -> dict[str, str]:
     found = _import_site(before, module, part)
     if lacking.group(1):  # a whole module missing
         found["build_step"] = "yes" if _BUILD_STEP.search(text[-64 * 1024 :]) else "no"
+        found["imported_by"] = _importer(before)
     return found
 
 

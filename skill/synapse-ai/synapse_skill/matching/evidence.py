@@ -55,7 +55,8 @@ SERVICE_PORTS = {
     "19530": ("pymilvus",),
     "27017": ("pymongo",),
 }
-_PORT = re.compile(r"(?:[\w\]]:|\bport[=:]?\s?['\"]?)(\d{4,5})\b", re.I)
+# `localhost:6379`, `port=6379`, and Python's address tuples (`('127.0.0.1', 5433)`)
+_PORT = re.compile(r"(?:[\w\]]:|\bport[=:]?\s?['\"]?|\d['\"],\s?)(\d{4,5})\b", re.I)
 
 
 def services_named(text: str) -> frozenset[str]:
@@ -64,7 +65,7 @@ def services_named(text: str) -> frozenset[str]:
 
 
 def ports_connected(text: str) -> frozenset[str]:
-    """The ports the text connects to (`localhost:3030`, `port=6379`)."""
+    """The ports the text connects to (`localhost:3030`, `port=6379`, `('::1', 6379)`)."""
     return frozenset(_PORT.findall(text))
 
 

@@ -267,6 +267,7 @@ def search(
             and not contradicted
             and not general
             and not scoring.thin(sig, lexical)
+            and not scoring.common_words_only(sig, lexical, score, idf_of, cache.size)
             and score >= CONFIDENT_SCORE
             and score - runner_up >= CONFIDENT_MARGIN
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
@@ -386,6 +387,24 @@ def thin(sig: Signature, lexical: Lexical) -> bool:
     if len(shared) > 1:
         return False
     return sig.bare is not None or sum(map(_informative, sig.token_set)) > 1
+
+
+# Below WEAK_SCORE an answer needs one rare word in common with the error, or the same exception
+# type: on errors sampled by repository, answers scoring 60-65 on common words alone (`docker`,
+# `daemon`, `unknown`, `command`, `str`) were another cause in every case read (docs/matching.md).
+WEAK_SCORE = 65.0
+RARE_WORD_IDF = 5.0  # a word in fewer than about one signature in 150
+
+
+def common_words_only(
+    sig: Signature, lexical: Lexical, score: float, idf_of: Mapping[str, float], size: int
+) -> bool:
+    """A low score earned only by words many signatures share: a likeness, not the same error.
+    In an index too small to tell (under 150 signatures), a word of one signature is rare."""
+    if score >= WEAK_SCORE or lexical.type_match is True or sig.shape is not None or not sig.token_set:
+        return False
+    rare = min(RARE_WORD_IDF, idf(1, size))
+    return not any(idf_of.get(t, 0.0) >= rare for t in lexical.shared if not t.startswith("_"))
 
 
 def _informative(t: str) -> bool:
