@@ -2040,3 +2040,14 @@ def test_the_first_character_go_could_not_read_decides_html_from_text():
         "Error response from daemon: invalid character '<' looking for beginning of value",
         "json_first_char html ≠ text",
     )
+
+
+def test_the_interpreter_env_could_not_find_decides():
+    conn = one_entry(
+        "node-tool", "env: node: No such file or directory", "A Node tool's shebang finds no node"
+    )
+    assert answered(conn, "/usr/bin/env: 'node': No such file or directory") == "node-tool"
+    assert_withheld(conn, "/usr/bin/env: 'python': No such file or directory", "env_program python ≠ node")
+    # busybox's wording, and a script saved with CRLF line endings: another program each time
+    assert decisive.features("env: can't execute 'bash': No such file or directory")["env_program"] == "bash"
+    assert decisive.features("/usr/bin/env: 'bash\\r': No such file or directory")["env_program"] == "bash\\r"

@@ -615,6 +615,14 @@ FEATURES: tuple[Feature, ...] = (
         lambda m: "html" if m.group(1) == "<" else "text",
         needs=("looking for beginning of value",),
     ),
+    # Which interpreter `env` could not find names what is missing: `node` (a Node tool's shebang),
+    # `python` (a system with only `python3`), `bash\r` (a script saved with CRLF line endings).
+    Feature(
+        "env_program",
+        re.compile(r"\benv: (?:can't execute )?[‘'`]?([\w.+-]{1,40}(?:\\r)?)[’'`]?\s?: No such file or directory", re.I),
+        _first_group,
+        needs=("env: ",),
+    ),
     # Node's own modules carry the `node:` prefix: a runtime that cannot find `node:sqlite` is older than
     # the code (the prefix from 14.18/16, `node:sqlite` from 22.5), not missing a package to install.
     Feature(
