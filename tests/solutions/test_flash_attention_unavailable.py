@@ -30,6 +30,7 @@ import textwrap
 import pytest
 from answers import assert_answers, confident_answer
 from fake_site import fake_distribution, write_files
+from fake_torch_cuda import TORCH_CUDA
 from pyrun import last_line, run_python
 
 SLUG = "flash-attention-unavailable"
@@ -150,24 +151,7 @@ FAKE_TORCH = {
 
         from . import cuda, nn  # noqa: E402
     ''',
-    "torch/cuda/__init__.py": """
-        import os
-
-        _CC = os.environ.get("FAKE_GPU_CC", "")
-
-
-        def is_available():
-            return bool(_CC)
-
-
-        def get_device_capability(device=None):
-            major, minor = _CC.split(".")
-            return int(major), int(minor)
-
-
-        def get_device_name(device=None):
-            return "NVIDIA A100-SXM4-40GB" if _CC >= "8" else "Tesla T4"
-    """,
+    "torch/cuda/__init__.py": TORCH_CUDA,
     "torch/nn/__init__.py": "from . import functional\n",
     "torch/nn/functional.py": '''
         import numpy as np

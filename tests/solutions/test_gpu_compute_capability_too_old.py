@@ -1,7 +1,7 @@
 """Verified fix for solutions/gpu-compute-capability-too-old.md.
 
 There is no GPU here, so `torch` is a fake in tmp_path whose `torch.cuda` reports the compute capability
-and name given in FAKE_CC / FAKE_GPU (no FAKE_CC: no CUDA). Like torch 2.13, its `is_bf16_supported()`
+and name given in FAKE_GPU_CC / FAKE_GPU (fake_torch_cuda.py; no FAKE_GPU_CC: no CUDA). Like torch 2.13, its `is_bf16_supported()`
 answers True below 8.0 (bf16 emulation), the trap the entry warns about. Beside it, the checks of the
 real releases, copied: vllm 0.34.0 `CudaPlatform.check_if_supports_dtype` (vllm/platforms/cuda.py),
 transformers 4.46.3 `TrainingArguments.__post_init__`'s bf16 check (training_args.py) and flash-attn
@@ -12,6 +12,7 @@ and feed its choices back into the same checks.
 
 from pathlib import Path
 
+from fake_torch_cuda import TORCH_CUDA
 from pyrun import last_line, run_python
 
 from app.corpus.entries import parse_entry
@@ -27,24 +28,9 @@ half = float16
 from . import cuda
 """
 
-TORCH_CUDA = """
-import os
-
-_CC = os.environ.get("FAKE_CC", "")
-
-
-def is_available():
-    return bool(_CC)
-
-
-def get_device_capability(device=None):
-    major, minor = _CC.split(".")
-    return int(major), int(minor)
-
-
-def get_device_name(device=None):
-    return os.environ.get("FAKE_GPU", "Tesla T4")
-
+TORCH_CUDA_WITH_BF16 = (
+    TORCH_CUDA
+    + """
 
 def is_bf16_supported(including_emulation=True):
     # torch 2.13.0: True from 8.0 on, and below it whenever a bf16 tensor can be created (emulation);
@@ -52,6 +38,7 @@ def is_bf16_supported(including_emulation=True):
     emulation = including_emulation and not os.environ.get("FAKE_OLD_TORCH")
     return is_available() and (get_device_capability() >= (8, 0) or emulation)
 """
+)
 
 VLLM_CUDA = """
 import torch
@@ -135,7 +122,7 @@ def _write(path: Path, text: str) -> None:
 def _site(tmp_path: Path, flash_attn: bool = True) -> Path:
     site = tmp_path / ("site" if flash_attn else "site-without-flash-attn")
     _write(site / "torch" / "__init__.py", TORCH)
-    _write(site / "torch" / "cuda" / "__init__.py", TORCH_CUDA)
+    _write(site / "torch" / "cuda" / "__init__.py", TORCH_CUDA_WITH_BF16)
     _write(site / "vllm" / "__init__.py", "")
     _write(site / "vllm" / "platforms" / "__init__.py", "")
     _write(site / "vllm" / "platforms" / "cuda.py", VLLM_CUDA)
@@ -147,7 +134,7 @@ def _site(tmp_path: Path, flash_attn: bool = True) -> Path:
 
 
 def _run(code, tmp_path, cc, gpu="Tesla T4", flash_attn=True, old_torch=False):
-    env = {"FAKE_CC": cc, "FAKE_GPU": gpu, "FAKE_OLD_TORCH": "1" if old_torch else None}
+    env = {"FAKE_GPU_CC": cc, "FAKE_GPU": gpu, "FAKE_OLD_TORCH": "1" if old_torch else None}
     return run_python(code, cwd=tmp_path, path=_site(tmp_path, flash_attn), env=env)
 
 

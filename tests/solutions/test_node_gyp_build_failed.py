@@ -34,23 +34,19 @@ Option 1 runs in-process (compiled once per module) except where the script itse
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
 import io
 import json
 import os
 import re
 import shutil
 import subprocess
-import tarfile
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from answers import assert_answers, confident_answer
 from entry_blocks import option_blocks
+from fake_npm_registry import npm_tarball, serve_registry
 from pyrun import interpreters_by_version, run_script_on
 
 SLUG = "node-gyp-build-failed"
@@ -96,12 +92,7 @@ def tool_folder(folder: Path, leave_out: str) -> Path:
 def tarball(folder: Path, name: str, files: dict[str, str]) -> Path:
     """An npm package tarball (package/...) holding `files`."""
     path = folder / f"{name}.tgz"
-    with tarfile.open(path, "w:gz") as tar:
-        for rel, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(f"package/{rel}")
-            info.size, info.mode = len(data), 0o644
-            tar.addfile(info, io.BytesIO(data))
+    path.write_bytes(npm_tarball(files))
     return path
 
 
@@ -432,47 +423,8 @@ def registry(tmp_path, node_headers):
             },
         )
     )
-    blobs: dict[str, bytes] = {}
-    docs: dict[str, dict] = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def do_GET(self):
-            path = self.path.split("?")[0]
-            body = blobs.get(path) or (
-                json.dumps(docs[path.lstrip("/")]).encode() if path.lstrip("/") in docs else None
-            )
-            self.send_response(200 if body else 404)
-            body = body or b'{"error":"Not found"}'
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    folder = tmp_path / "tarballs"
-    folder.mkdir()
-    for manifest, files in manifests:
-        blob = tarball(
-            folder,
-            f"{manifest['name']}-{manifest['version']}",
-            {"package.json": json.dumps(manifest), **files},
-        ).read_bytes()
-        path = f"/{manifest['name']}/-/{manifest['name']}-{manifest['version']}.tgz"
-        blobs[path] = blob
-        integrity = "sha512-" + base64.b64encode(hashlib.sha512(blob).digest()).decode()
-        doc = docs.setdefault(manifest["name"], {"name": manifest["name"], "dist-tags": {}, "versions": {}})
-        doc["versions"][manifest["version"]] = dict(
-            manifest, dist={"tarball": base + path, "integrity": integrity}
-        )
-        doc["dist-tags"]["latest"] = manifest["version"]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base + "/"
-    server.shutdown()
-    server.server_close()
+    with serve_registry(manifests) as url:
+        yield url
 
 
 def locked(app: Path, name: str) -> str:

@@ -18,22 +18,16 @@ no peers are installed; npm ls exits 1).
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import io
 import json
 import os
 import re
 import shutil
 import subprocess
-import tarfile
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote
 
 import pytest
 from entry_blocks import option_blocks
+from fake_npm_registry import serve_registry
 
 from app.corpus.entries import parse_entry
 
@@ -74,66 +68,15 @@ PACKAGES = [
 NEXT14_REACT19 = {"next": "14.2.30", "react": "^19.0.0", "react-dom": "^19.0.0"}
 
 
-def _tarball(manifest: dict) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        files = {
-            "package/package.json": json.dumps(manifest),
-            "package/index.js": f"module.exports = {json.dumps(manifest['version'])};\n",
-        }
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            info.mode = 0o644
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
 @pytest.fixture(scope="module")
 def registry():
     """A local npm registry serving PACKAGES (the last version listed is `latest`): its URL."""
-    files: dict[str, bytes] = {}
-    docs: dict[str, dict] = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def do_GET(self):
-            path = unquote(self.path.split("?")[0])
-            if path in files:
-                status, body = 200, files[path]
-            elif path.lstrip("/") in docs:
-                status, body = 200, json.dumps(docs[path.lstrip("/")]).encode()
-            else:
-                status, body = 404, b'{"error":"Not found"}'
-            self.send_response(status)
-            self.send_header(
-                "content-type", "application/json" if path not in files else "application/octet-stream"
-            )
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    for manifest in PACKAGES:
-        blob = _tarball(manifest)
-        path = f"/{manifest['name']}/-/{manifest['name'].split('/')[-1]}-{manifest['version']}.tgz"
-        files[path] = blob
-        integrity = "sha512-" + base64.b64encode(hashlib.sha512(blob).digest()).decode()
-        doc = docs.setdefault(manifest["name"], {"name": manifest["name"], "dist-tags": {}, "versions": {}})
-        doc["versions"][manifest["version"]] = dict(
-            manifest,
-            dist={"tarball": base + path, "shasum": hashlib.sha1(blob).hexdigest(), "integrity": integrity},
-        )
-        doc["dist-tags"]["latest"] = manifest["version"]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base + "/"
-    server.shutdown()
-    server.server_close()
+    packages = [
+        (manifest, {"index.js": f"module.exports = {json.dumps(manifest['version'])};\n"})
+        for manifest in PACKAGES
+    ]
+    with serve_registry(packages) as url:
+        yield url
 
 
 @pytest.fixture
