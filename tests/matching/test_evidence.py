@@ -2051,3 +2051,22 @@ def test_the_interpreter_env_could_not_find_decides():
     # busybox's wording, and a script saved with CRLF line endings: another program each time
     assert decisive.features("env: can't execute 'bash': No such file or directory")["env_program"] == "bash"
     assert decisive.features("/usr/bin/env: 'bash\\r': No such file or directory")["env_program"] == "bash\\r"
+
+
+JSON_FILE_TRACEBACK = """Traceback (most recent call last):
+  File "/srv/app/settings.py", line 9, in <module>
+    settings = json.load(handle)
+  File "/usr/lib/python3.11/json/__init__.py", line 293, in load
+    return loads(fp.read(),
+json.decoder.JSONDecodeError: Expecting ',' delimiter: line 14 column 5 (char 310)"""
+
+
+def test_whether_json_load_read_a_file_decides():
+    conn = one_entry(
+        "model-reply",
+        "json.decoder.JSONDecodeError: Expecting ',' delimiter: line 1 column 9 (char 8)",
+        "The model's reply is not bare JSON",
+    )
+    assert answered(conn, "json.decoder.JSONDecodeError: Expecting ',' delimiter: line 3 column 9 (char 40)")
+    # the same words, raised by json.load on a file someone edited
+    assert_withheld(conn, JSON_FILE_TRACEBACK, "json_source file ≠ text")

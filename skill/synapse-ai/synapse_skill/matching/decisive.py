@@ -996,6 +996,13 @@ def _launch_log(text: str, line: str) -> str:
     return next((name for name, rx in _LAUNCH_LOG if rx.search(log)), "other")
 
 
+# Python's JSON decoder fails the same way on a file and on a string; the frames above say which:
+# `json.load(f)` (its `…/json/__init__.py", line N, in load` frame, or the call itself) read a
+# file, a configuration someone edited, not a model's reply or a response body held as a string.
+_JSON_DECODE_ERROR = re.compile(r"JSONDecodeError\b")
+_JSON_FILE_READ = re.compile(r"json[/\\]__init__\.py\"?, line \d{1,6}, in load\b|\bjson\.load\(")
+
+
 def context(text: str, line: str) -> dict[str, str]:
     """Decisive parts read from around the error (`text`), not from its own `line`: for a missing
     module or name of a package (not Python's own), whether the failing import ran inside that
@@ -1003,7 +1010,8 @@ def context(text: str, line: str) -> dict[str, str]:
     it (an import, an unpickler, a frozen app's importer); for a bare
     syntax error, the construct on the code line above its caret; for pip's subprocess wrapper, the
     step that failed; for git's `failed to push some refs`, whether a local hook or the remote refused;
-    for Node's `other side closed`, which step the error it caused names; for a pool whose workers
+    for Node's `other side closed`, which step the error it caused names; for Python's JSON decoder,
+    whether `json.load` read a file; for a pool whose workers
     died, whether their tracebacks show a main module re-run without its `__main__` guard; for a
     browser that closed at launch, what the browser's log after it says."""
     before = _before(text, line)
@@ -1019,6 +1027,8 @@ def context(text: str, line: str) -> dict[str, str]:
         return _syntax_construct(before)
     if _PIP_SUBPROCESS.search(line):
         return {"pip_step": _pip_step(text)}
+    if _JSON_DECODE_ERROR.search(line):
+        return {"json_source": "file" if _JSON_FILE_READ.search(before[-4000:]) else "text"}
     if _PUSH_FAILED.search(line):
         return {"push_refused_by": "local hook" if _LOCAL_PUSH_HOOK.search(text[-64 * 1024 :]) else "remote"}
     lacking = _LACKING.search(line)
