@@ -606,3 +606,22 @@ def test_a_log_line_ending_in_an_exception_s_repr_is_that_exception():
     assert extract(shrugged).primary.type is None
     # a repr in the middle of a sentence is not where the line ends
     assert extract("retrying after RuntimeError('x') twice").primary.type is None
+
+
+NINJA_BUILD = """[1/2] /usr/local/cuda/bin/nvcc -c /src/csrc/kernel.cu -o /src/build/kernel.o -gencode=arch=compute_90,code=sm_90
+FAILED: /src/build/kernel.o
+nvcc fatal   : Unsupported gpu architecture 'compute_90'
+ninja: build stopped: subcommand failed.
+Traceback (most recent call last):
+  File "/opt/venv/lib/python3.10/site-packages/torch/utils/cpp_extension.py", line 2116, in _run_ninja_build
+    raise RuntimeError(message) from e
+RuntimeError: Error compiling objects for extension"""
+
+
+def test_a_native_build_s_compiler_diagnostics_are_evidence_for_the_driver_s_error():
+    found = extract(NINJA_BUILD)
+    assert found.primary.line() == "RuntimeError: Error compiling objects for extension"
+    assert RaisedError(None, "nvcc fatal   : Unsupported gpu architecture 'compute_90'") in found.evidence
+    # the same diagnostic in a text whose build did not fail through a driver is not read so
+    plain = "nvcc fatal   : Unsupported gpu architecture 'compute_90'\nValueError: bad input"
+    assert all("nvcc" not in err.message for err in extract(plain).evidence)

@@ -619,7 +619,10 @@ FEATURES: tuple[Feature, ...] = (
     # `python` (a system with only `python3`), `bash\r` (a script saved with CRLF line endings).
     Feature(
         "env_program",
-        re.compile(r"\benv: (?:can't execute )?[‘'`]?([\w.+-]{1,40}(?:\\r)?)[’'`]?\s?: No such file or directory", re.I),
+        re.compile(
+            r"\benv: (?:can't execute )?[‘'`]?([\w.+-]{1,40}(?:\\r)?)[’'`]?\s?: No such file or directory",
+            re.I,
+        ),
         _first_group,
         needs=("env: ",),
     ),

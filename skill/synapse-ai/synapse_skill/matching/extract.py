@@ -288,7 +288,28 @@ def extract(text: str) -> Extracted:
     evidence = [*reversed(errors[:last]), *errors[last + 1 :]]
     for err in (primary, *errors[:-1]):
         evidence.extend(_nested(err))
+    if _NATIVE_BUILD_FAILED.search(text[-MAX_INPUT_CHARS:]):
+        evidence.extend(_compiler_diagnostics(lines))
     return with_frames(primary, tuple(_unique(evidence, primary)))
+
+
+# A native build (torch's cpp_extension through ninja, setuptools calling the compiler) ends in the
+# driver's own words (`Error compiling objects for extension`, `ninja: build stopped`, `command 'gcc'
+# failed`): the compiler's first diagnostics above them say why, and are read as evidence.
+_NATIVE_BUILD_FAILED = re.compile(
+    r"Error compiling objects for extension|ninja: build stopped: subcommand failed"
+    r"|error: command '[^'\n]{0,200}(?:gcc|g\+\+|clang|nvcc|cl\.exe)' failed"
+)
+_COMPILER_DIAGNOSTIC = re.compile(r"nvcc fatal\s{0,4}:|(?:^|[\s:])fatal error: |: error: |#error ")
+MAX_DIAGNOSTICS = 2
+
+
+def _compiler_diagnostics(lines: list[str]) -> list[RaisedError]:
+    found = [line.strip() for line in lines if _COMPILER_DIAGNOSTIC.search(line)]
+    return [RaisedError(None, line[:MAX_DIAGNOSTIC_CHARS]) for line in dict.fromkeys(found)][:MAX_DIAGNOSTICS]
+
+
+MAX_DIAGNOSTIC_CHARS = 400
 
 
 def _logged_as_info(text: str, fragment: str) -> bool:
