@@ -2070,3 +2070,28 @@ def test_whether_json_load_read_a_file_decides():
     assert answered(conn, "json.decoder.JSONDecodeError: Expecting ',' delimiter: line 3 column 9 (char 40)")
     # the same words, raised by json.load on a file someone edited
     assert_withheld(conn, JSON_FILE_TRACEBACK, "json_source file ≠ text")
+
+
+def test_a_library_s_family_name_in_a_signature_names_the_library():
+    conn = index(
+        IndexItem(
+            "hub-limit",
+            [
+                "HTTP status client error (429 Too Many Requests) for url "
+                "(https://huggingface.co/org/model/resolve/main/config.json)"
+            ],
+            "The Hugging Face Hub's rate limit",
+            libraries=["huggingface_hub"],
+        )
+    )
+    hub = "HTTP status client error (429 Too Many Requests) for url (https://huggingface.co/acme/m/resolve/main/a.json)"
+    assert answered(conn, hub) == "hub-limit"
+    # the same status from a client that names no Hugging Face anywhere: another service's limit
+    hit = best(
+        conn, "HTTP status client error (429 Too Many Requests) for url (https://api.example.org/v1/items)"
+    )
+    assert hit is not None and "huggingface (not named in the error)" in hit.frames
+    # a traceback through huggingface_hub names it, though not in the signature's spelling
+    assert not any(
+        "not named" in note for note in best(conn, "huggingface_hub.errors.HfHubHTTPError: " + hub).frames
+    )

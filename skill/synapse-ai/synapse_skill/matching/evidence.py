@@ -124,12 +124,21 @@ def named_library_evidence(
 ) -> Judgement:
     """A signature that names the entry's library (`redis … Name or service not known`) is about
     that library: a query that names it nowhere, in its words or its frames, is another failure."""
-    named = {lib.lower() for lib in libraries} & signature_words
-    if not named or named & query_words or named & {f.lower() for f in frames}:
+    named = {name for lib in libraries for name in _spellings(lib)} & signature_words
+    if not named:
+        return Judgement()
+    if named & {n for word in (*query_words, *frames) for n in _spellings(word)}:
         return Judgement()
     return Judgement(
         -UNNAMED_LIBRARY_PENALTY, frames=tuple(f"{lib} (not named in the error)" for lib in sorted(named))
     )
+
+
+def _spellings(library: str) -> set[str]:
+    """A library as an error names it: `huggingface_hub` also as `huggingface` (its URL's host)."""
+    lower = library.lower()
+    family = re.split(r"[_\-.]", lower)[0]
+    return {lower, family} if len(family) >= 5 else {lower}
 
 
 def subject_conflicts(
