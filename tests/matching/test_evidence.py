@@ -2050,7 +2050,8 @@ def test_the_interpreter_env_could_not_find_decides():
     assert_withheld(conn, "/usr/bin/env: 'python': No such file or directory", "env_program python ≠ node")
     # busybox's wording, and a script saved with CRLF line endings: another program each time
     assert decisive.features("env: can't execute 'bash': No such file or directory")["env_program"] == "bash"
-    assert decisive.features("/usr/bin/env: 'bash\\r': No such file or directory")["env_program"] == "bash\\r"
+    assert decisive.features("/usr/bin/env: 'bash\\r': No such file or directory")["env_program"] == "\\r"
+    assert decisive.features("env: 'python3\\r': No such file or directory")["env_program"] == "\\r"
 
 
 JSON_FILE_TRACEBACK = """Traceback (most recent call last):

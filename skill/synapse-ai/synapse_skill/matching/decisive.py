@@ -194,6 +194,11 @@ def _symbol_owner(m: re.Match[str]) -> str:
 _PROMPTS = frozenset(["$", "%", "#", ">", ">>>", "PS>"])
 
 
+def _env_program(m: re.Match[str]) -> str:
+    name = m.group(1)
+    return "\\r" if name.endswith("\\r") else name.lower()
+
+
 def _command_kind(m: re.Match[str]) -> str:
     command = m.group(1)
     if command in _PROMPTS:
@@ -616,14 +621,15 @@ FEATURES: tuple[Feature, ...] = (
         needs=("looking for beginning of value",),
     ),
     # Which interpreter `env` could not find names what is missing: `node` (a Node tool's shebang),
-    # `python` (a system with only `python3`), `bash\r` (a script saved with CRLF line endings).
+    # `python` (a system with only `python3`); any name ending in `\r` is a script saved with CRLF line
+    # endings, whichever interpreter its shebang names.
     Feature(
         "env_program",
         re.compile(
             r"\benv: (?:can't execute )?[‘'`]?([\w.+-]{1,40}(?:\\r)?)[’'`]?\s?: No such file or directory",
             re.I,
         ),
-        _first_group,
+        _env_program,
         needs=("env: ",),
     ),
     # Node's own modules carry the `node:` prefix: a runtime that cannot find `node:sqlite` is older than
