@@ -2096,3 +2096,15 @@ def test_a_library_s_family_name_in_a_signature_names_the_library():
     assert not any(
         "not named" in note for note in best(conn, "huggingface_hub.errors.HfHubHTTPError: " + hub).frames
     )
+
+
+def test_why_torch_could_not_initialise_numpy_decides():
+    signature = "UserWarning: Failed to initialize NumPy: _ARRAY_API not found (Triggered internally at tensor_numpy.cpp:84.)"
+    conn = one_entry("numpy-abi", signature, "An extension built for NumPy 1.x under NumPy 2")
+    assert answered(conn, signature) == "numpy-abi"
+    # a build's isolated environment without NumPy: torch warns and goes on, nothing to rebuild
+    assert_withheld(
+        conn,
+        "UserWarning: Failed to initialize NumPy: No module named 'numpy' (Triggered internally at tensor_numpy.cpp:81.)",
+        "numpy_init absent ≠ abi",
+    )

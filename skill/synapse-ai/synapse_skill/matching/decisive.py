@@ -632,6 +632,15 @@ FEATURES: tuple[Feature, ...] = (
         _env_program,
         needs=("env: ",),
     ),
+    # Why torch could not initialise NumPy: a NumPy 2 under an extension built for 1.x (`_ARRAY_API not
+    # found`) is a binary mismatch; `No module named 'numpy'` (a build's isolated environment, which
+    # torch warns about and goes on) is NumPy absent.
+    Feature(
+        "numpy_init",
+        re.compile(r"Failed to initialize NumPy: ([^\n]{1,80})"),
+        lambda m: "absent" if "no module named" in m.group(1).lower() else "abi",
+        needs=("failed to initialize numpy",),
+    ),
     # Node's own modules carry the `node:` prefix: a runtime that cannot find `node:sqlite` is older than
     # the code (the prefix from 14.18/16, `node:sqlite` from 22.5), not missing a package to install.
     Feature(
