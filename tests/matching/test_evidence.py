@@ -2108,3 +2108,14 @@ def test_why_torch_could_not_initialise_numpy_decides():
         "UserWarning: Failed to initialize NumPy: No module named 'numpy' (Triggered internally at tensor_numpy.cpp:81.)",
         "numpy_init absent ≠ abi",
     )
+
+
+def test_the_missing_file_an_entry_s_title_names_decides():
+    signature = "FileNotFoundError: [Errno 2] No such file or directory: '/usr/local/cuda/bin/nvcc'"
+    conn = one_entry("no-toolkit", signature, "No CUDA toolkit: nvcc not found")
+    assert answered(conn, "FileNotFoundError: [Errno 2] No such file or directory: '/opt/cuda-12.1/bin/nvcc'")
+    assert_withheld(
+        conn,
+        "FileNotFoundError: [Errno 2] No such file or directory: '/srv/flows/config.yaml'",
+        "missing_file config.yaml ≠ nvcc",
+    )

@@ -641,6 +641,15 @@ FEATURES: tuple[Feature, ...] = (
         lambda m: "absent" if "no module named" in m.group(1).lower() else "abi",
         needs=("failed to initialize numpy",),
     ),
+    # The file a call could not find, when an entry's title names it: `…/bin/nvcc` missing is a CUDA
+    # toolkit missing; `config.yaml` missing is not.
+    Feature(
+        "missing_file",
+        re.compile(r"No such file or directory: ['\"]([^'\"\n]{1,300})['\"]"),
+        lambda m: re.split(r"[/\\]", m.group(1).rstrip("/\\"))[-1].lower(),
+        subject=True,
+        needs=("no such file or directory: ",),
+    ),
     # Node's own modules carry the `node:` prefix: a runtime that cannot find `node:sqlite` is older than
     # the code (the prefix from 14.18/16, `node:sqlite` from 22.5), not missing a package to install.
     Feature(
