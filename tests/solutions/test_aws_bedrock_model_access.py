@@ -20,6 +20,7 @@ fake region and assert the id, region and access advice it prints; the id it nam
 import json
 from pathlib import Path
 
+from fake_botocore import CLIENT_ERROR
 from fake_site import write_files
 from pyrun import last_line, run_python
 
@@ -27,42 +28,6 @@ from app.corpus.entries import parse_entry
 
 SLUG = "aws-bedrock-model-access"
 ENTRY = parse_entry(Path(__file__).resolve().parents[2] / "solutions" / f"{SLUG}.md")
-
-# botocore 1.44.18 botocore/exceptions.py, class ClientError, verbatim.
-BOTOCORE_EXCEPTIONS = """
-class ClientError(Exception):
-    MSG_TEMPLATE = (
-        'An error occurred ({error_code}) when calling the {operation_name} '
-        'operation{retry_info}: {error_message}'
-    )
-
-    def __init__(self, error_response, operation_name):
-        retry_info = self._get_retry_info(error_response)
-        error = error_response.get('Error', {})
-        msg = self.MSG_TEMPLATE.format(
-            error_code=error.get('Code', 'Unknown'),
-            error_message=error.get('Message', 'Unknown'),
-            operation_name=operation_name,
-            retry_info=retry_info,
-        )
-        super().__init__(msg)
-        self.response = error_response
-        self.operation_name = operation_name
-
-    def _get_retry_info(self, response):
-        retry_info = ''
-        if 'ResponseMetadata' in response:
-            metadata = response['ResponseMetadata']
-            if metadata.get('MaxAttemptsReached', False):
-                if 'RetryAttempts' in metadata:
-                    retry_info = (
-                        f" (reached max retries: {metadata['RetryAttempts']})"
-                    )
-        return retry_info
-
-    def __reduce__(self):
-        return ClientError, (self.response, self.operation_name)
-"""
 
 # botocore 1.44.18 errorfactory.py: one class per modeled error shape, created here.
 BOTOCORE_ERRORFACTORY = """
@@ -242,7 +207,7 @@ def _site(tmp_path, state=US_EAST_1):
     site = tmp_path / "site"
     files = {
         "botocore/__init__.py": "__version__ = '1.44.18'\n",
-        "botocore/exceptions.py": BOTOCORE_EXCEPTIONS,
+        "botocore/exceptions.py": CLIENT_ERROR,
         "botocore/errorfactory.py": BOTOCORE_ERRORFACTORY,
         "boto3/__init__.py": "__version__ = '1.44.18'\n" + BOTO3,
         "boto3/session.py": BOTO3_SESSION,

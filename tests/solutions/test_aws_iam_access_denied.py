@@ -32,6 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from answers import assert_answers
+from fake_botocore import CLIENT_ERROR
 from fake_site import write_files
 from pyrun import last_line, run_python
 
@@ -39,42 +40,6 @@ SLUG = "aws-iam-access-denied"
 ACCOUNT = "123456789012"
 CALLER = f"arn:aws:iam::{ACCOUNT}:user/dev"
 DENY_POLICY = f"arn:aws:iam::{ACCOUNT}:policy/DenyWrites"
-
-# botocore 1.44.18 botocore/exceptions.py, class ClientError, verbatim.
-EXCEPTIONS = """
-class ClientError(Exception):
-    MSG_TEMPLATE = (
-        'An error occurred ({error_code}) when calling the {operation_name} '
-        'operation{retry_info}: {error_message}'
-    )
-
-    def __init__(self, error_response, operation_name):
-        retry_info = self._get_retry_info(error_response)
-        error = error_response.get('Error', {})
-        msg = self.MSG_TEMPLATE.format(
-            error_code=error.get('Code', 'Unknown'),
-            error_message=error.get('Message', 'Unknown'),
-            operation_name=operation_name,
-            retry_info=retry_info,
-        )
-        super().__init__(msg)
-        self.response = error_response
-        self.operation_name = operation_name
-
-    def _get_retry_info(self, response):
-        retry_info = ''
-        if 'ResponseMetadata' in response:
-            metadata = response['ResponseMetadata']
-            if metadata.get('MaxAttemptsReached', False):
-                if 'RetryAttempts' in metadata:
-                    retry_info = (
-                        f" (reached max retries: {metadata['RetryAttempts']})"
-                    )
-        return retry_info
-
-    def __reduce__(self):
-        return ClientError, (self.response, self.operation_name)
-"""
 
 ERRORFACTORY = """
 from botocore.exceptions import ClientError
@@ -218,7 +183,7 @@ class Session:
 
 FILES = {
     "botocore/__init__.py": "__version__ = '1.44.18'\n",
-    "botocore/exceptions.py": EXCEPTIONS,
+    "botocore/exceptions.py": CLIENT_ERROR,
     "botocore/errorfactory.py": ERRORFACTORY,
     "botocore/parsers.py": PARSERS,
     "botocore/client.py": CLIENT,
