@@ -197,3 +197,26 @@ def test_answer_round_trips_the_server_result_shape():
     assert {k: data[k] for k in ("slug", "score", "confident", "why", "fix", "token_savings")} == {
         k: SQLITE_RESULT[k] for k in ("slug", "score", "confident", "why", "fix", "token_savings")
     }
+
+
+JSON_CONFIG_TRACEBACK = """Traceback (most recent call last):
+  File "/home/dev/agent/run.py", line 4, in <module>
+    settings = json.load(handle)
+  File "/usr/lib/python3.11/json/__init__.py", line 293, in load
+    return loads(fp.read(),
+  File "/usr/lib/python3.11/json/__init__.py", line 346, in loads
+    return _default_decoder.decode(s)
+json.decoder.JSONDecodeError: Expecting property name enclosed in double quotes: line 4 column 1 (char 45)"""
+
+
+def test_public_frames_keep_the_library_function_that_ran_not_the_caller_s_file():
+    query = build_query(JSON_CONFIG_TRACEBACK, env={})
+    assert '  File "/lib/python3.11/json/__init__.py", in load\n' in query
+    assert '  File "/lib/python3.11/json/__init__.py", in loads\n' in query
+    assert "run.py" not in query and "json.load(handle)" not in query and "/home/dev" not in query
+    # which is what tells json.load reading a file someone edited from json.loads reading a reply
+    from synapse_skill import offline, snapshot
+
+    index = offline.index_for(snapshot.load(settings()).snapshot)
+    _, answers, _ = index.search(query, limit=3)
+    assert answers and answers[0].slug == "config-file-malformed" and answers[0].confident

@@ -75,13 +75,21 @@ def client_env(text: str) -> dict:
     return env | {"modules": modules} if modules else env
 
 
+# The function a frame ran (`…, line 293, in load`): a library's own name, public like its path; it tells
+# `json.load` reading a file from `json.loads` reading a string.
+_FRAME_FUNCTION = re.compile(r", in ([A-Za-z_<][\w<>.]{0,80})\s*$")
+
+
 def public_frames(text: str, most: int = 8) -> list[str]:
     """The frames of `text` that run through installed libraries or the standard library, as
-    frame lines with the private part of each path cut off (`File "site-packages/requests/models.py"`)."""
+    frame lines with the private part of each path cut off and the function kept
+    (`File "site-packages/requests/models.py", in json`)."""
     lines = []
     for line in text[-64 * 1024 :].splitlines():
         if line.lstrip().startswith('File "') or line.lstrip().startswith("File '"):
             m = _PUBLIC_PATHS[0].search(line) or _PUBLIC_PATHS[1].search(line)
             if m:
-                lines.append(f'  File "{m.group(0).replace(chr(92), "/")}"')
+                function = _FRAME_FUNCTION.search(line)
+                called = f", in {function.group(1)}" if function else ""
+                lines.append(f'  File "{m.group(0).replace(chr(92), "/")}"{called}')
     return list(dict.fromkeys(lines))[-most:]

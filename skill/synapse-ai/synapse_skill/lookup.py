@@ -3,7 +3,7 @@
 Only the redacted error lines leave the machine, not the whole traceback: source lines,
 local paths and values stay local. Two facts go with them because they decide between
 look-alikes: the frames that ran through installed libraries or the standard library,
-cut to their public part (`File "site-packages/requests/models.py"`), and the client's
+cut to their public part with the function that ran (`File "site-packages/requests/models.py", in json`), and the client's
 environment (`environment.client_env`: interpreter, platform, the versions of the
 distributions the error involves).
 """

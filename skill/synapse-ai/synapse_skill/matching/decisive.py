@@ -1024,10 +1024,11 @@ def _launch_log(text: str, line: str) -> str:
 
 
 # Python's JSON decoder fails the same way on a file and on a string; the frames above say which:
-# `json.load(f)` (its `…/json/__init__.py", line N, in load` frame, or the call itself) read a
-# file, a configuration someone edited, not a model's reply or a response body held as a string.
+# `json.load(f)` (its `…/json/__init__.py", line N, in load` frame, which the skill sends without the
+# line, or the call itself) read a file, a configuration someone edited, not a model's reply or a
+# response body held as a string.
 _JSON_DECODE_ERROR = re.compile(r"JSONDecodeError\b")
-_JSON_FILE_READ = re.compile(r"json[/\\]__init__\.py\"?, line \d{1,6}, in load\b|\bjson\.load\(")
+_JSON_FILE_READ = re.compile(r"json[/\\]__init__\.py\"?,(?: line \d{1,6},)? in load\b|\bjson\.load\(")
 
 
 def context(text: str, line: str) -> dict[str, str]:
