@@ -131,8 +131,8 @@ MAX_CONFIDENT_WRONG = 10
 # flash_attn by mistake, and two bare `Illegal instruction (core dumped)` from a deliberate trap and a miscompile.
 # Twentieth round: holdout 0.90 (103 of 114), from 0.91: an answer below 65 now needs one rare word in
 # common or the same exception type; its one right answer lost (litellm's Ollama refusal read through
-# aiohttp's `Cannot connect to host … ssl:default` wording, all common words) came with 13 wrong answers
-# fewer on the by-repository samples (docs/matching.md, twentieth round).
+# aiohttp's `Cannot connect to host … ssl:default` wording, all common words) came with 12 wrong answers
+# fewer on the by-repository samples and one on dev (docs/matching.md, twentieth round).
 # Twentieth round, with the 126 blind texts of eight entries (website-blocks-scraper, config-file-malformed,
 # db-client-server-version-mismatch, upstream-service-unavailable, aws-iam-access-denied, cuda-toolkit-mismatch,
 # llama-cpp-model-unsupported, local-model-files-missing): 77 — seventeen of their look-alikes answered, each the
