@@ -14,6 +14,7 @@ skill runs without it, and then the env says nothing rather than guessing.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -119,26 +120,30 @@ def frames_evidence(
 def named_library_evidence(
     signature_words: frozenset[str],
     libraries: Iterable[str],
-    query_words: frozenset[str],
-    frames: tuple[str, ...],
+    query_names: frozenset[str],
 ) -> Judgement:
     """A signature that names the entry's library (`redis … Name or service not known`) is about
-    that library: a query that names it nowhere, in its words or its frames, is another failure."""
+    that library: a query that names it nowhere (`query_names`: its words and frames, each in
+    every spelling `names_in` gives) is another failure."""
     named = {name for lib in libraries for name in _spellings(lib)} & signature_words
-    if not named:
-        return Judgement()
-    if named & {n for word in (*query_words, *frames) for n in _spellings(word)}:
+    if not named or named & query_names:
         return Judgement()
     return Judgement(
         -UNNAMED_LIBRARY_PENALTY, frames=tuple(f"{lib} (not named in the error)" for lib in sorted(named))
     )
 
 
-def _spellings(library: str) -> set[str]:
+def names_in(query_words: Iterable[str], frames: Iterable[str]) -> frozenset[str]:
+    """Every spelling of every word and frame of a query: worked out once per search."""
+    return frozenset(n for word in (*query_words, *frames) for n in _spellings(word))
+
+
+@functools.lru_cache(maxsize=4096)
+def _spellings(library: str) -> frozenset[str]:
     """A library as an error names it: `huggingface_hub` also as `huggingface` (its URL's host)."""
     lower = library.lower()
     family = re.split(r"[_\-.]", lower)[0]
-    return {lower, family} if len(family) >= 5 else {lower}
+    return frozenset({lower, family}) if len(family) >= 5 else frozenset({lower})
 
 
 def subject_conflicts(

@@ -210,6 +210,7 @@ def search(
         if shape_matched
         else set()
     )
+    query_names = evidence.names_in(query_words, extracted.frames)
     judged = {}
     for slug, (score, sig, lexical) in best.items():
         libraries = facts[slug].libraries
@@ -226,7 +227,7 @@ def search(
             )
         judgement = evidence.combine(
             evidence.frames_evidence(libraries, extracted.frames, extracted.installed, query_subject),
-            evidence.named_library_evidence(sig.token_set, libraries, query_words, extracted.frames),
+            evidence.named_library_evidence(sig.token_set, libraries, query_names),
             evidence.env_evidence(facts[slug].applies_to, env, extracted.runs_on),
         )
         if installed and sig.shape is not None:  # what let the shape answer: say it in why.env
