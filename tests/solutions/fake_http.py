@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -42,11 +43,12 @@ class QuietHandler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def json_server(answer: Answer, keepalive: bool = False) -> Iterator[str]:
+def json_server(answer: Answer, keepalive: bool = False, tls: tuple[Any, Any] | None = None) -> Iterator[str]:
     """Serve `answer` on 127.0.0.1 (a free port) for GET and POST; yield the base URL, e.g. http://127.0.0.1:40123.
 
     Each reply is `json.dumps(payload)` with content-type application/json and its content-length.
     `keepalive` answers in HTTP/1.1, so a client keeps its connection in its pool between requests.
+    `tls` (certificate file, key file) serves HTTPS with that certificate instead.
     """
 
     class Handler(QuietHandler):
@@ -67,9 +69,13 @@ def json_server(answer: Answer, keepalive: bool = False) -> Iterator[str]:
         do_GET = do_POST = _reply
 
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        srv.socket = context.wrap_socket(srv.socket, server_side=True)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{srv.server_address[1]}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{srv.server_address[1]}"
     finally:
         srv.shutdown()
         srv.server_close()

@@ -24,12 +24,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-import json
 import re
-import ssl
-import threading
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from answers import assert_answers, confident_answer
@@ -507,42 +502,11 @@ def self_signed_certificate(folder):
     return cert_path, key_path
 
 
-@contextmanager
-def https_server(answer, cert, key):
-    """`json_server`'s answers over HTTPS with the given certificate."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            status, payload, *extra = answer(self)
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            for name, value in extra[0] if extra else ():
-                self.send_header(name, value)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.socket = context.wrap_socket(srv.socket, server_side=True)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try:
-        yield f"https://127.0.0.1:{srv.server_address[1]}"
-    finally:
-        srv.shutdown()
-        srv.server_close()
-
-
 def test_option1_trusts_a_self_signed_elasticsearch_through_server_ca(tmp_path, fix_code):
     """Elasticsearch 8+ starts on HTTPS with its own CA: the first version could only die in CERTIFICATE_VERIFY_FAILED."""
     cert, key = self_signed_certificate(tmp_path)
     creds = {**NO_PROXY, "SERVER_USER": "elastic", "SERVER_PASSWORD": "s3cret-pass"}
-    with https_server(secured_elasticsearch, cert, key) as url:
+    with json_server(secured_elasticsearch, tls=(cert, key)) as url:
         untrusted = run_python(fix_code(SLUG, 1), args=[url], env={**creds, "SERVER_CA": None}, timeout=30)
         trusted = run_python(fix_code(SLUG, 1), args=[url], env={**creds, "SERVER_CA": str(cert)}, timeout=30)
     assert untrusted.returncode == 1 and "Traceback" not in untrusted.stderr, untrusted.stderr
