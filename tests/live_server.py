@@ -57,6 +57,21 @@ class LiveServer:
             **({"SYNAPSE_DATABASE_URL": self.database_url} if self.database_url else {}),
             **self.extra_env,
         }
+        for _attempt in range(3):
+            if self._launch(env, timeout):
+                return self
+            if "address already in use" not in self.log_text().lower():
+                raise RuntimeError(f"server exited early:\n{self.log_text()}")
+            self.port = free_port()  # another test bound the port between free_port() and uvicorn
+            self.url = f"http://127.0.0.1:{self.port}"
+        raise RuntimeError(f"server found no free port:\n{self.log_text()}")
+
+    def _launch(self, env: dict, timeout: float) -> bool:
+        """Start the process; True once it has bound its port and answers /healthz, False if it exited.
+
+        A 200 on the port alone proves nothing: another test's server can take the port between
+        free_port() and uvicorn's bind and answer the health check, so uvicorn's own line saying it
+        runs on this port must appear in this start's part of the log first."""
         cmd = [
             sys.executable,
             "-m",
@@ -67,25 +82,34 @@ class LiveServer:
             "--workers",
             str(self.workers),
         ]
+        start_of_log = self.log.stat().st_size if self.log.exists() else 0
         with open(self.log, "ab") as log:  # the server writes to its own copy of the descriptor
             self.proc = subprocess.Popen(
                 cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
+        bound = f"Uvicorn running on {self.url}"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.log.read_text()}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError(f"server did not come up:\n{self.log.read_text()}")
+                return False
+            if bound in self._log_since(start_of_log):
+                try:
+                    if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                        return True
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server did not come up:\n{self.log_text()}")
 
     def stop(self, sig: int = 15) -> None:
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, sig)
             self.proc.wait(timeout=30)
+
+    def _log_since(self, offset: int) -> str:
+        with open(self.log, "rb") as log:
+            log.seek(offset)
+            return log.read().decode(errors="replace")
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
