@@ -1971,6 +1971,28 @@ def test_the_object_a_statement_could_not_unpack_or_index_decides():
     )
 
 
+def test_the_class_and_attribute_a_lookup_missed_decide_unless_one_of_them_is_shared():
+    conn = one_entry(
+        "key-kind",
+        "AttributeError: '_RSAPrivateKey' object has no attribute 'verify'",
+        "A private key used to verify a signature",
+    )
+    assert answered(conn, "AttributeError: '_RSAPrivateKey' object has no attribute 'verify'") == "key-kind"
+    # the same words around other names: another program's own missing attribute
+    assert_withheld(
+        conn,
+        "AttributeError: 'generator' object has no attribute 'choices'",
+        "missing_attribute generator choices ≠ _rsaprivatekey verify",
+    )
+    # one name in common is the same kind of error: another key class, the same method
+    assert "missing_attribute" not in " ".join(
+        best(conn, "AttributeError: '_RSAPublicKey' object has no attribute 'verify'").conflicts
+    )
+    assert decisive.features("AttributeError: 'NoneType' object has no attribute 'append'")[
+        "missing_attribute"
+    ] == ("nonetype append")
+
+
 def test_python_2_s_unquoted_dotted_module_does_not_say_which_part_is_missing():
     skew = IndexItem("version-skew", ["ModuleNotFoundError: No module named 'pkg.X'"], "A module moved")
     conn = index(MISSING_PACKAGE, skew)

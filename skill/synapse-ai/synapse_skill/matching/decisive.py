@@ -759,6 +759,18 @@ FEATURES: tuple[Feature, ...] = (
         _first_group,
         needs=("object is not", "non-iterable"),
     ),
+    # Which attribute of which class was missing: `'_RSAPrivateKey' object has no attribute 'verify'`
+    # (a key of the wrong kind) is not `'generator' object has no attribute 'choices'` (a stream read
+    # as a reply), however alike the words around the names read. Either name in common is the same
+    # error: `'NoneType' … 'append'` is `'NoneType' … 'group'`'s kind, `'MyModel' … '__pydantic_private__'`
+    # is `'Settings' … '__pydantic_private__'`'s.
+    Feature(
+        "missing_attribute",
+        re.compile(r"'([A-Za-z_][\w.]{0,80})' object has no attribute '(\w{1,120})'"),
+        lambda m: f"{m.group(1).lower()} {m.group(2).lower()}",
+        agrees=lambda query, signature: any(q == s for q, s in zip(query.split(), signature.split())),
+        needs=("object has no attribute",),
+    ),
     # Whose symbol the loader could not resolve: a C++ name in PyTorch's namespaces (`c10::`,
     # `at::`, `torch::`: an extension built against another torch) is not another library's
     # (`faiss::`, or a C symbol such as `curandCreateGenerator`: a build linked without it).
