@@ -625,3 +625,25 @@ def test_a_native_build_s_compiler_diagnostics_are_evidence_for_the_driver_s_err
     # the same diagnostic in a text whose build did not fail through a driver is not read so
     plain = "nvcc fatal   : Unsupported gpu architecture 'compute_90'\nValueError: bad input"
     assert all("nvcc" not in err.message for err in extract(plain).evidence)
+
+
+WORKER_LOG = """\
+[2026-03-02 10:00:00,120: ERROR/MainProcess] Received unregistered task of type 'shop.jobs.rebuild_cache'.
+The message has been ignored and discarded.
+
+Traceback (most recent call last):
+  File "/srv/venv/lib/python3.12/site-packages/celery/worker/consumer/consumer.py", line 658, in on_task_received
+    strategy = strategies[type_]
+               ~~~~~~~~~~^^^^^^^
+KeyError: 'shop.jobs.rebuild_cache'
+"""
+
+
+def test_a_record_naming_a_bare_key_error_s_key_is_evidence():
+    """The worker said why before the lookup's traceback: its words are read with the KeyError."""
+    got = extract(WORKER_LOG)
+    assert got.primary == RaisedError("KeyError", "'shop.jobs.rebuild_cache'")
+    assert any("Received unregistered task of type" in err.message for err in got.evidence)
+    # a key too short to be anyone's name, or a key no other line names: nothing is added
+    assert extract("x = d['abc']\nKeyError: 'abc'").evidence == ()
+    assert extract(WORKER_LOG.replace("'shop.jobs.rebuild_cache'.", "a task.")).evidence == ()

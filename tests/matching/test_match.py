@@ -241,3 +241,19 @@ def test_an_entry_s_own_signature_word_for_word_is_not_taken_for_its_look_alike(
     # look-alike; the moved submodule it names itself stays its answer as other entries' words reweigh
     hit = top(corpus, "ModuleNotFoundError: No module named 'llama_index.response'")
     assert hit.slug == "llama-index-core-imports" and hit.confident and hit.not_error is None
+
+
+def test_a_worker_log_whose_traceback_ends_in_a_bare_key_error_is_answered_by_its_record():
+    conn = one_entry("task-not-registered", "Received unregistered task of type 'proj.tasks.add'.")
+    log = (
+        "[2026-03-02 10:00:00,120: ERROR/MainProcess] Received unregistered task of type 'shop.jobs.rebuild'.\n"
+        "The message has been ignored and discarded.\n\n"
+        "Traceback (most recent call last):\n"
+        '  File "/srv/venv/lib/python3.12/site-packages/celery/worker/consumer/consumer.py", line 658, in x\n'
+        "    strategy = strategies[type_]\n"
+        "KeyError: 'shop.jobs.rebuild'\n"
+    )
+    top = matcher.search(conn, log).hits[0]
+    assert top.slug == "task-not-registered" and top.confident
+    # the KeyError alone says nothing of a task
+    assert not any(hit.confident for hit in matcher.search(conn, "KeyError: 'shop.jobs.rebuild'").hits)

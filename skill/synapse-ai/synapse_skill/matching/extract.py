@@ -290,7 +290,27 @@ def extract(text: str) -> Extracted:
         evidence.extend(_nested(err))
     if _NATIVE_BUILD_FAILED.search(text[-MAX_INPUT_CHARS:]):
         evidence.extend(_compiler_diagnostics(lines))
+    evidence.extend(_records_naming_the_key(lines, primary))
     return with_frames(primary, tuple(_unique(evidence, primary)))
+
+
+# A bare `KeyError: 'proj.tasks.add'` says only which key a lookup missed; the program that caught
+# it often logged why, in its own words and naming the same key, before the traceback (a Celery
+# worker's `Received unregistered task of type 'proj.tasks.add'.`): those lines are evidence.
+_QUOTED_KEY = re.compile(r"'[^'\n]{4,200}'|\"[^\"\n]{4,200}\"")
+MAX_KEY_RECORDS = 2
+
+
+def _records_naming_the_key(lines: list[str], primary: RaisedError) -> list[RaisedError]:
+    key = primary.message.strip()
+    if primary.type != "KeyError" or not _QUOTED_KEY.fullmatch(key):
+        return []
+    records = [
+        line.strip()
+        for line in lines
+        if key in line and not _FRAME_START.match(line) and not line.lstrip().startswith("KeyError")
+    ]
+    return [RaisedError(None, line) for line in records[:MAX_KEY_RECORDS]]
 
 
 # A native build (torch's cpp_extension through ninja, setuptools calling the compiler) ends in the
