@@ -1993,6 +1993,23 @@ def test_the_class_and_attribute_a_lookup_missed_decide_unless_one_of_them_is_sh
     ] == ("nonetype append")
 
 
+def test_kubectl_s_fallback_address_is_not_a_configured_server():
+    """kubectl, client-go and Helm fall back to localhost:8080 when no kubeconfig was found; an
+    API server refused at any other address was configured, and is down."""
+    fallback = (
+        "The connection to the server localhost:8080 was refused - did you specify the right host or port?"
+    )
+    conn = one_entry("no-kubeconfig", fallback, "kubectl found no kubeconfig")
+    assert answered(conn, fallback) == "no-kubeconfig"
+    assert_withheld(
+        conn,
+        "The connection to the server localhost:6443 was refused - did you specify the right host or port?",
+        "kube_server configured ≠ fallback",
+    )
+    helm = 'Error: Kubernetes cluster unreachable: Get "https://10.0.0.5:6443/version": dial tcp 10.0.0.5:6443: i/o timeout'
+    assert decisive.features(helm)["kube_server"] == "configured"
+
+
 def test_python_2_s_unquoted_dotted_module_does_not_say_which_part_is_missing():
     skew = IndexItem("version-skew", ["ModuleNotFoundError: No module named 'pkg.X'"], "A module moved")
     conn = index(MISSING_PACKAGE, skew)

@@ -222,6 +222,7 @@ def _import_origin(m: re.Match[str]) -> str:
 # A signature's placeholder package (`'pkg'`, `'pkg.X'`) stands for any package installed from PyPI:
 # its files in site-packages prove it (`installed`), a name PyPI's most-downloaded projects install
 # only suggests it (`pypi`).
+_KUBE_FALLBACK = {"localhost:8080", "127.0.0.1:8080", "[::1]:8080"}
 PLACEHOLDER_PACKAGE = "pkg"
 _SHOWS_A_PACKAGE = ("installed", "pypi", "placeholder")
 
@@ -768,8 +769,23 @@ FEATURES: tuple[Feature, ...] = (
         "missing_attribute",
         re.compile(r"'([A-Za-z_][\w.]{0,80})' object has no attribute '(\w{1,120})'"),
         lambda m: f"{m.group(1).lower()} {m.group(2).lower()}",
-        agrees=lambda query, signature: any(q == s for q, s in zip(query.split(), signature.split())),
+        agrees=lambda query, signature: any(
+            q == s for q, s in zip(query.split(), signature.split(), strict=True)
+        ),
         needs=("object has no attribute",),
+    ),
+    # Which API server kubectl, client-go or Helm could not reach: `localhost:8080` is where they
+    # fall back when no kubeconfig was found (an API server stopped there reads the same, and the
+    # entry says how to tell); any other address came from a configuration, whose server is down.
+    Feature(
+        "kube_server",
+        re.compile(
+            r"connection to the server (\S{1,200}?) was refused"
+            r"|(?:cluster unreachable|current server API group list): Get \\?\"https?://([^/\"\\]{1,200})",
+            re.I,
+        ),
+        lambda m: "fallback" if _first_group(m) in _KUBE_FALLBACK else "configured",
+        needs=("connection to the server", "cluster unreachable", "api group list"),
     ),
     # Whose symbol the loader could not resolve: a C++ name in PyTorch's namespaces (`c10::`,
     # `at::`, `torch::`: an extension built against another torch) is not another library's
