@@ -1956,6 +1956,15 @@ def test_a_low_score_earned_by_common_words_alone_is_not_an_answer(corpus):
     )
 
 
+def test_an_attribute_error_s_type_does_not_lift_a_low_score_on_its_common_words(corpus):
+    """`object has no attribute` is every AttributeError's wording: the same type is no evidence."""
+    text = "AttributeError: module layoutparser has no attribute Detectron2LayoutModel"
+    hit = best(corpus, text)
+    assert hit is None or not hit.confident
+    # an AttributeError sharing a rare word is still answered
+    assert answered(corpus, "AttributeError: module 'openai' has no attribute 'ChatCompletion'") is not None
+
+
 def test_the_object_a_statement_could_not_unpack_or_index_decides():
     conn = one_entry(
         "none-value", "TypeError: cannot unpack non-iterable NoneType object", "A function returned None"

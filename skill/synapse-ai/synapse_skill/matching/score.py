@@ -394,6 +394,10 @@ def thin(sig: Signature, lexical: Lexical) -> bool:
 # `daemon`, `unknown`, `command`, `str`) were another cause in every case read (docs/matching.md).
 WEAK_SCORE = 65.0
 RARE_WORD_IDF = 5.0  # a word in fewer than about one signature in 150
+# An AttributeError's words around its two names are the same for every class and attribute (`object
+# has no attribute`): the same type adds nothing to them (`module layoutparser has no attribute
+# Detectron2LayoutModel` had matched `'_RSAPublicKey' object has no attribute 'sign'` at 61.6).
+TYPES_NAMING_NO_CAUSE = frozenset({"attributeerror"})
 
 
 def common_words_only(
@@ -401,7 +405,9 @@ def common_words_only(
 ) -> bool:
     """A low score earned only by words many signatures share: a likeness, not the same error.
     In an index too small to tell (under 150 signatures), a word of one signature is rare."""
-    if score >= WEAK_SCORE or lexical.type_match is True or sig.shape is not None or not sig.token_set:
+    if score >= WEAK_SCORE or sig.shape is not None or not sig.token_set:
+        return False
+    if lexical.type_match is True and sig.bare not in TYPES_NAMING_NO_CAUSE:
         return False
     rare = min(RARE_WORD_IDF, idf(1, size))
     return not any(idf_of.get(t, 0.0) >= rare for t in lexical.shared if not t.startswith("_"))
