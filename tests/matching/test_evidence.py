@@ -1834,6 +1834,9 @@ def test_a_browser_that_closed_at_launch_is_what_its_log_says():
     library = "chrome: error while loading shared libraries: libgbm.so.1: cannot open shared object file"
     assert_withheld(conn, frames + launch + library, "browser_log library ≠ display")
     assert_withheld(conn, frames + launch, "browser_log other ≠ display")
+    # a profile another browser holds is a cause of its own, whatever entry answers a bare launch failure
+    lock = "[pid=41][err] ERROR:process_singleton_posix.cc(358)] The profile appears to be in use by another Chromium process"
+    assert_withheld(conn, frames + launch + lock, "browser_log profile ≠ display")
 
 
 def test_a_service_s_own_port_names_the_service_behind_a_refused_connection():

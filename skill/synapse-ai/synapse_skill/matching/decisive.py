@@ -1029,7 +1029,7 @@ _BOOTSTRAPPING = re.compile(r"finished its bootstrapping phase|_check_not_import
 
 # A browser launch that failed says only that the browser closed; the browser's own log, printed
 # after it (Playwright's `Browser logs:`), says why: no display, a sandbox it could not start, a
-# system library missing, or something else.
+# system library missing, a profile another browser holds, or something else.
 _LAUNCH_FAILED = re.compile(
     r"BrowserType\.launch\w{0,40}: (?:Target page, context or browser has been closed|Browser closed)"
     r"|Failed to launch the browser process",
@@ -1039,6 +1039,10 @@ _LAUNCH_LOG = (
     ("display", re.compile(r"XServer|X server|\$DISPLAY|open X display|DISPLAY environment variable", re.I)),
     ("sandbox", re.compile(r"no-sandbox|usable sandbox|sandboxing failed", re.I)),
     ("library", re.compile(r"error while loading shared libraries|missing dependencies", re.I)),
+    (
+        "profile",
+        re.compile(r"ProcessSingleton|SingletonLock|profile appears to be in use|profile directory", re.I),
+    ),
 )
 
 
