@@ -27,7 +27,7 @@ from synapse_skill.matching.extract import extract
 from synapse_skill.matching.normalize import has_wildcard, normalize, tokens
 from synapse_skill.matching.score import Prepared, Signature, idf, prepare
 
-FORMAT = 40  # bump when the stored columns or the tokens change; the store rebuilds the index then
+FORMAT = 41  # bump when the stored columns or the tokens change; the store rebuilds the index then
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS match_signatures (
