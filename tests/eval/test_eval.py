@@ -141,7 +141,13 @@ MAX_CONFIDENT_WRONG = 10
 # `QdrantClient.search`, Envoy's `no healthy upstream` from a DNS setup, an SDK upgrade's 403, a hard-coded sm_35,
 # flash-attn's own setup bug, removed THC headers, a diffusion or CLIP file given to llama.cpp, a candle GGUF, a
 # diffusers bug, a transformers too old for a local folder.
-REAL_SETS = [(WILD, 0.90, 2), (HOLDOUT, 0.90, 2), (ENTRIES_REAL, 0.71, 77)]
+# Twenty-first round, with the 148 blind texts of ten entries (jwt-key-mismatch, tensor-parallel-size-mismatch,
+# kubeconfig-not-found, celery-task-not-registered, tesseract-language-data-missing, azure-credential-unavailable,
+# hf-dataset-split-missing, package-unsupported-platform, search-tool-api-key-invalid, browser-profile-in-use): 84 —
+# six of their look-alikes answered, each the new entry's words on another cause: a Tesseract 4 model under Tesseract 3,
+# a Key Vault emulator's fake tenant, streaming's unsupported `all` pseudo-split, an old Bing endpoint read through
+# Azure's `invalid subscription key` wording, a user-data folder that was not writable, an elevated Windows prompt.
+REAL_SETS = [(WILD, 0.90, 2), (HOLDOUT, 0.90, 2), (ENTRIES_REAL, 0.71, 84)]
 
 
 def test_dev_set_is_large_and_every_entry_is_measured_or_listed_as_not_yet():
