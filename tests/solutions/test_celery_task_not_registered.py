@@ -639,6 +639,17 @@ def test_option4_shuts_down_one_named_worker_only(entry):
     assert commands and all(" -d " in command for command in commands), commands
 
 
+def test_the_worker_record_alone_in_any_task_name_is_answered(index):
+    """What most reports paste: the worker's one line, whatever the task is called."""
+    assert_answers(index, SLUG, "Received unregistered task of type 'billing.jobs.send_invoice'")
+    assert_answers(
+        index,
+        SLUG,
+        "[2026-03-02 10:00:00,120: ERROR/MainProcess] Received unregistered task of type 'shop.cron.rebuild'.\n"
+        "The message has been ignored and discarded.",
+    )
+
+
 def test_generic_look_alikes_are_not_confident(index):
     for text in (
         "Received unregistered handler of type 'OrderPlaced'.",
