@@ -68,7 +68,15 @@ def json_server(answer: Answer, keepalive: bool = False, tls: tuple[Any, Any] | 
 
         do_GET = do_POST = _reply
 
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with serving(Handler, tls) as url:
+        yield url
+
+
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler], tls: tuple[Any, Any] | None = None) -> Iterator[str]:
+    """Run `handler` on 127.0.0.1 (a free port) in a thread; yield the base URL, e.g. http://127.0.0.1:40123.
+    `tls` (certificate file, key file) serves HTTPS with that certificate instead."""
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     if tls:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(*tls)

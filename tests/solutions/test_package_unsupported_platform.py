@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from unittest import mock
 
 from answers import assert_answers, confident_answer
 from entry_blocks import option_blocks
+from fake_http import serving
 from fake_site import write_files
 from packaging import _manylinux, _musllinux
 from packaging import tags as packaging_tags
@@ -198,14 +198,8 @@ def simple_index():
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/simple", seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as url:
+        yield f"{url}/simple", seen
 
 
 def test_uvloop_setup_refuses_windows(tmp_path):

@@ -21,14 +21,12 @@ from __future__ import annotations
 import os
 import sys
 import textwrap
-import threading
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from answers import assert_answers
 from entry_blocks import option_blocks
-from fake_http import QuietHandler
+from fake_http import QuietHandler, serving
 from fake_site import write_files
 from pyrun import last_line, run_args, run_python, script_names
 
@@ -355,16 +353,12 @@ class _Traineddata(QuietHandler):
 def test_option3_builds_a_folder_of_its_own(ocr, fix_code, tmp_path, monkeypatch):
     site, env, tessdata = ocr
     monkeypatch.setenv("PATH", env["PATH"])  # system_tessdata() asks the (fake) tesseract where its data is
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Traineddata)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        base = f"http://127.0.0.1:{server.server_address[1]}/tessdata_fast/raw/4.1.0"
+    with serving(_Traineddata) as url:
+        base = f"{url}/tessdata_fast/raw/4.1.0"
         build = script_names(fix_code(SLUG, 3))["build_tessdata"]
         folder = build("chi_sim+eng", str(tmp_path / "mine"), base_url=base)
         with pytest.raises(Exception, match="404"):
             build("zh", str(tmp_path / "mine"), base_url=base)
-    finally:
-        server.shutdown()
     names = sorted(p.name for p in Path(folder).iterdir())
     assert names == ["chi_sim.traineddata", "configs", "eng.traineddata", "osd.traineddata"]
     assert not (tessdata / "chi_sim.traineddata").exists()  # the system folder is left alone
@@ -477,13 +471,8 @@ class _Packs(QuietHandler):
 
 @pytest.fixture
 def packs():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Packs)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Packs) as url:
+        yield url
 
 
 def test_option3_never_overwrites_and_keeps_only_whole_valid_files(
