@@ -7,6 +7,7 @@ errors sampled by repository is checked against the real corpus with texts of ou
 
 from __future__ import annotations
 
+import collections
 import json
 import sqlite3
 from pathlib import Path
@@ -17,6 +18,7 @@ from app.corpus.checker import look_alike_problems, memory_index
 from app.corpus.entries import EntryInvalid, parse_text
 from app.search.evaluation import parse_folder
 from synapse_skill.matching import decisive, evidence, matcher
+from synapse_skill.matching import score as scoring
 from synapse_skill.matching.extract import extract
 from synapse_skill.matching.index import Generality, IndexItem
 
@@ -1948,10 +1950,24 @@ def test_which_hugging_face_service_refused_decides():
 
 def test_a_low_score_earned_by_common_words_alone_is_not_an_answer(corpus):
     """Below 65, an answer needs a rare word in common or the same exception type (docs/matching.md)."""
+    idf_of = collections.defaultdict(lambda: 2.0, {"subcommand": 6.0})
+    cli = scoring.Signature(
+        "cli", scoring.prepare("Error: unknown command 'serve' for 'tool'"), frozenset(), idf_of
+    )
+    common = frozenset({"unknown", "command", "error"})
+
+    def weak(shared, score=62.0, type_match=None, sig=cli):
+        return scoring.common_words_only(sig, scoring.Lexical(score, type_match, shared), score, idf_of, 1000)
+
     # Appium's generic failure shares `unknown`, `command` and `error` with a CLI's unknown subcommand
-    text = "WebDriverException: Message: An unknown server-side error occurred while processing the command"
-    hit = best(corpus, text)
-    assert hit is not None and 60 <= hit.score < 65 and not hit.confident
+    assert weak(common)
+    assert not weak(common | {"subcommand"})  # one rare word in common
+    assert not weak(common, type_match=True)  # the same exception type
+    assert not weak(common, score=66.0)  # not a low score
+    attribute = scoring.Signature(
+        "attr", scoring.prepare("AttributeError: 'Key' object has no attribute 'sign'"), frozenset(), idf_of
+    )
+    assert weak(frozenset({"object", "attribute"}), type_match=True, sig=attribute)  # AttributeError: no lift
     # the words of a signature: still the answer
     assert (
         answered(corpus, "docker: Error response from daemon: invalid mode: /data.")

@@ -219,10 +219,12 @@ def _import_origin(m: re.Match[str]) -> str:
     return "checkout" if "." in module and own_file else "local"
 
 
+# Where kubectl, client-go and Helm send a request when no kubeconfig was found.
+_KUBE_FALLBACK = frozenset({"localhost:8080", "127.0.0.1:8080", "[::1]:8080"})
+
 # A signature's placeholder package (`'pkg'`, `'pkg.X'`) stands for any package installed from PyPI:
 # its files in site-packages prove it (`installed`), a name PyPI's most-downloaded projects install
 # only suggests it (`pypi`).
-_KUBE_FALLBACK = {"localhost:8080", "127.0.0.1:8080", "[::1]:8080"}
 PLACEHOLDER_PACKAGE = "pkg"
 _SHOWS_A_PACKAGE = ("installed", "pypi", "placeholder")
 
