@@ -68,6 +68,7 @@ FEW_ENTRIES = 3
 # A message's first words name the error; a rare word in its tail is often boilerplate (a help
 # centre's address) that another entry's message shares: the lead words are looked up too.
 LEAD_WORDS = 8
+MAX_EVIDENCE_LOOKUPS = 2  # the errors read as evidence whose rarest pair is looked up
 MAX_REMEMBERED_QUERIES = 4096  # on small indexes: a word in more than 5 % of signatures picks nothing
 MAX_REMEMBERED_LOOKUPS = 16_384  # FTS5 lookups of word groups, ≤ CANDIDATE_LIMIT ids each
 
@@ -440,14 +441,20 @@ class IndexCache:
         return self._idf
 
     def candidates(
-        self, conn, primary: list[str], terms: list[str], df: dict[str, int], skeleton: Sequence[str] = ()
+        self,
+        conn,
+        primary: list[str],
+        terms: list[str],
+        df: dict[str, int],
+        skeleton: Sequence[str] = (),
+        evidence: Sequence[Sequence[str]] = (),
     ) -> list[int]:
         """`candidate_ids`, remembered for this index generation (errors recur; agents retry)."""
-        key = (tuple(primary), tuple(terms), tuple(skeleton))
+        key = (tuple(primary), tuple(terms), tuple(skeleton), tuple(map(tuple, evidence)))
         ids = self._candidates.get(key)
         if ids is None:
             ids = self._candidates[key] = candidate_ids(
-                conn, partial(self.fts_ids, conn), primary, terms, df, skeleton
+                conn, partial(self.fts_ids, conn), primary, terms, df, skeleton, evidence
             )
             if len(self._candidates) > MAX_REMEMBERED_QUERIES:
                 del self._candidates[next(iter(self._candidates))]
@@ -574,6 +581,7 @@ def candidate_ids(
     terms: list[str],
     df: dict[str, int],
     skeleton: Sequence[str] = (),
+    evidence: Sequence[Sequence[str]] = (),
 ) -> list[int]:
     """Signatures of the entries that share the query's rarest words, found through FTS5.
 
@@ -597,6 +605,11 @@ def candidate_ids(
     rarest words may be boilerplate of its tail that another entry's message shares), and so are
     the two rarest of its last words (a wrapped error's innermost cause comes last).
 
+    The two rarest words of each error read as `evidence` (a chained cause, a logged record) are
+    looked up together too: the primary's common words (`RuntimeError`, `failed`) can fill every
+    place before the terms' rare words are reached (`database is locked` under an app's own
+    `RuntimeError: job 42 failed`).
+
     `lookup(words, "AND" | "OR"[, positive_only])` is the FTS5 lookup (`IndexCache.fts_ids`, which remembers them).
     """
     numbered = "errno" in terms or "errno" in primary  # `[Errno 24]`: there the number is the error
@@ -610,10 +623,13 @@ def candidate_ids(
     for known in ranked:
         if len(known) > 1:
             groups += [known[:ALL_OF_TERMS], *itertools.combinations(known[:ALL_OF_TERMS], 2)]
+    looked: set[tuple[str, ...]] = set()
     for group in dict.fromkeys(tuple(g) for g in groups):
         ids.update(dict.fromkeys(lookup(list(group), "AND")))
+        looked.add(group)
         if len(ids) >= CANDIDATE_LIMIT:
             break
+    crowded = len(ids) >= CANDIDATE_LIMIT and len(looked) < len(dict.fromkeys(tuple(g) for g in groups))
     if len(ids) < CANDIDATE_LIMIT:  # also gives near misses from other entries
         known = list(dict.fromkeys(ranked[0] + ranked[1]))
         rare = [t for t in known if df[t] <= RARE_TERM_DOCS][:MAX_QUERY_TERMS] or known[:1]
@@ -625,6 +641,10 @@ def candidate_ids(
         pair = rarest_first(end, df, numbered)[:2]
         # (not when the pair was one of the groups above, nor when a word is too common to say much)
         if len(pair) == 2 and max(df[t] for t in pair) <= RARE_TERM_DOCS and tuple(pair) not in groups:
+            ids.update(dict.fromkeys(lookup(pair, "AND")))
+    for words in evidence[:MAX_EVIDENCE_LOOKUPS] if crowded else ():
+        pair = rarest_first(words, df, numbered)[:2]
+        if len(pair) == 2 and max(df[t] for t in pair) <= RARE_TERM_DOCS and tuple(pair) not in looked:
             ids.update(dict.fromkeys(lookup(pair, "AND")))
     if not ids:
         return []

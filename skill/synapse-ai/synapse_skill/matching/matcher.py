@@ -175,7 +175,12 @@ def search(
         # the type leads its first words: a lookup of the first words' rarest pair may rest on it
         primary_words = [t for t in (errors[0].bare, *errors[0].tokens) if t]
         skeleton = [t for t in errors[0].tokens if t not in errors[0].slots]
-        ids = all_ids(conn) if brute else cache.candidates(conn, primary_words, words, df, skeleton)
+        evidence_words = [[t for t in (e.bare, *e.tokens) if t] for e in errors[1:]]
+        ids = (
+            all_ids(conn)
+            if brute
+            else cache.candidates(conn, primary_words, words, df, skeleton, evidence_words)
+        )
         if not brute:
             ids = list(dict.fromkeys([*ids, *cache.shape_ids(conn)]))
         signatures = cache.signatures(conn, ids)
