@@ -623,13 +623,14 @@ def candidate_ids(
     for known in ranked:
         if len(known) > 1:
             groups += [known[:ALL_OF_TERMS], *itertools.combinations(known[:ALL_OF_TERMS], 2)]
+    unique_groups = list(dict.fromkeys(tuple(g) for g in groups))
     looked: set[tuple[str, ...]] = set()
-    for group in dict.fromkeys(tuple(g) for g in groups):
+    for group in unique_groups:
         ids.update(dict.fromkeys(lookup(list(group), "AND")))
         looked.add(group)
         if len(ids) >= CANDIDATE_LIMIT:
             break
-    crowded = len(ids) >= CANDIDATE_LIMIT and len(looked) < len(dict.fromkeys(tuple(g) for g in groups))
+    crowded = len(looked) < len(unique_groups)  # the rare words' groups were never reached
     if len(ids) < CANDIDATE_LIMIT:  # also gives near misses from other entries
         known = list(dict.fromkeys(ranked[0] + ranked[1]))
         rare = [t for t in known if df[t] <= RARE_TERM_DOCS][:MAX_QUERY_TERMS] or known[:1]
