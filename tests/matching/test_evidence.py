@@ -1793,6 +1793,21 @@ def test_a_decisive_quoted_name_is_compared_whole():
     )
 
 
+def test_a_quoted_name_of_several_words_is_not_its_words_in_prose():
+    idf_of = collections.defaultdict(lambda: 3.0)
+    text = "AttributeError: 'AssistantAgent' object has no attribute 'initiate_chat'"
+    # no quoted word is only an example (the entry's title names the method), so the name decides
+    sig = scoring.Signature("agent-api", scoring.prepare(text), frozenset(), idf_of)
+
+    def conflicts(query: str) -> tuple[str, ...]:
+        return scoring.lexical(scoring.Query(scoring.prepare(query), 1.0, idf_of), sig).conflicts
+
+    assert conflicts("AttributeError: 'ConversableAgent' object has no attribute 'initiate_chat'") == ()
+    assert conflicts("AttributeError: 'AssistantAgent' object has no attribute 'initiate-chat'") == ()
+    # a web app's own message that happens to use the method's words is not the method
+    assert conflicts("Error! Couldn't initiate the chat.") == ("initiate chat ≠ initiate_chat",)
+
+
 def test_a_pool_whose_workers_re_ran_an_unguarded_main_module_was_not_killed():
     broken = (
         "concurrent.futures.process.BrokenProcessPool: A process in the process pool was terminated abruptly "

@@ -292,13 +292,17 @@ _NAME_UNIT = re.compile(r"[A-Za-z0-9_\-]+")
 
 
 def _whole_values(text: str, decisive: frozenset) -> frozenset:
-    """A signature's decisive quoted names (`'name'`; not a URL, a dotted path or a sentence), each
-    as written (lower-case) and as its one word token."""
+    """A signature's decisive quoted names (`'name'`, `'initiate_chat'`; not a URL, a dotted path or
+    a sentence), each as written (lower-case, `-` read as `_`) and as its word tokens."""
     return frozenset(
-        (v.lower(), found[0])
+        (_unit(v), tuple(found))
         for v in slot_values(text)
-        if _NAME_UNIT.fullmatch(v) and len(found := tokens(normalize(v))) == 1 and found[0] in decisive
+        if _NAME_UNIT.fullmatch(v) and (found := tokens(normalize(v))) and decisive.issuperset(found)
     )
+
+
+def _unit(name: str) -> str:
+    return name.lower().replace("-", "_")
 
 
 class Query:
@@ -314,13 +318,18 @@ class Query:
         self.only_a_value = _only_a_value(prepared)  # read for every candidate signature
         self._units: tuple[str, ...] | None = None
 
+    def units(self) -> tuple[str, ...]:
+        """The names the error shows, each whole (`_name_unit`), computed once."""
+        if self._units is None:
+            self._units = tuple(dict.fromkeys(_unit(u) for u in _NAME_UNIT.findall(self.prepared.text)))
+        return self._units
+
     def longer_name(self, name: str, word: str) -> str | None:
         """The longer name the error shows `word` in, if it never shows `name` whole."""
-        if self._units is None:
-            self._units = tuple(dict.fromkeys(u.lower() for u in _NAME_UNIT.findall(self.prepared.text)))
-        if name in self._units:
+        units = self.units()
+        if name in units:
             return None
-        return next((u for u in self._units if word in tokens(normalize(u))), None)
+        return next((u for u in units if word in tokens(normalize(u))), None)
 
 
 def _query_factor(t: str) -> float:
@@ -368,11 +377,17 @@ def lexical(query: Query, sig: Signature) -> Lexical:
 
 
 def _part_of_longer_names(query: Query, sig: Signature) -> tuple[str, ...]:
-    """A decisive quoted name the error shows only inside a longer one (`'name'` in `'__name__'`)."""
+    """A decisive quoted name the error shows only inside a longer one (`'name'` in `'__name__'`),
+    or a name of several words whose words it shows only apart (`initiate the chat` is prose, not
+    the method `'initiate_chat'`)."""
     found = []
-    for name, word in sig.whole_values:
-        longer = query.longer_name(name, word) if word in query.token_set else None
-        if longer:
+    for name, words in sig.whole_values:
+        if not query.token_set.issuperset(words):
+            continue
+        if len(words) > 1:
+            if name not in query.units():
+                found.append(f"{' '.join(words)} ≠ {name}")
+        elif longer := query.longer_name(name, words[0]):
             found.append(f"{longer} ≠ {name}")
     return tuple(found)
 
