@@ -319,17 +319,10 @@ class Query:
         self._units: tuple[str, ...] | None = None
 
     def units(self) -> tuple[str, ...]:
-        """The names the error shows, each whole (`_name_unit`), computed once."""
+        """The names the error shows, each whole (`_NAME_UNIT`, read as `_unit`), computed once."""
         if self._units is None:
             self._units = tuple(dict.fromkeys(_unit(u) for u in _NAME_UNIT.findall(self.prepared.text)))
         return self._units
-
-    def longer_name(self, name: str, word: str) -> str | None:
-        """The longer name the error shows `word` in, if it never shows `name` whole."""
-        units = self.units()
-        if name in units:
-            return None
-        return next((u for u in units if word in tokens(normalize(u))), None)
 
 
 def _query_factor(t: str) -> float:
@@ -382,12 +375,11 @@ def _part_of_longer_names(query: Query, sig: Signature) -> tuple[str, ...]:
     the method `'initiate_chat'`)."""
     found = []
     for name, words in sig.whole_values:
-        if not query.token_set.issuperset(words):
+        if not query.token_set.issuperset(words) or name in query.units():
             continue
         if len(words) > 1:
-            if name not in query.units():
-                found.append(f"{' '.join(words)} ≠ {name}")
-        elif longer := query.longer_name(name, words[0]):
+            found.append(f"{' '.join(words)} ≠ {name}")
+        elif longer := next((u for u in query.units() if words[0] in tokens(normalize(u))), None):
             found.append(f"{longer} ≠ {name}")
     return tuple(found)
 
